@@ -1,0 +1,59 @@
+# kongres — `make demo` runs the demo, `make test` runs every check. See README.md.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: demo test lint fmt lock bench messages clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "kongres needs Python 3.12 or newer (set PYTHON=...)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python requirements.lock pyproject.toml
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --silent && touch $@; \
+	 else echo "npm not found: browser accessibility tests will say so"; fi
+
+demo: $(VENV)/.installed
+	$(BIN)/kongres migrate --verbosity 0
+	$(BIN)/kongres demo
+	$(BIN)/kongres serve --port $(PORT)
+
+test: $(VENV)/.installed node_modules/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/kongres makemigrations --check --dry-run --verbosity 0
+	$(BIN)/pytest $(PYTEST_ARGS)
+	@if [ -n "$$KONGRES_TEST_DATABASE_URL" ]; then \
+	  echo "== again on PostgreSQL"; \
+	  KONGRES_DATABASE_URL="$$KONGRES_TEST_DATABASE_URL" $(BIN)/pytest $(PYTEST_ARGS); \
+	fi
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: $(VENV)/.installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Regenerate the lock file from pyproject.toml (needs the network to PyPI).
+lock:
+	rm -rf /tmp/kongres-lock && $(PYTHON) -m venv /tmp/kongres-lock
+	/tmp/kongres-lock/bin/pip install --quiet setuptools '.[dev]'
+	/tmp/kongres-lock/bin/pip freeze --all --exclude kongres --exclude pip | sort -f > requirements.lock
+
+messages: $(VENV)/.installed
+	cd src/kongres && ../../$(BIN)/kongres makemessages -l pl -l en --no-obsolete --no-location
+	cd src/kongres && ../../$(BIN)/kongres compilemessages
+
+clean:
+	rm -rf $(VENV) node_modules var/screenshots .pytest_cache

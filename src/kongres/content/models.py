@@ -1,0 +1,79 @@
+"""News posts and pages (privacy notice, accessibility declaration, practical information, free
+pages). Bodies are Markdown, sanitised when rendered. Translated fields: ``translation.py``."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from kongres.core.models import TimeStampedModel
+from kongres.events.models import Edition
+
+
+class NewsPost(TimeStampedModel):
+    edition = models.ForeignKey(
+        Edition,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="news",
+        verbose_name=_("edition"),
+    )
+    title = models.CharField(_("title"), max_length=250)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    lead = models.TextField(_("lead"), blank=True)
+    body = models.TextField(_("body"), blank=True, help_text=_("Markdown."))
+    published_at = models.DateTimeField(
+        _("published"), null=True, blank=True, help_text=_("Empty or in the future: not shown.")
+    )
+    image = models.ImageField(_("image"), upload_to="news/", blank=True)
+    image_alt = models.CharField(_("image alternative text"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("news post")
+        verbose_name_plural = _("news posts")
+        ordering = ["-published_at", "-pk"]
+        indexes = [models.Index(fields=["-published_at"], name="news_published_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("content:news-detail", kwargs={"slug": self.slug})
+
+
+class Page(TimeStampedModel):
+    class Kind(models.TextChoices):
+        PRIVACY = "privacy", _("privacy notice")
+        ACCESSIBILITY = "accessibility", _("accessibility declaration")
+        PRACTICAL = "practical", _("practical information")
+        OTHER = "other", _("other page")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    title = models.CharField(_("title"), max_length=250)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    body = models.TextField(_("body"), blank=True, help_text=_("Markdown."))
+    is_published = models.BooleanField(_("published"), default=True)
+
+    class Meta:
+        verbose_name = _("page")
+        verbose_name_plural = _("pages")
+        ordering = ["title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=~models.Q(kind="other"),
+                name="page_one_per_special_kind",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        if self.kind == self.Kind.PRIVACY:
+            return reverse("content:privacy")
+        if self.kind == self.Kind.ACCESSIBILITY:
+            return reverse("content:accessibility")
+        return reverse("content:page", kwargs={"slug": self.slug})

@@ -1,0 +1,52 @@
+"""Template tags used everywhere (loaded as a builtin)."""
+
+from __future__ import annotations
+
+from django import template
+from django.conf import settings
+from django.urls import translate_url
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
+
+from kongres.core.markdown import render_markdown
+
+register = template.Library()
+
+
+def _translated(obj, field: str) -> tuple[str, str | None]:
+    """The field's text in the active language, and the language it really is in when it fell
+    back to another one (None when it is in the active language)."""
+    active = (get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    own = getattr(obj, f"{field}_{active}", None)
+    if own:
+        return own, None
+    for code, _name in settings.LANGUAGES:
+        value = getattr(obj, f"{field}_{code}", None)
+        if value:
+            return value, code
+    return "", None
+
+
+@register.simple_tag
+def tr(obj, field: str, markdown: bool = False, tag: str = "span") -> SafeString:
+    """``{% tr post "title" %}``: the text in the active language; when only the Polish text
+    exists, it is shown marked ``lang="pl"`` so that screen readers pronounce it right."""
+    value, fallback = _translated(obj, field)
+    body = render_markdown(value) if markdown else value
+    if fallback is None:
+        return format_html("{}", body)
+    if markdown:
+        tag = "div"
+    return format_html('<{} lang="{}">{}</{}>', tag, fallback, body, tag)
+
+
+@register.filter
+def markdown(text: str) -> SafeString:
+    return render_markdown(text)
+
+
+@register.simple_tag(takes_context=True)
+def other_language_url(context, code: str) -> str:
+    request = context["request"]
+    return translate_url(request.get_full_path(), code)

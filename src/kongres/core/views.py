@@ -1,0 +1,38 @@
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    sitemap_url = request.build_absolute_uri(reverse("sitemap"))
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /orga/",
+        "Disallow: /checkin/",
+        f"Sitemap: {sitemap_url}",
+        "",
+    ]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    return HttpResponsePermanentRedirect(staticfiles_storage.url("kongres/favicon.svg"))
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "public/404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    # No context processors that touch the database: the database may be what failed.
+    from django.template import loader
+
+    template = loader.get_template("public/500.html")
+    return HttpResponse(template.render({"request": request}), status=500)

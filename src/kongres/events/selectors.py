@@ -1,0 +1,98 @@
+"""Reads of the congress data, each with the joins its page needs (a constant number of queries)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Prefetch, QuerySet
+
+from kongres.events.models import (
+    Day,
+    Edition,
+    EditionOrganisation,
+    Room,
+    Session,
+    Speaker,
+    Track,
+)
+
+
+def edition_public_list() -> QuerySet[Edition]:
+    return (
+        Edition.objects.exclude(status=Edition.Status.DRAFT)
+        .select_related("series", "venue")
+        .order_by("-start_date")
+    )
+
+
+def edition_current() -> Edition | None:
+    """The edition the public site is about: the latest that is not a draft."""
+    return edition_public_list().first()
+
+
+def edition_get(*, slug: str) -> Edition | None:
+    return edition_public_list().filter(slug=slug).first()
+
+
+def edition_roles(*, edition: Edition) -> list[EditionOrganisation]:
+    return list(edition.roles.select_related("organisation"))
+
+
+def edition_days(*, edition: Edition) -> list[Day]:
+    return list(edition.days.all())
+
+
+def edition_tracks(*, edition: Edition) -> list[Track]:
+    return list(edition.tracks.all())
+
+
+def edition_rooms(*, edition: Edition) -> list[Room]:
+    if edition.venue_id is None:
+        return []
+    return list(Room.objects.filter(venue_id=edition.venue_id))
+
+
+def session_list(
+    *,
+    edition: Edition,
+    day: date | None = None,
+    track: Track | None = None,
+    room: Room | None = None,
+) -> QuerySet[Session]:
+    sessions = (
+        Session.objects.filter(edition=edition)
+        .select_related("track", "room")
+        .prefetch_related(
+            Prefetch("speakers", queryset=Speaker.objects.order_by("name")),
+            Prefetch("moderators", queryset=Speaker.objects.order_by("name")),
+        )
+    )
+    if day is not None:
+        sessions = sessions.filter(starts_at__date=day)
+    if track is not None:
+        sessions = sessions.filter(track=track)
+    if room is not None:
+        sessions = sessions.filter(room=room)
+    return sessions
+
+
+def session_get(*, edition: Edition, slug: str) -> Session | None:
+    return session_list(edition=edition).filter(slug=slug).first()
+
+
+def speaker_list(*, edition: Edition) -> QuerySet[Speaker]:
+    """Speakers and moderators of the edition's sessions."""
+    from django.db.models import Q
+
+    return (
+        Speaker.objects.filter(
+            Q(sessions__edition=edition) | Q(moderated_sessions__edition=edition)
+        )
+        .distinct()
+        .order_by("name")
+    )
+
+
+def speaker_get(*, edition: Edition, slug: str) -> Speaker | None:
+    speaker = speaker_list(edition=edition).filter(slug=slug).first()
+    return speaker

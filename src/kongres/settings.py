@@ -1,0 +1,208 @@
+"""Django settings for kongres: the one settings module. Values come from ``config.py``."""
+
+from pathlib import Path
+
+import dj_database_url
+from django.utils.csp import CSP
+from django.utils.translation import gettext_lazy as _
+
+from kongres.config import load_config, secret_key_from
+
+CONFIG = load_config()
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR: Path = CONFIG["data_dir"]
+
+DEBUG = CONFIG["debug"]
+SECRET_KEY = CONFIG["secret_key"] or secret_key_from(DATA_DIR)
+ALLOWED_HOSTS = CONFIG["allowed_hosts"]
+SITE_URL = CONFIG["site_url"].rstrip("/")
+
+INSTALLED_APPS = [
+    "modeltranslation",  # before admin, so that translated fields show side by side
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
+    "django_tasks_db",
+    "kongres.core",
+    "kongres.events",
+    "kongres.content",
+    "kongres.registration",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "kongres.core.middleware.CurrentEditionMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "kongres.urls"
+WSGI_APPLICATION = "kongres.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "kongres.core.context_processors.site",
+            ],
+            "builtins": ["kongres.core.templatetags.kongres"],
+        },
+    }
+]
+
+# Database: PostgreSQL when a URL is given, else SQLite in WAL mode with IMMEDIATE transactions
+# (the write lock is taken at BEGIN, so a check-and-take cannot interleave).
+if CONFIG["database_url"]:
+    DATABASES = {"default": dj_database_url.parse(CONFIG["database_url"], conn_max_age=600)}
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+else:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "kongres.sqlite3",
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                ),
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+if CONFIG["cache_url"]:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CONFIG["cache_url"],
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Internationalisation: Polish first, English second.
+LANGUAGE_CODE = "pl"
+LANGUAGES = [("pl", _("Polish")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = CONFIG["time_zone"]
+USE_I18N = True
+USE_TZ = True
+MODELTRANSLATION_DEFAULT_LANGUAGE = "pl"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("pl",)
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = DATA_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise looks here at start-up
+
+# Mail: by default written to files under var/mail, so that a demo user can click the links.
+_mail_url = CONFIG["mail_url"]
+if not _mail_url:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": str(DATA_DIR / "mail")},
+        }
+    }
+elif _mail_url.startswith("console:"):
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+elif _mail_url.startswith("file:"):
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": _mail_url.removeprefix("file:").removeprefix("//")},
+        }
+    }
+else:
+    from urllib.parse import unquote, urlsplit
+
+    _mail = urlsplit(_mail_url)
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": _mail.hostname or "127.0.0.1",
+                "port": _mail.port or 25,
+                "username": unquote(_mail.username or ""),
+                "password": unquote(_mail.password or ""),
+                "use_tls": _mail.scheme == "smtp+tls",
+                "use_ssl": _mail.scheme == "smtps",
+                "timeout": 10,
+            },
+        }
+    }
+DEFAULT_FROM_EMAIL = SERVER_EMAIL = CONFIG["mail_from"]
+
+# Security: a strict Content Security Policy; no inline scripts or styles, no other hosts.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "base-uri": [CSP.NONE],
+    "object-src": [CSP.NONE],
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+if SITE_URL.startswith("https://"):
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    CSRF_TRUSTED_ORIGINS = [SITE_URL]
+
+LOGIN_URL = "admin:login"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {"kongres": {"level": "INFO"}},
+}

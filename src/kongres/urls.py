@@ -1,0 +1,31 @@
+from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from django.views.static import serve
+
+from kongres.content.sitemaps import SITEMAPS
+from kongres.core import views as core_views
+
+urlpatterns = [
+    path("robots.txt", core_views.robots_txt, name="robots"),
+    path("favicon.ico", core_views.favicon, name="favicon"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path(
+        "media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}, name="media"
+    ),  # small installs; a large one lets the web server do this
+]
+
+urlpatterns += i18n_patterns(
+    path(_("registration/"), include("kongres.registration.urls")),
+    path("", include("kongres.content.urls")),
+    path("", include("kongres.events.urls")),
+    prefix_default_language=False,
+)
+
+handler404 = "kongres.core.views.page_not_found"
+handler500 = "kongres.core.views.server_error"
