@@ -51,9 +51,11 @@ lock:
 	/tmp/kongres-lock/bin/pip install --quiet setuptools '.[dev]'
 	/tmp/kongres-lock/bin/pip freeze --all --exclude kongres --exclude pip | sort -f > requirements.lock
 
+# Each app keeps its own translations in <app>/locale (needs GNU gettext).
 messages: $(VENV)/.installed
-	cd src/kongres && ../../$(BIN)/kongres makemessages -l pl -l en --no-obsolete --no-location
-	cd src/kongres && ../../$(BIN)/kongres compilemessages
+	for app in src/kongres/*/locale; do \
+	  (cd $$app/.. && $(CURDIR)/$(BIN)/kongres makemessages -l pl --no-obsolete --add-location file \
+	   && $(CURDIR)/$(BIN)/kongres compilemessages -l pl); done
 
 clean:
 	rm -rf $(VENV) node_modules var/screenshots .pytest_cache

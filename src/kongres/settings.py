@@ -113,7 +113,6 @@ AUTH_PASSWORD_VALIDATORS = [
 # Internationalisation: Polish first, English second.
 LANGUAGE_CODE = "pl"
 LANGUAGES = [("pl", _("Polish")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = CONFIG["time_zone"]
 USE_I18N = True
 USE_TZ = True

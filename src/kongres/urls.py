@@ -3,7 +3,6 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
-from django.utils.translation import gettext_lazy as _
 from django.views.static import serve
 
 from kongres.content.sitemaps import SITEMAPS
@@ -21,7 +20,7 @@ urlpatterns = [
 ]
 
 urlpatterns += i18n_patterns(
-    path(_("registration/"), include("kongres.registration.urls")),
+    path("", include("kongres.registration.urls")),
     path("", include("kongres.content.urls")),
     path("", include("kongres.events.urls")),
     prefix_default_language=False,

@@ -1,9 +1,10 @@
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
 
 from kongres.registration import views
 
 app_name = "registration"
 
 urlpatterns = [
-    path("", views.register, name="register"),
+    path(_("registration/"), views.register, name="register"),
 ]
