@@ -134,6 +134,26 @@ class Edition(TimeStampedModel):
     registration_opens_at = models.DateTimeField(_("registration opens"), null=True, blank=True)
     registration_closes_at = models.DateTimeField(_("registration closes"), null=True, blank=True)
     is_free = models.BooleanField(_("free of charge"), default=True)
+    hold_minutes = models.PositiveIntegerField(
+        _("hold time (minutes)"),
+        default=120,
+        help_text=_(
+            "How long a seat is held for a new registration until its e-mail is confirmed."
+        ),
+    )
+    offer_hours = models.PositiveIntegerField(
+        _("offer time (hours)"),
+        default=48,
+        help_text=_("How long a freed seat offered to the waiting list stays reserved."),
+    )
+    requires_approval = models.BooleanField(
+        _("registrations need approval"),
+        default=False,
+        help_text=_("Organisers approve each registration before its seat is confirmed."),
+    )
+    edit_deadline = models.DateTimeField(
+        _("participants may edit their answers until"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("edition")
@@ -195,6 +215,12 @@ class Day(models.Model):
     edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="days")
     date = models.DateField(_("date"))
     name = models.CharField(_("name"), max_length=100, blank=True)
+    capacity = models.PositiveIntegerField(
+        _("number of places on this day"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: only the edition's number of places applies."),
+    )
 
     class Meta:
         verbose_name = _("day")
