@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "kongres.events",
     "kongres.content",
     "kongres.registration",
+    "kongres.mail",
 ]
 
 MIDDLEWARE = [
@@ -102,6 +103,11 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Jobs that `kongres worker` runs on a schedule: (dotted path of a function taking no
+# arguments, interval in seconds). Each job must be safe to run twice at the same time.
+KONGRES_PERIODIC_JOBS = [
+    ("kongres.mail.services.mail_retry_due", 60),
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
