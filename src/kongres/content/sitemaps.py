@@ -1,11 +1,22 @@
+"""sitemap.xml: every public page in Polish and English, each with its ``hreflang`` alternates
+(and ``x-default``: the Polish address)."""
+
+from __future__ import annotations
+
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
+from kongres.content.models import NewsPost, Page
 
-class StaticViewSitemap(Sitemap):
+
+class _Bilingual(Sitemap):
     i18n = True
     alternates = True
     x_default = True
+
+
+class StaticViewSitemap(_Bilingual):
+    changefreq = "weekly"
 
     def items(self) -> list[str]:
         return [
@@ -16,34 +27,53 @@ class StaticViewSitemap(Sitemap):
             "events:organisers",
             "events:archive",
             "content:news-list",
-            "content:privacy",
-            "content:accessibility",
             "registration:register",
         ]
 
     def location(self, item: str) -> str:
         return reverse(item)
 
+    def priority(self, item: str) -> float:
+        return 1.0 if item == "events:home" else 0.6
 
-class NewsSitemap(Sitemap):
-    i18n = True
-    alternates = True
-    x_default = True
 
+class PageSitemap(_Bilingual):
+    """Published pages: the privacy notice, the accessibility declaration, free pages."""
+
+    changefreq = "monthly"
+
+    def items(self):
+        from kongres.content.selectors import page_published_list
+
+        return page_published_list()
+
+    def lastmod(self, page: Page):
+        return page.updated_at
+
+
+class NewsSitemap(_Bilingual):
     def items(self):
         from kongres.content.selectors import news_published
 
         return news_published()
 
-    def lastmod(self, post):
+    def lastmod(self, post: NewsPost):
         return post.updated_at
 
 
-class SessionSitemap(Sitemap):
-    i18n = True
-    alternates = True
-    x_default = True
+class EditionSitemap(_Bilingual):
+    """Every public edition's page (the current one and the archive)."""
 
+    def items(self):
+        from kongres.events.selectors import edition_public_list
+
+        return edition_public_list()
+
+    def lastmod(self, edition):
+        return edition.updated_at
+
+
+class SessionSitemap(_Bilingual):
     def items(self):
         from kongres.events.selectors import edition_current, session_list
 
@@ -51,4 +81,19 @@ class SessionSitemap(Sitemap):
         return session_list(edition=edition) if edition else []
 
 
-SITEMAPS = {"pages": StaticViewSitemap, "news": NewsSitemap, "sessions": SessionSitemap}
+class SpeakerSitemap(_Bilingual):
+    def items(self):
+        from kongres.events.selectors import edition_current, speaker_list
+
+        edition = edition_current()
+        return speaker_list(edition=edition) if edition else []
+
+
+SITEMAPS = {
+    "pages": StaticViewSitemap,
+    "content": PageSitemap,
+    "news": NewsSitemap,
+    "editions": EditionSitemap,
+    "sessions": SessionSitemap,
+    "speakers": SpeakerSitemap,
+}

@@ -1,18 +1,113 @@
+"""Public pages of the content app: news (list, post, Atom feed) and pages (privacy notice,
+accessibility declaration, free pages)."""
+
+from __future__ import annotations
+
 from django.contrib.syndication.views import Feed
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.paginator import InvalidPage, Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from kongres.content import selectors
+from kongres.content.models import NewsPost, Page
+from kongres.events.models import Edition
+
+NEWS_PER_PAGE = 10
+FEED_ITEMS = 20
 
 
-def _later(request: HttpRequest, slug: str = "") -> HttpResponse:  # replaced by the pages' work
-    return render(request, "events/home.html", {"edition": request.edition})
+@require_safe
+def news_list(request: HttpRequest) -> HttpResponse:
+    paginator = Paginator(selectors.news_published(), NEWS_PER_PAGE)
+    try:
+        page = paginator.page(request.GET.get("page") or 1)
+    except InvalidPage as error:
+        raise Http404(str(error)) from error
+    return render(
+        request,
+        "content/news_list.html",
+        {
+            "page_obj": page,
+            "posts": page.object_list,
+            "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        },
+    )
 
 
-news_list = news_detail = privacy = accessibility = page_detail = _later
+@require_safe
+def news_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    post = selectors.news_get(slug=slug)
+    if post is None:
+        raise Http404("No such news post.")
+    return render(request, "content/news_detail.html", {"post": post})
+
+
+def _page_response(request: HttpRequest, page: Page | None) -> HttpResponse:
+    if page is None:
+        raise Http404("No such page.")
+    return render(request, "content/page.html", {"page": page})
+
+
+@require_safe
+def privacy(request: HttpRequest) -> HttpResponse:
+    return _page_response(request, selectors.page_get(kind=Page.Kind.PRIVACY))
+
+
+@require_safe
+def accessibility(request: HttpRequest) -> HttpResponse:
+    return _page_response(request, selectors.page_get(kind=Page.Kind.ACCESSIBILITY))
+
+
+@require_safe
+def page_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    page = selectors.page_get(slug=slug)
+    if page is not None and page.kind in {Page.Kind.PRIVACY, Page.Kind.ACCESSIBILITY}:
+        return redirect(page.get_absolute_url(), permanent=True)  # one address per page
+    return _page_response(request, page)
 
 
 class NewsFeed(Feed):
-    title = "kongres"
-    link = "/"
+    """The news as an Atom feed, in the language of its address (/…/feed.atom or /en/…)."""
 
-    def items(self):
-        return []
+    feed_type = Atom1Feed
+
+    def get_object(self, request: HttpRequest, *args, **kwargs) -> Edition | None:
+        return request.edition or None
+
+    def title(self, edition: Edition | None) -> str:
+        if edition is None:
+            return _("News")
+        return _("%(edition)s: news") % {"edition": edition.title}
+
+    def subtitle(self, edition: Edition | None) -> str | None:
+        if edition is None:
+            return None
+        return edition.motto or edition.lead or None
+
+    description = subtitle
+
+    def link(self) -> str:
+        return reverse("content:news-list")
+
+    def feed_url(self) -> str:
+        return reverse("content:news-feed")
+
+    def items(self) -> list[NewsPost]:
+        return selectors.news_latest(limit=FEED_ITEMS)
+
+    def item_title(self, post: NewsPost) -> str:
+        return post.title  # Atom titles are plain text: no escaping here
+
+    def item_description(self, post: NewsPost) -> str:
+        return escape(post.lead)  # Atom summary of type="html"
+
+    def item_pubdate(self, post: NewsPost):
+        return post.published_at
+
+    def item_updateddate(self, post: NewsPost):
+        return max(post.updated_at, post.published_at)

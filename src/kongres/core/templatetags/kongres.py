@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django import template
 from django.conf import settings
-from django.urls import translate_url
+from django.urls import Resolver404, resolve, reverse, translate_url
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language
+from django.utils.translation import get_language, override
 
 from kongres.core.markdown import render_markdown
 
@@ -47,6 +47,18 @@ def markdown(text: str) -> SafeString:
 
 
 @register.simple_tag(takes_context=True)
-def other_language_url(context, code: str) -> str:
-    request = context["request"]
-    return translate_url(request.get_full_path(), code)
+def other_language_url(context, code: str, absolute: bool = False) -> str:
+    """The address of the page being shown, in the language ``code`` (``/aktualnosci/x/`` ↔
+    ``/en/news/x/``). An address that names no page (a 404) leads to that language's home page."""
+    request = context.get("request")
+    if request is None:
+        return "/"
+    path = request.path_info
+    try:
+        resolve(path)
+    except Resolver404:
+        with override(code):
+            url = reverse("events:home")
+    else:
+        url = translate_url(request.get_full_path_info(), code)
+    return request.build_absolute_uri(url) if absolute else url
