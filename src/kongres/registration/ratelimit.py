@@ -1,0 +1,140 @@
+"""Rate limits for the public registration pages: fixed-window counters in Django's cache.
+
+Each limit has a scope (``register-ip``, ``register-email``, ...) and a rate ``"<count>/<period>"``
+with the period in ``s``, ``m``, ``h`` or ``d`` (``"60/h"``: 60 requests per clock hour).
+A counter lives under ``kongres:rl:<scope>:<hash of the client>:<window number>``; it is created
+with ``cache.add`` and counted with ``cache.incr``, both atomic in Redis and memcached, so several
+app servers sharing one cache count together.
+
+Settings (all optional; read on each request, never at import time):
+
+``KONGRES_RATELIMIT_ENABLED``        on by default
+``KONGRES_RATELIMIT_REGISTER_IP``    registration forms sent from one network, ``"60/h"``
+``KONGRES_RATELIMIT_REGISTER_EMAIL`` registration forms sent for one e-mail address, ``"10/h"``
+``KONGRES_RATELIMIT_LINK_IP``        "send me my link" requests from one network, ``"30/h"``
+``KONGRES_RATELIMIT_LINK_EMAIL``     "send me my link" requests for one address, ``"5/h"``
+``KONGRES_RATELIMIT_TOKEN_IP``       pages opened by a secret link from one network, ``"300/h"``
+``KONGRES_RATELIMIT_PROXY_COUNT``    reverse proxies in front of the app that append to
+                                     ``X-Forwarded-For`` (0: use the peer address)
+
+The limits are far above what one person (or a whole office behind one address) ever needs.
+IPv6 clients are counted per /64 network, since one machine may use many addresses of its /64.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import math
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest
+
+DEFAULT_RATES: dict[str, str] = {
+    "register-ip": "60/h",
+    "register-email": "10/h",
+    "link-ip": "30/h",
+    "link-email": "5/h",
+    "token-ip": "300/h",
+}
+PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+@dataclass(frozen=True)
+class Rate:
+    count: int
+    seconds: int
+
+
+class RateLimited(Exception):
+    """Too many requests in this window; ``retry_after`` seconds until the window ends."""
+
+    def __init__(self, *, scope: str, retry_after: int) -> None:
+        super().__init__(f"rate limit {scope} exceeded")
+        self.scope = scope
+        self.retry_after = retry_after
+
+
+def parse_rate(text: str) -> Rate:
+    """``"10/h"`` → ``Rate(10, 3600)``; ``"5/15m"`` → ``Rate(5, 900)``."""
+    try:
+        count_text, period_text = text.strip().split("/")
+        count = int(count_text)
+        unit = period_text.strip()[-1:]
+        multiplier = int(period_text.strip()[:-1] or 1)
+        seconds = PERIODS[unit] * multiplier
+    except (ValueError, KeyError) as error:
+        raise ImproperlyConfigured(
+            f"A rate limit must look like '10/h' (count/period, period in s, m, h, d), not {text!r}"
+        ) from error
+    if count < 1 or seconds < 1:
+        raise ImproperlyConfigured(f"A rate limit must allow at least 1 per period: {text!r}")
+    return Rate(count=count, seconds=seconds)
+
+
+def ratelimit_enabled() -> bool:
+    return bool(getattr(settings, "KONGRES_RATELIMIT_ENABLED", True))
+
+
+def ratelimit_rate(scope: str) -> Rate:
+    setting = "KONGRES_RATELIMIT_" + scope.upper().replace("-", "_")
+    return parse_rate(getattr(settings, setting, DEFAULT_RATES[scope]))
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address; behind ``KONGRES_RATELIMIT_PROXY_COUNT`` trusted proxies, the
+    address the outermost of them saw (proxies append, so it is counted from the right)."""
+    address = request.META.get("REMOTE_ADDR", "") or ""
+    proxies = int(getattr(settings, "KONGRES_RATELIMIT_PROXY_COUNT", 0) or 0)
+    if proxies > 0:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= proxies:
+            address = forwarded[-proxies]
+    return address
+
+
+def network_key(address: str) -> str:
+    """The unit an address is counted in: the address for IPv4, its /64 for IPv6."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address or "unknown"
+    if ip.version == 6:
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+def ratelimit_hit(*, scope: str, value: str, now: float | None = None) -> None:
+    """Count one request of ``value`` (an address, an e-mail address) in ``scope``; raise
+    ``RateLimited`` when it is over the scope's limit for the current window."""
+    if not ratelimit_enabled():
+        return
+    rate = ratelimit_rate(scope)
+    now = time.time() if now is None else now
+    window = int(now // rate.seconds)
+    digest = hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]
+    key = f"kongres:rl:{scope}:{digest}:{window}"
+    timeout = rate.seconds + 1
+    cache.add(key, 0, timeout)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.add(key, 1, timeout)
+        count = 1
+    if count > rate.count:
+        retry_after = max(1, math.ceil((window + 1) * rate.seconds - now))
+        raise RateLimited(scope=scope, retry_after=retry_after)
+
+
+def ratelimit_hit_ip(request: HttpRequest, *, scope: str) -> None:
+    ratelimit_hit(scope=scope, value=network_key(client_ip(request)))
