@@ -1,0 +1,265 @@
+"""Outgoing mail: queue a rendered message with the change that causes it, deliver it later.
+
+``mail_queue`` is called inside the caller's transaction: the outbox row and the task that
+sends it are written in that transaction, so they commit (or roll back) with the change.
+``mail_deliver`` runs in the worker: it claims the row, hands the message to the mailer
+outside any transaction, then records the result; on failure it schedules another attempt
+with a growing delay. ``mail_retry_due`` (a periodic job) picks up messages whose task was
+lost, for instance because a worker died half-way.
+"""
+
+import datetime as dt
+import logging
+import smtplib
+from collections.abc import Iterable, Sequence
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, make_msgid
+from django.db import transaction
+from django.db.models import F, Q
+from django.template import Context
+from django.template.loader import get_template, render_to_string
+from django.utils import timezone, translation
+
+from kongres.mail.models import OutboxAttachment, OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 10
+# Seconds to wait after the n-th failed attempt; the last value repeats.
+BACKOFF_SECONDS = (30, 120, 600, 1800, 7200, 21600)
+# How long a worker may hold a claimed message before another may take it over.
+CLAIM_TIMEOUT = dt.timedelta(minutes=10)
+# A queued message this long past its due time is taken to have lost its task.
+LOST_AFTER = dt.timedelta(minutes=5)
+MAX_ERROR_LENGTH = 2000
+
+
+def _render_text(name: str, context: dict) -> str:
+    """Render a plain-text template without HTML escaping."""
+    template = get_template(name).template  # the Django template behind the backend wrapper
+    return template.render(Context(context, autoescape=False))
+
+
+def _language(language: str) -> str:
+    try:
+        return translation.get_supported_language_variant(language)
+    except LookupError:
+        return settings.LANGUAGE_CODE
+
+
+def _message_id() -> str:
+    domain = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return make_msgid(domain=domain)
+
+
+def backoff_delay(attempts: int) -> dt.timedelta:
+    """The wait after ``attempts`` failed attempts (1 → 30 s, 2 → 2 min, … capped)."""
+    index = min(max(attempts, 1), len(BACKOFF_SECONDS)) - 1
+    return dt.timedelta(seconds=BACKOFF_SECONDS[index])
+
+
+def _enqueue_send(message: OutboxMessage, *, run_after: dt.datetime | None = None) -> str:
+    from kongres.mail.tasks import mail_send  # tasks.py imports this module
+
+    task = mail_send.using(run_after=run_after) if run_after is not None else mail_send
+    return task.enqueue(message.pk).id
+
+
+def mail_queue(
+    *,
+    to: str,
+    template: str,
+    context: dict,
+    language: str,
+    attachments: Sequence[tuple[str, bytes, str]] = (),
+    reply_to: str = "",
+    kind: str = "",
+    related: str = "",
+) -> OutboxMessage:
+    """Render ``template`` in ``language`` and queue it for ``to``.
+
+    Call it inside the transaction of the change that causes the mail: the message and its
+    sending task are committed with that change or not at all. ``template`` names three
+    templates: ``<template>_subject.txt``, ``<template>.txt`` and ``<template>.html``.
+    ``attachments`` are ``(filename, content, mimetype)``.
+    """
+    language = _language(language)
+    with translation.override(language):
+        data = {**context, "site_url": settings.SITE_URL, "language": language}
+        subject = " ".join(_render_text(f"{template}_subject.txt", data).split())
+        data["subject"] = subject
+        body_text = _render_text(f"{template}.txt", data).strip() + "\n"
+        body_html = render_to_string(f"{template}.html", data)
+
+    now = timezone.now()
+    with transaction.atomic():
+        message = OutboxMessage.objects.create(
+            to=to,
+            reply_to=reply_to,
+            language=language,
+            subject=subject,
+            body_text=body_text,
+            body_html=body_html,
+            message_id=_message_id(),
+            kind=kind,
+            related=related,
+            next_attempt_at=now,
+        )
+        OutboxAttachment.objects.bulk_create(
+            OutboxAttachment(message=message, filename=name, content=content, mimetype=mimetype)
+            for name, content, mimetype in attachments
+        )
+        message.task_id = _enqueue_send(message)
+        message.save(update_fields=["task_id"])
+    return message
+
+
+def _email(message: OutboxMessage) -> EmailMultiAlternatives:
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.to],
+        reply_to=[message.reply_to] if message.reply_to else None,
+        headers={"Message-ID": message.message_id},
+    )
+    if message.body_html:
+        email.attach_alternative(message.body_html, "text/html")
+    for attachment in message.attachments.all():
+        email.attach(attachment.filename, bytes(attachment.content), attachment.mimetype)
+    return email
+
+
+def _is_permanent(error: Exception) -> bool:
+    """True when retrying cannot help: the server refused every recipient for good."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _text in error.recipients.values())
+    return False
+
+
+def _claim(*, message_id: int, now: dt.datetime) -> bool:
+    """Take the message for this worker; False if it is sent, failed, not due or taken."""
+    claimable = Q(status=OutboxMessage.Status.QUEUED, next_attempt_at__lte=now) | Q(
+        status=OutboxMessage.Status.SENDING, claimed_until__lt=now
+    )
+    return bool(
+        OutboxMessage.objects.filter(claimable, pk=message_id).update(
+            status=OutboxMessage.Status.SENDING,
+            claimed_until=now + CLAIM_TIMEOUT,
+            last_attempt_at=now,
+            attempts=F("attempts") + 1,
+            updated_at=now,
+        )
+    )
+
+
+def mail_deliver(*, message_id: int) -> str:
+    """Send one queued message; return its status afterwards (or "skipped")."""
+    if not _claim(message_id=message_id, now=timezone.now()):
+        return "skipped"
+    message = OutboxMessage.objects.get(pk=message_id)
+    try:
+        _email(message).send(using="default")
+    except Exception as error:  # the outside world: refused, timed out, broken pipe, …
+        return _record_failure(message, error)
+
+    now = timezone.now()
+    OutboxMessage.objects.filter(pk=message.pk, status=OutboxMessage.Status.SENDING).update(
+        status=OutboxMessage.Status.SENT,
+        sent_at=now,
+        claimed_until=None,
+        last_error="",
+        updated_at=now,
+    )
+    logger.info("Mail %s sent to %s", message.pk, message.to)
+    return OutboxMessage.Status.SENT.value
+
+
+def _record_failure(message: OutboxMessage, error: Exception) -> str:
+    now = timezone.now()
+    text = f"{type(error).__name__}: {error}"[:MAX_ERROR_LENGTH]
+    give_up = message.attempts >= MAX_ATTEMPTS or _is_permanent(error)
+    with transaction.atomic():
+        if give_up:
+            status, next_attempt_at = OutboxMessage.Status.FAILED, message.next_attempt_at
+        else:
+            status, next_attempt_at = (
+                OutboxMessage.Status.QUEUED,
+                now + backoff_delay(message.attempts),
+            )
+        updated = OutboxMessage.objects.filter(
+            pk=message.pk, status=OutboxMessage.Status.SENDING
+        ).update(
+            status=status,
+            next_attempt_at=next_attempt_at,
+            claimed_until=None,
+            last_error=text,
+            updated_at=now,
+        )
+        if updated and not give_up:
+            message.task_id = _enqueue_send(message, run_after=next_attempt_at)
+            message.save(update_fields=["task_id"])
+    log = logger.error if give_up else logger.warning
+    log("Mail %s to %s, attempt %s: %s", message.pk, message.to, message.attempts, text)
+    return status.value
+
+
+def mail_retry_due(*, now: dt.datetime | None = None) -> int:
+    """Enqueue again every message whose task was lost; return how many. A periodic job.
+
+    Lost means: still queued well past its due time while no task for it waits to run,
+    or claimed by a worker that did not finish within ``CLAIM_TIMEOUT`` (it died).
+    Running it twice at once is harmless: a message is claimed before it is sent.
+    """
+    from django_tasks_db.models import DBTaskResult
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        stale = list(
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(
+                Q(status=OutboxMessage.Status.QUEUED, next_attempt_at__lt=now - LOST_AFTER)
+                | Q(status=OutboxMessage.Status.SENDING, claimed_until__lt=now)
+            )
+            .only("pk", "task_id")
+            .order_by("pk")
+        )
+        waiting = {
+            str(task_id)
+            for task_id in DBTaskResult.objects.ready()
+            .filter(id__in=[message.task_id for message in stale if message.task_id])
+            .values_list("id", flat=True)
+        }
+        lost = [message for message in stale if message.task_id not in waiting]
+        for message in lost:
+            message.task_id = _enqueue_send(message)
+            message.save(update_fields=["task_id"])
+    if lost:
+        logger.warning("Mail: enqueued %s message(s) again whose task was lost", len(lost))
+    return len(lost)
+
+
+def mail_retry_now(*, messages: Iterable[OutboxMessage]) -> int:
+    """Try queued or failed messages again at once (the admin's "retry now")."""
+    now = timezone.now()
+    ids = [message.pk for message in messages]
+    with transaction.atomic():
+        retry = list(
+            OutboxMessage.objects.select_for_update()
+            .filter(
+                pk__in=ids, status__in=[OutboxMessage.Status.QUEUED, OutboxMessage.Status.FAILED]
+            )
+            .order_by("pk")
+        )
+        for message in retry:
+            if message.status == OutboxMessage.Status.FAILED:
+                message.attempts = 0
+            message.status = OutboxMessage.Status.QUEUED
+            message.next_attempt_at = now
+            message.task_id = _enqueue_send(message)
+            message.save(
+                update_fields=["status", "attempts", "next_attempt_at", "task_id", "updated_at"]
+            )
+    return len(retry)
