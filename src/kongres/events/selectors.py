@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from kongres.events.models import (
     Day,
@@ -38,6 +38,19 @@ def edition_roles(*, edition: Edition) -> list[EditionOrganisation]:
     return list(edition.roles.select_related("organisation"))
 
 
+def edition_roles_grouped(
+    *, edition: Edition
+) -> list[tuple[EditionOrganisation.Role, list[EditionOrganisation]]]:
+    """The edition's organisations grouped by role, in the order of ``Role`` (organisers first);
+    roles nobody has are left out. One query."""
+    by_role: dict[str, list[EditionOrganisation]] = {}
+    for entry in edition_roles(edition=edition):
+        by_role.setdefault(entry.role, []).append(entry)
+    return [
+        (role, by_role[role.value]) for role in EditionOrganisation.Role if role.value in by_role
+    ]
+
+
 def edition_days(*, edition: Edition) -> list[Day]:
     return list(edition.days.all())
 
@@ -59,6 +72,7 @@ def session_list(
     track: Track | None = None,
     room: Room | None = None,
 ) -> QuerySet[Session]:
+    """The edition's sessions in time order. ``day`` is a date in the active time zone."""
     sessions = (
         Session.objects.filter(edition=edition)
         .select_related("track", "room")
@@ -77,22 +91,27 @@ def session_list(
 
 
 def session_get(*, edition: Edition, slug: str) -> Session | None:
-    return session_list(edition=edition).filter(slug=slug).first()
+    return session_list(edition=edition).select_related("edition__venue").filter(slug=slug).first()
 
 
 def speaker_list(*, edition: Edition) -> QuerySet[Speaker]:
-    """Speakers and moderators of the edition's sessions."""
-    from django.db.models import Q
-
+    """Speakers and moderators of the edition's sessions, each with the edition's sessions they
+    speak at (``edition_sessions``) and moderate (``edition_moderated_sessions``)."""
+    in_edition = Session.objects.filter(edition=edition).select_related("room")
     return (
         Speaker.objects.filter(
             Q(sessions__edition=edition) | Q(moderated_sessions__edition=edition)
         )
         .distinct()
         .order_by("name")
+        .prefetch_related(
+            Prefetch("sessions", queryset=in_edition, to_attr="edition_sessions"),
+            Prefetch(
+                "moderated_sessions", queryset=in_edition, to_attr="edition_moderated_sessions"
+            ),
+        )
     )
 
 
 def speaker_get(*, edition: Edition, slug: str) -> Speaker | None:
-    speaker = speaker_list(edition=edition).filter(slug=slug).first()
-    return speaker
+    return speaker_list(edition=edition).filter(slug=slug).first()

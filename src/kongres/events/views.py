@@ -1,14 +1,263 @@
-from django.http import HttpRequest, HttpResponse
+"""The public pages of the congress: home, programme, sessions, speakers, venue, organisers,
+archive, and the calendar (.ics) downloads. Reads go through ``selectors``; times are shown in
+the edition's time zone."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
+
+from kongres.content.selectors import news_published, page_get
+from kongres.events import ics, selectors
+from kongres.events.models import Day, Edition, EditionOrganisation, Room, Session, Track
+
+NEWS_ON_HOME = 3
+ROLE_HEADINGS = {
+    EditionOrganisation.Role.ORGANISER: _("Organisers"),
+    EditionOrganisation.Role.HOST_CITY: _("Host city"),
+    EditionOrganisation.Role.PARTNER: _("Partners"),
+    EditionOrganisation.Role.MEDIA_PARTNER: _("Media partners"),
+}
 
 
+def _current(request: HttpRequest) -> Edition | None:
+    """``request.edition`` is lazy and wraps ``None`` when there is no edition yet."""
+    edition = getattr(request, "edition", None)
+    return edition if edition else None
+
+
+def _is_over(edition: Edition) -> bool:
+    return edition.status == Edition.Status.ARCHIVED or edition.is_past(timezone.localdate())
+
+
+def _registration_state(edition: Edition) -> str:
+    """``over`` (the edition is past), ``closed``, ``not_yet`` (opens later) or ``open``."""
+    if _is_over(edition):
+        return "over"
+    now = timezone.now()
+    if edition.registration_closes_at is not None and edition.registration_closes_at <= now:
+        return "closed"
+    if edition.registration_opens_at is not None and edition.registration_opens_at > now:
+        return "not_yet"
+    return "open"
+
+
+def _role_groups(edition: Edition) -> list[tuple[str, str, list[EditionOrganisation]]]:
+    """``(role, heading, entries)`` for each role someone has, organisers first."""
+    return [
+        (role.value, ROLE_HEADINGS[role], entries)
+        for role, entries in selectors.edition_roles_grouped(edition=edition)
+    ]
+
+
+def _summary(edition: Edition) -> dict:
+    """What the home page and an edition's page both show."""
+    return {
+        "edition": edition,
+        "is_over": _is_over(edition),
+        "role_groups": _role_groups(edition),
+    }
+
+
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "events/home.html", {"edition": request.edition})
+    edition = _current(request)
+    if edition is None:
+        return render(request, "events/home.html", {"edition": None})
+    context = _summary(edition) | {
+        "news": list(news_published()[:NEWS_ON_HOME]),
+        "tracks": selectors.edition_tracks(edition=edition),
+        "registration": _registration_state(edition),
+    }
+    return render(request, "events/home.html", context)
 
 
-def _later(request: HttpRequest, slug: str = "") -> HttpResponse:  # replaced by the pages' work
-    return render(request, "events/home.html", {"edition": request.edition})
+@require_safe
+def edition_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    edition = selectors.edition_get(slug=slug)
+    if edition is None:
+        raise Http404
+    current = _current(request)
+    context = _summary(edition) | {"is_current": current is not None and current.pk == edition.pk}
+    return render(request, "events/edition.html", context)
 
 
-programme = session_detail = session_ics = speaker_list = speaker_detail = _later
-venue = organisers = archive = edition_detail = edition_ics = _later
+@require_safe
+def archive(request: HttpRequest) -> HttpResponse:
+    current = _current(request)
+    return render(
+        request,
+        "events/archive.html",
+        {
+            "editions": list(selectors.edition_public_list()),
+            "current_pk": current.pk if current is not None else None,
+        },
+    )
+
+
+@dataclass
+class Slot:
+    starts_at: dt.datetime
+    sessions: list[Session] = field(default_factory=list)
+
+
+@dataclass
+class ProgrammeDay:
+    date: dt.date
+    name: str = ""
+    slots: list[Slot] = field(default_factory=list)
+
+
+def _group_by_day_and_time(sessions: list[Session], days: list[Day]) -> list[ProgrammeDay]:
+    """Sessions (in time order) grouped by their local day, then by their start time."""
+    names = {day.date: day.name for day in days}
+    grouped: list[ProgrammeDay] = []
+    for session in sessions:
+        starts_at = timezone.localtime(session.starts_at)
+        if not grouped or grouped[-1].date != starts_at.date():
+            grouped.append(
+                ProgrammeDay(date=starts_at.date(), name=names.get(starts_at.date(), ""))
+            )
+        slots = grouped[-1].slots
+        if not slots or slots[-1].starts_at != starts_at:
+            slots.append(Slot(starts_at=starts_at))
+        slots[-1].sessions.append(session)
+    return grouped
+
+
+def _day_choices(edition: Edition, days: list[Day]) -> list[ProgrammeDay]:
+    """The days one can filter by: the edition's named days, or else every date it spans."""
+    if days:
+        return [ProgrammeDay(date=day.date, name=day.name) for day in days]
+    count = (edition.end_date - edition.start_date).days + 1
+    return [ProgrammeDay(date=edition.start_date + dt.timedelta(days=n)) for n in range(count)]
+
+
+def _chosen_day(value: str, choices: list[ProgrammeDay]) -> ProgrammeDay | None:
+    try:
+        wanted = dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+    return next((day for day in choices if day.date == wanted), None)
+
+
+def _chosen[T: (Track, Room)](value: str, options: list[T]) -> T | None:
+    return next((option for option in options if option.slug == value), None) if value else None
+
+
+@require_safe
+def programme(request: HttpRequest) -> HttpResponse:
+    edition = _current(request)
+    if edition is None:
+        return render(request, "events/programme.html", {"edition": None})
+    with timezone.override(ics.edition_zone(edition=edition)):
+        days = selectors.edition_days(edition=edition)
+        tracks = selectors.edition_tracks(edition=edition)
+        rooms = selectors.edition_rooms(edition=edition)
+        day_choices = _day_choices(edition, days)
+        day = _chosen_day(request.GET.get("day", ""), day_choices)
+        track = _chosen(request.GET.get("track", ""), tracks)
+        room = _chosen(request.GET.get("room", ""), rooms)
+        sessions = selectors.session_list(
+            edition=edition, day=day.date if day else None, track=track, room=room
+        )
+        context = {
+            "edition": edition,
+            "programme": _group_by_day_and_time(list(sessions), days),
+            "day_choices": day_choices,
+            "tracks": tracks,
+            "rooms": rooms,
+            "chosen_day": day,
+            "chosen_track": track,
+            "chosen_room": room,
+            "is_filtered": bool(day or track or room),
+        }
+        return render(request, "events/programme.html", context)
+
+
+def _session_or_404(request: HttpRequest, slug: str) -> Session:
+    edition = _current(request)
+    session = selectors.session_get(edition=edition, slug=slug) if edition else None
+    if session is None:
+        raise Http404
+    return session
+
+
+@require_safe
+def session_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    session = _session_or_404(request, slug)
+    with timezone.override(ics.edition_zone(edition=session.edition)):
+        return render(
+            request,
+            "events/session.html",
+            {"session": session, "edition": session.edition, "venue": session.edition.venue},
+        )
+
+
+def _calendar_response(body: bytes, *, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_safe
+def session_ics(request: HttpRequest, slug: str) -> HttpResponse:
+    session = _session_or_404(request, slug)
+    return _calendar_response(ics.session_calendar(session=session), filename=f"{session.slug}.ics")
+
+
+@require_safe
+def edition_ics(request: HttpRequest, slug: str) -> HttpResponse:
+    edition = selectors.edition_get(slug=slug)
+    if edition is None:
+        raise Http404
+    return _calendar_response(ics.edition_calendar(edition=edition), filename=f"{edition.slug}.ics")
+
+
+@require_safe
+def speaker_list(request: HttpRequest) -> HttpResponse:
+    edition = _current(request)
+    speakers = list(selectors.speaker_list(edition=edition)) if edition else []
+    with timezone.override(ics.edition_zone(edition=edition) if edition else None):
+        return render(
+            request, "events/speaker_list.html", {"edition": edition, "speakers": speakers}
+        )
+
+
+@require_safe
+def speaker_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    edition = _current(request)
+    speaker = selectors.speaker_get(edition=edition, slug=slug) if edition else None
+    if speaker is None:
+        raise Http404
+    with timezone.override(ics.edition_zone(edition=edition)):
+        return render(request, "events/speaker.html", {"edition": edition, "speaker": speaker})
+
+
+@require_safe
+def venue(request: HttpRequest) -> HttpResponse:
+    edition = _current(request)
+    place = edition.venue if edition else None
+    return render(
+        request,
+        "events/venue.html",
+        {
+            "edition": edition,
+            "venue": place,
+            "rooms": selectors.edition_rooms(edition=edition) if place else [],
+            "practical": page_get(kind="practical"),
+        },
+    )
+
+
+@require_safe
+def organisers(request: HttpRequest) -> HttpResponse:
+    edition = _current(request)
+    groups = _role_groups(edition) if edition else []
+    return render(request, "events/organisers.html", {"edition": edition, "role_groups": groups})
