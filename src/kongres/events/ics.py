@@ -8,13 +8,16 @@ second download updates the entry in the calendar instead of adding another one.
 from __future__ import annotations
 
 import datetime as dt
+import html
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.html import strip_tags
 from django.utils.translation import gettext
 from icalendar import Calendar, Event
 
+from kongres.core.markdown import render_markdown
 from kongres.events.models import Edition, Room, Session, Venue
 
 
@@ -54,7 +57,7 @@ def session_calendar(*, session: Session) -> bytes:
     lines = [
         session.edition.title,
         gettext("Speakers: %(names)s") % {"names": people} if people else "",
-        session.description,
+        _plain(session.description),
         url,
     ]
     event.add("description", "\n\n".join(line for line in lines if line))
@@ -80,6 +83,11 @@ def edition_zone(*, edition: Edition) -> ZoneInfo:
         return ZoneInfo(edition.time_zone)
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo(settings.TIME_ZONE)
+
+
+def _plain(markdown: str) -> str:
+    """Markdown as the plain text a calendar shows."""
+    return html.unescape(strip_tags(render_markdown(markdown))).strip()
 
 
 def _calendar() -> Calendar:
