@@ -3,13 +3,20 @@
 The file is ``kongres.toml`` in the working directory, or the path in ``KONGRES_CONFIG``.
 Every key can be set in the file (``database_url = "..."``) or in the environment
 (``KONGRES_DATABASE_URL=...``); the environment wins. Secrets belong in the environment.
+
+Every mistake (an unknown key, a value of the wrong kind, a missing file) is a ``ConfigError``
+with a one-line message that names where the value came from.
 """
 
 from __future__ import annotations
 
+import copy
+import difflib
 import os
 import secrets
+import tempfile
 import tomllib
+import zoneinfo
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -29,64 +36,130 @@ DEFAULTS: dict[str, Any] = {
 
 BOOLEANS = {"debug"}
 LISTS = {"allowed_hosts"}
+TRUE = {"1", "true", "yes", "on"}
+FALSE = {"0", "false", "no", "off", ""}
 
 
 class ConfigError(Exception):
-    pass
+    """A configuration mistake; the message is one line, meant for the operator."""
 
 
-def _coerce(key: str, value: Any) -> Any:
-    if key in BOOLEANS and isinstance(value, str):
-        lowered = value.strip().lower()
-        if lowered in {"1", "true", "yes", "on"}:
-            return True
-        if lowered in {"0", "false", "no", "off", ""}:
-            return False
-        raise ConfigError(f"KONGRES_{key.upper()} must be true or false, not {value!r}")
-    if key in LISTS and isinstance(value, str):
-        return [item.strip() for item in value.split(",") if item.strip()]
-    return value
+def _coerce(key: str, value: Any, source: str) -> Any:
+    """``value`` for ``key`` as the type its default has; ``source`` names where it came from
+    (``kongres.toml: debug`` or ``KONGRES_DEBUG``) for the error message."""
+    if key in BOOLEANS:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in TRUE | FALSE:
+            return value.strip().lower() in TRUE
+        raise ConfigError(f"{source} must be true or false, not {value!r}")
+    if key in LISTS:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        if isinstance(value, list) and all(isinstance(item, str) for item in value):
+            return [item.strip() for item in value if item.strip()]
+        raise ConfigError(f"{source} must be a list of strings or a comma-separated string")
+    if not isinstance(value, str):
+        raise ConfigError(f"{source} must be a string, not {value!r}")
+    return value.strip()
+
+
+def _unknown_keys_message(path: Path, unknown: set[str]) -> str:
+    parts = []
+    for key in sorted(unknown):
+        close = difflib.get_close_matches(key, DEFAULTS, n=1)
+        parts.append(f"{key!r} (did you mean {close[0]!r}?)" if close else repr(key))
+    return f"{path}: unknown key{'s' if len(parts) > 1 else ''} {', '.join(parts)}"
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            from_file = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from error
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot be read: {error.strerror}") from error
+    unknown = set(from_file) - set(DEFAULTS)
+    if unknown:
+        raise ConfigError(_unknown_keys_message(path, unknown))
+    return {key: _coerce(key, value, f"{path}: {key}") for key, value in from_file.items()}
+
+
+def _check(config: dict[str, Any]) -> None:
+    if not config["data_dir"]:
+        raise ConfigError("data_dir must not be empty")
+    if not config["site_url"].startswith(("http://", "https://")):
+        raise ConfigError(
+            f"site_url must start with http:// or https://, not {config['site_url']!r}"
+        )
+    try:
+        zoneinfo.ZoneInfo(config["time_zone"])
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
+        raise ConfigError(
+            f"time_zone {config['time_zone']!r} is not a known time zone (e.g. Europe/Warsaw)"
+        ) from error
 
 
 def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Return the configuration as a plain dict of the keys in ``DEFAULTS``."""
+    """Return the configuration as a plain dict of the keys in ``DEFAULTS``; ``data_dir`` is an
+    absolute ``Path``."""
     environ = os.environ if environ is None else environ
-    config = dict(DEFAULTS)
+    config = copy.deepcopy(DEFAULTS)  # the caller may change its lists
 
-    path = Path(environ.get("KONGRES_CONFIG", "kongres.toml"))
-    if path.is_file():
-        try:
-            with path.open("rb") as handle:
-                from_file = tomllib.load(handle)
-        except tomllib.TOMLDecodeError as error:
-            raise ConfigError(f"{path}: {error}") from error
-        unknown = set(from_file) - set(DEFAULTS)
-        if unknown:
-            raise ConfigError(f"{path}: unknown keys {', '.join(sorted(unknown))}")
-        config.update({key: _coerce(key, value) for key, value in from_file.items()})
-    elif "KONGRES_CONFIG" in environ:
-        raise ConfigError(f"KONGRES_CONFIG names {path}, which does not exist")
+    if "KONGRES_CONFIG" in environ:
+        path = Path(environ["KONGRES_CONFIG"])
+        if not path.exists():
+            raise ConfigError(f"KONGRES_CONFIG names {path}, which does not exist")
+        if not path.is_file():
+            raise ConfigError(f"KONGRES_CONFIG names {path}, which is not a file")
+        config.update(_read_file(path))
+    elif Path("kongres.toml").is_file():
+        config.update(_read_file(Path("kongres.toml")))
 
     for key in DEFAULTS:
         env_key = f"KONGRES_{key.upper()}"
         if env_key in environ:
-            config[key] = _coerce(key, environ[env_key])
+            config[key] = _coerce(key, environ[env_key], env_key)
 
-    config["data_dir"] = Path(config["data_dir"]).resolve()
+    _check(config)
+    config["data_dir"] = Path(config["data_dir"]).expanduser().resolve()
     return config
 
 
 def secret_key_from(data_dir: Path) -> str:
-    """The secret key kept in ``data_dir``, generated on first use (mode 0600)."""
+    """The secret key kept in ``data_dir/secret_key``, generated on first use (mode 0600).
+
+    The new key is written to a temporary file and linked into place, so that two processes
+    starting at once agree on one key and neither can read a half-written file."""
     path = data_dir / "secret_key"
-    if path.is_file():
-        return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(50)
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=data_dir, prefix=".secret_key.")  # mode 0600
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(50))
+            try:
+                os.link(temporary, path)
+            except FileExistsError:
+                pass  # another process was first: use its key
+            except OSError:  # a file system without hard links
+                _write_exclusive(path, Path(temporary).read_text())
+        finally:
+            os.unlink(temporary)
+    try:
+        key = path.read_text().strip()
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot be read: {error.strerror}") from error
+    if not key:
+        raise ConfigError(f"{path} is empty: delete it to have a new key generated")
+    return key
+
+
+def _write_exclusive(path: Path, text: str) -> None:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process was first
-        return path.read_text().strip()
+    except FileExistsError:
+        return
     with os.fdopen(fd, "w") as handle:
-        handle.write(key)
-    return key
+        handle.write(text)
