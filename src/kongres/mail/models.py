@@ -18,7 +18,7 @@ class OutboxMessage(TimeStampedModel):
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
 
-    to = models.EmailField(_("to"))
+    to = models.EmailField(_("recipient"))
     reply_to = models.EmailField(_("reply to"), blank=True)
     language = models.CharField(_("language"), max_length=16)
     subject = models.TextField(_("subject"))

@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('to', models.EmailField(max_length=254, verbose_name='to')),
+                ('to', models.EmailField(max_length=254, verbose_name='recipient')),
                 ('reply_to', models.EmailField(blank=True, max_length=254, verbose_name='reply to')),
                 ('language', models.CharField(max_length=16, verbose_name='language')),
                 ('subject', models.TextField(verbose_name='subject')),

@@ -1,0 +1,139 @@
+import datetime as dt
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from kongres.mail.models import OutboxMessage
+from kongres.mail.services import backoff_delay, mail_queue
+
+
+def queue_greeting(**overrides) -> OutboxMessage:
+    arguments = {
+        "to": "anna@example.org",
+        "template": "mailtest/greeting",
+        "context": {"name": "Łucja <Żak> & syn", "link": "/potwierdz/abc/"},
+        "language": "pl",
+        "kind": "greeting",
+        "related": "registration:42",
+    } | overrides
+    with transaction.atomic():
+        return mail_queue(**arguments)
+
+
+def test_mail_queue_renders_polish_text_and_html_and_enqueues_its_task(db, settings):
+    settings.SITE_URL = "https://kongres.example.org"
+    before = timezone.now()
+
+    message = queue_greeting()
+
+    message.refresh_from_db()
+    assert message.subject == "Zażółć gęślą jaźń, Łucja <Żak> & syn"
+    assert message.body_text == (
+        "Dzień dobry, Łucja <Żak> & syn! Potwierdź zgłoszenie: "
+        "https://kongres.example.org/potwierdz/abc/\n\n-- \nhttps://kongres.example.org/\n"
+    )
+    assert "<p>Dzień dobry, Łucja &lt;Żak&gt; &amp; syn!</p>" in message.body_html
+    assert '<html lang="pl" dir="ltr">' in message.body_html
+    assert '<a class="button" href="https://kongres.example.org/potwierdz/abc/">' in (
+        message.body_html
+    )
+    assert "<title>Zażółć gęślą jaźń, Łucja &lt;Żak&gt; &amp; syn</title>" in message.body_html
+    assert "<img" not in message.body_html
+    assert (message.status, message.attempts, message.language) == ("queued", 0, "pl")
+    assert (message.kind, message.related) == ("greeting", "registration:42")
+    assert before <= message.next_attempt_at <= timezone.now()
+    assert message.message_id.endswith("@kongres.example.org>")
+
+    task = DBTaskResult.objects.get()
+    assert str(task.id) == message.task_id
+    assert task.task_path == "kongres.mail.tasks.mail_send"
+    assert task.args_kwargs == {"args": [message.pk], "kwargs": {}}
+    assert task.status == "READY"
+
+
+def test_mail_queue_renders_in_the_recipients_language(db):
+    polish = queue_greeting(language="pl", template="mail/test", context={})
+    english = queue_greeting(language="en", template="mail/test", context={})
+
+    assert polish.subject == "Wiadomość testowa z systemu kongres"
+    assert "Jeśli ją czytasz, mail z systemu kongres do Ciebie dociera" in polish.body_text
+    assert '<html lang="pl"' in polish.body_html
+    assert english.subject == "Test message from kongres"
+    assert "mail from kongres reaches you" in english.body_text
+    assert '<html lang="en"' in english.body_html
+    assert 'aria-roledescription="e-mail"' in english.body_html
+
+
+def test_mail_queue_with_unknown_language_falls_back_to_polish(db):
+    message = queue_greeting(language="xx")
+
+    assert message.language == "pl"
+    assert message.subject.startswith("Zażółć")
+
+
+def test_mail_queue_accepts_regional_variant_of_a_language(db):
+    message = queue_greeting(language="en-gb")
+
+    assert message.language == "en"
+    assert message.subject == "Welcome, Łucja <Żak> & syn"
+
+
+def test_mail_queue_stores_attachments_and_reply_to(db):
+    ics = "BEGIN:VCALENDAR\r\nSUMMARY:Kongres – Kraków\r\nEND:VCALENDAR\r\n".encode()
+
+    message = queue_greeting(
+        attachments=[("kongres.ics", ics, "text/calendar")], reply_to="biuro@example.org"
+    )
+
+    stored = message.attachments.get()
+    assert (stored.filename, bytes(stored.content), stored.mimetype) == (
+        "kongres.ics",
+        ics,
+        "text/calendar",
+    )
+    assert message.reply_to == "biuro@example.org"
+
+
+def test_mail_queue_rolled_back_with_the_callers_transaction_leaves_nothing(transactional_db):
+    class Boom(Exception):
+        pass
+
+    with pytest.raises(Boom), transaction.atomic():
+        mail_queue(
+            to="anna@example.org",
+            template="mailtest/greeting",
+            context={"name": "Anna"},
+            language="pl",
+            attachments=[("a.txt", b"a", "text/plain")],
+        )
+        assert OutboxMessage.objects.count() == 1  # visible inside the transaction
+        assert DBTaskResult.objects.count() == 1
+        raise Boom
+
+    assert OutboxMessage.objects.count() == 0
+    assert DBTaskResult.objects.count() == 0
+
+
+def test_mail_queue_committed_with_the_callers_transaction_keeps_both(transactional_db):
+    with transaction.atomic():
+        message = mail_queue(
+            to="anna@example.org", template="mailtest/greeting", context={}, language="en"
+        )
+
+    assert OutboxMessage.objects.get().pk == message.pk
+    assert str(DBTaskResult.objects.get().id) == message.task_id
+
+
+def test_backoff_grows_and_is_capped():
+    delays = [backoff_delay(attempt) for attempt in range(1, 10)]
+
+    assert delays[:5] == [
+        dt.timedelta(seconds=30),
+        dt.timedelta(minutes=2),
+        dt.timedelta(minutes=10),
+        dt.timedelta(minutes=30),
+        dt.timedelta(hours=2),
+    ]
+    assert delays[5:] == [dt.timedelta(hours=6)] * 4
