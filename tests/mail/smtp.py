@@ -35,7 +35,9 @@ class Inbox:
         if self.delay:
             await asyncio.sleep(self.delay)
         with self.lock:
-            self.messages.append(message_from_bytes(envelope.original_content, policy=policy.default))
+            self.messages.append(
+                message_from_bytes(envelope.original_content, policy=policy.default)
+            )
             self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         return "250 Message accepted for delivery"
 

@@ -81,7 +81,7 @@ def test_mail_queue_accepts_regional_variant_of_a_language(db):
 
 
 def test_mail_queue_stores_attachments_and_reply_to(db):
-    ics = "BEGIN:VCALENDAR\r\nSUMMARY:Kongres – Kraków\r\nEND:VCALENDAR\r\n".encode()
+    ics = "BEGIN:VCALENDAR\r\nSUMMARY:Kongres w Krakowie, Łódź\r\nEND:VCALENDAR\r\n".encode()
 
     message = queue_greeting(
         attachments=[("kongres.ics", ics, "text/calendar")], reply_to="biuro@example.org"
