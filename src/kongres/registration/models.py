@@ -1,0 +1,326 @@
+"""Registrations for an edition, their secret links, the seat pools that make seats scarce, and
+the organiser's own questions. Every state change goes through ``services.py``; the state
+machine and the lock order are described there."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from kongres.core.models import TimeStampedModel
+from kongres.events.models import Day, Edition, Track
+from kongres.registration.choices import MunicipalitySize, QuestionKind, Sector, Voivodeship
+
+# Status values, spelled out once for the constraints (the sets of ``Status`` members follow the
+# model below).
+_SEAT_VALUES = ("held", "offered", "pending_approval", "confirmed")
+_ACTIVE_VALUES = (*_SEAT_VALUES, "waiting_unverified", "waiting")
+_FINAL_VALUES = ("expired", "cancelled", "rejected")
+
+
+class Registration(TimeStampedModel):
+    class Status(models.TextChoices):
+        HELD = "held", _("seat held, address not confirmed")
+        WAITING_UNVERIFIED = "waiting_unverified", _("no seat, address not confirmed")
+        WAITING = "waiting", _("on the waiting list")
+        OFFERED = "offered", _("seat offered")
+        PENDING_APPROVAL = "pending_approval", _("awaiting approval")
+        CONFIRMED = "confirmed", _("confirmed")
+        EXPIRED = "expired", _("expired")
+        CANCELLED = "cancelled", _("cancelled")
+        REJECTED = "rejected", _("rejected")
+
+    edition = models.ForeignKey(
+        Edition, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("edition")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.HELD
+    )
+    email = models.EmailField(_("e-mail address"))
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    institution = models.CharField(_("institution"), max_length=200, blank=True)
+    position = models.CharField(_("position"), max_length=150, blank=True)
+    sector = models.CharField(_("sector"), max_length=20, choices=Sector.choices, blank=True)
+    town = models.CharField(_("town"), max_length=100, blank=True)
+    voivodeship = models.CharField(
+        _("voivodeship"), max_length=20, choices=Voivodeship.choices, blank=True
+    )
+    municipality_size = models.CharField(
+        _("size of the municipality"), max_length=20, choices=MunicipalitySize.choices, blank=True
+    )
+    days = models.ManyToManyField(
+        Day, blank=True, related_name="registrations", verbose_name=_("days attended")
+    )
+    tracks = models.ManyToManyField(
+        Track, blank=True, related_name="registrations", verbose_name=_("panels of interest")
+    )
+    accessibility_needs = models.JSONField(
+        _("accessibility needs"), default=list, blank=True, help_text=_("AccessibilityNeed values.")
+    )
+    accessibility_other = models.TextField(_("other accessibility needs"), blank=True)
+    dietary_needs = models.TextField(_("dietary needs"), blank=True)
+    privacy_consent_at = models.DateTimeField(_("privacy notice accepted"), null=True, blank=True)
+    privacy_notice_version = models.CharField(
+        _("version of the privacy notice accepted"), max_length=64, blank=True
+    )
+    photo_consent = models.BooleanField(_("agrees to be photographed"), default=False)
+    newsletter_consent = models.BooleanField(_("wants the newsletter"), default=False)
+    language = models.CharField(
+        _("language"), max_length=5, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+    answers = models.JSONField(_("answers to the organisers' questions"), default=dict, blank=True)
+
+    verified_at = models.DateTimeField(_("address confirmed"), null=True, blank=True)
+    hold_expires_at = models.DateTimeField(_("confirm the address by"), null=True, blank=True)
+    offered_at = models.DateTimeField(_("seat offered"), null=True, blank=True)
+    offer_expires_at = models.DateTimeField(_("offer valid until"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("approved or rejected"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("cancelled or expired"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("added by"),
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved or rejected by"),
+    )
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cancelled by"),
+    )
+
+    class Meta:
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # One active registration per address and edition (the second guard of "duplicate").
+            models.UniqueConstraint(
+                Lower("email"),
+                "edition",
+                condition=models.Q(status__in=_ACTIVE_VALUES),
+                name="registration_active_email_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=_ACTIVE_VALUES + _FINAL_VALUES),
+                name="registration_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="held") | models.Q(hold_expires_at__isnull=False),
+                name="registration_held_has_deadline",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="offered") | models.Q(offer_expires_at__isnull=False),
+                name="registration_offered_has_deadline",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["edition", "status", "verified_at"], name="registration_queue_idx"
+            ),
+            models.Index(fields=["status", "hold_expires_at"], name="registration_hold_due_idx"),
+            models.Index(fields=["status", "offer_expires_at"], name="registration_offer_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name} <{self.email}>"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def has_seat(self) -> bool:
+        return self.status in SEAT_STATUSES
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.status in {self.Status.WAITING, self.Status.WAITING_UNVERIFIED}
+
+
+# Statuses that occupy a seat (counted in the seat pools).
+SEAT_STATUSES = frozenset(Registration.Status(value) for value in _SEAT_VALUES)
+# Statuses of a live registration: at most one per address and edition.
+ACTIVE_STATUSES = frozenset(Registration.Status(value) for value in _ACTIVE_VALUES)
+# Statuses that end a registration for good.
+FINAL_STATUSES = frozenset(Registration.Status(value) for value in _FINAL_VALUES)
+
+
+class RegistrationToken(models.Model):
+    """A secret link's key, kept only as its SHA-256 hash. A registration may have several live
+    links (one per mail sent); asking for the link again replaces them all with a new one."""
+
+    registration = models.ForeignKey(
+        Registration,
+        on_delete=models.CASCADE,
+        related_name="tokens",
+        verbose_name=_("registration"),
+    )
+    token_hash = models.CharField(_("SHA-256 of the token"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("secret link")
+        verbose_name_plural = _("secret links")
+
+    def __str__(self) -> str:
+        return f"{self.registration_id}: {self.token_hash[:8]}…"
+
+
+class SeatPool(models.Model):
+    """The seats of one scarce thing: the edition (``day`` empty) or one of its days.
+
+    ``taken`` counts the registrations holding a seat (held, offered, awaiting approval,
+    confirmed). A seat is taken with one conditional ``UPDATE … SET taken = taken + 1 WHERE
+    taken < capacity``; the check constraint is the second guard. ``overbooked`` counts the seats
+    beyond ``capacity`` that organisers gave on purpose (or kept when they lowered the capacity);
+    it is always ``max(0, taken - capacity)``, and a freed seat first pays it back.
+    ``capacity`` follows ``Edition.capacity``/``Day.capacity`` (empty: no limit) through
+    ``services.edition_capacity_change`` and ``services.day_capacity_change``.
+    """
+
+    edition = models.ForeignKey(
+        Edition, on_delete=models.CASCADE, related_name="seat_pools", verbose_name=_("edition")
+    )
+    day = models.OneToOneField(
+        Day,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="seat_pool",
+        verbose_name=_("day"),
+    )
+    capacity = models.PositiveIntegerField(_("number of places"), null=True, blank=True)
+    taken = models.PositiveIntegerField(_("taken"), default=0)
+    overbooked = models.PositiveIntegerField(_("given over capacity"), default=0)
+
+    class Meta:
+        verbose_name = _("seat pool")
+        verbose_name_plural = _("seat pools")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["edition"],
+                condition=models.Q(day__isnull=True),
+                name="seatpool_one_per_edition",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(capacity__isnull=True)
+                | models.Q(taken__lte=models.F("capacity") + models.F("overbooked")),
+                name="seatpool_taken_within_capacity",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        limit = "∞" if self.capacity is None else self.capacity
+        return f"{self.day or self.edition}: {self.taken}/{limit}"
+
+    @property
+    def free(self) -> int | None:
+        """Seats still free; None when there is no limit."""
+        if self.capacity is None:
+            return None
+        return max(self.capacity - self.taken, 0)
+
+
+class Question(models.Model):
+    """A question the organisers add to the form. Answers are stored in
+    ``Registration.answers[slug]``: text and single → str, multiple → list of str, yesno → bool.
+    A question with ``depends_on`` is asked only when that question's answer is
+    ``depends_value`` (for yes/no: "yes" or "no"; for multiple: one of the values chosen)."""
+
+    edition = models.ForeignKey(
+        Edition, on_delete=models.CASCADE, related_name="questions", verbose_name=_("edition")
+    )
+    slug = models.SlugField(_("slug"), max_length=50)
+    label = models.CharField(_("question"), max_length=300)
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=QuestionKind.choices, default=QuestionKind.TEXT
+    )
+    choices = models.JSONField(
+        _("choices"),
+        default=list,
+        blank=True,
+        help_text=_('A list of {"value": ..., "label_pl": ..., "label_en": ...}.'),
+    )
+    required = models.BooleanField(_("required"), default=False)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    depends_on = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="dependants",
+        verbose_name=_("asked only if the answer to"),
+    )
+    depends_value = models.CharField(_("is"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["edition", "slug"], name="question_slug_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def clean(self) -> None:
+        if self.kind in {QuestionKind.SINGLE, QuestionKind.MULTIPLE}:
+            values = [c.get("value") for c in self.choices if isinstance(c, dict)]
+            if not values or len(values) != len(self.choices) or not all(values):
+                raise ValidationError(
+                    {"choices": _('Give a list of choices, each with a "value" and labels.')}
+                )
+            if len(set(values)) != len(values):
+                raise ValidationError({"choices": _("Each choice needs its own value.")})
+        if self.depends_on_id is not None:
+            if self.depends_on_id == self.pk:
+                raise ValidationError({"depends_on": _("A question cannot depend on itself.")})
+            if self.depends_on.edition_id != self.edition_id:
+                raise ValidationError({"depends_on": _("Choose a question of the same edition.")})
+
+    @property
+    def choice_values(self) -> list[str]:
+        return [str(choice["value"]) for choice in self.choices]
+
+    def choice_label(self, value: str, language: str | None = None) -> str:
+        """The label of one choice in ``language`` (default: the active one), Polish fallback."""
+        language = (language or get_language() or settings.LANGUAGE_CODE).split("-")[0]
+        for choice in self.choices:
+            if str(choice.get("value")) == str(value):
+                return choice.get(f"label_{language}") or choice.get("label_pl") or str(value)
+        return str(value)
+
+    def is_asked(self, answers: dict) -> bool:
+        """Whether the question applies, given the other answers."""
+        if self.depends_on_id is None:
+            return True
+        given = answers.get(self.depends_on.slug)
+        if isinstance(given, bool):
+            given = "yes" if given else "no"
+        if isinstance(given, list):
+            return self.depends_value in [str(v) for v in given]
+        return given is not None and str(given) == self.depends_value
