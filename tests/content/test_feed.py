@@ -19,18 +19,24 @@ def _parse(response):
 
 
 def test_feed_has_edition_title_and_published_entries(client):
-    EditionFactory(
+    edition = EditionFactory(
         title_pl="IV Kongres", title_en="4th Congress", motto_pl="Polska wielu prędkości?"
     )
     now = timezone.now()
     NewsPostFactory(
+        edition=edition,
         slug="starszy",
         title_pl="Starszy & ważny",
         lead_pl="Wstęp <b>pierwszy</b>",
         published_at=now - dt.timedelta(days=2),
     )
-    NewsPostFactory(slug="nowszy", title_pl="Nowszy", published_at=now - dt.timedelta(days=1))
-    NewsPostFactory(slug="przyszly", title_pl="Przyszły", published_at=now + dt.timedelta(days=1))
+    for slug, title, days in [("nowszy", "Nowszy", -1), ("przyszly", "Przyszły", 1)]:
+        NewsPostFactory(
+            edition=edition,
+            slug=slug,
+            title_pl=title,
+            published_at=now + dt.timedelta(days=days),
+        )
 
     feed = _parse(client.get("/aktualnosci/kanal.atom"))
 
@@ -57,9 +63,9 @@ def test_feed_has_edition_title_and_published_entries(client):
 
 
 def test_feed_in_english(client):
-    EditionFactory(title_pl="IV Kongres", title_en="4th Congress")
-    NewsPostFactory(slug="wpis", title_pl="Wpis", title_en="Post")
-    NewsPostFactory(slug="tylko-pl", title_pl="Tylko polski", title_en="")
+    edition = EditionFactory(title_pl="IV Kongres", title_en="4th Congress")
+    NewsPostFactory(edition=edition, slug="wpis", title_pl="Wpis", title_en="Post")
+    NewsPostFactory(edition=edition, slug="tylko-pl", title_pl="Tylko polski", title_en="")
 
     feed = _parse(client.get("/en/news/feed.atom"))
 
