@@ -93,3 +93,15 @@ def test_sitemap_leaves_out_draft_editions_sessions(client):
     urls = _sitemap(client)
 
     assert not [url for url in urls if "szkic" in url]
+
+
+def test_sitemap_x_default_is_the_polish_address_even_with_pl_in_it(client):
+    PageFactory(slug="pl")
+
+    urls = _sitemap(client)
+
+    assert urls["http://testserver/en/pages/pl/"] == {
+        "pl": "http://testserver/strony/pl/",
+        "en": "http://testserver/en/pages/pl/",
+        "x-default": "http://testserver/strony/pl/",
+    }

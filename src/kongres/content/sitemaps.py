@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
@@ -13,6 +14,18 @@ class _Bilingual(Sitemap):
     i18n = True
     alternates = True
     x_default = True
+
+    def get_urls(self, page=1, site=None, protocol=None):
+        urls = super().get_urls(page=page, site=site, protocol=protocol)
+        # Django makes x-default by cutting "/pl/" out of the Polish address; ours has no
+        # prefix already (and "/pl/" could be a slug), so x-default is the Polish address.
+        for url in urls:
+            by_language = {alt["lang_code"]: alt for alt in url["alternates"]}
+            if "x-default" in by_language and settings.LANGUAGE_CODE in by_language:
+                by_language["x-default"]["location"] = by_language[settings.LANGUAGE_CODE][
+                    "location"
+                ]
+        return urls
 
 
 class StaticViewSitemap(_Bilingual):
