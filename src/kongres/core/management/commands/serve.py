@@ -1,0 +1,101 @@
+import os
+import socket
+import sys
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError, connections
+from django.db.migrations.executor import MigrationExecutor
+
+
+def default_workers() -> int:
+    return max(1, min(2 * (os.cpu_count() or 1), 4))
+
+
+def _check_free(host: str, port: int) -> None:
+    """One clear line instead of gunicorn's five retries when the port is taken."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        raise CommandError(f"cannot listen on {host}: {error.strerror}") from error
+    family, kind, proto, _name, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            raise CommandError(f"cannot listen on {host}:{port}: {error.strerror}") from error
+
+
+class Command(BaseCommand):
+    help = (
+        "Serve the site with gunicorn (static files included): collects the static files, "
+        "then serves until Ctrl-C."
+    )
+    requires_system_checks = []  # checked by the workers when they load the application
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+        parser.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=default_workers(),
+            help=f"worker processes (here {default_workers()}: twice the cores, at most 4)",
+        )
+        parser.add_argument(
+            "--access-log", action="store_true", help="log every request to standard output"
+        )
+
+    def handle(self, *args, host: str, port: int, workers: int, access_log: bool, **options):
+        if workers < 1:
+            raise CommandError("--workers must be at least 1")
+        if not 0 < port < 65536:
+            raise CommandError("--port must be between 1 and 65535")
+        _check_free(host, port)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        self._warn_unapplied_migrations()
+        connections.close_all()  # no connection may cross the fork into the workers
+
+        from gunicorn.app.base import BaseApplication
+
+        bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+        class KongresApplication(BaseApplication):
+            def load_config(self):
+                settings = {
+                    "bind": [bind],
+                    "workers": workers,
+                    "worker_class": "gthread",
+                    "threads": 4,
+                    "accesslog": "-" if access_log else None,
+                    "errorlog": "-",
+                    "loglevel": "warning",
+                    "proc_name": "kongres",
+                    "control_socket_disable": True,  # no socket in $HOME
+                    "graceful_timeout": 5,
+                }
+                for key, value in settings.items():
+                    self.cfg.set(key, value)
+
+            def load(self):
+                from kongres.wsgi import application
+
+                return application
+
+        url_host = f"[{host}]" if ":" in host else host
+        self.stdout.write(f"kongres: serving http://{url_host}:{port}/ — Ctrl-C stops")
+        self.stdout.flush()
+        KongresApplication(prog="kongres serve").run()
+
+    def _warn_unapplied_migrations(self) -> None:
+        try:
+            executor = MigrationExecutor(connections["default"])
+            plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        except DatabaseError as error:
+            sys.stderr.write(f"kongres: the database cannot be read: {error}\n")
+            return
+        if plan:
+            sys.stderr.write(
+                "kongres: the database is not up to date; run `kongres migrate` first\n"
+            )
