@@ -1,0 +1,618 @@
+"""Forms of the public registration pages: register, edit one's answers, ask for one's link.
+
+The forms only parse and check what was typed; ``services`` decide everything else (seats,
+windows, duplicates). ``RegistrationForm.to_data()`` turns the cleaned form into the
+``RegistrationData`` the services take.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django import forms
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from kongres.events.models import Day, Edition, Track
+from kongres.registration.choices import (
+    AccessibilityNeed,
+    MunicipalitySize,
+    QuestionKind,
+    Sector,
+    Voivodeship,
+)
+from kongres.registration.models import Question, Registration
+from kongres.registration.validators import normalise_line, normalise_text, validate_person_name
+
+if TYPE_CHECKING:
+    from kongres.registration.services import RegistrationData
+
+QUESTION_PREFIX = "q_"
+TEXT_ANSWER_MAX_LENGTH = 1000
+STARTED_SALT = "kongres.registration.form-started"
+DEFAULT_MIN_FILL_SECONDS = 5
+
+
+def min_fill_seconds() -> float:
+    return float(
+        getattr(settings, "KONGRES_REGISTRATION_MIN_FILL_SECONDS", DEFAULT_MIN_FILL_SECONDS)
+    )
+
+
+def _max_length(name: str, default: int = 200) -> int:
+    return Registration._meta.get_field(name).max_length or default
+
+
+class LineField(forms.CharField):
+    """One line of text, normalised (NFC, single spaces, no control characters)."""
+
+    def to_python(self, value):
+        return normalise_line(super().to_python(value))
+
+
+class TextField(forms.CharField):
+    """Several lines of text, normalised."""
+
+    def to_python(self, value):
+        return normalise_text(super().to_python(value))
+
+
+class NameField(LineField):
+    default_validators = [validate_person_name]
+
+
+class EmailField(forms.EmailField):
+    """An e-mail address, trimmed; the domain part is lower-cased (it is case-insensitive)."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if "@" in value:
+            local, _at, domain = value.rpartition("@")
+            value = f"{local}@{domain.lower()}"
+        return value
+
+
+def day_label(day: Day) -> str:
+    when = date_format(day.date, "l, j E Y")
+    return f"{day.name} ({when})" if day.name else when
+
+
+# "Other" in the accessibility needs: a box that asks for the text field; not a stored value
+# unless the domain's choices have it.
+OTHER_NEED = "other"
+OTHER_NEED_STORED = OTHER_NEED in AccessibilityNeed.values
+
+
+def accessibility_choices() -> list[tuple[str, str]]:
+    choices = list(AccessibilityNeed.choices)
+    if not OTHER_NEED_STORED:
+        choices.append((OTHER_NEED, _("other (tell us below)")))
+    return choices
+
+
+def _choice_label(choice: dict, language: str) -> str:
+    return str(choice.get(f"label_{language}") or choice.get("label_pl") or choice.get("value"))
+
+
+@dataclass(frozen=True)
+class Condition:
+    """Ask ``field`` only when ``parent`` was answered with ``value``."""
+
+    parent: str
+    value: str
+    hint: str
+
+
+@dataclass(frozen=True)
+class FieldRow:
+    """A field as the page shows it: with the condition under which it is asked, and whether
+    it is marked required."""
+
+    field: forms.BoundField
+    condition: Condition | None
+    required: bool
+
+
+@dataclass(frozen=True)
+class SummaryError:
+    anchor: str
+    label: str
+    message: str
+
+
+class AccessibleFormMixin:
+    """What the pages need to show a form accessibly: its fields as rows (with conditions and
+    the "required" mark) and an error summary whose links lead to the fields."""
+
+    conditions: dict[str, Condition] = {}
+
+    def _row(self, name: str) -> FieldRow:
+        field = self.fields[name]
+        condition = self.conditions.get(name)
+        required = field.required or (
+            getattr(field, "is_required_answer", False) and condition is None
+        )
+        return FieldRow(field=self[name], condition=condition, required=required)
+
+    def rows(self) -> list[FieldRow]:
+        return [self._row(name) for name in self.fields]
+
+    def display_order(self) -> list[str]:
+        return list(self.fields)
+
+    def error_summary(self) -> list[SummaryError]:
+        """Every error, in the order of the page, each with the id of the field to jump to."""
+        if not self.is_bound or not self.errors:
+            return []
+        out = [
+            SummaryError(anchor="", label="", message=str(message))
+            for message in self.non_field_errors()
+        ]
+        for name in self.display_order():
+            if name not in self.errors:
+                continue
+            field = self.fields[name]
+            bound = self[name]
+            anchor = bound.auto_id
+            if field.widget.use_fieldset:
+                anchor = f"{bound.auto_id}_0"
+            for message in self.errors[name]:
+                out.append(
+                    SummaryError(anchor=anchor, label=str(field.label), message=str(message))
+                )
+        return out
+
+
+class RegistrationFieldsForm(AccessibleFormMixin, forms.Form):
+    """The participant's answers, shared by the registration and the edit form."""
+
+    first_name = NameField(
+        label=_("First name"),
+        max_length=_max_length("first_name"),
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+    )
+    last_name = NameField(
+        label=_("Last name"),
+        max_length=_max_length("last_name"),
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+    )
+    email = EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        help_text=_("We send the link that confirms your registration to this address."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
+    institution = LineField(
+        label=_("Institution or organisation"),
+        max_length=_max_length("institution"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
+    position = LineField(
+        label=_("Position"),
+        max_length=_max_length("position"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "organization-title"}),
+    )
+    sector = forms.ChoiceField(label=_("Sector"), choices=Sector.choices, widget=forms.RadioSelect)
+    town = LineField(
+        label=_("Town or city"),
+        max_length=_max_length("town"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
+    )
+    voivodeship = forms.ChoiceField(
+        label=_("Voivodeship"),
+        choices=[("", _("Choose a voivodeship")), *Voivodeship.choices],
+        required=False,
+        help_text=_("Leave empty if you come from outside Poland."),
+        widget=forms.Select(attrs={"autocomplete": "address-level1"}),
+    )
+    municipality_size = forms.ChoiceField(
+        label=_("Size of your municipality"),
+        choices=MunicipalitySize.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    days = forms.TypedMultipleChoiceField(
+        label=_("Days you will attend"),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one day.")},
+    )
+    tracks = forms.TypedMultipleChoiceField(
+        label=_("Panels you are interested in"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("This helps us plan the rooms; you may attend any panel."),
+    )
+    accessibility_needs = forms.MultipleChoiceField(
+        label=_("Accessibility needs"),
+        choices=accessibility_choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    accessibility_other = LineField(
+        label=_("Other accessibility needs"),
+        max_length=_max_length("accessibility_other", 300),
+        required=False,
+    )
+    dietary_needs = TextField(
+        label=_("Dietary needs"),
+        max_length=_max_length("dietary_needs", 500),
+        required=False,
+        help_text=_("For example vegetarian, vegan, gluten-free, allergies."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    photo_consent = forms.BooleanField(
+        label=_(
+            "I agree to be photographed and recorded during the congress and to the "
+            "publication of the photos and recordings."
+        ),
+        required=False,
+    )
+    newsletter_consent = forms.BooleanField(
+        label=_("Send me news about this and future congresses by e-mail."),
+        required=False,
+    )
+
+    SECTIONS: Sequence[tuple[str, Sequence[str]]] = ()
+
+    def __init__(
+        self,
+        *args,
+        edition: Edition,
+        days: Sequence[Day],
+        tracks: Sequence[Track],
+        questions: Sequence[Question] = (),
+        **kwargs,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.edition = edition
+        self.language = (get_language() or settings.LANGUAGE_CODE).split("-")[0]
+        self.fields["days"].choices = [(day.pk, day_label(day)) for day in days]
+        if not days:
+            del self.fields["days"]
+        elif len(days) == 1 and not self.is_bound and "days" not in self.initial:
+            self.initial["days"] = [days[0].pk]
+        self.fields["tracks"].choices = [(track.pk, track.name) for track in tracks]
+        if not tracks:
+            del self.fields["tracks"]
+        self.questions = list(questions)
+        self.conditions: dict[str, Condition] = {
+            "accessibility_other": Condition(
+                parent="accessibility_needs",
+                value=OTHER_NEED,
+                hint=str(_("Answer only if you chose “other” above.")),
+            )
+        }
+        self._add_question_fields()
+
+    # -- organisers' questions -------------------------------------------------------------
+
+    def _add_question_fields(self) -> None:
+        by_pk = {question.pk: question for question in self.questions}
+        for question in self.questions:
+            name = QUESTION_PREFIX + question.slug
+            self.fields[name] = self._question_field(question)
+            parent = by_pk.get(question.depends_on_id) if question.depends_on_id else None
+            if parent is not None:
+                value_label = self._question_value_label(parent, question.depends_value)
+                hint = str(
+                    _("Answer only if your answer to “%(question)s” was “%(answer)s”.")
+                    % {"question": parent.label, "answer": value_label}
+                )
+                self.conditions[name] = Condition(
+                    parent=QUESTION_PREFIX + parent.slug, value=question.depends_value, hint=hint
+                )
+                self.fields[name].help_text = hint
+            initial = self.initial.get("answers", {}).get(question.slug)
+            if isinstance(initial, bool):
+                initial = "yes" if initial else "no"
+            if initial is not None:
+                self.initial[name] = initial
+
+    def _question_choices(self, question: Question) -> list[tuple[str, str]]:
+        if question.kind == QuestionKind.YESNO:
+            return [("yes", str(_("Yes"))), ("no", str(_("No")))]
+        return [
+            (str(choice.get("value")), _choice_label(choice, self.language))
+            for choice in (question.choices or [])
+        ]
+
+    def _question_value_label(self, question: Question, value: str) -> str:
+        return dict(self._question_choices(question)).get(value, value)
+
+    def _question_field(self, question: Question) -> forms.Field:
+        # Never required at field level: clean() requires it only when its condition holds.
+        common = {"label": question.label, "required": False}
+        if question.kind == QuestionKind.TEXT:
+            field = TextField(
+                max_length=TEXT_ANSWER_MAX_LENGTH,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                **common,
+            )
+        elif question.kind == QuestionKind.MULTIPLE:
+            field = forms.MultipleChoiceField(
+                choices=self._question_choices(question),
+                widget=forms.CheckboxSelectMultiple,
+                **common,
+            )
+        else:  # single choice, yes/no
+            field = forms.ChoiceField(
+                choices=self._question_choices(question), widget=forms.RadioSelect, **common
+            )
+        field.is_required_answer = question.required
+        if question.required and not question.depends_on_id:
+            field.widget.attrs["required"] = True
+        return field
+
+    def _raw_values(self, name: str) -> list[str]:
+        if name not in self.fields:
+            return []
+        value = self[name].data
+        if value is None:
+            return []
+        if isinstance(value, list | tuple):
+            return [str(item) for item in value]
+        return [str(value)]
+
+    def is_asked(self, name: str, _seen: frozenset[str] = frozenset()) -> bool:
+        """Whether the question is asked given the other answers (as typed, so that the page
+        and the browser script agree): its parent is asked and was answered with the value."""
+        condition = self.conditions.get(name)
+        if condition is None:
+            return True
+        if name in _seen:  # a loop of conditions: ask it
+            return True
+        return condition.value in self._raw_values(condition.parent) and self.is_asked(
+            condition.parent, _seen | {name}
+        )
+
+    # -- cleaning --------------------------------------------------------------------------
+
+    def clean(self):
+        cleaned = super().clean()
+        answers: dict[str, object] = {}
+        for question in self.questions:
+            name = QUESTION_PREFIX + question.slug
+            if not self.is_asked(name):
+                self.errors.pop(name, None)  # not asked: what was typed there does not count
+                cleaned.pop(name, None)
+                continue
+            value = cleaned.get(name)
+            if value in (None, "", [], ()):
+                if question.required and name not in self.errors:
+                    self.add_error(name, _("Answer this question."))
+                continue
+            if question.kind == QuestionKind.YESNO:
+                value = value == "yes"
+            answers[question.slug] = value
+        cleaned["answers"] = answers
+        if "accessibility_other" in self.fields:
+            other = cleaned.get("accessibility_other", "")
+            if not self.is_asked("accessibility_other"):
+                cleaned["accessibility_other"] = ""
+            elif not other and "accessibility_other" not in self.errors:
+                self.add_error(
+                    "accessibility_other", _("Tell us what you need, or untick “other”.")
+                )
+        return cleaned
+
+    def to_data(
+        self, *, email: str | None = None, privacy_consent: bool | None = None
+    ) -> RegistrationData:
+        from kongres.registration.services import RegistrationData
+
+        data = self.cleaned_data
+        return RegistrationData(
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            email=email if email is not None else data["email"],
+            institution=data["institution"],
+            position=data.get("position", ""),
+            sector=data["sector"],
+            town=data["town"],
+            voivodeship=data["voivodeship"],
+            municipality_size=data.get("municipality_size", ""),
+            day_ids=list(data.get("days", [])),
+            track_ids=list(data.get("tracks", [])),
+            accessibility_needs=[
+                need
+                for need in data.get("accessibility_needs", [])
+                if OTHER_NEED_STORED or need != OTHER_NEED
+            ],
+            accessibility_other=data.get("accessibility_other", ""),
+            dietary_needs=data.get("dietary_needs", ""),
+            privacy_consent=(
+                privacy_consent if privacy_consent is not None else data["privacy_consent"]
+            ),
+            photo_consent=data.get("photo_consent", False),
+            newsletter_consent=data.get("newsletter_consent", False),
+            answers=data.get("answers", {}),
+            language=self.language,
+        )
+
+    # -- presentation ----------------------------------------------------------------------
+
+    def display_order(self) -> list[str]:
+        shown = [row.field.name for _title, rows in self.sections() for row in rows]
+        return shown + [name for name in self.fields if name not in shown]
+
+    def sections(self) -> list[tuple[str, list[FieldRow]]]:
+        """The fields in groups, each group a fieldset on the page; the organisers' questions
+        come before the consents."""
+        out = []
+        for title, names in self.SECTIONS:
+            rows = [self._row(name) for name in names if name in self.fields]
+            if rows:
+                out.append((title, rows))
+        questions = [self._row(QUESTION_PREFIX + question.slug) for question in self.questions]
+        if questions:
+            out.insert(len(out) - 1, (_("Questions from the organisers"), questions))
+        return out
+
+
+class RegistrationForm(RegistrationFieldsForm):
+    """The public registration form, with the checks against bots."""
+
+    privacy_consent = forms.BooleanField(
+        label=_(
+            "I have read the privacy notice and agree to the processing of my data "
+            "for this registration."
+        ),
+        error_messages={"required": _("Registration needs your agreement to the privacy notice.")},
+    )
+    # A field people never see or fill in; simple bots fill in every field.
+    homepage = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+    started = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    SECTIONS = (
+        (_("About you"), ("first_name", "last_name", "email")),
+        (
+            _("Where you work"),
+            ("institution", "position", "sector", "town", "voivodeship", "municipality_size"),
+        ),
+        (_("Your participation"), ("days", "tracks")),
+        (_("Your needs"), ("accessibility_needs", "accessibility_other", "dietary_needs")),
+        (_("Consents"), ("privacy_consent", "photo_consent", "newsletter_consent")),
+    )
+
+    def __init__(self, *args, now: float | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.now = time.time() if now is None else now
+        self.fields["privacy_consent"].help_text = format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a>',
+            reverse("content:privacy"),
+            _("Read the privacy notice (opens in a new tab)"),
+        )
+
+    @staticmethod
+    def sign_started(now: float) -> str:
+        return signing.dumps(round(now, 3), salt=STARTED_SALT, compress=False)
+
+    def _started_at(self) -> float | None:
+        raw = self.data.get("started", "") if self.is_bound else ""
+        try:
+            return float(signing.loads(raw, salt=STARTED_SALT))
+        except (signing.BadSignature, TypeError, ValueError):
+            return None
+
+    def started_value(self) -> str:
+        """The signed start time to put in the page: the one sent back if it is genuine (so
+        that a person who sent the form too quickly can just send it again), else now."""
+        started = self._started_at()
+        return self.sign_started(self.now if started is None else started)
+
+    def clean_homepage(self) -> str:
+        if self.cleaned_data.get("homepage"):
+            raise forms.ValidationError(
+                _("The form could not be sent. Please check your answers and send it again."),
+                code="honeypot",
+            )
+        return ""
+
+    def clean(self):
+        cleaned = super().clean()
+        if "homepage" in self.errors:  # show it once, at the top
+            messages = self.errors.pop("homepage")
+            for message in messages:
+                self.add_error(None, message)
+        started = self._started_at()
+        if started is None:
+            self.add_error(
+                None,
+                forms.ValidationError(
+                    _("The form was incomplete. Please check your answers and send it again."),
+                    code="started_missing",
+                ),
+            )
+        elif self.now - started < min_fill_seconds():
+            self.add_error(
+                None,
+                forms.ValidationError(
+                    _(
+                        "The form was sent faster than a person can fill it in. Please check "
+                        "your answers and send it again."
+                    ),
+                    code="too_fast",
+                ),
+            )
+        return cleaned
+
+
+class RegistrationEditForm(RegistrationFieldsForm):
+    """The answers a participant may change after registering (not the e-mail address, not
+    the privacy consent)."""
+
+    SECTIONS = (
+        (_("About you"), ("first_name", "last_name")),
+        (
+            _("Where you work"),
+            ("institution", "position", "sector", "town", "voivodeship", "municipality_size"),
+        ),
+        (_("Your participation"), ("days", "tracks")),
+        (_("Your needs"), ("accessibility_needs", "accessibility_other", "dietary_needs")),
+        (_("Consents"), ("photo_consent", "newsletter_consent")),
+    )
+
+    def __init__(self, *args, registration: Registration, **kwargs) -> None:
+        kwargs.setdefault("initial", registration_initial(registration))
+        super().__init__(*args, **kwargs)
+        self.registration = registration
+        del self.fields["email"]
+
+    def to_data(self) -> RegistrationData:  # type: ignore[override]
+        data = super().to_data(
+            email=self.registration.email,
+            privacy_consent=self.registration.privacy_consent_at is not None,
+        )
+        data.language = self.registration.language
+        return data
+
+
+def registration_initial(registration: Registration) -> dict:
+    return {
+        "first_name": registration.first_name,
+        "last_name": registration.last_name,
+        "institution": registration.institution,
+        "position": registration.position,
+        "sector": registration.sector,
+        "town": registration.town,
+        "voivodeship": registration.voivodeship,
+        "municipality_size": registration.municipality_size,
+        "days": [day.pk for day in registration.days.all()],
+        "tracks": [track.pk for track in registration.tracks.all()],
+        "accessibility_needs": [
+            *(registration.accessibility_needs or []),
+            *([OTHER_NEED] if registration.accessibility_other and not OTHER_NEED_STORED else []),
+        ],
+        "accessibility_other": registration.accessibility_other,
+        "dietary_needs": registration.dietary_needs,
+        "photo_consent": registration.photo_consent,
+        "newsletter_consent": registration.newsletter_consent,
+        "answers": dict(registration.answers or {}),
+    }
+
+
+class LinkRequestForm(AccessibleFormMixin, forms.Form):
+    """ "I lost my link": the e-mail address used to register."""
+
+    email = EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
