@@ -33,7 +33,8 @@ def _current(request: HttpRequest) -> Edition | None:
 
 
 def _is_over(edition: Edition) -> bool:
-    return edition.status == Edition.Status.ARCHIVED or edition.is_past(timezone.localdate())
+    today = timezone.localdate(timezone=ics.edition_zone(edition=edition))
+    return edition.status == Edition.Status.ARCHIVED or edition.is_past(today)
 
 
 def _registration_state(edition: Edition) -> str:
@@ -75,7 +76,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "tracks": selectors.edition_tracks(edition=edition),
         "registration": _registration_state(edition),
     }
-    return render(request, "events/home.html", context)
+    with timezone.override(ics.edition_zone(edition=edition)):
+        return render(request, "events/home.html", context)
 
 
 @require_safe
