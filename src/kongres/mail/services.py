@@ -18,9 +18,11 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, make_msgid
 from django.db import transaction
 from django.db.models import F, Q
+from django.tasks import TaskResultStatus
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
+from django_tasks_db.models import DBTaskResult
 
 from kongres.mail.models import OutboxAttachment, OutboxMessage
 
@@ -213,8 +215,6 @@ def mail_retry_due(*, now: dt.datetime | None = None) -> int:
     or claimed by a worker that did not finish within ``CLAIM_TIMEOUT`` (it died).
     Running it twice at once is harmless: a message is claimed before it is sent.
     """
-    from django_tasks_db.models import DBTaskResult
-
     now = now or timezone.now()
     with transaction.atomic():
         stale = list(
@@ -228,9 +228,10 @@ def mail_retry_due(*, now: dt.datetime | None = None) -> int:
         )
         waiting = {
             str(task_id)
-            for task_id in DBTaskResult.objects.ready()
-            .filter(id__in=[message.task_id for message in stale if message.task_id])
-            .values_list("id", flat=True)
+            for task_id in DBTaskResult.objects.filter(
+                status=TaskResultStatus.READY,
+                id__in=[message.task_id for message in stale if message.task_id],
+            ).values_list("id", flat=True)
         }
         lost = [message for message in stale if message.task_id not in waiting]
         for message in lost:
