@@ -1,0 +1,484 @@
+"""``make bench`` (``python -m bench``): start a production-like server on a PostgreSQL database
+of its own, load it from wrk and pgbench, print a table and the targets, write bench/RESULTS.md,
+and stop everything it started. ``python -m bench --help`` lists the options."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import shutil
+import signal
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench import db, machine, report, rush
+from bench.load import Measurement, median_of, run_pgbench, run_wrk
+from bench.procs import Processes, children, drain, free_port, rss_mb, wait_until_serving
+
+REPO = Path(__file__).resolve().parent.parent
+BENCH_DIR = REPO / "bench"
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/kongres_bench"
+WRK_THREADS = 2
+
+
+@dataclass(frozen=True)
+class Server:
+    """How the site is served: gunicorn (sync or gthread workers) or granian (WSGI)."""
+
+    kind: str
+    workers: int
+    threads: int = 1
+
+    @property
+    def label(self) -> str:
+        if self.kind == "granian":
+            return f"granian (WSGI), {self.workers} workers"
+        if self.threads > 1:
+            return f"gunicorn, {self.workers} gthread workers x {self.threads} threads"
+        return f"gunicorn, {self.workers} sync workers"
+
+    def command(self, port: int) -> list[str]:
+        if self.kind == "granian":
+            return [
+                sys.executable,
+                "-m",
+                "granian",
+                "--interface",
+                "wsgi",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(self.workers),
+                "--blocking-threads",
+                str(self.threads),
+                "--log-level",
+                "warning",
+                "kongres.wsgi:application",
+            ]
+        worker = ["--worker-class", "sync"]
+        if self.threads > 1:
+            worker = ["--worker-class", "gthread", "--threads", str(self.threads)]
+        return [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "kongres.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(self.workers),
+            *worker,
+            "--chdir",
+            str(REPO),
+            "--log-level",
+            "warning",
+            "--graceful-timeout",
+            "5",
+            "--no-control-socket",
+        ]
+
+
+@dataclass
+class Options:
+    quick: bool
+    seconds: int
+    runs: int
+    connections: int
+    workers: int
+    seats: int
+    people: int
+    compare: bool
+    results: Path
+    database_url: str
+    data_dir: Path
+
+
+@dataclass
+class Results:
+    """Everything measured in one run, for the table, the targets and RESULTS.md."""
+
+    machine: dict[str, str] = field(default_factory=dict)
+    rows: list[report.Row] = field(default_factory=list)
+    comparison: list[report.ComparisonRow] = field(default_factory=list)
+    rush_checks: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    memory_mb: list[float] = field(default_factory=list)
+    memory_when: str = ""
+    oversell: int | None = None
+    ceilings: dict[str, Measurement] = field(default_factory=dict)
+    pages: dict[str, Measurement] = field(default_factory=dict)
+    rush: Measurement | None = None
+    not_yet: dict[str, str] = field(default_factory=dict)
+
+
+def parse_options(argv: list[str] | None) -> Options:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="The registration rush and the public pages under load, against ceilings "
+        "measured in the same run (see bench/README.md).",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="smoke test: 2 s runs, 1 repetition, a rush of 50 seats for 500 people, "
+        "no server comparison",
+    )
+    parser.add_argument("--seconds", type=int, help="seconds per run (10; quick: 2)")
+    parser.add_argument("--runs", type=int, help="repetitions, the median is kept (3; quick: 1)")
+    parser.add_argument("--connections", type=int, default=64, help="concurrent clients (64)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=machine.cores(),
+        help=f"gunicorn sync workers (the cores: {machine.cores()})",
+    )
+    parser.add_argument("--seats", type=int, help="seats in the rush (500; quick: 50)")
+    parser.add_argument("--people", type=int, help="people in the rush (5000; quick: 500)")
+    parser.add_argument(
+        "--no-compare",
+        dest="compare",
+        action="store_false",
+        default=None,
+        help="skip the comparison of servers (on by default, off with --quick)",
+    )
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=BENCH_DIR / "RESULTS.md",
+        help="where to write the results (bench/RESULTS.md)",
+    )
+    args = parser.parse_args(argv)
+    quick = args.quick
+    options = Options(
+        quick=quick,
+        seconds=args.seconds or (2 if quick else 10),
+        runs=args.runs or (1 if quick else 3),
+        connections=args.connections,
+        workers=args.workers,
+        seats=args.seats or (50 if quick else 500),
+        people=args.people or (500 if quick else 5000),
+        compare=(not quick) if args.compare is None else args.compare,
+        results=args.results,
+        database_url=os.environ.get("KONGRES_BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL,
+        data_dir=REPO / "var" / "bench",
+    )
+    if options.people % WRK_THREADS:
+        parser.error(f"--people must be a multiple of {WRK_THREADS} (one share per wrk thread)")
+    if options.seats > options.people:
+        parser.error("--seats must not exceed --people")
+    return options
+
+
+def log(message: str) -> None:
+    print(f"bench: {message}", flush=True)
+
+
+class Bench:
+    def __init__(self, options: Options) -> None:
+        self.options = options
+        self.processes = Processes()
+        self.results = Results()
+        self.port = 0
+        self.base_url = ""
+        self.server_process = None
+        self.prepared: dict = {}
+
+    # --- environment ------------------------------------------------------------------------
+
+    def environment(self, port: int = 0) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            {
+                "DJANGO_SETTINGS_MODULE": "bench.settings",
+                "PYTHONPATH": os.pathsep.join(
+                    filter(None, [str(REPO), os.environ.get("PYTHONPATH", "")])
+                ),
+                "KONGRES_DATABASE_URL": self.options.database_url,
+                "KONGRES_DATA_DIR": str(self.options.data_dir),
+                "KONGRES_DEBUG": "false",
+                "KONGRES_ALLOWED_HOSTS": "127.0.0.1,localhost",
+                "KONGRES_SITE_URL": f"http://127.0.0.1:{port or 8000}",
+                "KONGRES_MAIL_URL": f"file:{self.options.data_dir / 'mail'}",
+            }
+        )
+        return env
+
+    # --- servers ----------------------------------------------------------------------------
+
+    def server_start(self, server: Server) -> None:
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        server_log = self.options.data_dir / f"server-{server.kind}-{server.workers}.log"
+        handle = server_log.open("w")
+        self.server_process = self.processes.start(
+            server.command(self.port),
+            env=self.environment(self.port),
+            cwd=REPO,
+            stdout=handle,
+            stderr=handle,
+        )
+        handle.close()
+        log(f"server: {server.label} at {self.base_url} (log {server_log.relative_to(REPO)})")
+        wait_until_serving(f"{self.base_url}/bench/hello/", process=self.server_process)
+
+    def drain(self) -> None:
+        """Wait until the server has answered what wrk left in its queue when it stopped
+        (the sync workers still answer every accepted connection), so that the next run
+        starts on an idle server: one request to hello comes back only after them."""
+        drain(f"{self.base_url}/bench/hello/")
+
+    def server_stop(self) -> None:
+        if self.server_process is not None:
+            self.processes.stop(self.server_process)
+            self.server_process = None
+
+    def worker_memory(self) -> list[float]:
+        if self.server_process is None:
+            return []
+        sizes = [rss_mb(pid) for pid in children(self.server_process.pid)]
+        return [size for size in sizes if size is not None]
+
+    # --- scenarios --------------------------------------------------------------------------
+
+    def wrk_runs(self, name: str, path: str, *, script: str = "get.lua") -> Measurement:
+        """Warm up for a second (not in quick mode), then ``runs`` runs of ``seconds``; the
+        median."""
+        url = f"{self.base_url}{path}"
+        if not self.options.quick:
+            run_wrk(
+                self.processes,
+                url=url,
+                script=script,
+                seconds=1,
+                connections=self.options.connections,
+                threads=WRK_THREADS,
+            )
+            self.drain()
+        runs = []
+        for number in range(self.options.runs):
+            measurement = run_wrk(
+                self.processes,
+                url=url,
+                script=script,
+                seconds=self.options.seconds,
+                connections=self.options.connections,
+                threads=WRK_THREADS,
+            )
+            self.drain()
+            runs.append(measurement)
+            log(f"  {name} run {number + 1}: {report.brief(measurement)}")
+        return median_of(runs)
+
+    def ceiling_hello(self) -> Measurement:
+        log(f"== framework ceiling: hello world ({self.run_shape()})")
+        return self.wrk_runs("hello", "/bench/hello/")
+
+    def ceiling_naive(self) -> Measurement:
+        edition = self.prepared["ceiling_edition"]
+        log(f"== naive-ORM ceiling: lock the edition row, insert ({self.run_shape()})")
+        try:
+            return self.wrk_runs(
+                "naive ORM", f"/bench/naive-register/?edition={edition}", script="naive.lua"
+            )
+        finally:
+            db.ceiling_rows_clear(edition_id=edition)
+
+    def ceiling_database(self) -> Measurement | None:
+        if shutil.which("pgbench") is None:
+            self.results.not_yet["database ceiling"] = (
+                "pgbench not found: apt-get install postgresql-client"
+            )
+            return None
+        edition = self.prepared["ceiling_edition"]
+        log(
+            f"== database ceiling: pgbench, bench/register.sql, {self.options.connections} "
+            f"clients ({self.run_shape()})"
+        )
+        runs = []
+        try:
+            for number in range(self.options.runs):
+                measurement = run_pgbench(
+                    self.processes,
+                    database_url=self.options.database_url,
+                    script=BENCH_DIR / "register.sql",
+                    seconds=self.options.seconds,
+                    clients=self.options.connections,
+                    jobs=WRK_THREADS,
+                    variables={"edition": edition},
+                )
+                runs.append(measurement)
+                log(f"  pgbench run {number + 1}: {report.brief(measurement, unit='TPS')}")
+                db.ceiling_rows_clear(edition_id=edition)
+        finally:
+            db.ceiling_rows_clear(edition_id=edition)
+        return median_of(runs)
+
+    def public(self) -> dict[str, Measurement]:
+        if not self.prepared["demo"]:
+            self.results.not_yet["public pages"] = "not yet: kongres demo not available"
+            return {}
+        measured = {}
+        for page in self.prepared["pages"]:
+            log(f"== public page: {page.name} {page.path} ({self.run_shape()})")
+            measured[page.name] = self.wrk_runs(page.name, page.path)
+        return measured
+
+    def run_shape(self) -> str:
+        runs = "1 run" if self.options.runs == 1 else f"median of {self.options.runs} runs"
+        return f"{runs} of {self.options.seconds} s, {self.options.connections} connections"
+
+    # --- the whole run ----------------------------------------------------------------------
+
+    def run(self) -> None:
+        options = self.options
+        options.data_dir.mkdir(parents=True, exist_ok=True)
+        os.environ.update(
+            {
+                key: value
+                for key, value in self.environment().items()
+                if key.startswith(("KONGRES_", "DJANGO_"))
+            }
+        )
+        if db.database_ensure(options.database_url):
+            log(f"created the database {options.database_url}")
+        db.setup()
+        self.prepared = db.prepare(log=log)
+        self.prepared["pages"] = db.public_pages() if self.prepared["demo"] else []
+        rush_plan = rush.plan(seats=options.seats, people=options.people)
+        self.results.machine = machine.describe(postgres=db.server_version())
+        db.close_connections()
+        self.results.notes += [f"turned off for the bench: {item}" for item in rush_plan.relaxed]
+
+        main = Server("gunicorn", options.workers)
+        self.server_start(main)
+        try:
+            ceilings = self.results.ceilings
+            for name, scenario in (
+                ("hello", self.ceiling_hello),
+                ("naive", self.ceiling_naive),
+                ("database", self.ceiling_database),
+            ):
+                measured = self.attempt(f"{name} ceiling", scenario)
+                if measured is not None:
+                    ceilings[name] = measured
+            self.results.pages = self.attempt("public pages", self.public) or {}
+            self.attempt("registration rush", lambda: self.rush(rush_plan))
+            self.results.memory_mb = self.worker_memory()
+        finally:
+            self.server_stop()
+
+        self.results.not_yet["check-in"] = "not yet: check-in not available"
+        self.results.not_yet["exports and messages"] = "not yet: back office not available"
+
+        if options.compare and "hello" in self.results.ceilings and "naive" in ceilings:
+            self.attempt("server comparison", lambda: self.compare(main))
+
+    def attempt(self, name: str, scenario):
+        """Run one scenario; a failure is reported in the table and the run goes on."""
+        try:
+            return scenario()
+        except Exception as error:
+            first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+            log(f"  {name} failed: {type(error).__name__}: {first}")
+            self.results.not_yet[name] = f"failed: {type(error).__name__}: {first}"[:160]
+            db.close_connections()
+            return None
+
+    def rush(self, plan: rush.Plan) -> None:
+        results = self.results
+        results.memory_when = "after the load, no rush"
+        if not plan.ready:
+            results.not_yet["registration rush"] = plan.reason
+            return
+        outcome = rush.run(
+            self.processes,
+            plan=plan,
+            base_url=self.base_url,
+            runs=self.options.runs,
+            connections=self.options.connections,
+            threads=WRK_THREADS,
+            edition_id=self.prepared["rush_edition"],
+            log=log,
+        )
+        results.rush = outcome.measurement
+        results.rush_checks = outcome.checks
+        results.oversell = outcome.oversell
+        if outcome.not_yet:
+            results.not_yet["registration rush"] = outcome.not_yet
+        if outcome.measurement is not None:
+            results.memory_when = "after the rush"
+
+    def compare(self, main: Server) -> None:
+        """The same ceilings (and the home page) under other servers: which is faster."""
+        results = self.results
+        results.comparison.append(
+            report.ComparisonRow(
+                main.label,
+                results.ceilings["hello"],
+                results.ceilings["naive"],
+                results.pages.get("home"),
+            )
+        )
+        others = [
+            Server("gunicorn", 2 * self.options.workers),
+            Server("gunicorn", min(2 * machine.cores(), 4), threads=4),
+            Server("granian", self.options.workers),
+        ]
+        for server in others:
+            log(f"== server comparison: {server.label}")
+            self.server_start(server)
+            try:
+                hello = self.wrk_runs("hello", "/bench/hello/")
+                edition = self.prepared["ceiling_edition"]
+                try:
+                    naive = self.wrk_runs(
+                        "naive ORM",
+                        f"/bench/naive-register/?edition={edition}",
+                        script="naive.lua",
+                    )
+                finally:
+                    db.ceiling_rows_clear(edition_id=edition)
+                home = self.wrk_runs("home", "/") if self.prepared["demo"] else None
+            finally:
+                self.server_stop()
+            results.comparison.append(report.ComparisonRow(server.label, hello, naive, home))
+
+
+def _raise_on_sigterm(signum, frame) -> None:
+    raise SystemExit(128 + signum)
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = parse_options(argv)
+    if shutil.which("wrk") is None:
+        print(
+            "bench: wrk is not installed. On Debian or Ubuntu: apt-get install -y wrk "
+            "(`make bench` installs it when run as root).",
+            file=sys.stderr,
+        )
+        return 2
+    signal.signal(signal.SIGTERM, _raise_on_sigterm)
+    started = dt.datetime.now().astimezone()
+    bench = Bench(options)
+    log(
+        f"{'quick ' if options.quick else ''}run on {options.database_url}, "
+        f"{options.connections} connections, {options.runs} x {options.seconds} s per scenario"
+    )
+    try:
+        bench.run()
+    except KeyboardInterrupt:
+        print("\nbench: interrupted; stopping what it started", file=sys.stderr)
+        return 130
+    finally:
+        bench.processes.stop_all()
+    text = report.render(bench.results, options=options, started=started)
+    print(text.console)
+    options.results.write_text(text.markdown)
+    log(f"wrote {options.results}")
+    for line in report.targets(bench.results):
+        print(line)
+    return 0
