@@ -1,12 +1,14 @@
 """The admin as an organiser sees it: every congress model, Polish and English side by side."""
 
 import datetime as dt
+import io
 
 import pytest
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import override
 
 from kongres.content.models import NewsPost
@@ -20,13 +22,17 @@ ADMINS = sorted(
 )
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def organiser_client(client, db):
-    call_command("demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("demo", stdout=io.StringIO())
     organiser_create(email="organiser@example.org", password=PASSWORD)
     assert client.login(username="organiser@example.org", password=PASSWORD)
-    with override("en"):
-        yield client
+    return client  # the admin speaks Polish, the default language
 
 
 def url(model, view: str, *args) -> str:
@@ -54,7 +60,8 @@ def test_every_congress_model_is_in_the_admin():
 def test_organiser_opens_changelist_and_add_page(organiser_client, model):
     changelist = organiser_client.get(url(model, "changelist"))
     assert changelist.status_code == 200
-    assert str(model._meta.verbose_name_plural).capitalize() in changelist.text
+    with override("pl"):
+        assert str(model._meta.verbose_name_plural).capitalize() in changelist.text
     assert model.objects.exists()  # the demo has rows of every kind ...
     first = model.objects.first()
     assert url(model, "change", first.pk) in changelist.text  # ... and the list links them
@@ -85,11 +92,9 @@ def test_session_list_filters_by_day(organiser_client):
         {"edition__id__exact": edition.pk, "day": second_day.isoformat()},
     )
     assert page.status_code == 200
-    assert "Panel: Smart City" in page.text
-    assert "Otwarcie kongresu" not in page.text
-    shown = Session.objects.filter(starts_at__date=second_day).count()
-    assert shown == 6
-    assert f"{shown} sessions" in page.text or f"{shown} session" in page.text
+    for session in Session.objects.all():
+        on_second_day = timezone.localtime(session.starts_at).date() == second_day
+        assert (url(Session, "change", session.pk) in page.text) == on_second_day
 
 
 def test_session_change_page_has_speaker_pickers(organiser_client):
