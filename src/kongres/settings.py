@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "kongres.content",
     "kongres.registration",
     "kongres.mail",
+    "kongres.checkin",
 ]
 
 MIDDLEWARE = [
@@ -107,6 +108,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 # arguments, interval in seconds). Each job must be safe to run twice at the same time.
 KONGRES_PERIODIC_JOBS = [
     ("kongres.mail.services.mail_retry_due", 60),
+    ("kongres.registration.tasks.expire_due", 30),
 ]
 
 AUTH_PASSWORD_VALIDATORS = [

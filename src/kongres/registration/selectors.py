@@ -1,0 +1,255 @@
+"""Reads of registrations: by secret link, waiting-list position, seat counts, the
+organisers' questions, the privacy notice version, and the participant's data export."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q
+from django.db.models.functions import Lower
+
+from kongres.content.models import Page
+from kongres.events.models import Day, Edition
+from kongres.registration.models import (
+    ACTIVE_STATUSES,
+    SEAT_STATUSES,
+    Question,
+    Registration,
+    SeatPool,
+)
+from kongres.registration.tokens import token_hash, token_looks_valid
+
+Status = Registration.Status
+
+
+def registration_get_by_token(*, token: str) -> Registration | None:
+    """The registration a secret link belongs to (with its edition), or None."""
+    if not token_looks_valid(token):
+        return None
+    return (
+        Registration.objects.select_related("edition")
+        .filter(tokens__token_hash=token_hash(token))
+        .first()
+    )
+
+
+def registration_get_active(*, edition: Edition, email: str) -> Registration | None:
+    """The live registration of an address in an edition (case does not matter), or None."""
+    return (
+        Registration.objects.annotate(email_lower=Lower("email"))
+        .filter(edition=edition, email_lower=email.strip().lower(), status__in=ACTIVE_STATUSES)
+        .select_related("edition")
+        .first()
+    )
+
+
+def registration_waiting_position(*, registration: Registration) -> int | None:
+    """1-based place on the waiting list (ordered by the time the address was confirmed);
+    None when the registration is not on the list (or its address is not confirmed yet)."""
+    if registration.status != Status.WAITING or registration.verified_at is None:
+        return None
+    ahead = (
+        Registration.objects.filter(edition_id=registration.edition_id, status=Status.WAITING)
+        .filter(
+            Q(verified_at__lt=registration.verified_at)
+            | Q(verified_at=registration.verified_at, pk__lt=registration.pk)
+        )
+        .count()
+    )
+    return ahead + 1
+
+
+@dataclass(frozen=True)
+class SeatCounts:
+    capacity: int | None  # None: no limit
+    held: int
+    confirmed: int
+    offered: int
+    waiting: int  # address confirmed, in the queue
+    free: int | None  # None: no limit
+    pending_approval: int = 0
+    waiting_unverified: int = 0
+
+    @property
+    def taken(self) -> int:
+        return self.held + self.confirmed + self.offered + self.pending_approval
+
+
+def _status_counts(registrations) -> dict[str, int]:
+    return registrations.aggregate(
+        **{status.value: Count("pk", filter=Q(status=status)) for status in Status}
+    )
+
+
+def edition_seats(*, edition: Edition) -> SeatCounts:
+    """How many seats are held, confirmed, offered, awaiting approval, and how many are free.
+    Counted from the registrations themselves (one query)."""
+    counts = _status_counts(Registration.objects.filter(edition=edition))
+    taken = sum(counts[status.value] for status in SEAT_STATUSES)
+    capacity = edition.capacity
+    return SeatCounts(
+        capacity=capacity,
+        held=counts[Status.HELD],
+        confirmed=counts[Status.CONFIRMED],
+        offered=counts[Status.OFFERED],
+        waiting=counts[Status.WAITING],
+        free=None if capacity is None else max(capacity - taken, 0),
+        pending_approval=counts[Status.PENDING_APPROVAL],
+        waiting_unverified=counts[Status.WAITING_UNVERIFIED],
+    )
+
+
+@dataclass(frozen=True)
+class DaySeats:
+    day: Day
+    capacity: int | None
+    taken: int
+    free: int | None
+
+
+def edition_day_seats(*, edition: Edition) -> list[DaySeats]:
+    """Seats per day (taken counts registrations holding a seat and attending that day)."""
+    days = Day.objects.filter(edition=edition).annotate(
+        seats_taken=Count("registrations", filter=Q(registrations__status__in=SEAT_STATUSES))
+    )
+    return [
+        DaySeats(
+            day=day,
+            capacity=day.capacity,
+            taken=day.seats_taken,
+            free=None if day.capacity is None else max(day.capacity - day.seats_taken, 0),
+        )
+        for day in days.order_by("date")
+    ]
+
+
+def edition_seat_audit(*, edition: Edition) -> list[str]:
+    """Differences between the seat pools and the registrations (empty when all is well):
+    for tests and for an operator's sanity check."""
+    problems = []
+    pools = {pool.day_id: pool for pool in SeatPool.objects.filter(edition=edition)}
+    seats = edition_seats(edition=edition)
+    edition_pool = pools.get(None)
+    if edition_pool is None:
+        return ["no seat pool for the edition"] if seats.taken else []
+    if edition_pool.taken != seats.taken:
+        problems.append(f"edition: pool says {edition_pool.taken}, registrations {seats.taken}")
+    if edition_pool.capacity != edition.capacity:
+        problems.append(f"edition: pool capacity {edition_pool.capacity} != {edition.capacity}")
+    for day_seats in edition_day_seats(edition=edition):
+        pool = pools.get(day_seats.day.pk)
+        taken = pool.taken if pool else 0
+        if taken != day_seats.taken:
+            problems.append(
+                f"{day_seats.day.date}: pool says {taken}, registrations {day_seats.taken}"
+            )
+    return problems
+
+
+def question_list(*, edition: Edition) -> list[Question]:
+    """The organisers' questions of an edition, in order, with the question each depends on."""
+    return list(
+        Question.objects.filter(edition=edition)
+        .select_related("depends_on")
+        .order_by("order", "pk")
+    )
+
+
+def privacy_notice_version() -> str:
+    """A short fingerprint of the privacy notice text now shown (both languages); it changes
+    whenever the text does, so a consent record says which text was agreed to. Empty when
+    there is no privacy notice page."""
+    page = Page.objects.filter(kind=Page.Kind.PRIVACY, is_published=True).order_by("pk").first()
+    if page is None:
+        return ""
+    text = "\x1e".join(
+        getattr(page, field) or "" for field in ("title_pl", "body_pl", "title_en", "body_en")
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def registration_data_export(*, registration: Registration) -> dict[str, Any]:
+    """Everything stored about the participant, as a JSON-able dict (GDPR access request):
+    the registration, the choices with their labels, the consents, the answers and the mails
+    sent to them. Secret links are left out: only their hashes are stored."""
+    from kongres.mail.models import OutboxMessage
+
+    registration = (
+        Registration.objects.select_related("edition")
+        .prefetch_related("days", "tracks")
+        .get(pk=registration.pk)
+    )
+    questions = {
+        question.slug: question for question in question_list(edition=registration.edition)
+    }
+    answers = [
+        {
+            "question": str(questions[slug].label) if slug in questions else slug,
+            "answer": value,
+        }
+        for slug, value in registration.answers.items()
+    ]
+    mails = OutboxMessage.objects.filter(related=registration_mail_key(registration)).order_by(
+        "created_at", "pk"
+    )
+    return {
+        "edition": {"slug": registration.edition.slug, "title": registration.edition.title},
+        "status": registration.status,
+        "status_label": str(registration.get_status_display()),
+        "email": registration.email,
+        "first_name": registration.first_name,
+        "last_name": registration.last_name,
+        "institution": registration.institution,
+        "position": registration.position,
+        "sector": registration.sector,
+        "town": registration.town,
+        "voivodeship": registration.voivodeship,
+        "municipality_size": registration.municipality_size,
+        "days": [
+            {"date": day.date.isoformat(), "name": day.name} for day in registration.days.all()
+        ],
+        "tracks": [track.name for track in registration.tracks.all()],
+        "accessibility_needs": list(registration.accessibility_needs),
+        "accessibility_other": registration.accessibility_other,
+        "dietary_needs": registration.dietary_needs,
+        "answers": answers,
+        "language": registration.language,
+        "consents": {
+            "privacy_notice_accepted_at": _iso(registration.privacy_consent_at),
+            "privacy_notice_version": registration.privacy_notice_version,
+            "photo": registration.photo_consent,
+            "newsletter": registration.newsletter_consent,
+        },
+        "dates": {
+            "created": _iso(registration.created_at),
+            "updated": _iso(registration.updated_at),
+            "address_confirmed": _iso(registration.verified_at),
+            "confirm_address_by": _iso(registration.hold_expires_at),
+            "seat_offered": _iso(registration.offered_at),
+            "offer_valid_until": _iso(registration.offer_expires_at),
+            "confirmed": _iso(registration.confirmed_at),
+            "approved_or_rejected": _iso(registration.decided_at),
+            "cancelled_or_expired": _iso(registration.ended_at),
+        },
+        "mails": [
+            {
+                "subject": mail.subject,
+                "to": mail.to,
+                "queued": _iso(mail.created_at),
+                "sent": _iso(mail.sent_at),
+                "status": mail.status,
+            }
+            for mail in mails
+        ],
+    }
+
+
+def registration_mail_key(registration: Registration) -> str:
+    """The ``related`` value of the outbox messages about a registration."""
+    return f"registration:{registration.pk}"
