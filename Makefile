@@ -48,7 +48,7 @@ fmt: $(VENV)/.installed
 # Regenerate the lock file from pyproject.toml (needs the network to PyPI).
 lock:
 	rm -rf /tmp/kongres-lock && $(PYTHON) -m venv /tmp/kongres-lock
-	/tmp/kongres-lock/bin/pip install --quiet setuptools '.[dev]'
+	/tmp/kongres-lock/bin/pip install --quiet setuptools '.[dev,bench]'
 	/tmp/kongres-lock/bin/pip freeze --all --exclude kongres --exclude pip | sort -f > requirements.lock
 
 # Each app keeps its own translations in <app>/locale (needs GNU gettext).
@@ -59,3 +59,17 @@ messages: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) node_modules var/screenshots .pytest_cache
+
+# Benchmarks (issue 6, bench/README.md): a production-like server on its own PostgreSQL database
+# (KONGRES_BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/kongres_bench), loaded
+# by wrk and pgbench; writes bench/RESULTS.md. `make bench BENCH_ARGS=--quick`: a smoke test.
+bench: $(VENV)/.installed
+	@command -v wrk >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "bench: installing wrk (apt-get install -y wrk)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else \
+	    echo "bench: wrk is missing; install it (Debian/Ubuntu: sudo apt-get install wrk)"; exit 1; \
+	  fi; }
+	@command -v pgbench >/dev/null || echo "bench: pgbench is missing (Debian/Ubuntu: apt-get install postgresql-client); the database ceiling is left out"
+	$(BIN)/python -m bench $(BENCH_ARGS)
