@@ -1,0 +1,257 @@
+"""The command line: createorganiser, --help, one-line errors, and `kongres serve` for real."""
+
+import io
+import os
+import re
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.core.management import CommandError, call_command
+
+from kongres.core.organisers import DEMO_ORGANISER_EMAIL, ORGANISERS_GROUP
+
+PASSWORD = "Organiser-Password-2024"
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def createorganiser(*args, **options) -> str:
+    out = io.StringIO()
+    call_command("createorganiser", *args, stdout=out, **options)
+    return out.getvalue()
+
+
+# -- createorganiser ------------------------------------------------------------------------------
+
+
+def test_createorganiser_makes_a_staff_member_of_the_organisers(db):
+    output = createorganiser("Anna@Example.ORG", password=PASSWORD)
+    user = get_user_model().objects.get()
+    assert user.username == user.email == "Anna@example.org"
+    assert user.is_staff and not user.is_superuser
+    assert user.check_password(PASSWORD)
+    assert list(user.groups.values_list("name", flat=True)) == [ORGANISERS_GROUP]
+    assert user.has_perm("events.change_edition")
+    assert user.has_perm("events.add_session")
+    assert user.has_perm("content.delete_newspost")
+    assert user.has_perm("content.view_page")
+    assert not user.has_perm("auth.change_user")
+    group_perms = set(
+        user.groups.get().permissions.values_list("content_type__app_label", flat=True)
+    )
+    assert group_perms == {"events", "content"}
+    assert Permission.objects.filter(content_type__app_label="events").count() == len(
+        user.groups.get().permissions.filter(content_type__app_label="events")
+    )
+    assert "Organiser Anna@example.org created" in output
+    assert "/admin/" in output
+
+
+def test_createorganiser_superuser(db):
+    createorganiser("boss@example.org", password=PASSWORD, superuser=True)
+    assert get_user_model().objects.get().is_superuser
+
+
+def test_createorganiser_password_from_the_environment(db, monkeypatch):
+    monkeypatch.setenv("KONGRES_ORGANISER_PASSWORD", PASSWORD)
+    createorganiser("env@example.org")
+    assert get_user_model().objects.get().check_password(PASSWORD)
+
+
+@pytest.mark.parametrize(
+    ("args", "options", "message"),
+    [
+        (["not-an-email"], {"password": PASSWORD}, "e-mail"),
+        (["short@example.org"], {"password": "abc"}, "8"),
+        (["nopass@example.org"], {}, "no password"),
+        ([], {"password": PASSWORD}, "e-mail address"),
+        (["x@example.org"], {"demo": True}, "--demo"),
+    ],
+)
+def test_createorganiser_errors_are_one_line(db, monkeypatch, args, options, message):
+    monkeypatch.delenv("KONGRES_ORGANISER_PASSWORD", raising=False)
+    monkeypatch.setattr(sys, "stdin", io.StringIO())  # not a terminal: no prompt
+    with pytest.raises(CommandError) as error:
+        createorganiser(*args, **options)
+    assert message in str(error.value)
+    assert "\n" not in str(error.value)
+    assert not get_user_model().objects.exists()
+
+
+def test_createorganiser_refuses_a_second_account_with_the_same_email(db):
+    createorganiser("twice@example.org", password=PASSWORD)
+    with pytest.raises(CommandError):
+        createorganiser("TWICE@example.org", password=PASSWORD)
+    assert get_user_model().objects.count() == 1
+
+
+def test_createorganiser_demo_keeps_one_login(db, settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    first = createorganiser(demo=True, port=8123)
+    path = tmp_path / "demo-organiser.txt"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    password = path.read_text().splitlines()[1]
+    assert "http://127.0.0.1:8123/admin/" in first
+    assert f"user:     {DEMO_ORGANISER_EMAIL}" in first
+    assert f"password: {password}" in first
+    user = get_user_model().objects.get()
+    assert user.is_staff and user.check_password(password)
+    assert user.groups.filter(name=ORGANISERS_GROUP).exists()
+    before = get_user_model().objects.values().get()
+
+    second = createorganiser(demo=True, port=8123)
+    assert second == first
+    assert get_user_model().objects.values().get() == before
+    assert path.read_text().splitlines()[1] == password
+
+
+def test_createorganiser_demo_on_a_new_database_reuses_the_kept_password(db, settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    (tmp_path / "demo-organiser.txt").write_text(f"{DEMO_ORGANISER_EMAIL}\nKept-Password-123\n")
+    output = createorganiser(demo=True)
+    assert "password: Kept-Password-123" in output
+    assert get_user_model().objects.get().check_password("Kept-Password-123")
+
+
+# -- the kongres program ------------------------------------------------------------------------
+
+
+def kongres_env(tmp_path, **extra) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("KONGRES_")}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env["KONGRES_DATA_DIR"] = str(tmp_path / "data")  # SQLite there, never the test database
+    env.update(extra)
+    return env
+
+
+def kongres(tmp_path, *args, **env) -> subprocess.CompletedProcess:
+    return subprocess.run(  # noqa: S603 -- our own program
+        [sys.executable, "-m", "kongres", *args],
+        cwd=tmp_path,
+        env=kongres_env(tmp_path, **env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_help_lists_our_commands(tmp_path):
+    result = kongres(tmp_path, "--help")
+    assert result.returncode == 0, result.stderr
+    for command in ["demo", "serve", "createorganiser", "migrate"]:
+        assert re.search(rf"^  {command}\s+\S", result.stdout, re.MULTILINE), command
+    assert "--as-published" in result.stdout
+    assert "collectstatic" in result.stdout  # Django's own, listed after ours
+
+
+def test_unknown_command_is_one_line(tmp_path):
+    result = kongres(tmp_path, "demoo")
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "kongres: unknown command 'demoo'; did you mean demo?"
+    ]
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"KONGRES_DEBUG": "maybe"}, "KONGRES_DEBUG"),
+        ({"KONGRES_CONFIG": "/nowhere/kongres.toml"}, "/nowhere/kongres.toml"),
+        ({"KONGRES_DATABASE_URL": "nosuchdb://host/name"}, "nosuchdb"),
+    ],
+)
+def test_bad_config_is_one_line(tmp_path, env, expected):
+    result = kongres(tmp_path, "demo", **env)
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("kongres: configuration error:")
+    assert expected in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_command_error_is_one_line(tmp_path):
+    result = kongres(tmp_path, "createorganiser", "not-an-email", "--password", PASSWORD)
+    assert result.returncode != 0
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+# -- kongres serve -------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def fetch(url: str) -> tuple[int, str]:
+    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 -- http://127.0.0.1
+        return response.status, response.read().decode()
+
+
+def test_serve_serves_pages_and_static_files_and_stops_on_ctrl_c(tmp_path):
+    for setup in (["migrate", "--verbosity", "0"], ["demo"]):
+        result = kongres(tmp_path, *setup)
+        assert result.returncode == 0, result.stderr
+    port = free_port()
+    server = subprocess.Popen(  # noqa: S603 -- our own program
+        [sys.executable, "-m", "kongres", "serve", "--port", str(port), "--workers", "2"],
+        cwd=tmp_path,
+        env=kongres_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as in a terminal
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                status, home = fetch(base + "/")
+                break
+            except (urllib.error.URLError, ConnectionError):
+                assert server.poll() is None, server.communicate()
+                assert time.monotonic() < deadline, "kongres serve did not answer in 60 s"
+                time.sleep(0.3)
+        assert status == 200
+        assert "IV Kongres Polityki Miejskiej i Regionalnej" in home
+        css = re.search(r'href="(/static/kongres/kongres\.[0-9a-f]+\.css)"', home)
+        assert css, "the stylesheet has a hashed name (manifest storage)"
+        status, stylesheet = fetch(base + css.group(1))
+        assert status == 200
+        assert "{" in stylesheet
+        status, admin_login = fetch(base + "/admin/login/")
+        assert status == 200 and "kongres" in admin_login
+    finally:
+        os.killpg(server.pid, signal.SIGINT)  # Ctrl-C reaches the whole group
+        stdout, stderr = server.communicate(timeout=30)
+    assert server.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    assert f"http://127.0.0.1:{port}/" in stdout
+
+
+def test_serve_says_so_when_the_port_is_taken(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = kongres(tmp_path, "serve", "--port", str(port))
+    assert result.returncode != 0
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "Address already in use" in result.stderr or "in use" in result.stderr
