@@ -32,6 +32,11 @@ class Server:
     threads: int = 1
 
     @property
+    def name(self) -> str:
+        threads = f"x{self.threads}" if self.threads > 1 else ""
+        return f"{self.kind}-{self.workers}{threads}"
+
+    @property
     def label(self) -> str:
         if self.kind == "granian":
             return f"granian (WSGI), {self.workers} workers"
@@ -146,6 +151,12 @@ def parse_options(argv: list[str] | None) -> Options:
         help="skip the comparison of servers (on by default, off with --quick)",
     )
     parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=REPO / "var" / "bench",
+        help="the server's data folder: static files, secret key, logs (var/bench)",
+    )
+    parser.add_argument(
         "--results",
         type=Path,
         default=BENCH_DIR / "RESULTS.md",
@@ -164,7 +175,7 @@ def parse_options(argv: list[str] | None) -> Options:
         compare=(not quick) if args.compare is None else args.compare,
         results=args.results,
         database_url=os.environ.get("KONGRES_BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL,
-        data_dir=REPO / "var" / "bench",
+        data_dir=args.data_dir.resolve(),
     )
     if options.people % WRK_THREADS:
         parser.error(f"--people must be a multiple of {WRK_THREADS} (one share per wrk thread)")
@@ -212,7 +223,7 @@ class Bench:
     def server_start(self, server: Server) -> None:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
-        server_log = self.options.data_dir / f"server-{server.kind}-{server.workers}.log"
+        server_log = self.options.data_dir / f"server-{server.name}.log"
         handle = server_log.open("w")
         self.server_process = self.processes.start(
             server.command(self.port),
@@ -222,7 +233,10 @@ class Bench:
             stderr=handle,
         )
         handle.close()
-        log(f"server: {server.label} at {self.base_url} (log {server_log.relative_to(REPO)})")
+        log(
+            f"server: {server.label} at {self.base_url} "
+            f"(pid {self.server_process.pid}, log {server_log})"
+        )
         wait_until_serving(f"{self.base_url}/bench/hello/", process=self.server_process)
 
     def drain(self) -> None:

@@ -1,0 +1,147 @@
+"""`make bench` end to end in its quick mode: a real server on a real PostgreSQL database, loaded
+by wrk and pgbench. It checks the harness (its table, its targets, RESULTS.md, that it stops
+what it started), never the figures: timing targets are for the bench to report, not for tests.
+
+Runs only where wrk and PostgreSQL are there (CI has both); it takes about a minute.
+"""
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+REPO = Path(__file__).resolve().parents[2]
+DATABASE_URL = os.environ.get(
+    "KONGRES_BENCH_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kongres_bench_test"
+)
+TARGETS = [
+    "rush-vs-naive-orm",
+    "rush-vs-database",
+    "rush-p99",
+    "zero-oversell",
+    "public-pages-vs-hello",
+    "memory-per-worker",
+    "checkin-p99",
+]
+TARGET_LINE = re.compile(r"^target (?P<name>[a-z0-9-]+): .+ \(goal .+\) (?P<verdict>met|missed)$")
+
+
+def _postgres_missing() -> str:
+    server = make_conninfo(DATABASE_URL, dbname="postgres", connect_timeout=3)
+    try:
+        with psycopg.connect(server):
+            return ""
+    except psycopg.OperationalError as error:
+        return f"PostgreSQL not reachable at {conninfo_to_dict(server).get('host')}: {error}"
+
+
+def _missing() -> str:
+    if shutil.which("wrk") is None:
+        return "wrk is not installed (apt-get install wrk)"
+    return _postgres_missing()
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    missing = _missing()
+    if missing:
+        pytest.skip(missing)
+    folder = tmp_path_factory.mktemp("bench")
+    results = folder / "RESULTS.md"
+    env = {**os.environ, "KONGRES_BENCH_DATABASE_URL": DATABASE_URL}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    command = [
+        sys.executable,
+        "-m",
+        "bench",
+        "--quick",
+        "--seconds",
+        "1",
+        "--results",
+        str(results),
+        "--data-dir",
+        str(folder / "data"),
+    ]
+    process = subprocess.Popen(  # noqa: S603 - our own command line
+        command,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        output, _ = process.communicate(timeout=240)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGINT)  # the harness stops what it started
+        output, _ = process.communicate(timeout=60)
+        pytest.fail(f"the quick bench took more than 240 s:\n{output[-3000:]}")
+    return process.returncode, output, results
+
+
+def test_quick_bench_exits_zero_with_a_table(quick_run):
+    code, output, _results = quick_run
+    assert code == 0, output[-3000:]
+    assert "== results (1 run(s) of 1 s per scenario (median), 64 connections;" in output
+    for row in (
+        "ceiling: hello world (req/s)",
+        "ceiling: naive ORM (req/s)",
+        "ceiling: database, pgbench (TPS)",
+    ):
+        line = next(line for line in output.splitlines() if line.startswith(row))
+        rate = float(line.removeprefix(row).split()[0].replace(",", ""))
+        assert rate > 0, line
+    assert "check-in: not yet: check-in not available" in output
+
+
+def test_quick_bench_prints_one_line_per_target(quick_run):
+    _code, output, _results = quick_run
+    matches = [TARGET_LINE.match(line) for line in output.splitlines()]
+    assert [m["name"] for m in matches if m] == TARGETS
+    checkin = next(m for m in matches if m and m["name"] == "checkin-p99")
+    assert checkin.group(0) == "target checkin-p99: not yet (goal < 50 ms) missed"
+
+
+def test_quick_rush_checks_the_database_or_says_not_yet(quick_run):
+    _code, output, _results = quick_run
+    checks = [line for line in output.splitlines() if line.startswith("rush run 1:")]
+    if checks:
+        assert checks[0].endswith(": ok"), checks[0]
+        assert "50 seats taken (seat pool 50), 450 waiting, 500 registrations" in checks[0]
+        assert "target zero-oversell: 0 seats over (goal 0 seats over) met" in output
+    else:
+        assert "registration rush: not yet: registration form not available" in output
+
+
+def test_quick_bench_writes_the_results_file(quick_run):
+    _code, _output, results = quick_run
+    text = results.read_text()
+    assert text.startswith("# Benchmark results\n")
+    for expected in (
+        "## Machine",
+        "- cores (nproc): ",
+        "- Django: 6.1",
+        "- PostgreSQL: ",
+        "## Targets",
+    ):
+        assert expected in text
+    assert "| ceiling: hello world (req/s) |" in text
+
+
+def test_quick_bench_stops_the_server_it_started(quick_run):
+    _code, output, _results = quick_run
+    started = re.findall(r"server: .+ at http://127\.0\.0\.1:(\d+) \(pid (\d+),", output)
+    assert started, output[-3000:]
+    for port, pid in started:
+        assert not Path(f"/proc/{pid}").exists(), f"server {pid} still runs"
+        with pytest.raises(OSError), socket.create_connection(("127.0.0.1", int(port)), timeout=2):
+            pass
