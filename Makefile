@@ -23,9 +23,10 @@ node_modules/.installed: package.json package-lock.json
 	 else echo "npm not found: browser accessibility tests will say so"; fi
 
 demo: $(VENV)/.installed
-	$(BIN)/kongres migrate --verbosity 0
-	$(BIN)/kongres demo
-	$(BIN)/kongres serve --port $(PORT)
+	@$(BIN)/kongres migrate --verbosity 0
+	@$(BIN)/kongres demo --port $(PORT)
+	@$(BIN)/kongres createorganiser --demo --port $(PORT)
+	@$(BIN)/kongres serve --port $(PORT)
 
 test: $(VENV)/.installed node_modules/.installed
 	$(BIN)/ruff check .
