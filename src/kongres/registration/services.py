@@ -88,7 +88,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Exists, F, Q, When
+from django.db.models import Case, Exists, F, PositiveIntegerField, Q, When
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -920,12 +920,17 @@ _TAKE_OVER = {
     "overbooked": Case(
         When(capacity__isnull=False, taken__gte=F("capacity"), then=F("overbooked") + 1),
         default=F("overbooked"),
+        output_field=PositiveIntegerField(),
     ),
 }
 _RELEASE = {
     "taken": F("taken") - 1,
     # A freed seat first pays back one given over the capacity.
-    "overbooked": Case(When(overbooked__gt=0, then=F("overbooked") - 1), default=0),
+    "overbooked": Case(
+        When(overbooked__gt=0, then=F("overbooked") - 1),
+        default=0,
+        output_field=PositiveIntegerField(),
+    ),
 }
 
 
