@@ -476,6 +476,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     signal.signal(signal.SIGTERM, _raise_on_sigterm)
+    # Ctrl-C ends the run cleanly even where the shell started it with SIGINT ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     started = dt.datetime.now().astimezone()
     bench = Bench(options)
     log(
@@ -484,9 +486,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         bench.run()
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemExit) as stop:
         print("\nbench: interrupted; stopping what it started", file=sys.stderr)
-        return 130
+        bench.processes.stop_all()
+        return stop.code if isinstance(stop, SystemExit) and stop.code else 130
     finally:
         bench.processes.stop_all()
     text = report.render(bench.results, options=options, started=started)
