@@ -155,20 +155,45 @@ ROOMS = [
 ]
 
 TRACKS = [
-    # slug, Polish name, English name: the thematic panels of the announcement
-    ("rewitalizacja", "Rewitalizacja", "Revitalisation"),
+    # slug, Polish name, English name, Polish and English description: the thematic panels of
+    # the announcement, described in its own words
+    (
+        "rewitalizacja",
+        "Rewitalizacja",
+        "Revitalisation",
+        "Jak przywracać do życia zdegradowane obszary miast i miasteczek.",
+        "How to bring run-down areas of cities and towns back to life.",
+    ),
     (
         "rozwoj-kraju-regionow-i-miast",
         "Rozwój kraju, regionów i miast",
         "Development of the country, regions and cities",
+        "Strategiczne wyzwania rozwojowe polskich miast i regionów do roku 2050.",
+        "Strategic development challenges for Polish cities and regions up to 2050.",
     ),
     (
         "metropolie-i-osrodki-regionalne",
         "Metropolie + ośrodki regionalne",
         "Metropolises + regional centres",
+        "Obszary metropolitalne jako napędy rozwoju kraju i centra innowacji — oraz ich "
+        "własne wyzwania.",
+        "Metropolitan areas as the country's engines of development and centres of innovation "
+        "— and their own challenges.",
     ),
-    ("smart-city", "Smart City", "Smart City"),
-    ("osrodki-subregionalne", "Ośrodki subregionalne", "Sub-regional centres"),
+    (
+        "smart-city",
+        "Smart City",
+        "Smart City",
+        "Technologie i dane w służbie mieszkańców miast i miasteczek.",
+        "Technology and data serving the people of cities and towns.",
+    ),
+    (
+        "osrodki-subregionalne",
+        "Ośrodki subregionalne",
+        "Sub-regional centres",
+        "Jak wspierać rozwój średnich i małych miast, które najszybciej tracą dystans rozwojowy.",
+        "How to support medium-sized and small towns, which are losing ground the fastest.",
+    ),
 ]
 
 SPEAKER_COUNT = 8
@@ -440,10 +465,7 @@ def _load(*, today: dt.date, as_published: bool) -> DemoResult:
                 "i miasteczka tworzyły zintegrowaną sieć, a nie odizolowane wyspy.\n\n"
                 "To dwudniowe wydarzenie naukowo-branżowe służące debacie i integracji "
                 "środowisk naukowo-eksperckich, biznesowych, politycznych, samorządowych "
-                "i pozarządowych wokół najważniejszych wyzwań rozwojowych do roku 2050.\n\n"
-                "Panele tematyczne: rewitalizacja; rozwój kraju, regionów i miast; metropolie "
-                "+ ośrodki regionalne; Smart City; ośrodki subregionalne.\n\n"
-                "Udział jest bezpłatny, liczba miejsc ograniczona."
+                "i pozarządowych wokół najważniejszych wyzwań rozwojowych do roku 2050."
             ),
             "description_en": (
                 "The 4th Congress focuses on support for medium-sized and small cities and the "
@@ -457,10 +479,7 @@ def _load(*, today: dt.date, as_published: bool) -> DemoResult:
                 "It is a two-day scientific and professional event for debate and for bringing "
                 "together scientific and expert, business, political, local-government and "
                 "non-governmental communities around the most important development challenges "
-                "up to 2050.\n\n"
-                "Thematic panels: revitalisation; development of the country, regions and "
-                "cities; metropolises + regional centres; Smart City; sub-regional centres.\n\n"
-                "Taking part is free of charge; the number of places is limited."
+                "up to 2050."
             ),
             "start_date": day_dates[0],
             "end_date": day_dates[-1],
@@ -493,15 +512,15 @@ def _load(*, today: dt.date, as_published: bool) -> DemoResult:
     days = _days_set(w, edition=edition, dates=day_dates)
 
     tracks = {}
-    for order, (slug, name_pl, name_en) in enumerate(TRACKS):
+    for order, (slug, name_pl, name_en, description_pl, description_en) in enumerate(TRACKS):
         tracks[slug] = w.upsert(
             Track,
             lookup={"edition": edition, "slug": slug},
             values={
                 "name_pl": name_pl,
                 "name_en": name_en,
-                "description_pl": f"Panel tematyczny IV Kongresu: „{name_pl}”.",
-                "description_en": f"A thematic panel of the 4th Congress: “{name_en}”.",
+                "description_pl": description_pl,
+                "description_en": description_en,
                 "order": order,
             },
         )
