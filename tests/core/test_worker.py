@@ -3,6 +3,7 @@
 import datetime as dt
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -161,17 +162,30 @@ def smtp_server():
     server.stop()
 
 
-@pytest.fixture
-def process_env(tmp_path, smtp_server) -> dict:
+def process_environment(data_dir: Path, mail_url: str = "") -> dict:
     env = {key: value for key, value in os.environ.items() if not key.startswith("KONGRES_")}
-    env |= {
-        "KONGRES_DATA_DIR": str(tmp_path / "var"),
-        "KONGRES_MAIL_URL": f"smtp://{smtp_server.host}:{smtp_server.port}",
+    return env | {
+        "KONGRES_DATA_DIR": str(data_dir),
+        "KONGRES_MAIL_URL": mail_url,
         "KONGRES_MAIL_FROM": "Kongres <kongres@example.org>",
         "PYTHONUNBUFFERED": "1",
     }
-    kongres("migrate", "--verbosity", "0", env=env, cwd=tmp_path)
-    return env
+
+
+@pytest.fixture(scope="module")
+def migrated_database(tmp_path_factory) -> Path:
+    """A migrated SQLite database, made once for this module's worker processes."""
+    data_dir = tmp_path_factory.mktemp("migrated")
+    kongres("migrate", "--verbosity", "0", env=process_environment(data_dir), cwd=data_dir)
+    return data_dir / "kongres.sqlite3"
+
+
+@pytest.fixture
+def process_env(tmp_path, smtp_server, migrated_database) -> dict:
+    data_dir = tmp_path / "var"
+    data_dir.mkdir()
+    shutil.copy(migrated_database, data_dir / "kongres.sqlite3")
+    return process_environment(data_dir, f"smtp://{smtp_server.host}:{smtp_server.port}")
 
 
 def start_worker(env: dict, cwd: Path) -> tuple[subprocess.Popen, list[str]]:
