@@ -1,0 +1,186 @@
+"""Tickets, gates, check-ins (every scan, accepted or refused) and the check-in staff of each
+edition. Every change goes through ``services.py``."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kongres.events.models import Day, Edition
+from kongres.registration.models import Registration
+
+
+class Ticket(models.Model):
+    """The key a participant shows at the door. ``code`` is random (160 bits, base32, upper
+    case: it fits the QR alphanumeric mode and survives a keyboard wedge); it says nothing about
+    the person. A registration has at most one active ticket; re-issuing deactivates the old one,
+    whose code is then refused."""
+
+    registration = models.ForeignKey(
+        Registration,
+        on_delete=models.CASCADE,
+        related_name="tickets",
+        verbose_name=_("registration"),
+    )
+    code = models.CharField(_("code"), max_length=64, unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("issued"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration"],
+                condition=models.Q(is_active=True),
+                name="checkin_ticket_one_active",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(is_active=True) | models.Q(revoked_at__isnull=False),
+                name="checkin_ticket_revoked_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code[:4]}… ({self.registration.full_name})"
+
+    @property
+    def code_grouped(self) -> str:
+        """The code in groups of four, for people to read out or type."""
+        return " ".join(self.code[i : i + 4] for i in range(0, len(self.code), 4))
+
+
+class Gate(models.Model):
+    """An entrance (or a desk) where staff scan tickets."""
+
+    edition = models.ForeignKey(
+        Edition, on_delete=models.CASCADE, related_name="gates", verbose_name=_("edition")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("gate")
+        verbose_name_plural = _("gates")
+        ordering = ["order", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["edition", "name"], name="checkin_gate_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CheckIn(models.Model):
+    """One scan at the door and its answer. ``nonce`` comes from the scanning device, so that a
+    resent scan is answered like the first. At most one accepted scan per registration and day
+    (a re-issued ticket cannot let a person in twice)."""
+
+    class Result(models.TextChoices):
+        OK = "ok", _("checked in")
+        UNKNOWN = "unknown", _("unknown code")
+        REVOKED = "revoked", _("replaced by a new ticket")
+        OTHER_EDITION = "other_edition", _("ticket for another edition")
+        CANCELLED = "cancelled", _("registration cancelled")
+        WAITING_LIST = "waiting_list", _("on the waiting list")
+        NOT_CONFIRMED = "not_confirmed", _("registration not confirmed")
+        NOT_TODAY = "not_today", _("not registered for this day")
+        ALREADY_CHECKED_IN = "already_checked_in", _("already checked in")
+
+    nonce = models.CharField(_("nonce"), max_length=64, unique=True)
+    edition = models.ForeignKey(
+        Edition, on_delete=models.CASCADE, related_name="checkins", verbose_name=_("edition")
+    )
+    day = models.ForeignKey(
+        Day, on_delete=models.CASCADE, related_name="checkins", verbose_name=_("day")
+    )
+    code = models.CharField(_("code scanned"), max_length=64, blank=True)
+    ticket = models.ForeignKey(
+        Ticket,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="checkins",
+        verbose_name=_("ticket"),
+    )
+    registration = models.ForeignKey(
+        Registration,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="checkins",
+        verbose_name=_("registration"),
+    )
+    result = models.CharField(_("result"), max_length=20, choices=Result.choices)
+    gate = models.ForeignKey(
+        Gate,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="checkins",
+        verbose_name=_("gate"),
+    )
+    device = models.CharField(_("device"), max_length=64, blank=True)
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("staff member"),
+    )
+    scanned_at = models.DateTimeField(_("scanned"))
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
+        ordering = ["-scanned_at", "-pk"]
+        permissions = [("perform_checkin", _("Can check participants in"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration", "day"],
+                condition=models.Q(result="ok"),
+                name="checkin_once_per_day",
+            ),
+        ]
+        indexes = [models.Index(fields=["day", "result"], name="checkin_day_result_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.get_result_display()}"
+
+    @property
+    def is_ok(self) -> bool:
+        return self.result == self.Result.OK
+
+
+class StaffAssignment(models.Model):
+    """Who may check people in at an edition (besides superusers)."""
+
+    edition = models.ForeignKey(
+        Edition,
+        on_delete=models.CASCADE,
+        related_name="checkin_staff",
+        verbose_name=_("edition"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="checkin_assignments",
+        verbose_name=_("user"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("check-in staff member")
+        verbose_name_plural = _("check-in staff")
+        constraints = [
+            models.UniqueConstraint(fields=["edition", "user"], name="checkin_staff_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.edition}"

@@ -1,0 +1,161 @@
+"""Reads for tickets and check-in, and the permission-checked getter every check-in view uses."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kongres.checkin.models import CheckIn, Gate, StaffAssignment, Ticket
+from kongres.checkin.search import Fold, fold
+from kongres.checkin.services import CheckinError
+from kongres.events.ics import edition_zone
+from kongres.events.models import Day, Edition
+from kongres.registration.models import Registration
+
+SEARCH_MIN_LENGTH = 2
+SEARCH_LIMIT = 20
+
+
+def checkin_access_edition(
+    *, user: AbstractBaseUser | AnonymousUser, edition: Edition | None
+) -> Edition:
+    """``edition`` when ``user`` may check people in there: a superuser, or a member of the
+    "Check-in staff" group (the ``checkin.perform_checkin`` permission) assigned to it.
+    Otherwise ``CheckinError`` with the code ``forbidden`` (or ``no_edition``)."""
+    if edition is None:
+        raise CheckinError(_("There is no edition to check people in for."), "no_edition")
+    if not (user.is_authenticated and user.is_active):
+        raise CheckinError(_("Log in to check people in."), "forbidden")
+    if user.is_superuser:
+        return edition
+    if (
+        user.has_perm("checkin.perform_checkin")
+        and StaffAssignment.objects.filter(edition=edition, user=user).exists()
+    ):
+        return edition
+    raise CheckinError(
+        _("Your account may not check people in at this edition. Ask the organisers."),
+        "forbidden",
+    )
+
+
+def checkin_days(*, edition: Edition) -> list[Day]:
+    return list(edition.days.all())
+
+
+def checkin_day_default(*, days: list[Day], edition: Edition, now: dt.datetime | None = None):
+    """Today's day of the edition (in its time zone), else the next one, else the last."""
+    if not days:
+        return None
+    today = (now or timezone.now()).astimezone(edition_zone(edition=edition)).date()
+    for day in days:
+        if day.date >= today:
+            return day
+    return days[-1]
+
+
+def checkin_gates(*, edition: Edition) -> list[Gate]:
+    return list(edition.gates.all())
+
+
+def ticket_get_active(*, code: str) -> Ticket | None:
+    """The active ticket with this code whose registration is confirmed, or None."""
+    return (
+        Ticket.objects.select_related("registration__edition__venue")
+        .prefetch_related("registration__days")
+        .filter(code=code, is_active=True, registration__status=Registration.Status.CONFIRMED)
+        .first()
+    )
+
+
+def registration_search(*, edition: Edition, query: str) -> list[Registration]:
+    """Registrations of ``edition`` whose name or institution contains every word of
+    ``query``, ignoring case and diacritics ("zolc" finds "Żółć"). Cancelled and waiting-list
+    registrations are found too: the answer then says why they may not come in."""
+    words = [word for word in fold(query).split() if word]
+    if not words or len("".join(words)) < SEARCH_MIN_LENGTH:
+        return []
+    queryset = Registration.objects.filter(edition=edition).annotate(
+        _first=Fold("first_name"), _last=Fold("last_name"), _institution=Fold("institution")
+    )
+    for word in words:
+        queryset = queryset.filter(
+            Q(_first__contains=word) | Q(_last__contains=word) | Q(_institution__contains=word)
+        )
+    return list(
+        queryset.prefetch_related(
+            "days",
+            Prefetch(
+                "tickets", queryset=Ticket.objects.filter(is_active=True), to_attr="active_tickets"
+            ),
+        ).order_by("last_name", "first_name", "pk")[:SEARCH_LIMIT]
+    )
+
+
+@dataclass(frozen=True)
+class DayCounts:
+    day: Day
+    checked_in: int
+    expected: int
+
+    def as_json(self) -> dict:
+        return {"day": self.day.pk, "checked_in": self.checked_in, "expected": self.expected}
+
+
+def checkin_counts(*, day: Day) -> DayCounts:
+    """Checked in on ``day`` / confirmed registrations attending it (a registration that
+    chose no days attends all). Two queries."""
+    expected = (
+        Registration.objects.filter(edition_id=day.edition_id, status=Registration.Status.CONFIRMED)
+        .filter(Q(days=day) | Q(days__isnull=True))
+        .values("pk")
+        .distinct()
+        .count()
+    )
+    checked_in = CheckIn.objects.filter(day=day, result=CheckIn.Result.OK).count()
+    return DayCounts(day=day, checked_in=checked_in, expected=expected)
+
+
+def checkin_counts_by_day(*, edition: Edition) -> list[DayCounts]:
+    return [checkin_counts(day=day) for day in edition.days.all()]
+
+
+def checkin_recent(*, day: Day, limit: int = 10) -> QuerySet[CheckIn]:
+    return (
+        CheckIn.objects.filter(day=day)
+        .select_related("registration", "gate", "staff")
+        .order_by("-scanned_at", "-pk")[:limit]
+    )
+
+
+def badge_registrations(
+    *,
+    edition: Edition,
+    sector: str = "",
+    day: Day | None = None,
+    registration_ids: list[int] | None = None,
+) -> list[Registration]:
+    """Confirmed registrations for badges, by last name; filtered by sector, day or ids."""
+    queryset = Registration.objects.filter(
+        edition=edition, status=Registration.Status.CONFIRMED
+    ).select_related("edition")
+    if sector:
+        queryset = queryset.filter(sector=sector)
+    if day is not None:
+        queryset = queryset.filter(Q(days=day) | Q(days__isnull=True))
+    if registration_ids is not None:
+        queryset = queryset.filter(pk__in=registration_ids)
+    return list(
+        queryset.prefetch_related(
+            Prefetch(
+                "tickets", queryset=Ticket.objects.filter(is_active=True), to_attr="active_tickets"
+            )
+        )
+        .distinct()
+        .order_by("last_name", "first_name", "pk")
+    )

@@ -1,0 +1,400 @@
+"""Every change of tickets and check-ins.
+
+Tickets: ``ticket_issue`` (idempotent: one active ticket per registration),
+``ticket_for_registration`` (the lazy get-or-issue the pages, mails and badges use),
+``ticket_reissue`` (a new code; the old one is refused from then on) and ``ticket_revoke``.
+
+Check-in: ``checkin_perform`` answers one scan, green or red with a reason, and records it.
+It is idempotent by the client's nonce (a resend gets the first answer again) and lets a
+registration in once per day. Locks: the registration's row (``select_for_update`` on
+PostgreSQL; on SQLite the write lock taken at BEGIN by the IMMEDIATE transaction mode), then
+two unique constraints as the second guard — the nonce, and one accepted check-in per
+registration and day. The registration's status is read under that lock at every scan, so a
+cancelled registration is refused at once, whether or not its ticket was revoked.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import secrets
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import AbstractBaseUser, Group, Permission
+from django.db import IntegrityError, transaction
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
+
+from kongres.checkin.models import CheckIn, Gate, StaffAssignment, Ticket
+from kongres.core.exceptions import KongresError
+from kongres.events.ics import edition_zone
+from kongres.events.models import Day, Edition
+from kongres.registration.models import Registration
+
+Status = Registration.Status
+Result = CheckIn.Result
+
+CHECKIN_STAFF_GROUP = "Check-in staff"
+CODE_BYTES = 20  # 160 random bits → 32 base32 characters
+NONCE_MAX_LENGTH = 64
+# A scan's time comes from the device (it may have been queued offline); a clock far ahead
+# is not believed.
+CLOCK_SKEW = dt.timedelta(minutes=5)
+
+_WAITING = {Status.WAITING, Status.WAITING_UNVERIFIED, Status.OFFERED}
+_NOT_CONFIRMED = {Status.HELD, Status.PENDING_APPROVAL, Status.EXPIRED, Status.REJECTED}
+
+
+class CheckinError(KongresError):
+    code = "checkin"
+
+
+# --- tickets ---------------------------------------------------------------------------------
+
+
+def ticket_code_new() -> str:
+    """A fresh random code: 160 bits, base32 without padding (A to Z, 2 to 7)."""
+    return base64.b32encode(secrets.token_bytes(CODE_BYTES)).decode("ascii").rstrip("=")
+
+
+def ticket_code_normalise(raw: str) -> str:
+    """What a person typed or a scanner sent → a code as stored: upper case, without spaces
+    or dashes (the code is shown in groups of four)."""
+    return "".join(raw.split()).replace("-", "").upper()[:64]
+
+
+def _require_confirmed(registration: Registration) -> None:
+    if registration.status != Status.CONFIRMED:
+        raise CheckinError(_("Only a confirmed registration has a ticket."), "not_confirmed")
+
+
+def _active_ticket(registration: Registration) -> Ticket | None:
+    return Ticket.objects.filter(registration=registration, is_active=True).first()
+
+
+def _lock(registration: Registration) -> Registration:
+    return Registration.objects.select_for_update().get(pk=registration.pk)
+
+
+def ticket_issue(*, registration: Registration, now: dt.datetime | None = None) -> Ticket:
+    """The registration's active ticket, made now if it has none. Only a confirmed
+    registration gets one (code ``not_confirmed``). Safe to call twice, also at once."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        registration = _lock(registration)
+        _require_confirmed(registration)
+        ticket = _active_ticket(registration)
+        if ticket is not None:
+            return ticket
+        try:
+            with transaction.atomic():
+                return Ticket.objects.create(
+                    registration=registration, code=ticket_code_new(), created_at=now
+                )
+        except IntegrityError:  # issued by someone else meanwhile (the partial unique index)
+            ticket = _active_ticket(registration)
+            if ticket is None:
+                raise
+            return ticket
+
+
+def ticket_for_registration(*, registration: Registration) -> Ticket:
+    """The ticket to show or print for a confirmed registration, issued on first use."""
+    ticket = (
+        Ticket.objects.select_related("registration__edition")
+        .filter(registration=registration, is_active=True)
+        .first()
+    )
+    if ticket is not None and registration.status == Status.CONFIRMED:
+        return ticket
+    return ticket_issue(registration=registration)
+
+
+def ticket_revoke(*, registration: Registration, now: dt.datetime | None = None) -> int:
+    """Deactivate the registration's ticket (for instance when it is cancelled); returns how
+    many were active. Check-ins refuse a cancelled registration even without this."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        _lock(registration)
+        return Ticket.objects.filter(registration=registration, is_active=True).update(
+            is_active=False, revoked_at=now
+        )
+
+
+def ticket_reissue(*, registration: Registration, now: dt.datetime | None = None) -> Ticket:
+    """A new ticket with a new code (a lost or shared link); the old code is refused."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        registration = _lock(registration)
+        _require_confirmed(registration)
+        Ticket.objects.filter(registration=registration, is_active=True).update(
+            is_active=False, revoked_at=now
+        )
+        return Ticket.objects.create(
+            registration=registration, code=ticket_code_new(), created_at=now
+        )
+
+
+# --- check-in --------------------------------------------------------------------------------
+
+
+@dataclass
+class CheckInResult:
+    """The answer to one scan. ``reason`` is ``"ok"`` or one of ``CheckIn.Result``'s refusal
+    codes; ``previous`` is the accepted check-in that makes this one ``already_checked_in``;
+    ``repeated`` says the nonce was seen before (the first answer is given again)."""
+
+    checkin: CheckIn
+    repeated: bool = False
+    previous: CheckIn | None = None
+    days: list[Day] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.checkin.is_ok
+
+    @property
+    def reason(self) -> str:
+        return self.checkin.result
+
+    @property
+    def registration(self) -> Registration | None:
+        return self.checkin.registration
+
+    @property
+    def headline(self) -> str:
+        return str(HEADLINES[self.reason])
+
+    @property
+    def detail(self) -> str:
+        """One sentence for the staff member, in the active language."""
+        if self.reason == Result.ALREADY_CHECKED_IN and self.previous is not None:
+            return _t("Checked in on %(date)s at %(time)s, %(gate)s, by %(staff)s.") % {
+                "date": formats.date_format(self._local(self.previous.scanned_at), "j E"),
+                "time": self._local(self.previous.scanned_at).strftime("%H:%M"),
+                "gate": self.previous.gate.name if self.previous.gate else _t("no gate"),
+                "staff": staff_name(self.previous.staff),
+            }
+        return str(DETAILS.get(self.reason, ""))
+
+    def _local(self, moment: dt.datetime) -> dt.datetime:
+        return moment.astimezone(edition_zone(edition=self.checkin.edition))
+
+    def as_json(self) -> dict:
+        registration = self.registration
+        data = {
+            "ok": self.ok,
+            "code": self.reason,
+            "headline": self.headline,
+            "message": self.detail,
+            "nonce": self.checkin.nonce,
+            "repeated": self.repeated,
+            "scanned_at": self.checkin.scanned_at.isoformat(),
+            "name": "",
+            "institution": "",
+            "days": [],
+            "previous": None,
+        }
+        if registration is not None and self.reason not in {Result.UNKNOWN, Result.OTHER_EDITION}:
+            data.update(
+                name=registration.full_name,
+                institution=registration.institution,
+                days=[str(day) for day in self.days],
+            )
+        if self.previous is not None:
+            data["previous"] = {
+                "at": self.previous.scanned_at.isoformat(),
+                "time": self._local(self.previous.scanned_at).strftime("%H:%M"),
+                "gate": self.previous.gate.name if self.previous.gate else "",
+                "staff": staff_name(self.previous.staff),
+            }
+        return data
+
+
+HEADLINES = {
+    Result.OK: _("Checked in"),
+    Result.UNKNOWN: _("Unknown code"),
+    Result.REVOKED: _("Old ticket"),
+    Result.OTHER_EDITION: _("Ticket for another edition"),
+    Result.CANCELLED: _("Registration cancelled"),
+    Result.WAITING_LIST: _("On the waiting list"),
+    Result.NOT_CONFIRMED: _("Not confirmed"),
+    Result.NOT_TODAY: _("Not registered for today"),
+    Result.ALREADY_CHECKED_IN: _("Already checked in"),
+}
+DETAILS = {
+    Result.UNKNOWN: _("No ticket has this code. Search by name instead."),
+    Result.REVOKED: _("This ticket was replaced by a new one. Ask for the new ticket."),
+    Result.OTHER_EDITION: _("The ticket is not for this edition of the congress."),
+    Result.CANCELLED: _("The registration was cancelled."),
+    Result.WAITING_LIST: _("This person is on the waiting list and has no seat."),
+    Result.NOT_CONFIRMED: _("The registration has not been confirmed."),
+    Result.NOT_TODAY: _("This person did not register for this day."),
+}
+
+
+def staff_name(user: AbstractBaseUser | None) -> str:
+    if user is None:
+        return "—"
+    return user.get_full_name() or user.get_username()
+
+
+def _decide(
+    *, ticket: Ticket | None, registration: Registration | None, day: Day
+) -> tuple[str, CheckIn | None]:
+    if registration is None:
+        return Result.UNKNOWN, None
+    if registration.edition_id != day.edition_id:
+        return Result.OTHER_EDITION, None
+    if registration.status == Status.CANCELLED:
+        return Result.CANCELLED, None
+    if registration.status in _WAITING:
+        return Result.WAITING_LIST, None
+    if registration.status in _NOT_CONFIRMED:
+        return Result.NOT_CONFIRMED, None
+    if ticket is not None and not ticket.is_active:
+        return Result.REVOKED, None
+    day_ids = set(registration.days.values_list("pk", flat=True))
+    if day_ids and day.pk not in day_ids:
+        return Result.NOT_TODAY, None
+    previous = _accepted(registration, day)
+    if previous is not None:
+        return Result.ALREADY_CHECKED_IN, previous
+    return Result.OK, None
+
+
+def _accepted(registration: Registration, day: Day) -> CheckIn | None:
+    return (
+        CheckIn.objects.select_related("gate", "staff")
+        .filter(registration=registration, day=day, result=Result.OK)
+        .first()
+    )
+
+
+def _by_nonce(nonce: str) -> CheckIn | None:
+    return (
+        CheckIn.objects.select_related("registration", "edition", "gate", "staff")
+        .filter(nonce=nonce)
+        .first()
+    )
+
+
+def _answer(checkin: CheckIn, *, repeated: bool, previous: CheckIn | None = None) -> CheckInResult:
+    if checkin.result == Result.ALREADY_CHECKED_IN and previous is None:
+        previous = _accepted(checkin.registration, checkin.day)
+    days = list(checkin.registration.days.all()) if checkin.registration_id else []
+    return CheckInResult(checkin=checkin, repeated=repeated, previous=previous, days=days)
+
+
+def checkin_perform(
+    *,
+    code: str = "",
+    day: Day,
+    gate: Gate | None,
+    staff: AbstractBaseUser | None,
+    nonce: str,
+    at: dt.datetime | None = None,
+    registration: Registration | None = None,
+    device: str = "",
+) -> CheckInResult:
+    """Answer a scan of ``code`` (or a check-in of ``registration`` found by name) on ``day``
+    and record it. The same ``nonce`` again gets the first answer (``repeated``); a second
+    scan of a registration on the same day, from any gate, is ``already_checked_in``."""
+    nonce = nonce.strip()
+    if not nonce or len(nonce) > NONCE_MAX_LENGTH:
+        raise CheckinError(_("The scan has no valid nonce."), "invalid")
+    if gate is not None and gate.edition_id != day.edition_id:
+        raise CheckinError(_("This gate belongs to another edition."), "invalid")
+    now = timezone.now()
+    at = min(at or now, now + CLOCK_SKEW)
+
+    first = _by_nonce(nonce)
+    if first is not None:
+        return _answer(first, repeated=True)
+
+    code = ticket_code_normalise(code)
+    with transaction.atomic():
+        if registration is not None:
+            ticket = _active_ticket(registration)
+        else:
+            ticket = Ticket.objects.filter(code=code).first() if code else None
+            registration = ticket.registration if ticket is not None else None
+        if registration is not None:
+            registration = _lock(registration)
+            first = _by_nonce(nonce)  # sent twice at once: the other one won the lock
+            if first is not None:
+                return _answer(first, repeated=True)
+        result, previous = _decide(ticket=ticket, registration=registration, day=day)
+        row = CheckIn(
+            nonce=nonce,
+            edition_id=day.edition_id,
+            day=day,
+            code=code if ticket is not None or registration is None else "",
+            ticket=ticket,
+            registration=registration,
+            result=result,
+            gate=gate,
+            device=device[:64],
+            staff=staff,
+            scanned_at=at,
+            recorded_at=now,
+        )
+        try:
+            with transaction.atomic():
+                row.save()
+        except IntegrityError:
+            # The second guard: the same nonce, or another accepted check-in of this
+            # registration today, committed between our reads and this insert.
+            first = _by_nonce(nonce)
+            if first is not None:
+                return _answer(first, repeated=True)
+            previous = _accepted(registration, day) if registration is not None else None
+            if previous is None:
+                raise
+            row.pk = None
+            row.result = Result.ALREADY_CHECKED_IN
+            row.save()
+    return _answer(row, repeated=False, previous=previous)
+
+
+# --- staff -----------------------------------------------------------------------------------
+
+
+def checkin_staff_group_ensure() -> Group:
+    """The "Check-in staff" group with the permission to check people in (idempotent)."""
+    from django.apps import apps
+
+    create_permissions(apps.get_app_config("checkin"), verbosity=0)
+    group, _created = Group.objects.get_or_create(name=CHECKIN_STAFF_GROUP)
+    permission = Permission.objects.get(
+        content_type__app_label="checkin", codename="perform_checkin"
+    )
+    group.permissions.add(permission)
+    return group
+
+
+@transaction.atomic
+def checkin_staff_assign(*, edition: Edition, user: AbstractBaseUser) -> StaffAssignment:
+    """Let ``user`` check people in at ``edition`` (puts them in the "Check-in staff" group)."""
+    user.groups.add(checkin_staff_group_ensure())
+    assignment, _created = StaffAssignment.objects.get_or_create(edition=edition, user=user)
+    return assignment
+
+
+@transaction.atomic
+def checkin_staff_unassign(*, edition: Edition, user: AbstractBaseUser) -> None:
+    StaffAssignment.objects.filter(edition=edition, user=user).delete()
+
+
+def checkin_staff_create(
+    *, edition: Edition, username: str, password: str, first_name: str = ""
+) -> AbstractBaseUser:
+    """A non-staff account that may only check people in at ``edition``."""
+    user = get_user_model().objects.create_user(
+        username=username, password=password, first_name=first_name
+    )
+    checkin_staff_assign(edition=edition, user=user)
+    return user
