@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from django import forms
 from django.conf import settings
@@ -30,10 +29,8 @@ from kongres.registration.choices import (
     Voivodeship,
 )
 from kongres.registration.models import Question, Registration
+from kongres.registration.services import RegistrationData
 from kongres.registration.validators import normalise_line, normalise_text, validate_person_name
-
-if TYPE_CHECKING:
-    from kongres.registration.services import RegistrationData
 
 QUESTION_PREFIX = "q_"
 TEXT_ANSWER_MAX_LENGTH = 1000
@@ -411,8 +408,6 @@ class RegistrationFieldsForm(AccessibleFormMixin, forms.Form):
     def to_data(
         self, *, email: str | None = None, privacy_consent: bool | None = None
     ) -> RegistrationData:
-        from kongres.registration.services import RegistrationData
-
         data = self.cleaned_data
         return RegistrationData(
             first_name=data["first_name"],

@@ -7,4 +7,13 @@ app_name = "registration"
 
 urlpatterns = [
     path(_("registration/"), views.register, name="register"),
+    path(_("registration/sent/"), views.submitted, name="submitted"),
+    path(_("registration/link/"), views.link_request, name="link"),
+    path(_("registration/link/sent/"), views.link_sent, name="link-sent"),
+    path(_("registration/verify/<str:token>/"), views.verify, name="verify"),
+    path(_("registration/claim/<str:token>/"), views.claim, name="claim"),
+    path(_("registration/manage/<str:token>/"), views.manage, name="manage"),
+    path(_("registration/manage/<str:token>/edit/"), views.edit, name="edit"),
+    path(_("registration/manage/<str:token>/cancel/"), views.cancel, name="cancel"),
+    path(_("registration/manage/<str:token>/data.json"), views.export, name="export"),
 ]

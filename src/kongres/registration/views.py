@@ -1,6 +1,415 @@
+"""Public registration pages: the form, the page after sending it, the pages a secret link
+opens (confirm the address, take an offered seat, see, change, cancel, download), and "I lost
+my link". Views parse input with a form, call one service, and show its result or its error.
+
+Nothing changes state on GET: a link from an e-mail opens a page with a button.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_safe
+
+from kongres.events.ics import edition_zone
+from kongres.events.models import Edition
+from kongres.events.selectors import edition_days, edition_tracks
+from kongres.registration import selectors, services
+from kongres.registration.choices import AccessibilityNeed, QuestionKind
+from kongres.registration.forms import (
+    OTHER_NEED,
+    LinkRequestForm,
+    RegistrationEditForm,
+    RegistrationForm,
+    day_label,
+)
+from kongres.registration.models import Question, Registration
+from kongres.registration.ratelimit import (
+    RateLimited,
+    client_ip,
+    network_key,
+    ratelimit_hit,
+)
+from kongres.registration.services import RegistrationError
+from kongres.registration.validators import normalise_line
+
+SESSION_SUBMITTED = "kongres.registration.submitted"
+WINDOW_CODES = {"not_open", "closed"}
 
 
+class Window(enum.StrEnum):
+    OPEN = "open"
+    NOT_OPEN = "not_open"
+    CLOSED = "closed"
+    PAST = "past"
+
+
+def registration_window(edition: Edition, now: dt.datetime) -> Window:
+    """Whether the edition takes registrations at ``now`` (the services check it again)."""
+    today = timezone.localtime(now, edition_zone(edition=edition)).date()
+    if edition.status == Edition.Status.ARCHIVED or edition.is_past(today):
+        return Window.PAST
+    if edition.status == Edition.Status.DRAFT:
+        return Window.NOT_OPEN
+    if edition.registration_opens_at and now < edition.registration_opens_at:
+        return Window.NOT_OPEN
+    if edition.registration_closes_at and now >= edition.registration_closes_at:
+        return Window.CLOSED
+    return Window.OPEN
+
+
+def edit_deadline(edition: Edition) -> dt.datetime:
+    """Until when participants may change their answers: the edition's deadline, or the
+    start of its first day (as the services decide)."""
+    if edition.edit_deadline:
+        return edition.edit_deadline
+    return dt.datetime.combine(
+        edition.start_date, dt.time.min, tzinfo=edition_zone(edition=edition)
+    )
+
+
+# -- shared pieces ---------------------------------------------------------------------------
+
+
+def _too_many(request: HttpRequest, error: RateLimited) -> HttpResponse:
+    minutes = max(1, -(-error.retry_after // 60))
+    response = render(request, "registration/ratelimited.html", {"minutes": minutes}, status=429)
+    response["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def _limit(request: HttpRequest, *, ip_scope: str, email_scope: str = "") -> None:
+    """Count this request against the address's limit and, when the form has an e-mail
+    address, against that address's limit. Raises ``RateLimited``."""
+    ratelimit_hit(scope=ip_scope, value=network_key(client_ip(request)))
+    email = normalise_line(request.POST.get("email", ""))[:254] if email_scope else ""
+    if email:
+        ratelimit_hit(scope=email_scope, value=email)
+
+
+def _window_page(request: HttpRequest, edition: Edition | None, state: str) -> HttpResponse:
+    return render(request, "registration/window.html", {"edition": edition, "state": state})
+
+
+def _form_kwargs(edition: Edition) -> dict:
+    return {
+        "edition": edition,
+        "days": edition_days(edition=edition),
+        "tracks": edition_tracks(edition=edition),
+        "questions": selectors.question_list(edition=edition),
+    }
+
+
+# -- the form --------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
 def register(request: HttpRequest) -> HttpResponse:
-    return render(request, "registration/soon.html", {"edition": request.edition})
+    edition = request.edition or None
+    if edition is None:
+        return _window_page(request, None, "none")
+    state = registration_window(edition, timezone.now())
+    if state != Window.OPEN:
+        return _window_page(request, edition, state)
+
+    if request.method == "POST":
+        try:
+            _limit(request, ip_scope="register-ip", email_scope="register-email")
+        except RateLimited as error:
+            return _too_many(request, error)
+        form = RegistrationForm(request.POST, **_form_kwargs(edition))
+        if form.is_valid():
+            try:
+                registration, _token = services.registration_create(
+                    edition=edition, data=form.to_data()
+                )
+            except RegistrationError as error:
+                if error.code == "duplicate":
+                    return render(
+                        request,
+                        "registration/duplicate.html",
+                        {"edition": edition, "email": form.cleaned_data["email"]},
+                    )
+                if error.code in WINDOW_CODES:
+                    return _window_page(request, edition, error.code)
+                form.add_error(None, error.message)
+            else:
+                request.session[SESSION_SUBMITTED] = registration.pk
+                return redirect("registration:submitted")
+    else:
+        form = RegistrationForm(**_form_kwargs(edition))
+    return render(
+        request,
+        "registration/register.html",
+        {
+            "edition": edition,
+            "form": form,
+            "seats": selectors.edition_seats(edition=edition),
+            "closes_at": edition.registration_closes_at,
+        },
+    )
+
+
+@require_safe
+@never_cache
+def submitted(request: HttpRequest) -> HttpResponse:
+    """After sending the form: seat held (or waiting list), and the e-mail link to click."""
+    pk = request.session.get(SESSION_SUBMITTED)
+    registration = (
+        Registration.objects.select_related("edition").filter(pk=pk).first() if pk else None
+    )
+    if registration is None:
+        return redirect("registration:register")
+    return render(
+        request,
+        "registration/submitted.html",
+        {"registration": registration, "edition": registration.edition},
+    )
+
+
+# -- "I lost my link" ------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def link_request(request: HttpRequest) -> HttpResponse:
+    """Send the link again. The answer is the same whether or not the address is registered."""
+    edition = request.edition or None
+    if edition is None:
+        return _window_page(request, None, "none")
+    if request.method == "POST":
+        try:
+            _limit(request, ip_scope="link-ip", email_scope="link-email")
+        except RateLimited as error:
+            return _too_many(request, error)
+        form = LinkRequestForm(request.POST)
+        if form.is_valid():
+            services.registration_link_resend(
+                edition=edition,
+                email=form.cleaned_data["email"],
+                language=(get_language() or "pl").split("-")[0],
+            )
+            return redirect("registration:link-sent")
+    else:
+        form = LinkRequestForm(initial={"email": request.GET.get("email", "")[:254]})
+    return render(request, "registration/link_request.html", {"form": form, "edition": edition})
+
+
+@require_safe
+def link_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "registration/link_sent.html", {"edition": request.edition or None})
+
+
+# -- pages opened by a secret link -----------------------------------------------------------
+
+
+def token_page(view: Callable) -> Callable:
+    """Look the registration up by the secret link (404 page when it is unknown or replaced);
+    rate-limited per network; never cached, never indexed."""
+
+    @wraps(view)
+    @never_cache
+    def wrapper(request: HttpRequest, token: str) -> HttpResponse:
+        try:
+            ratelimit_hit(scope="token-ip", value=network_key(client_ip(request)))
+        except RateLimited as error:
+            return _too_many(request, error)
+        registration = selectors.registration_get_by_token(token=token) if token else None
+        if registration is None:
+            response = render(request, "registration/link_invalid.html", status=404)
+        else:
+            response = view(request, registration, token)
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
+    return wrapper
+
+
+def _action_failed(request: HttpRequest, error: RegistrationError, token: str) -> HttpResponse:
+    messages.error(request, str(error.message))
+    return redirect("registration:manage", token=token)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@token_page
+def verify(request: HttpRequest, registration: Registration, token: str) -> HttpResponse:
+    """Confirm the e-mail address: a page with a button; the button confirms."""
+    if registration.status not in {
+        Registration.Status.HELD,
+        Registration.Status.WAITING_UNVERIFIED,
+    }:
+        return redirect("registration:manage", token=token)
+    if request.method == "POST":
+        try:
+            registration = services.registration_verify(token=token)
+        except RegistrationError as error:
+            return _action_failed(request, error, token)
+        messages.success(request, _("Thank you: your e-mail address is confirmed."))
+        return redirect("registration:manage", token=token)
+    return render(
+        request,
+        "registration/verify.html",
+        {"registration": registration, "edition": registration.edition, "token": token},
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@token_page
+def claim(request: HttpRequest, registration: Registration, token: str) -> HttpResponse:
+    """Take a seat offered from the waiting list: a page with a button; the button takes it."""
+    if registration.status != Registration.Status.OFFERED:
+        return redirect("registration:manage", token=token)
+    if request.method == "POST":
+        try:
+            services.registration_offer_claim(token=token)
+        except RegistrationError as error:
+            return _action_failed(request, error, token)
+        messages.success(request, _("The seat is yours."))
+        return redirect("registration:manage", token=token)
+    return render(
+        request,
+        "registration/claim.html",
+        {"registration": registration, "edition": registration.edition, "token": token},
+    )
+
+
+def _can_edit(registration: Registration, now: dt.datetime) -> bool:
+    return registration.is_active and now < edit_deadline(registration.edition)
+
+
+def _answer_rows(registration: Registration, questions: list[Question]) -> list[tuple[str, str]]:
+    """The answers to the organisers' questions as (question, answer) text pairs."""
+    rows = []
+    answers = registration.answers or {}
+    for question in questions:
+        if question.slug not in answers:
+            continue
+        value = answers[question.slug]
+        if question.kind == QuestionKind.YESNO or isinstance(value, bool):
+            text = _("Yes") if value in (True, "yes") else _("No")
+        elif isinstance(value, list):
+            text = ", ".join(question.choice_label(item) for item in value)
+        elif question.kind == QuestionKind.SINGLE:
+            text = question.choice_label(value)
+        else:
+            text = str(value)
+        rows.append((question.label, text))
+    return rows
+
+
+def _needs_text(registration: Registration) -> list[str]:
+    labels = dict(AccessibilityNeed.choices)
+    out = [
+        str(labels.get(need, need))
+        for need in (registration.accessibility_needs or [])
+        if need != OTHER_NEED
+    ]
+    if registration.accessibility_other:
+        out.append(registration.accessibility_other)
+    return out
+
+
+@require_safe
+@token_page
+def manage(request: HttpRequest, registration: Registration, token: str) -> HttpResponse:
+    now = timezone.now()
+    edition = registration.edition
+    return render(
+        request,
+        "registration/manage.html",
+        {
+            "registration": registration,
+            "edition": edition,
+            "token": token,
+            "position": (
+                selectors.registration_waiting_position(registration=registration)
+                if registration.is_waiting
+                else None
+            ),
+            "days": [day_label(day) for day in registration.days.all()],
+            "tracks": [track.name for track in registration.tracks.all()],
+            "needs": _needs_text(registration),
+            "answers": _answer_rows(registration, selectors.question_list(edition=edition)),
+            "can_edit": _can_edit(registration, now),
+            "edit_deadline": edit_deadline(edition),
+        },
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@token_page
+def edit(request: HttpRequest, registration: Registration, token: str) -> HttpResponse:
+    edition = registration.edition
+    if not _can_edit(registration, timezone.now()):
+        messages.error(request, _("Your answers can no longer be changed."))
+        return redirect("registration:manage", token=token)
+    kwargs = {**_form_kwargs(edition), "registration": registration}
+    if request.method == "POST":
+        form = RegistrationEditForm(request.POST, **kwargs)
+        if form.is_valid():
+            try:
+                services.registration_update(registration=registration, data=form.to_data())
+            except RegistrationError as error:
+                if error.code == "deadline":
+                    return _action_failed(request, error, token)
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, _("Your changes are saved."))
+                return redirect("registration:manage", token=token)
+    else:
+        form = RegistrationEditForm(**kwargs)
+    return render(
+        request,
+        "registration/edit.html",
+        {"registration": registration, "edition": edition, "form": form, "token": token},
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@token_page
+def cancel(request: HttpRequest, registration: Registration, token: str) -> HttpResponse:
+    """Cancel (or leave the waiting list): a page that asks to confirm; the button cancels."""
+    if not registration.is_active:
+        return redirect("registration:manage", token=token)
+    if request.method == "POST":
+        was_waiting = registration.is_waiting
+        try:
+            services.registration_cancel(registration=registration)
+        except RegistrationError as error:
+            return _action_failed(request, error, token)
+        messages.success(
+            request,
+            _("You have left the waiting list.")
+            if was_waiting
+            else _("Your registration is cancelled."),
+        )
+        return redirect("registration:manage", token=token)
+    return render(
+        request,
+        "registration/cancel.html",
+        {"registration": registration, "edition": registration.edition, "token": token},
+    )
+
+
+@require_safe
+@token_page
+def export(request: HttpRequest, registration: Registration, token: str) -> HttpResponse:
+    """The participant's data, as JSON, to download."""
+    data = selectors.registration_data_export(registration=registration)
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2, default=str),
+        content_type="application/json; charset=utf-8",
+    )
+    filename = f"registration-{registration.edition.slug}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
