@@ -20,6 +20,7 @@ class Inbox:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.raw: list[bytes] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.refuse: set[str] = set()
         self.delay = 0.0
@@ -38,6 +39,7 @@ class Inbox:
             self.messages.append(
                 message_from_bytes(envelope.original_content, policy=policy.default)
             )
+            self.raw.append(envelope.original_content)
             self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         return "250 Message accepted for delivery"
 

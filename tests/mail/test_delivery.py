@@ -62,8 +62,11 @@ def test_worker_delivers_a_queued_message_once_with_text_html_and_attachment(
     assert received["From"] == "Kongres <kongres@example.org>"
     assert received["Reply-To"] == "biuro@example.org"
     assert received["Message-ID"] == message.message_id
+    raw = smtp_server.inbox.raw[0]
+    assert b"Potwierd\xc5\xba zg\xc5\x82oszenie: http://127.0.0.1:8000/potwierdz/abc/" in raw
     text = received.get_body(preferencelist=("plain",)).get_content()
     assert text.startswith("Dzień dobry, Łucja Żółć! Potwierdź zgłoszenie:")
+    assert received.get_body(preferencelist=("plain",))["Content-Transfer-Encoding"] == "8bit"
     html = received.get_body(preferencelist=("html",)).get_content()
     assert "<p>Dzień dobry, Łucja Żółć!</p>" in html
     [attachment] = received.iter_attachments()
@@ -251,3 +254,16 @@ def test_retry_due_takes_over_a_message_whose_worker_died_while_sending(
     assert len(smtp_server.messages) == 1
     message.refresh_from_db()
     assert (message.status, message.attempts) == ("sent", 2)
+
+
+def test_a_line_too_long_for_smtp_is_encoded_and_arrives_intact(transactional_db, smtp_server):
+    name = "Żółć" * 300  # one line of 1,200 characters
+    queue(context={"name": name, "link": "/"}, attachments=())
+
+    run_worker()
+
+    [received] = smtp_server.messages
+    text_part = received.get_body(preferencelist=("plain",))
+    assert text_part["Content-Transfer-Encoding"] in {"quoted-printable", "base64"}
+    assert f"Dzień dobry, {name}!" in text_part.get_content()
+    assert max(len(line) for line in smtp_server.inbox.raw[0].splitlines()) <= 998

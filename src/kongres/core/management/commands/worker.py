@@ -66,7 +66,10 @@ class Command(BaseCommand):
             target=jobs.run_until, args=(stop,), name="kongres-scheduler", daemon=True
         )
         names = ", ".join(job.path for job in jobs.jobs) or "none"
-        self.stdout.write(f"Worker started (periodic jobs: {names}). Ctrl-C stops it.")
+        self.stdout.write(
+            f"Worker started (periodic jobs: {names}). Mail goes to {mail_destination()}. "
+            "Ctrl-C stops it."
+        )
         thread.start()
         worker.configure_signals()
         exit_code = 0
@@ -89,3 +92,16 @@ class Command(BaseCommand):
             logger.setLevel(level)
             if not logger.hasHandlers():
                 logger.addHandler(logging.StreamHandler(self.stdout))
+
+
+def mail_destination() -> str:
+    """Where the default mailer delivers, in words (for the start-up line)."""
+    mailer = settings.MAILERS.get("default", {})
+    backend, options = mailer.get("BACKEND", ""), mailer.get("OPTIONS", {})
+    if backend.endswith("filebased.EmailBackend"):
+        return f"files in {options.get('file_path')}"
+    if backend.endswith("console.EmailBackend"):
+        return "this console"
+    if backend.endswith("smtp.EmailBackend"):
+        return f"SMTP server {options.get('host')}:{options.get('port')}"
+    return backend
