@@ -26,7 +26,10 @@ demo: $(VENV)/.installed
 	@$(BIN)/kongres migrate --verbosity 0
 	@$(BIN)/kongres demo --port $(PORT)
 	@$(BIN)/kongres createorganiser --demo --port $(PORT)
-	@$(BIN)/kongres serve --port $(PORT)
+	@# the worker sends the mail (to var/mail/ unless mail_url says otherwise); stopped with the server
+	@$(BIN)/kongres worker & worker=$$!; \
+	 trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	 $(BIN)/kongres serve --port $(PORT)
 
 test: $(VENV)/.installed node_modules/.installed
 	$(BIN)/ruff check .
