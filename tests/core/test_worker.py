@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from kongres.core.schedule import Scheduler
 from tests.mail.smtp import LocalSMTPServer
@@ -240,3 +240,9 @@ def test_worker_process_delivers_queued_mail_and_stops_cleanly_on_signal(
     assert received["Subject"] == "Test message from kongres"
     assert received["To"] == "anna@example.org"
     assert received["From"] == "Kongres <kongres@example.org>"
+
+
+@pytest.mark.django_db
+def test_worker_refuses_to_run_inside_a_transaction():
+    with pytest.raises(CommandError, match="use the transactional_db fixture"):
+        call_command("worker", "--batch", verbosity=0)

@@ -4,7 +4,8 @@ import logging
 import threading
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
@@ -43,6 +44,11 @@ class Command(BaseCommand):
     def handle(
         self, *, batch: bool, interval: float, scheduler: bool, worker_id: str, **options
     ) -> None:
+        if connection.in_atomic_block:
+            raise CommandError(
+                "kongres worker cannot run inside a transaction: it opens and closes its own "
+                "(in tests, use the transactional_db fixture)."
+            )
         self._configure_logging(options["verbosity"])
         worker = Worker(
             queue_names=["*"],
