@@ -88,7 +88,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Exists, F, PositiveIntegerField, Q, When
+from django.db.models import Case, Count, Exists, F, PositiveIntegerField, Q, When
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -1002,9 +1002,12 @@ def _pools_ready(edition: Edition, now: dt.datetime) -> dict[int | None, tuple[i
             pools[day_id] = (capacity, taken)
             in_line &= capacity == (edition_capacity if day_id is None else day_capacity)
         days = set(Day.objects.filter(edition=edition).values_list("pk", flat=True))
-        if in_line and pools.keys() == {None, *days}:
+        if pools.keys() != {None, *days}:
+            _pools_create(edition.pk)
+        elif in_line:
             return pools
-        _pools_sync(edition.pk, now)
+        else:
+            _pools_sync(edition.pk, now)
     return pools
 
 
@@ -1016,11 +1019,24 @@ def _seems_free(pools: dict[int | None, tuple[int | None, int]], day_ids: list[i
 
 
 def _pools_create(edition_id: int) -> None:
-    pools = [SeatPool(edition_id=edition_id, day=None)]
-    pools += [
-        SeatPool(edition_id=edition_id, day_id=day_id)
-        for day_id in Day.objects.filter(edition_id=edition_id).values_list("pk", flat=True)
-    ]
+    """Create the missing pools, counted from the registrations and with the capacities of
+    the edition and its days (an existing pool is left alone: ``INSERT … ON CONFLICT DO
+    NOTHING``). Nobody takes a seat from a pool before it exists, so the counts are right."""
+    holders = Count("registrations", filter=Q(registrations__status__in=SEAT_STATUSES))
+    capacity, taken = (
+        Edition.objects.filter(pk=edition_id)
+        .annotate(taken=holders)
+        .values_list("capacity", "taken")
+    ).get()
+    pools = [SeatPool(edition_id=edition_id, day=None, capacity=capacity, taken=taken)]
+    for day_id, capacity, taken in (
+        Day.objects.filter(edition_id=edition_id)
+        .annotate(taken=holders)
+        .values_list("pk", "capacity", "taken")
+    ):
+        pools.append(SeatPool(edition_id=edition_id, day_id=day_id, capacity=capacity, taken=taken))
+    for pool in pools:
+        pool.overbooked = 0 if pool.capacity is None else max(pool.taken - pool.capacity, 0)
     SeatPool.objects.bulk_create(pools, ignore_conflicts=True)
 
 
