@@ -165,6 +165,18 @@ def test_register_page_says_when_all_seats_are_taken(client, edition):
     assert "All seats are taken at the moment" in text
 
 
+def test_full_days_are_marked(client, edition):
+    _first, second = edition.days.all()
+    second.capacity = 1
+    second.save()
+    other_registration(edition)
+    text = client.get(REGISTER_PL).text
+    assert "Dzień 2 (" in text
+    assert "brak wolnych miejsc: lista rezerwowa" in text
+    assert text.count("brak wolnych miejsc") == 1
+    assert "no seats left: waiting list" in client.get(REGISTER_EN).text
+
+
 def test_conditional_questions_are_all_shown_with_hints(client, edition):
     hotel = QuestionFactory(
         edition=edition,

@@ -240,6 +240,7 @@ def test_waiting_list_position_and_leaving_it(client, edition):
 
 def test_edit_answers_until_the_deadline(client, edition):
     registration = other_registration(edition, verified=True)
+    consent = (registration.privacy_consent_at, registration.privacy_notice_version)
     edit_path = f"/rejestracja/moja/{registration.token}/zmien/"
     response = client.get(edit_path)
     assert response.status_code == 200
@@ -258,6 +259,8 @@ def test_edit_answers_until_the_deadline(client, edition):
     assert registration.town == "Łódź"
     assert registration.newsletter_consent is True
     assert [day.pk for day in registration.days.all()] == [edition.days.first().pk]
+    # the consent given at registration is kept as it was, not given again
+    assert (registration.privacy_consent_at, registration.privacy_notice_version) == consent
 
     # errors keep what was typed
     response = client.post(edit_path, {**data, "first_name": "", "days": []})

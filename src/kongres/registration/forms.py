@@ -271,12 +271,20 @@ class RegistrationFieldsForm(AccessibleFormMixin, forms.Form):
         days: Sequence[Day],
         tracks: Sequence[Track],
         questions: Sequence[Question] = (),
+        full_day_ids: frozenset[int] = frozenset(),
         **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.edition = edition
         self.language = (get_language() or settings.LANGUAGE_CODE).split("-")[0]
-        self.fields["days"].choices = [(day.pk, day_label(day)) for day in days]
+        full = str(_("no seats left: waiting list"))
+        self.fields["days"].choices = [
+            (
+                day.pk,
+                f"{day_label(day)} \u2013 {full}" if day.pk in full_day_ids else day_label(day),
+            )
+            for day in days
+        ]
         if not days:
             del self.fields["days"]
         elif len(days) == 1 and not self.is_bound and "days" not in self.initial:
@@ -571,10 +579,9 @@ class RegistrationEditForm(RegistrationFieldsForm):
         del self.fields["email"]
 
     def to_data(self) -> RegistrationData:  # type: ignore[override]
-        data = super().to_data(
-            email=self.registration.email,
-            privacy_consent=self.registration.privacy_consent_at is not None,
-        )
+        # No new privacy consent here: the one given at registration (with the version of the
+        # notice then shown) stays as it was.
+        data = super().to_data(email=self.registration.email, privacy_consent=False)
         data.language = self.registration.language
         return data
 

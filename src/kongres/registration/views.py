@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from kongres.events.ics import edition_zone
 from kongres.events.models import Edition
-from kongres.events.selectors import edition_days, edition_tracks
+from kongres.events.selectors import edition_tracks
 from kongres.registration import selectors, services
 from kongres.registration.choices import AccessibilityNeed, QuestionKind
 from kongres.registration.forms import (
@@ -103,9 +103,11 @@ def _window_page(request: HttpRequest, edition: Edition | None, state: str) -> H
 
 
 def _form_kwargs(edition: Edition) -> dict:
+    day_seats = selectors.edition_day_seats(edition=edition)
     return {
         "edition": edition,
-        "days": edition_days(edition=edition),
+        "days": [seats.day for seats in day_seats],
+        "full_day_ids": frozenset(seats.day.pk for seats in day_seats if seats.free == 0),
         "tracks": edition_tracks(edition=edition),
         "questions": selectors.question_list(edition=edition),
     }
