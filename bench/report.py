@@ -184,7 +184,9 @@ def targets(results: Results) -> list[str]:
     )
     line(
         "zero-oversell",
-        f"{results.oversell} seats over" if results.oversell is not None else not_yet,
+        f"{results.oversell} seats over"
+        if results.oversell is not None
+        else ("rush incomplete" if results.rush else not_yet),
         "0 seats over",
         results.oversell == 0,
     )

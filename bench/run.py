@@ -129,7 +129,7 @@ def parse_options(argv: list[str] | None) -> Options:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="smoke test: 2 s runs, 1 repetition, a rush of 50 seats for 500 people, "
+        help="smoke test: 2 s runs, 1 repetition, a rush of 20 seats for 200 people, "
         "no server comparison",
     )
     parser.add_argument("--seconds", type=int, help="seconds per run (10; quick: 2)")
@@ -141,8 +141,8 @@ def parse_options(argv: list[str] | None) -> Options:
         default=machine.cores(),
         help=f"gunicorn sync workers (the cores: {machine.cores()})",
     )
-    parser.add_argument("--seats", type=int, help="seats in the rush (500; quick: 50)")
-    parser.add_argument("--people", type=int, help="people in the rush (5000; quick: 500)")
+    parser.add_argument("--seats", type=int, help="seats in the rush (500; quick: 20)")
+    parser.add_argument("--people", type=int, help="people in the rush (5000; quick: 200)")
     parser.add_argument(
         "--no-compare",
         dest="compare",
@@ -170,8 +170,8 @@ def parse_options(argv: list[str] | None) -> Options:
         runs=args.runs or (1 if quick else 3),
         connections=args.connections,
         workers=args.workers,
-        seats=args.seats or (50 if quick else 500),
-        people=args.people or (500 if quick else 5000),
+        seats=args.seats or (20 if quick else 500),
+        people=args.people or (200 if quick else 5000),
         compare=(not quick) if args.compare is None else args.compare,
         results=args.results,
         database_url=os.environ.get("KONGRES_BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL,

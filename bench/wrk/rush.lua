@@ -1,23 +1,31 @@
 -- The registration rush. Each connection first GETs the form (the first request of every
--- connection, before any answer is back), the thread keeps the first cookie + CSRF token pair
--- it reads, and then posts registrations, each for a new person: "<prefix>-<thread>-<n>@...".
--- A thread posts exactly `quota` registrations: a connection reserves its next post in delay()
--- and, once the quota is reserved, waits (a long delay) instead of sending. When every answer
--- is back the thread prints "BENCH-THREAD-DONE" and stops; the harness then ends wrk.
+-- connection, before any answer is back); the thread keeps the first cookie, CSRF token and
+-- hidden fields it reads, then posts registrations, each for a new person:
+-- "<prefix>-<thread>-<n>@<domain>", n = 1 .. quota.
+--
+-- A successful registration is answered with a redirect (3xx). When a thread has its quota of
+-- redirects it prints "BENCH-THREAD-DONE" (also after 15 s without a new one: something went
+-- wrong, the harness's checks will say what), and the harness ends wrk once every thread is
+-- done. Until then a connection with nothing new to send posts again the form of one of the
+-- thread's earlier people (answered "already registered"): an idle connection would hold a
+-- sync worker until its timeout, while a person sending the form twice is what a rush brings.
 --
 -- Arguments (after "--"): form path, quota per thread, form body before the e-mail address,
--- form body after it (both URL-encoded, "&"-joined), e-mail prefix, e-mail domain.
+-- form body after it (both URL-encoded, "&"-joined), e-mail prefix, e-mail domain, and the
+-- names (comma-separated) of the hidden fields to send back as the form page gave them.
 local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 local common = dofile(here .. "common.lua")
 
 setup = common.setup
 done = common.done
 
+local STALL_SECONDS = 15
+
 local form_path, quota, body_before, body_after, prefix, domain
-local token, cookie
-local reserved = 0
+local hidden_names = {}
+local token, cookie, hidden
 local finished = false
-local WAIT_MS = 3600 * 1000
+local last_progress
 
 function init(args)
    form_path = args[1]
@@ -26,26 +34,22 @@ function init(args)
    body_after = args[4]
    prefix = args[5]
    domain = args[6]
-   s2xx, s3xx, s4xx, s5xx, gets, posts, answered = 0, 0, 0, 0, 0, 0, 0
+   for name in string.gmatch(args[7] or "", "[^,]+") do
+      table.insert(hidden_names, name)
+   end
+   s2xx, s3xx, s4xx, s5xx, gets, posts, answered, again = 0, 0, 0, 0, 0, 0, 0, 0
+   last_progress = os.time()
 end
 
-function delay()
-   if token then
-      if reserved >= quota then
-         return WAIT_MS
-      end
-      reserved = reserved + 1
-   end
-   return 0
+local function urlencode(value)
+   return (value:gsub("[^%w%-%._~]", function(char)
+      return string.format("%%%02X", string.byte(char))
+   end))
 end
 
-local function form_post()
-   posts = posts + 1
-   if posts > reserved then
-      reserved = posts -- the token arrived between this connection's delay() and request()
-   end
-   local email = string.format("%s-%d-%d%%40%s", prefix, id, posts, domain)
-   local body = body_before .. "&email=" .. email .. "&csrfmiddlewaretoken=" .. token
+local function form_post(person)
+   local email = string.format("%s-%d-%d%%40%s", prefix, id, person, domain)
+   local body = body_before .. "&email=" .. email .. "&csrfmiddlewaretoken=" .. token .. hidden
    if body_after ~= "" then
       body = body .. "&" .. body_after
    end
@@ -56,28 +60,49 @@ local function form_post()
 end
 
 function request()
-   if token and posts < quota and (posts < reserved or reserved < quota) then
-      return form_post()
+   if not token then
+      gets = gets + 1
+      return wrk.format("GET", form_path)
    end
-   gets = gets + 1
-   return wrk.format("GET", form_path)
+   if posts < quota then
+      posts = posts + 1
+      return form_post(posts)
+   end
+   again = again + 1
+   return form_post((again - 1) % quota + 1)
+end
+
+local function read_form(status, headers, body)
+   if token or status ~= 200 then
+      return
+   end
+   local set_cookie = headers["Set-Cookie"] or headers["set-cookie"] or ""
+   local c = set_cookie:match("csrftoken=([^;]+)")
+   local t = body:match('name="csrfmiddlewaretoken" value="([^"]+)"')
+   local fields = {}
+   for _, name in ipairs(hidden_names) do
+      local value = body:match('name="' .. name .. '" value="([^"]*)"')
+      if value == nil then
+         return
+      end
+      table.insert(fields, "&" .. name .. "=" .. urlencode(value))
+   end
+   if c and t then
+      cookie, token, hidden = c, t, table.concat(fields)
+   end
 end
 
 function response(status, headers, body)
    answered = answered + 1
    common.count_status(status)
-   if not token and status == 200 then
-      local set_cookie = headers["Set-Cookie"] or headers["set-cookie"] or ""
-      local c = set_cookie:match("csrftoken=([^;]+)")
-      local t = body:match('name="csrfmiddlewaretoken" value="([^"]+)"')
-      if c and t then
-         cookie, token = c, t
-      end
+   read_form(status, headers, body)
+   local now = os.time()
+   if status >= 300 and status < 400 then
+      last_progress = now
    end
-   if not finished and posts >= quota and answered >= gets + posts then
+   if not finished and (s3xx >= quota or (posts >= quota and now - last_progress >= STALL_SECONDS)) then
       finished = true
       io.write("BENCH-THREAD-DONE " .. id .. "\n")
       io.flush()
-      wrk.thread:stop()
    end
 end
