@@ -118,7 +118,7 @@ def test_error_summary_links_to_each_field_in_page_order(edition):
     assert [(error.anchor, error.label) for error in summary] == [
         ("id_first_name", "First name"),
         ("id_sector_0", "Sector"),
-        ("id_privacy_consent", form.fields["privacy_consent"].label),
+        ("id_privacy_consent", "Privacy notice"),
     ]
 
 

@@ -363,8 +363,8 @@ def test_errors_are_tied_to_their_fields_and_summarised_at_the_top(client, editi
     assert '<a href="#id_email">Adres e-mail: ' in text
     assert '<a href="#id_sector_0">Sektor: To pole jest wymagane.</a>' in text
     assert (
-        '<a href="#id_privacy_consent">Znam politykę prywatności i zgadzam się na przetwarzanie '
-        "moich danych na potrzeby tej rejestracji.: Do rejestracji potrzebna jest twoja zgoda"
+        '<a href="#id_privacy_consent">Polityka prywatności: Do rejestracji potrzebna jest '
+        "twoja zgoda na zasady polityki prywatności.</a>"
     ) in text
     assert 'aria-invalid="true" aria-describedby="id_email_helptext id_email_error"' in text
     assert (

@@ -162,9 +162,8 @@ class AccessibleFormMixin:
             if field.widget.use_fieldset:
                 anchor = f"{bound.auto_id}_0"
             for message in self.errors[name]:
-                out.append(
-                    SummaryError(anchor=anchor, label=str(field.label), message=str(message))
-                )
+                label = str(getattr(field, "summary_label", field.label))
+                out.append(SummaryError(anchor=anchor, label=label, message=str(message)))
         return out
 
 
@@ -497,6 +496,7 @@ class RegistrationForm(RegistrationFieldsForm):
     def __init__(self, *args, now: float | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.now = time.time() if now is None else now
+        self.fields["privacy_consent"].summary_label = _("Privacy notice")
         self.fields["privacy_consent"].help_text = format_html(
             '<a href="{}" target="_blank" rel="noopener">{}</a>',
             reverse("content:privacy"),
