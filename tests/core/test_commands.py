@@ -190,6 +190,15 @@ def test_command_error_is_one_line(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+def test_demo_before_migrate_says_what_to_do(tmp_path):
+    result = kongres(tmp_path, "demo")
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "CommandError: the database is not ready (no such table: events_series); "
+        "run `kongres migrate` first"
+    ]
+
+
 # -- kongres serve -------------------------------------------------------------------------------
 
 
