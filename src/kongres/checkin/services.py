@@ -25,7 +25,7 @@ from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import AbstractBaseUser, Group, Permission
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kongres.checkin.models import CheckIn, Gate, StaffAssignment, Ticket
@@ -172,10 +172,10 @@ class CheckInResult:
     def detail(self) -> str:
         """One sentence for the staff member, in the active language."""
         if self.reason == Result.ALREADY_CHECKED_IN and self.previous is not None:
-            return _t("Checked in on %(date)s at %(time)s, %(gate)s, by %(staff)s.") % {
+            return gettext("Checked in on %(date)s at %(time)s, %(gate)s, by %(staff)s.") % {
                 "date": formats.date_format(self._local(self.previous.scanned_at), "j E"),
                 "time": self._local(self.previous.scanned_at).strftime("%H:%M"),
-                "gate": self.previous.gate.name if self.previous.gate else _t("no gate"),
+                "gate": self.previous.gate.name if self.previous.gate else gettext("no gate"),
                 "staff": staff_name(self.previous.staff),
             }
         return str(DETAILS.get(self.reason, ""))

@@ -1,0 +1,76 @@
+"""Input of the check-in pages and their JSON endpoints."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kongres.checkin.models import Gate
+from kongres.checkin.services import NONCE_MAX_LENGTH
+from kongres.events.models import Day, Edition
+from kongres.registration.choices import Sector
+from kongres.registration.models import Registration
+
+
+class _EditionForm(forms.Form):
+    """A form whose day and gate choices are the edition's."""
+
+    def __init__(self, *args, edition: Edition, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.edition = edition
+        if "day" in self.fields:
+            self.fields["day"].queryset = Day.objects.filter(edition=edition)
+        if "gate" in self.fields:
+            self.fields["gate"].queryset = Gate.objects.filter(edition=edition)
+
+
+class PlaceForm(_EditionForm):
+    """Where and when the staff member scans (kept by the browser between scans)."""
+
+    day = forms.ModelChoiceField(label=_("Day"), queryset=Day.objects.none(), empty_label=None)
+    gate = forms.ModelChoiceField(
+        label=_("Gate"), queryset=Gate.objects.none(), required=False, empty_label=_("no gate")
+    )
+
+
+class ScanForm(_EditionForm):
+    code = forms.CharField(label=_("Ticket code"), max_length=200, required=False)
+    registration = forms.ModelChoiceField(
+        queryset=Registration.objects.none(), required=False, widget=forms.HiddenInput
+    )
+    day = forms.ModelChoiceField(queryset=Day.objects.none())
+    gate = forms.ModelChoiceField(queryset=Gate.objects.none(), required=False)
+    nonce = forms.CharField(max_length=NONCE_MAX_LENGTH)
+    at = forms.DateTimeField(required=False)
+    device = forms.CharField(max_length=64, required=False)
+
+    def __init__(self, *args, edition: Edition, **kwargs) -> None:
+        super().__init__(*args, edition=edition, **kwargs)
+        self.fields["registration"].queryset = Registration.objects.filter(edition=edition)
+
+    def clean_at(self) -> dt.datetime | None:
+        at = self.cleaned_data.get("at")
+        if at is not None and at.tzinfo is None:
+            raise forms.ValidationError(_("Give the time with its offset."))
+        return at
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not data.get("code", "").strip() and data.get("registration") is None:
+            raise forms.ValidationError(_("Scan or type a ticket code."), code="empty")
+        return data
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Name or institution"), max_length=100, required=False)
+
+
+class BadgeFilterForm(_EditionForm):
+    sector = forms.ChoiceField(
+        label=_("Sector"), choices=[("", _("all sectors")), *Sector.choices], required=False
+    )
+    day = forms.ModelChoiceField(
+        label=_("Day"), queryset=Day.objects.none(), required=False, empty_label=_("all days")
+    )

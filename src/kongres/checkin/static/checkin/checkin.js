@@ -1,0 +1,431 @@
+/* kongres check-in: scans by hand scanner, typing, camera or name search; an answer that fills
+   the screen; an offline queue (localStorage) sent again when the network is back; live counts.
+   Without this script the page still works with plain forms. */
+(function () {
+  "use strict";
+
+  var app = document.getElementById("ci-app");
+  if (!app) { return; }
+
+  var S = JSON.parse(document.getElementById("ci-strings").textContent);
+  var QUEUE_KEY = "kongres-checkin-queue";
+  var DEVICE_KEY = "kongres-checkin-device";
+  var scanForm = document.getElementById("ci-scan");
+  var codeInput = document.getElementById("ci-code");
+  var resultBox = document.getElementById("ci-result");
+  var resultBody = document.getElementById("ci-result-body");
+  var announce = document.getElementById("ci-announce");
+  var pendingSection = document.getElementById("ci-pending-section");
+  var pendingList = document.getElementById("ci-pending");
+  var recentList = document.getElementById("ci-recent");
+  var network = document.getElementById("ci-network");
+  var countIn = document.getElementById("ci-count-in");
+  var countExpected = document.getElementById("ci-count-expected");
+  var searchForm = document.getElementById("ci-search-form");
+  var resultsWrap = document.getElementById("ci-results-wrap");
+  var csrf = scanForm.querySelector("[name=csrfmiddlewaretoken]").value;
+  var hideTimer = null;
+  var syncing = false;
+
+  /* --- small helpers --- */
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined && text !== null) { node.textContent = text; }
+    return node;
+  }
+
+  function format(template, values) {
+    return template.replace(/%\((\w+)\)s/g, function (_match, key) { return String(values[key]); });
+  }
+
+  function randomId() {
+    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
+    var bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  function deviceId() {
+    var id = localStorage.getItem(DEVICE_KEY);
+    if (!id) { id = randomId().slice(0, 12); localStorage.setItem(DEVICE_KEY, id); }
+    return id;
+  }
+
+  function hhmm(iso) {
+    var d = new Date(iso);
+    return ("0" + d.getHours()).slice(-2) + ":" + ("0" + d.getMinutes()).slice(-2);
+  }
+
+  function shortCode(code) {
+    var clean = (code || "").replace(/\s+/g, "");
+    return clean.length > 8 ? clean.slice(0, 8) + "…" : clean;
+  }
+
+  function refocus() {
+    var active = document.activeElement;
+    var busy = active && active !== document.body && active !== codeInput &&
+      /^(INPUT|SELECT|TEXTAREA)$/.test(active.tagName);
+    if (!busy) { codeInput.focus(); }
+  }
+
+  /* --- the offline queue --- */
+
+  function queueLoad() {
+    try { return JSON.parse(localStorage.getItem(QUEUE_KEY) || "[]"); } catch (e) { return []; }
+  }
+
+  function queueSave(queue) {
+    localStorage.setItem(QUEUE_KEY, JSON.stringify(queue));
+    renderPending();
+  }
+
+  function enqueue(item) {
+    var queue = queueLoad();
+    if (!queue.some(function (q) { return q.nonce === item.nonce; })) { queue.push(item); }
+    queueSave(queue);
+  }
+
+  function dequeue(nonce) {
+    queueSave(queueLoad().filter(function (q) { return q.nonce !== nonce; }));
+  }
+
+  function renderPending() {
+    var queue = queueLoad();
+    pendingList.replaceChildren();
+    queue.forEach(function (item) {
+      var li = el("li", "ci-recent__item ci-recent__item--pending");
+      li.appendChild(el("time", null, hhmm(item.at))).setAttribute("datetime", item.at);
+      li.appendChild(el("span", "ci-recent__who", item.label || shortCode(item.code)));
+      li.appendChild(el("span", "ci-recent__what", S.pending));
+      pendingList.appendChild(li);
+    });
+    pendingSection.hidden = queue.length === 0;
+  }
+
+  function setOffline(offline) {
+    network.hidden = !offline;
+  }
+
+  /* --- answers --- */
+
+  function hideResult() {
+    clearTimeout(hideTimer);
+    resultBox.hidden = true;
+    refocus();
+  }
+
+  function showResult(kind, data) {
+    clearTimeout(hideTimer);
+    resultBody.replaceChildren();
+    resultBody.appendChild(el("p", "ci-result__headline", (kind === "ok" ? "✔ " : kind === "no" ? "✖ " : "… ") + data.headline));
+    if (data.name) { resultBody.appendChild(el("p", "ci-result__name", data.name)); }
+    if (data.institution) { resultBody.appendChild(el("p", "ci-result__institution", data.institution)); }
+    if (data.days && data.days.length) { resultBody.appendChild(el("p", "ci-result__days", S.days + " " + data.days.join(", "))); }
+    if (data.message) { resultBody.appendChild(el("p", "ci-result__detail", data.message)); }
+    var close = el("button", "ci-button ci-result__close", resultBox.dataset.closeLabel);
+    close.type = "button";
+    resultBody.appendChild(close);
+    resultBox.className = "ci-result ci-result--overlay ci-result--" + kind;
+    resultBox.hidden = false;
+    announce.textContent = data.headline + (data.name ? ": " + data.name : "") + ". " + (data.message || "");
+    if (navigator.vibrate) { navigator.vibrate(kind === "ok" ? 80 : [200, 100, 200]); }
+    if (kind === "ok") { hideTimer = setTimeout(hideResult, 2500); }
+    codeInput.focus();
+  }
+
+  function addRecent(data, label) {
+    var empty = recentList.querySelector(".ci-recent__empty");
+    if (empty) { empty.remove(); }
+    var li = el("li", "ci-recent__item ci-recent__item--" + (data.ok ? "ok" : "no"));
+    li.appendChild(el("time", null, hhmm(data.scanned_at))).setAttribute("datetime", data.scanned_at);
+    li.appendChild(el("span", "ci-recent__who", data.name || label || "—"));
+    li.appendChild(el("span", "ci-recent__what", data.headline + (data.previous ? " (" + data.message + ")" : "")));
+    recentList.insertBefore(li, recentList.firstChild);
+    while (recentList.children.length > 20) { recentList.lastChild.remove(); }
+  }
+
+  /* --- talking to the server --- */
+
+  function post(item) {
+    var body = new URLSearchParams();
+    ["code", "registration", "day", "gate", "nonce", "at", "device"].forEach(function (key) {
+      if (item[key]) { body.append(key, item[key]); }
+    });
+    return fetch(app.dataset.scanUrl, {
+      method: "POST",
+      body: body,
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrf, "Accept": "application/json" }
+    }).then(function (response) {
+      return response.json().catch(function () { return null; }).then(function (data) {
+        return { status: response.status, data: data };
+      });
+    });
+  }
+
+  /* What to do with a server's answer: "done" (answered, forget it) or "keep" (send again). */
+  function settle(answer, item, show) {
+    var data = answer.data || {};
+    if ((answer.status === 200 || answer.status === 409) && answer.data) {
+      addRecent(data, item.label || shortCode(item.code));
+      if (show) { showResult(data.ok ? "ok" : "no", data); }
+      return { done: true, refused: !data.ok };
+    }
+    if (answer.status === 422) {
+      if (show) { showResult("no", { headline: data.message || S.server_error }); }
+      return { done: true, refused: true };
+    }
+    if (answer.status === 403 && data.code === "login") {
+      if (show) { showResult("pending", { headline: S.saved_offline, message: S.login_again }); }
+      return { done: false, login: true };
+    }
+    if (show) { showResult("pending", { headline: S.saved_offline, message: S.server_error }); }
+    return { done: false };
+  }
+
+  function scan(item) {
+    item.nonce = randomId();
+    item.at = new Date().toISOString();
+    item.day = app.dataset.day;
+    item.gate = app.dataset.gate;
+    item.device = deviceId();
+    if (queueLoad().length) {
+      /* Keep the order: while older scans wait, this one waits too. */
+      enqueue(item);
+      showResult("pending", { headline: S.saved_offline, message: S.saved_offline_detail, name: item.label });
+      sync();
+      return;
+    }
+    post(item).then(function (answer) {
+      setOffline(false);
+      var outcome = settle(answer, item, true);
+      if (!outcome.done) { enqueue(item); }
+      refreshCounts();
+    }, function () {
+      setOffline(true);
+      enqueue(item);
+      showResult("pending", { headline: S.saved_offline, message: S.saved_offline_detail, name: item.label });
+    });
+  }
+
+  function sync() {
+    if (syncing) { return; }
+    var queue = queueLoad();
+    if (!queue.length) { return; }
+    syncing = true;
+    var sent = 0;
+    var refused = 0;
+    function next(index) {
+      if (index >= queue.length) { return Promise.resolve(); }
+      var item = queue[index];
+      return post(item).then(function (answer) {
+        setOffline(false);
+        var outcome = settle(answer, item, false);
+        if (!outcome.done) { return; }
+        dequeue(item.nonce);
+        sent += 1;
+        if (outcome.refused) { refused += 1; }
+        return next(index + 1);
+      });
+    }
+    next(0).then(function () {
+      if (sent) {
+        announce.textContent = format(S.synced, { sent: sent, refused: refused });
+        refreshCounts();
+      }
+    }, function () {
+      setOffline(true);
+    }).then(function () {
+      syncing = false;
+      renderPending();
+    });
+  }
+
+  function refreshCounts() {
+    var url = app.dataset.countsUrl + "?day=" + encodeURIComponent(app.dataset.day);
+    return fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        setOffline(false);
+        if (data) {
+          countIn.textContent = data.checked_in;
+          countExpected.textContent = data.expected;
+        }
+        if (queueLoad().length) { sync(); }
+      }, function () { setOffline(true); });
+  }
+
+  /* --- search --- */
+
+  function renderResults(results) {
+    resultsWrap.replaceChildren();
+    resultsWrap.appendChild(el("p", "ci-help", format(S.found, { count: results.length }))).id = "ci-results-count";
+    var list = el("ul", "ci-list");
+    list.id = "ci-results";
+    results.forEach(function (person) {
+      var li = el("li", "ci-person");
+      li.appendChild(el("p", "ci-person__name", person.name));
+      if (person.institution) { li.appendChild(el("p", "ci-person__institution", person.institution)); }
+      li.appendChild(el("p", "ci-person__status", person.status_label));
+      var button = el("button", "ci-button", S.check_in + " ");
+      button.appendChild(el("span", "visually-hidden", person.name));
+      button.type = "button";
+      button.dataset.registration = person.id;
+      button.dataset.label = person.name;
+      li.appendChild(button);
+      list.appendChild(li);
+    });
+    resultsWrap.appendChild(list);
+  }
+
+  searchForm.addEventListener("submit", function (event) {
+    var q = searchForm.querySelector("[name=q]").value.trim();
+    event.preventDefault();
+    fetch(app.dataset.searchUrl + "?q=" + encodeURIComponent(q), {
+      credentials: "same-origin", headers: { "Accept": "application/json" }
+    }).then(function (response) { return response.json(); })
+      .then(function (data) { setOffline(false); renderResults(data.results || []); },
+        function () { setOffline(true); });
+  });
+
+  resultsWrap.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-registration]");
+    if (button) { scan({ registration: button.dataset.registration, label: button.dataset.label }); }
+  });
+
+  /* Result forms rendered by the server (a search done without the script, then enhanced). */
+  resultsWrap.addEventListener("submit", function (event) {
+    var form = event.target.closest(".ci-checkin-form");
+    if (!form) { return; }
+    event.preventDefault();
+    var name = form.closest(".ci-person").querySelector(".ci-person__name").textContent;
+    scan({ registration: form.querySelector("[name=registration]").value, label: name });
+  });
+
+  /* --- scanning --- */
+
+  scanForm.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var code = codeInput.value.trim();
+    codeInput.value = "";
+    if (code) { scan({ code: code }); }
+  });
+
+  codeInput.addEventListener("input", function () {
+    if (!resultBox.hidden && resultBox.classList.contains("ci-result--overlay")) {
+      clearTimeout(hideTimer);
+      resultBox.hidden = true;
+    }
+  });
+  resultBox.addEventListener("click", hideResult);
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && !resultBox.hidden) { hideResult(); }
+  });
+
+  /* Camera: the browser's BarcodeDetector where it exists, else jsQR on canvas frames. */
+  var cameraButton = document.getElementById("ci-camera-button");
+  var video = document.getElementById("ci-camera-view");
+  var stream = null;
+  var lastCode = "";
+  var lastAt = 0;
+
+  function found(code) {
+    var now = Date.now();
+    if (code === lastCode && now - lastAt < 4000) { return; }
+    lastCode = code;
+    lastAt = now;
+    scan({ code: code });
+  }
+
+  function stopCamera() {
+    if (stream) { stream.getTracks().forEach(function (track) { track.stop(); }); }
+    stream = null;
+    video.hidden = true;
+    cameraButton.textContent = S.camera_start;
+    cameraButton.setAttribute("aria-pressed", "false");
+  }
+
+  function startCamera() {
+    navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false })
+      .then(function (media) {
+        stream = media;
+        video.srcObject = media;
+        video.hidden = false;
+        cameraButton.textContent = S.camera_stop;
+        cameraButton.setAttribute("aria-pressed", "true");
+        return video.play();
+      })
+      .then(function () {
+        var detector = ("BarcodeDetector" in window) ? new window.BarcodeDetector({ formats: ["qr_code"] }) : null;
+        var canvas = document.createElement("canvas");
+        var context = canvas.getContext("2d", { willReadFrequently: true });
+        function tick() {
+          if (!stream) { return; }
+          var done = function () { setTimeout(tick, 200); };
+          if (video.readyState < 2) { done(); return; }
+          if (detector) {
+            detector.detect(video).then(function (codes) {
+              if (codes.length) { found(codes[0].rawValue); }
+            }).then(done, done);
+            return;
+          }
+          if (typeof window.jsQR === "function") {
+            canvas.width = video.videoWidth;
+            canvas.height = video.videoHeight;
+            context.drawImage(video, 0, 0, canvas.width, canvas.height);
+            var image = context.getImageData(0, 0, canvas.width, canvas.height);
+            var code = window.jsQR(image.data, image.width, image.height, { inversionAttempts: "dontInvert" });
+            if (code && code.data) { found(code.data); }
+          }
+          done();
+        }
+        tick();
+      })
+      .catch(function () {
+        stopCamera();
+        showResult("no", { headline: S.camera_unavailable });
+      });
+  }
+
+  if (navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
+    cameraButton.hidden = false;
+    cameraButton.addEventListener("click", function () {
+      if (stream) { stopCamera(); } else { startCamera(); }
+    });
+  }
+
+  /* --- day and gate: change without a reload --- */
+
+  var placeForm = document.getElementById("ci-place-form");
+  placeForm.addEventListener("change", function () {
+    app.dataset.day = placeForm.querySelector("[name=day]").value;
+    app.dataset.gate = placeForm.querySelector("[name=gate]").value;
+    document.querySelectorAll("input[type=hidden][name=day]").forEach(function (input) { input.value = app.dataset.day; });
+    document.querySelectorAll("input[type=hidden][name=gate]").forEach(function (input) { input.value = app.dataset.gate; });
+    refreshCounts();
+  });
+
+  /* --- start --- */
+
+  if (!resultBox.hidden) { resultBox.classList.add("ci-result--overlay"); }
+  renderPending();
+  window.addEventListener("online", sync);
+  window.addEventListener("offline", function () { setOffline(true); });
+  setInterval(refreshCounts, (parseInt(app.dataset.poll, 10) || 5) * 1000);
+  sync();
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register(app.dataset.swUrl).catch(function () { /* page still works */ });
+  }
+  document.querySelectorAll("form[action$='/logout/']").forEach(function (form) {
+    form.addEventListener("submit", function () {
+      if (window.caches) {
+        caches.keys().then(function (keys) {
+          keys.forEach(function (key) { if (key.indexOf("kongres-checkin-") === 0) { caches.delete(key); } });
+        });
+      }
+    });
+  });
+  document.addEventListener("visibilitychange", function () { if (!document.hidden) { refocus(); } });
+})();

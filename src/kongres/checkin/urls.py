@@ -1,0 +1,21 @@
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+
+from kongres.checkin import views
+
+app_name = "checkin"
+
+urlpatterns = [
+    path("checkin/", views.page, name="page"),
+    path("checkin/sw.js", views.service_worker, name="service-worker"),
+    path("checkin/login/", views.LoginView.as_view(), name="login"),
+    path("checkin/logout/", views.LogoutView.as_view(), name="logout"),
+    path("checkin/api/scan/", views.scan_api, name="api-scan"),
+    path("checkin/api/counts/", views.counts_api, name="api-counts"),
+    path("checkin/api/counts/all/", views.counts_all_api, name="api-counts-all"),
+    path("checkin/api/search/", views.search_api, name="api-search"),
+    path("checkin/badges/", views.badges, name="badges"),
+    path(_("ticket/<str:code>.pdf"), views.ticket_pdf_view, name="ticket-pdf"),
+    path(_("ticket/<str:code>.png"), views.ticket_qr_png_view, name="ticket-png"),
+    path(_("ticket/<str:code>.svg"), views.ticket_qr_svg_view, name="ticket-svg"),
+]

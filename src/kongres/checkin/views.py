@@ -1,0 +1,317 @@
+"""The check-in page for staff (made for a phone; works without JavaScript, and offline with
+it), its JSON endpoints (scan, search, live counts), its service worker, the login for staff
+who are not admin users, name badges, and the participant's ticket (PDF, QR) by its code.
+
+Every check-in view goes through ``checkin_access_edition`` (``staff_only``); views parse input
+with a form and call one service or selector."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.templatetags.static import static
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from kongres.checkin import selectors
+from kongres.checkin.badges import badges_pdf
+from kongres.checkin.forms import BadgeFilterForm, PlaceForm, ScanForm, SearchForm
+from kongres.checkin.models import Gate
+from kongres.checkin.qr import qr_png, qr_svg
+from kongres.checkin.services import CheckinError, CheckInResult, checkin_perform
+from kongres.checkin.tickets import SIZES, ticket_filename, ticket_pdf
+from kongres.events.ics import edition_zone
+from kongres.events.models import Day, Edition
+from kongres.registration.models import Registration
+
+# What the service worker keeps for offline use, besides the page itself.
+OFFLINE_STATIC = [
+    "kongres/kongres.css",
+    "kongres/favicon.svg",
+    "checkin/checkin.css",
+    "checkin/checkin.js",
+    "checkin/vendor/jsQR.js",
+]
+COUNTS_POLL_SECONDS = 5
+
+
+def staff_only(view: Callable | None = None, *, api: bool = False) -> Callable:
+    """Let through only users who may check people in at the current edition; the view gets
+    the edition as its second argument. Others: the login page, or a 403 that says why (for
+    an ``api`` view, a JSON 403 whose code is ``login`` when the session has ended)."""
+    if view is None:
+        return lambda view: staff_only(view, api=api)
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        edition = getattr(request, "edition", None)
+        try:
+            edition = selectors.checkin_access_edition(
+                user=request.user, edition=edition if edition else None
+            )
+        except CheckinError as error:
+            if api:
+                code = error.code if request.user.is_authenticated else "login"
+                return JsonResponse({"code": code, "message": str(error.message)}, status=403)
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path(), reverse("checkin:login"))
+            return render(request, "checkin/forbidden.html", {"error": error}, status=403)
+        with timezone.override(edition_zone(edition=edition)):
+            return view(request, edition, *args, **kwargs)
+
+    return wrapper
+
+
+def _place(request: HttpRequest, edition: Edition) -> tuple[Day | None, Gate | None, list, list]:
+    """The day and gate chosen (query string or form), else today's day and no gate."""
+    days = selectors.checkin_days(edition=edition)
+    gates = selectors.checkin_gates(edition=edition)
+    source = request.POST if request.method == "POST" else request.GET
+    day = next((d for d in days if str(d.pk) == source.get("day")), None)
+    day = day or selectors.checkin_day_default(days=days, edition=edition)
+    gate = next((g for g in gates if str(g.pk) == source.get("gate")), None)
+    return day, gate, days, gates
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@staff_only
+def page(request: HttpRequest, edition: Edition) -> HttpResponse:
+    day, gate, days, gates = _place(request, edition)
+    if day is None:
+        return render(request, "checkin/no_days.html", {"edition": edition})
+    result: CheckInResult | None = None
+    scan_error = ""
+    if request.method == "POST":
+        form = ScanForm(request.POST, edition=edition)
+        if form.is_valid():
+            result, scan_error = _perform(request, form)
+        else:
+            scan_error = " ".join(e for errors in form.errors.values() for e in errors)
+    search = SearchForm(request.GET)
+    query = search.cleaned_data["q"] if search.is_valid() else ""
+    results = selectors.registration_search(edition=edition, query=query) if query else []
+    context = {
+        "edition": edition,
+        "day": day,
+        "gate": gate,
+        "days": days,
+        "gates": gates,
+        "place_form": PlaceForm(initial={"day": day, "gate": gate}, edition=edition),
+        "search_form": search,
+        "query": query,
+        "results": results,
+        "result": result,
+        "scan_error": scan_error,
+        "nonce": uuid.uuid4().hex,
+        "counts": selectors.checkin_counts(day=day),
+        "recent": selectors.checkin_recent(day=day),
+        "poll_seconds": COUNTS_POLL_SECONDS,
+        "strings": _script_strings(),
+    }
+    status = 422 if scan_error else 200
+    return render(request, "checkin/page.html", context, status=status)
+
+
+def _script_strings() -> dict[str, str]:
+    """What the page's script says, in the page's language."""
+    return {
+        "pending": _("waiting to be sent"),
+        "saved_offline": _("Saved on this phone"),
+        "saved_offline_detail": _(
+            "No network. The scan will be sent and checked when the network is back."
+        ),
+        "synced": _("Sent: %(sent)s, refused: %(refused)s."),
+        "login_again": _("Your session has ended. Log in again to send the waiting scans."),
+        "found": _("People found: %(count)s"),
+        "check_in": _("Check in"),
+        "days": _("Days:"),
+        "camera_start": _("Scan with the camera"),
+        "camera_stop": _("Stop the camera"),
+        "camera_unavailable": _("The camera cannot be used here."),
+        "server_error": _("The server could not check this scan. Try again."),
+    }
+
+
+def _perform(request: HttpRequest, form: ScanForm) -> tuple[CheckInResult | None, str]:
+    data = form.cleaned_data
+    try:
+        result = checkin_perform(
+            code=data["code"],
+            registration=data["registration"],
+            day=data["day"],
+            gate=data["gate"],
+            staff=request.user,
+            nonce=data["nonce"],
+            at=data["at"],
+            device=data["device"],
+        )
+    except CheckinError as error:
+        return None, str(error.message)
+    return result, ""
+
+
+@never_cache
+@require_POST
+@staff_only(api=True)
+def scan_api(request: HttpRequest, edition: Edition) -> JsonResponse:
+    """A scan from the page's script (CSRF token in the X-CSRFToken header). 200 and the
+    answer when the person may come in; 409 and the answer (``code``, ``message``) when not;
+    422 for input that is not a scan."""
+    form = ScanForm(request.POST, edition=edition)
+    if not form.is_valid():
+        message = " ".join(e for errors in form.errors.values() for e in errors)
+        return JsonResponse({"code": "invalid", "message": message}, status=422)
+    result, error = _perform(request, form)
+    if result is None:
+        return JsonResponse({"code": "invalid", "message": error}, status=422)
+    return JsonResponse(result.as_json(), status=200 if result.ok else 409)
+
+
+@never_cache
+@require_safe
+@staff_only(api=True)
+def counts_api(request: HttpRequest, edition: Edition) -> JsonResponse:
+    day, _gate, _days, _gates = _place(request, edition)
+    if day is None:
+        return JsonResponse({"code": "no_days", "message": _("No days.")}, status=404)
+    return JsonResponse(selectors.checkin_counts(day=day).as_json())
+
+
+@never_cache
+@require_safe
+@staff_only(api=True)
+def counts_all_api(request: HttpRequest, edition: Edition) -> JsonResponse:
+    """Every day's counts (for the admin)."""
+    return JsonResponse(
+        {
+            "days": [
+                counts.as_json() | {"label": str(counts.day)}
+                for counts in selectors.checkin_counts_by_day(edition=edition)
+            ]
+        }
+    )
+
+
+@never_cache
+@require_safe
+@staff_only(api=True)
+def search_api(request: HttpRequest, edition: Edition) -> JsonResponse:
+    form = SearchForm(request.GET)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    return JsonResponse(
+        {
+            "results": [
+                _search_result(registration)
+                for registration in selectors.registration_search(edition=edition, query=query)
+            ]
+        }
+    )
+
+
+def _search_result(registration: Registration) -> dict:
+    return {
+        "id": registration.pk,
+        "name": registration.full_name,
+        "institution": registration.institution,
+        "status": registration.status,
+        "status_label": str(registration.get_status_display()),
+        "days": [str(day) for day in registration.days.all()],
+    }
+
+
+@require_safe
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The service worker, at the page's own address so that its scope is the page
+    (``/checkin/`` or ``/en/checkin/``). It keeps the page and its files for offline use."""
+    page_url = reverse("checkin:page")
+    files = [static(name) for name in OFFLINE_STATIC]
+    version = hashlib.sha256("\n".join([page_url, *files]).encode()).hexdigest()[:12]
+    response = render(
+        request,
+        "checkin/sw.js",
+        {"page_url": page_url, "files": files, "version": version},
+        content_type="text/javascript; charset=utf-8",
+    )
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+class LoginView(auth_views.LoginView):
+    """Staff log in here: the admin's login would refuse an account that is not an admin."""
+
+    template_name = "checkin/login.html"
+    redirect_authenticated_user = True
+    next_page = reverse_lazy("checkin:page")
+
+
+class LogoutView(auth_views.LogoutView):
+    next_page = reverse_lazy("checkin:login")
+
+
+@never_cache
+@require_safe
+@staff_only
+def badges(request: HttpRequest, edition: Edition) -> HttpResponse:
+    """Name badges: a filter form; with ``download`` the PDF of the confirmed participants
+    it selects."""
+    form = BadgeFilterForm(request.GET or None, edition=edition)
+    if "download" in request.GET and form.is_valid():
+        registrations = selectors.badge_registrations(
+            edition=edition, sector=form.cleaned_data["sector"], day=form.cleaned_data["day"]
+        )
+        pdf = badges_pdf(edition=edition, registrations=registrations, language="pl")
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="badges-{edition.slug}.pdf"'
+        return response
+    return render(request, "checkin/badges.html", {"edition": edition, "form": form})
+
+
+# --- the participant's ticket, by its code ---------------------------------------------------
+
+
+def _ticket_or_404(code: str):
+    ticket = selectors.ticket_get_active(code=code)
+    if ticket is None:
+        raise Http404
+    return ticket
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@require_safe
+def ticket_pdf_view(request: HttpRequest, code: str) -> HttpResponse:
+    """The PDF ticket (``?size=phone`` for a screen), in the active language."""
+    ticket = _ticket_or_404(code)
+    size = request.GET.get("size", "a4")
+    size = size if size in SIZES else "a4"
+    pdf = ticket_pdf(ticket=ticket, size=size, language=request.LANGUAGE_CODE)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{ticket_filename(ticket, size)}"'
+    return _private(response)
+
+
+@require_safe
+def ticket_qr_png_view(request: HttpRequest, code: str) -> HttpResponse:
+    ticket = _ticket_or_404(code)
+    return _private(HttpResponse(qr_png(ticket.code), content_type="image/png"))
+
+
+@require_safe
+def ticket_qr_svg_view(request: HttpRequest, code: str) -> HttpResponse:
+    ticket = _ticket_or_404(code)
+    return _private(HttpResponse(qr_svg(ticket.code), content_type="image/svg+xml"))
