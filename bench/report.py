@@ -98,13 +98,16 @@ def _cells(row: Row) -> tuple[str, ...]:
     )
 
 
-def _console_table(header: tuple[str, ...], lines: list[tuple[str, ...]]) -> str:
+def _console_table(
+    header: tuple[str, ...], lines: list[tuple[str, ...]], *, left: frozenset[int] = frozenset({0})
+) -> str:
+    """Columns padded to their widest cell; numbers right-aligned, the ``left`` ones left."""
     widths = [max(len(cell) for cell in column) for column in zip(header, *lines, strict=False)]
     out = []
     for index, cells in enumerate([header, *lines]):
         text = []
         for position, (cell, width) in enumerate(zip(cells, widths, strict=True)):
-            text.append(cell.ljust(width) if position in (0, len(cells) - 1) else cell.rjust(width))
+            text.append(cell.ljust(width) if position in left else cell.rjust(width))
         out.append("  ".join(text).rstrip())
         if index == 0:
             out.append("  ".join("-" * width for width in widths))
@@ -231,7 +234,11 @@ def render(results: Results, *, options: Options, started: dt.datetime) -> Text:
         else "not measured"
     )
 
-    console = ["", f"== results ({shape})", _console_table(HEADER, table_rows)]
+    console = [
+        "",
+        f"== results ({shape})",
+        _console_table(HEADER, table_rows, left=frozenset({0, 6})),
+    ]
     console += [f"{name}: {reason}" for name, reason in results.not_yet.items()]
     if comparison_rows:
         console += ["", "== servers", _console_table(COMPARISON_HEADER, comparison_rows)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib.util
 import os
 import shutil
 import signal
@@ -443,6 +444,12 @@ class Bench:
             Server("granian", self.options.workers),
         ]
         for server in others:
+            if server.kind == "granian" and importlib.util.find_spec("granian") is None:
+                results.notes.append(
+                    "granian is not installed (pip install -e '.[bench]'): left out of the "
+                    "server comparison"
+                )
+                continue
             log(f"== server comparison: {server.label}")
             self.server_start(server)
             try:
