@@ -322,3 +322,23 @@ def test_create_keeps_the_answers_to_the_questions_asked(edition, now):
         create(edition, now, answers={"diet": "x", "workshop": "no"})  # "why" is asked then
     with pytest.raises(RegistrationError):
         create(edition, now, answers={"diet": "x", "workshop": "yes", "topics": ["z"]})
+
+
+def test_the_verify_mail_speaks_polish_by_default(edition, now):
+    _registration, token = create(edition, now, language="pl")
+
+    mail = OutboxMessage.objects.get(kind="registration.verify")
+    assert mail.language == "pl"
+    assert mail.subject == "Potwierdź rejestrację na wydarzenie Kongres Testowy"
+    assert "Rezerwujemy dla ciebie miejsce do" in mail.body_text
+    assert "Potwierdzam rejestrację" in mail.body_html
+    assert link("verify", token, "pl") in mail.body_text
+    assert link("manage", token, "pl") in mail.body_text
+    assert "/en/" not in mail.body_text
+
+
+def test_a_duplicate_is_explained_in_polish(edition, now):
+    create(edition, now, email="anna@example.org")
+    with translation.override("pl"), pytest.raises(RegistrationError) as error:
+        create(edition, now, email="anna@example.org")
+    assert str(error.value.message) == "Ten adres e-mail jest już zarejestrowany na tę edycję."

@@ -577,3 +577,23 @@ def test_data_export_holds_everything_stored_and_is_json(edition, now):
         "Your place at Test Congress is confirmed",
     ]
     assert registration.token not in json.dumps(data)
+
+
+def test_mails_in_polish(edition, now):
+    seated = RegistrationFactory(edition=edition, now=now, verified=True)
+    RegistrationFactory(edition=edition, now=now, verified=True)
+    waiting = RegistrationFactory(edition=edition, now=now)
+    registration_verify(token=waiting.token, now=now)
+    registration_cancel(registration=seated, now=now)
+
+    confirmed = mails("confirmed", seated.email)[0]
+    assert confirmed.subject == "Twoje miejsce na wydarzeniu Kongres Testowy jest potwierdzone"
+    assert "Wpis do kalendarza jest w załączniku." in confirmed.body_text
+    on_list = mails("waiting", waiting.email)[0]
+    assert "jesteś na liście rezerwowej z numerem 1." in on_list.body_text
+    assert "będziesz mieć 48 godzin." in on_list.body_text
+    offer = mails("offer", waiting.email)[0]
+    assert offer.subject == "Wolne miejsce na wydarzeniu Kongres Testowy czeka na ciebie"
+    assert "Przyjmuję miejsce" in offer.body_html
+    cancelled = mails("cancelled", seated.email)[0]
+    assert "Twoja rejestracja (sprawdź, zmień lub anuluj):" in cancelled.body_text
