@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from kongres.checkin.models import Gate
 from kongres.checkin.services import checkin_staff_assign
@@ -14,6 +14,13 @@ from kongres.registration.services import RegistrationData, registration_create
 from tests.factories import DayFactory, EditionFactory
 
 PASSWORD = "bramka-wejściowa-2026"
+
+
+@pytest.fixture(autouse=True)
+def _polish():
+    """Each test starts in Polish (a request to /en/ leaves English active in the thread)."""
+    with translation.override("pl"):
+        yield
 
 
 @pytest.fixture
