@@ -1,0 +1,193 @@
+"""The check-in page on a phone (390 by 844): staff logs in, scans by typing (green), scans
+again (already checked in), searches a name without diacritics, goes offline, scans three
+codes (pending), comes back online and sees them synced — one of them refused because another
+gate let that person in meanwhile. axe-core finds nothing on the check-in pages."""
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from kongres.checkin.models import CheckIn, Gate
+from kongres.checkin.services import checkin_perform, checkin_staff_assign, ticket_for_registration
+from kongres.registration.services import RegistrationData, registration_create
+from tests.browser.conftest import PageWatch, axe_report
+from tests.factories import DayFactory, EditionFactory
+
+PASSWORD = "bramka-wejściowa-2026"
+PEOPLE = [
+    ("Zofia", "Żółć", "Urząd Miasta Łodzi"),
+    ("Jan", "Kowalski", "Politechnika Krakowska"),
+    ("Ewa", "Nowak", "Fundacja Miasto"),
+    ("Piotr", "Wiśniewski", "Urząd Marszałkowski"),
+]
+
+
+@pytest.fixture
+def door(transactional_db):
+    today = timezone.localdate()
+    edition = EditionFactory(start_date=today, end_date=today + dt.timedelta(days=1))
+    DayFactory(edition=edition, date=today, name_pl="Dzień pierwszy", name_en="Day one")
+    DayFactory(edition=edition, date=today + dt.timedelta(days=1), name_pl="Dzień drugi")
+    gate = Gate.objects.create(edition=edition, name="Brama 2")
+    users = get_user_model().objects
+    organiser = users.create_superuser(username="org", password=PASSWORD, first_name="Olga")
+    staff = users.create_user(
+        username="bramkarz", password=PASSWORD, first_name="Piotr", last_name="Bramkarz"
+    )
+    checkin_staff_assign(edition=edition, user=staff)
+    codes = []
+    for n, (first, last, institution) in enumerate(PEOPLE):
+        registration, _token = registration_create(
+            edition=edition,
+            data=RegistrationData(
+                first_name=first,
+                last_name=last,
+                email=f"osoba{n}@example.org",
+                institution=institution,
+                day_ids=list(edition.days.values_list("pk", flat=True)),
+                privacy_consent=True,
+            ),
+            actor=organiser,
+        )
+        codes.append(ticket_for_registration(registration=registration).code)
+    return {"edition": edition, "gate": gate, "organiser": organiser, "codes": codes}
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="pl-PL", has_touch=True
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.watch = PageWatch(page, live_server.url)
+    yield context, page
+    context.close()
+
+
+def scan(page, code: str) -> None:
+    field = page.locator("#ci-code")
+    field.fill(code)
+    field.press("Enter")
+
+
+def assert_axe_clean(page, axe, where: str) -> None:
+    violations = axe(page)
+    assert violations == [], f"{where}:\n{axe_report(violations)}"
+
+
+def test_checkin_on_a_phone_online_and_offline(phone, live_server, door, axe, screenshot):
+    context, page = phone
+    zofia, jan, ewa, piotr = door["codes"]
+
+    # Log in (a staff member who is not an admin user).
+    page.goto(live_server.url + "/checkin/")
+    page.wait_for_url("**/checkin/login/?next=/checkin/")
+    assert_axe_clean(page, axe, "login")
+    page.fill("#id_username", "bramkarz")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(live_server.url + "/checkin/")
+    assert page.evaluate("() => document.activeElement.id") == "ci-code"
+    assert page.text_content("#ci-count-expected") == "4"
+    assert_axe_clean(page, axe, "check-in page")
+
+    # Typed code: green, with name, institution and days.
+    scan(page, zofia)
+    result = page.locator("#ci-result")
+    result.wait_for(state="visible")
+    assert "Wejście zarejestrowane" in result.text_content()
+    assert "Zofia Żółć" in result.text_content()
+    assert "Urząd Miasta Łodzi" in result.text_content()
+    assert page.evaluate("() => document.activeElement.id") == "ci-code"
+    screenshot(page, "checkin-green-390x844")
+    assert_axe_clean(page, axe, "green answer")
+
+    # The same ticket again: red, already checked in, when and by whom.
+    scan(page, zofia)
+    page.wait_for_function(
+        "() => document.querySelector('#ci-result').textContent.includes('Już zarejestrowano')"
+    )
+    assert "przez Piotr Bramkarz" in result.text_content()
+    assert "ci-result--no" in result.get_attribute("class")
+    screenshot(page, "checkin-already-390x844")
+    assert_axe_clean(page, axe, "red answer")
+    page.keyboard.press("Escape")
+    result.wait_for(state="hidden")
+    page.wait_for_function("() => document.querySelector('#ci-count-in').textContent === '1'")
+
+    # Search without diacritics.
+    page.fill("#ci-q", "zolc")
+    page.press("#ci-q", "Enter")
+    page.wait_for_function(
+        "() => document.querySelector('#ci-results') &&"
+        " document.querySelector('#ci-results').textContent.includes('Zofia Żółć')"
+    )
+    assert "Znalezione osoby: 1" in page.text_content("#ci-results-count")
+    assert_axe_clean(page, axe, "search results")
+
+    # The service worker keeps the page for offline use.
+    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+
+    # Offline: three scans wait on the phone.
+    context.set_offline(True)
+    page.locator("#ci-network").wait_for(state="visible")
+    for code in (jan, ewa, piotr):
+        scan(page, code)
+        page.wait_for_function(
+            "() => document.querySelector('#ci-result').textContent"
+            ".includes('Zapisano w telefonie')"
+        )
+    pending = page.locator("#ci-pending li")
+    assert pending.count() == 3
+    assert all("czeka na wysłanie" in text for text in pending.all_text_contents())
+    screenshot(page, "checkin-offline-390x844")
+    assert_axe_clean(page, axe, "offline with pending scans")
+
+    # The page opens again without a network, with its queue.
+    page.reload()
+    page.locator("#ci-code").wait_for()
+    assert page.locator("#ci-pending li").count() == 3
+
+    # Meanwhile gate 2 lets Ewa in: the server settles the conflict.
+    checkin_perform(
+        code=ewa,
+        day=door["edition"].days.order_by("date").first(),
+        gate=door["gate"],
+        staff=door["organiser"],
+        nonce="gate-2-ewa",
+    )
+
+    # Back online: the queue is sent and the answers are shown.
+    context.set_offline(False)
+    page.locator("#ci-pending-section").wait_for(state="hidden", timeout=20_000)
+    recent = page.locator("#ci-recent").text_content()
+    assert "Jan Kowalski" in recent
+    assert "Piotr Wiśniewski" in recent
+    assert "Ewa Nowak" in recent
+    assert "Już zarejestrowano wejście" in recent and "Brama 2" in recent
+    assert "Wysłano: 3, odmów: 1." in page.text_content("#ci-announce")
+    page.wait_for_function("() => document.querySelector('#ci-count-in').textContent === '4'")
+    assert CheckIn.objects.filter(result="ok").count() == 4
+    assert CheckIn.objects.filter(result="already_checked_in").count() == 2
+    screenshot(page, "checkin-synced-390x844")
+
+    # English page, no horizontal scrolling, nothing from other hosts, no script errors.
+    page.goto(live_server.url + "/en/checkin/")
+    assert "Ticket code" in page.text_content("label[for=ci-code]")
+    assert_axe_clean(page, axe, "check-in page in English")
+    overflow = page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0
+    assert page.watch.foreign_requests == []
+    # Chromium logs every 4xx answer and every request made offline; a refused scan is a 409
+    # by design (the house API style), so only other errors count.
+    errors = [
+        error
+        for error in page.watch.console_errors
+        if "ERR_INTERNET_DISCONNECTED" not in error and "409 (Conflict)" not in error
+    ]
+    assert errors == []
