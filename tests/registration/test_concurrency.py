@@ -212,6 +212,10 @@ class Mix:
         found = self.registrations(*statuses)
         return self.random.choice(found) if found else None
 
+    def token_of(self, registration: Registration | None) -> str | None:
+        """Its token; None when there is none or (threads) its creator has not noted it yet."""
+        return None if registration is None else self.tokens.get(registration.pk)
+
     def some_days(self) -> list[int]:
         chosen = [day.pk for day in self.days if self.random.random() < 0.6]
         return chosen or [self.random.choice(self.days).pk]
@@ -239,13 +243,15 @@ class Mix:
 
     def do_verify(self):
         registration = self.pick()
-        if registration is not None:
-            registration_verify(token=self.tokens[registration.pk], now=self.now)
+        token = self.token_of(registration)
+        if token is not None:
+            registration_verify(token=token, now=self.now)
 
     def do_claim(self):
         registration = self.pick(Status.OFFERED) if self.random.random() < 0.8 else self.pick()
-        if registration is not None:
-            registration_offer_claim(token=self.tokens[registration.pk], now=self.now)
+        token = self.token_of(registration)
+        if token is not None:
+            registration_offer_claim(token=token, now=self.now)
 
     def do_cancel(self):
         registration = self.pick()
