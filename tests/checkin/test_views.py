@@ -250,3 +250,22 @@ def test_old_or_cancelled_ticket_is_not_served(client, register, organiser):
     assert client.get(url("ticket-png", code=new)).status_code == 200
     registration_cancel(registration=registration, actor=organiser)
     assert client.get(url("ticket-png", code=new)).status_code == 404
+
+
+def test_page_query_count_does_not_grow_with_search_results_and_scans(
+    staff_client, register, day1, django_assert_num_queries, django_assert_max_num_queries
+):
+    def add():
+        registration = register(last_name="Żak")
+        code = ticket_for_registration(registration=registration).code
+        scan_api(staff_client, code=code, day=day1.pk, nonce=f"n-{registration.pk}")
+
+    add()
+    staff_client.get("/checkin/?q=zak")
+    with django_assert_max_num_queries(30) as one:
+        assert staff_client.get("/checkin/?q=zak").content.decode().count("ci-person__name") == 1
+    queries = len(one.captured_queries)  # read now: each request empties the query log
+    add()
+    add()
+    with django_assert_num_queries(queries):
+        assert staff_client.get("/checkin/?q=zak").content.decode().count("ci-person__name") == 3

@@ -45,27 +45,32 @@ OFFLINE_STATIC = [
 COUNTS_POLL_SECONDS = 5
 
 
-def staff_only(view: Callable | None = None, *, api: bool = False) -> Callable:
-    """Let through only users who may check people in at the current edition; the view gets
-    the edition as its second argument. Others: the login page, or a 403 that says why (for
-    an ``api`` view, a JSON 403 whose code is ``login`` when the session has ended)."""
+def staff_only(
+    view: Callable | None = None, *, api: bool = False, or_permission: str = ""
+) -> Callable:
+    """Let through only users who may check people in at the current edition (or, when
+    given, have ``or_permission``, such as organisers watching the counts in the admin); the
+    view gets the edition as its second argument. Others: the login page, or a 403 that says
+    why (for an ``api`` view, a JSON 403 whose code is ``login`` when the session ended)."""
     if view is None:
-        return lambda view: staff_only(view, api=api)
+        return lambda view: staff_only(view, api=api, or_permission=or_permission)
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        edition = getattr(request, "edition", None)
+        current = getattr(request, "edition", None)
+        current = current if current else None  # the lazy object may wrap None
         try:
-            edition = selectors.checkin_access_edition(
-                user=request.user, edition=edition if edition else None
-            )
+            edition = selectors.checkin_access_edition(user=request.user, edition=current)
         except CheckinError as error:
-            if api:
+            if current is not None and or_permission and request.user.has_perm(or_permission):
+                edition = current
+            elif api:
                 code = error.code if request.user.is_authenticated else "login"
                 return JsonResponse({"code": code, "message": str(error.message)}, status=403)
-            if not request.user.is_authenticated:
+            elif not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path(), reverse("checkin:login"))
-            return render(request, "checkin/forbidden.html", {"error": error}, status=403)
+            else:
+                return render(request, "checkin/forbidden.html", {"error": error}, status=403)
         with timezone.override(edition_zone(edition=edition)):
             return view(request, edition, *args, **kwargs)
 
@@ -190,7 +195,7 @@ def counts_api(request: HttpRequest, edition: Edition) -> JsonResponse:
 
 @never_cache
 @require_safe
-@staff_only(api=True)
+@staff_only(api=True, or_permission="checkin.view_checkin")
 def counts_all_api(request: HttpRequest, edition: Edition) -> JsonResponse:
     """Every day's counts (for the admin)."""
     return JsonResponse(

@@ -1,0 +1,75 @@
+"""The admin: scans with the day's live counts, staff assignments through the service, ticket
+re-issue and badges as actions."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+
+from kongres.checkin.models import StaffAssignment, Ticket
+from kongres.checkin.services import CHECKIN_STAFF_GROUP, checkin_perform, ticket_for_registration
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client, organiser):
+    client.force_login(organiser)
+    return client
+
+
+def test_checkin_list_shows_counts_for_each_day(admin_client, register, day1, staff):
+    code = ticket_for_registration(registration=register()).code
+    register(days=[day1])
+    checkin_perform(code=code, day=day1, gate=None, staff=staff, nonce="a")
+    content = admin_client.get("/admin/checkin/checkin/").content.decode()
+    assert "Wejścia / oczekiwani: Kongres" in content
+    assert f'<tr data-day="{day1.pk}"><th scope="row">Dzień pierwszy</th>' in content
+    assert '<td class="checkin-in">1</td><td class="checkin-expected">2</td>' in content
+    assert "checkin/admin-counts.js" in content
+    assert "wejście zarejestrowane" in content  # the scan in the list
+
+
+def test_organiser_with_the_view_permission_polls_the_counts(client, edition, register):
+    organiser = get_user_model().objects.create_user(username="org2", password="x", is_staff=True)
+    organiser.user_permissions.add(Permission.objects.get(codename="view_checkin"))
+    client.force_login(organiser)
+    register()
+    response = client.get("/checkin/api/counts/all/")
+    assert response.status_code == 200
+    assert [day["expected"] for day in response.json()["days"]] == [1, 1]
+    assert client.get("/checkin/api/counts/").status_code == 403  # may not scan
+
+
+def test_adding_a_staff_assignment_puts_the_user_in_the_group(admin_client, edition):
+    user = get_user_model().objects.create_user(username="nowy", password="x")
+    response = admin_client.post(
+        "/admin/checkin/staffassignment/add/", {"edition": edition.pk, "user": user.pk}
+    )
+    assert response.status_code == 302
+    assert StaffAssignment.objects.filter(edition=edition, user=user).exists()
+    assert user.groups.filter(name=CHECKIN_STAFF_GROUP).exists()
+    user = get_user_model().objects.get(pk=user.pk)
+    assert user.has_perm("checkin.perform_checkin")
+
+
+def test_reissue_action_gives_a_new_code(admin_client, register):
+    ticket = ticket_for_registration(registration=register())
+    response = admin_client.post(
+        "/admin/checkin/ticket/",
+        {"action": "reissue", "_selected_action": [ticket.pk]},
+        follow=True,
+    )
+    assert "Wystawiono ponownie 1 bilet." in response.content.decode()
+    ticket.refresh_from_db()
+    assert not ticket.is_active
+    assert Ticket.objects.get(registration=ticket.registration, is_active=True).code != ticket.code
+
+
+def test_badges_action_returns_a_pdf(admin_client, register):
+    tickets = [ticket_for_registration(registration=register()) for _ in range(2)]
+    response = admin_client.post(
+        "/admin/checkin/ticket/",
+        {"action": "badges", "_selected_action": [t.pk for t in tickets]},
+    )
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
