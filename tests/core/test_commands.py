@@ -255,6 +255,22 @@ def test_serve_serves_pages_and_static_files_and_stops_on_ctrl_c(tmp_path):
     assert f"http://127.0.0.1:{port}/" in stdout
 
 
+def test_serve_collects_static_files_only_when_they_changed(settings, tmp_path):
+    from kongres.core.management.commands.serve import _collect_static
+
+    settings.DATA_DIR = tmp_path
+    settings.STATIC_ROOT = tmp_path / "static"
+    stylesheet = settings.STATIC_ROOT / "kongres" / "kongres.css"
+    _collect_static()
+    assert stylesheet.is_file()
+    stylesheet.unlink()
+    _collect_static()  # no source changed: skipped
+    assert not stylesheet.exists()
+    (tmp_path / "static-collected").unlink()
+    _collect_static()
+    assert stylesheet.is_file()
+
+
 def test_serve_says_so_when_the_port_is_taken(tmp_path):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -1,7 +1,11 @@
+import hashlib
 import os
 import socket
 import sys
 
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connections
@@ -10,6 +14,29 @@ from django.db.migrations.executor import MigrationExecutor
 
 def default_workers() -> int:
     return max(1, min(2 * (os.cpu_count() or 1), 4))
+
+
+def _static_fingerprint() -> str:
+    """Names, sizes and times of the static source files, and the storage that collects them."""
+    digest = hashlib.sha256(str(settings.STORAGES["staticfiles"]).encode())
+    for finder in finders.get_finders():
+        for path, storage in finder.list([]):
+            stat = os.stat(storage.path(path))
+            digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def _collect_static() -> None:
+    """``collectstatic``, skipped when no static file changed since the last time (hashing and
+    compressing every file takes a while)."""
+    stamp = settings.DATA_DIR / "static-collected"
+    fingerprint = _static_fingerprint()
+    manifest = getattr(staticfiles_storage, "manifest_name", None)
+    collected = manifest is None or (settings.STATIC_ROOT / manifest).is_file()
+    if collected and stamp.is_file() and stamp.read_text() == fingerprint:
+        return
+    call_command("collectstatic", interactive=False, verbosity=0)
+    stamp.write_text(fingerprint)
 
 
 def _check_free(host: str, port: int) -> None:
@@ -53,7 +80,7 @@ class Command(BaseCommand):
         if not 0 < port < 65536:
             raise CommandError("--port must be between 1 and 65535")
         _check_free(host, port)
-        call_command("collectstatic", interactive=False, verbosity=0)
+        _collect_static()
         self._warn_unapplied_migrations()
         connections.close_all()  # no connection may cross the fork into the workers
 
