@@ -13,7 +13,10 @@ from django.utils.translation import gettext_lazy as _
 
 from kongres.core.models import TimeStampedModel
 
-ROMAN = [(10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
+ROMAN = [
+    (1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
+    (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"),
+]  # fmt: skip
 
 
 def roman(number: int) -> str:

@@ -21,7 +21,7 @@ def edition_public_list() -> QuerySet[Edition]:
     return (
         Edition.objects.exclude(status=Edition.Status.DRAFT)
         .select_related("series", "venue")
-        .order_by("-start_date")
+        .order_by("-start_date", "-pk")
     )
 
 
