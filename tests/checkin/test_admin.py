@@ -1,6 +1,8 @@
 """The admin: scans with the day's live counts, staff assignments through the service, ticket
 re-issue and badges as actions."""
 
+from io import StringIO
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
@@ -73,3 +75,18 @@ def test_badges_action_returns_a_pdf(admin_client, register):
     )
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
+
+
+def test_badges_command_writes_the_pdf(edition, register, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    register(sector="science")
+    register(sector="business")
+    out = tmp_path / "badges.pdf"
+    call_command(
+        "badges", edition.slug, str(out), "--sector", "science", stdout=(log := StringIO())
+    )
+    assert log.getvalue().strip() == f"1 badges written to {out}"
+    assert out.read_bytes().startswith(b"%PDF")
+    with pytest.raises(CommandError, match="no edition with the slug 'nie-ma'"):
+        call_command("badges", "nie-ma", str(out))

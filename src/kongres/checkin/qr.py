@@ -15,8 +15,9 @@ def _qr(code: str) -> segno.QRCode:
     return segno.make_qr(code, error=ERROR, boost_error=False)
 
 
-def qr_svg(code: str, *, scale: int = 4, title: str = "") -> str:
-    """A standalone SVG document (no XML declaration, so it can also go inline in HTML)."""
+def qr_svg(code: str, *, scale: int = 4, title: str = "", inline: bool = False) -> str:
+    """An SVG document without XML declaration. ``inline``: for HTML, with a viewBox instead
+    of a fixed width and height, so that CSS sizes it."""
     buffer = io.BytesIO()
     _qr(code).save(
         buffer,
@@ -28,7 +29,7 @@ def qr_svg(code: str, *, scale: int = 4, title: str = "") -> str:
         title=title or None,
         svgclass="qr",
         lineclass=None,
-        omitsize=False,
+        omitsize=inline,
     )
     return buffer.getvalue().decode("utf-8")
 
