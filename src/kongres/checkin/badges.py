@@ -32,12 +32,11 @@ MARK_MM = 5  # length of a cut mark; it stops 1 mm short of the badges
 SECTOR_COLOURS = {
     Sector.SCIENCE: "#1f4e79",
     Sector.BUSINESS: "#7a3e00",
-    Sector.GOVERNMENT: "#5b2a86",
+    Sector.PUBLIC_ADMINISTRATION: "#5b2a86",
     Sector.LOCAL_GOVERNMENT: "#1d6b2f",
     Sector.POLITICS: "#9b1c1c",
     Sector.NGO: "#00626b",
     Sector.MEDIA: "#404040",
-    Sector.STUDENT: "#8a4b00",
     Sector.OTHER: "#333333",
 }
 NO_SECTOR_COLOUR = "#333333"

@@ -6,14 +6,15 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Sector(models.TextChoices):
+    """The communities the congress brings together."""
+
     SCIENCE = "science", _("science and expert bodies")
     BUSINESS = "business", _("business")
-    GOVERNMENT = "government", _("government administration")
+    POLITICS = "politics", _("politics and central government")
     LOCAL_GOVERNMENT = "local_government", _("local government")
-    POLITICS = "politics", _("politics")
     NGO = "ngo", _("non-governmental organisation")
+    PUBLIC_ADMINISTRATION = "public_administration", _("public administration")
     MEDIA = "media", _("media")
-    STUDENT = "student", _("student")
     OTHER = "other", _("other")
 
 

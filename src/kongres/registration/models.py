@@ -45,7 +45,7 @@ class Registration(TimeStampedModel):
     last_name = models.CharField(_("last name"), max_length=100)
     institution = models.CharField(_("institution"), max_length=200, blank=True)
     position = models.CharField(_("position"), max_length=150, blank=True)
-    sector = models.CharField(_("sector"), max_length=20, choices=Sector.choices, blank=True)
+    sector = models.CharField(_("sector"), max_length=30, choices=Sector.choices, blank=True)
     town = models.CharField(_("town"), max_length=100, blank=True)
     voivodeship = models.CharField(
         _("voivodeship"), max_length=20, choices=Voivodeship.choices, blank=True
