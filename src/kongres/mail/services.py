@@ -37,6 +37,7 @@ CLAIM_TIMEOUT = dt.timedelta(minutes=10)
 # A queued message this long past its due time is taken to have lost its task.
 LOST_AFTER = dt.timedelta(minutes=5)
 MAX_ERROR_LENGTH = 2000
+RETRY_DUE_BATCH = 1000  # messages looked at per run of mail_retry_due
 
 
 def _render_text(name: str, context: dict) -> str:
@@ -246,7 +247,7 @@ def mail_retry_due(*, now: dt.datetime | None = None) -> int:
                 | Q(status=OutboxMessage.Status.SENDING, claimed_until__lt=now)
             )
             .only("pk", "task_id")
-            .order_by("pk")
+            .order_by("pk")[:RETRY_DUE_BATCH]
         )
         waiting = {
             str(task_id)
