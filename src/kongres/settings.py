@@ -33,6 +33,10 @@ INSTALLED_APPS = [
     "kongres.registration",
     "kongres.mail",
     "kongres.checkin",
+    "kongres.campaigns",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "kongres.orga",
 ]
 
 MIDDLEWARE = [
@@ -44,6 +48,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified() (two-factor)
     "django.contrib.messages.middleware.MessageMiddleware",
     "kongres.core.middleware.CurrentEditionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

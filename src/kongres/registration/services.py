@@ -251,6 +251,7 @@ def registration_offer_claim(*, token: str, now: dt.datetime | None = None) -> R
                     confirmed_at=now if new == Status.CONFIRMED else None,
                 ):
                     continue
+                _audit(registration, "claim", actor=None, before=Status.OFFERED)
                 _mail_seat(registration, token=token)
             return registration
         if status in {Status.CONFIRMED, Status.PENDING_APPROVAL} and registration.offered_at:
@@ -291,6 +292,7 @@ def registration_cancel(
                 cancelled_by=actor,
             ):
                 continue
+            _audit(registration, "cancel", actor=actor, before=status)
             if status in SEAT_STATUSES:
                 _release_seat(registration.edition_id, _day_ids(registration))
                 _offer_free_seats(registration.edition, now)
@@ -309,6 +311,7 @@ def registration_update(
     registration: Registration,
     data: RegistrationData,
     now: dt.datetime | None = None,
+    actor: AbstractBaseUser | None = None,
 ) -> Registration:
     """Change the answers until the edit deadline (``edition.edit_deadline``, or the first day of
     the edition when none is set). The e-mail address cannot be changed here (``data.email`` is
@@ -347,6 +350,8 @@ def registration_update(
             if removed:
                 _release_days(removed)
         changes = {name: getattr(clean, name) for name in _UPDATABLE_FIELDS}
+        old_tracks = sorted(registration.tracks.values_list("pk", flat=True))
+        old_values = {name: getattr(registration, name) for name in changes}
         if clean.privacy_consent and (
             version != registration.privacy_notice_version or not registration.privacy_consent_at
         ):
@@ -361,6 +366,20 @@ def registration_update(
                 through(registration_id=registration.pk, day_id=day_id) for day_id in added
             )
         registration.tracks.set(clean.track_ids)
+        _audit(
+            registration,
+            "update",
+            actor=actor,
+            before=None,
+            changes=(
+                {**old_values, "days": sorted(old_days), "tracks": old_tracks},
+                {
+                    **{name: changes[name] for name in old_values},
+                    "days": sorted(new_days),
+                    "tracks": sorted(clean.track_ids),
+                },
+            ),
+        )
         if moves_seats:
             _offer_free_seats(edition, now)
     return _fresh(registration)
@@ -383,7 +402,9 @@ def registration_mail_resend(
     registration = _fresh(registration)
     if registration.status not in ACTIVE_STATUSES:
         raise _not_active()
-    _resend(registration)
+    with transaction.atomic():
+        _resend(registration)
+        _audit(registration, "resend", actor=actor, before=registration.status)
     return registration
 
 
@@ -406,6 +427,7 @@ def registration_approve(
                 decided_by=actor,
             ):
                 continue
+            _audit(registration, "approve", actor=actor, before=Status.PENDING_APPROVAL)
             _mail(registration, "approved", attach_calendar=True)
         return registration
     raise _conflict()
@@ -431,6 +453,7 @@ def registration_reject(
                 ended_at=now,
             ):
                 continue
+            _audit(registration, "reject", actor=actor, before=Status.PENDING_APPROVAL)
             _release_seat(registration.edition_id, _day_ids(registration))
             _offer_free_seats(registration.edition, now)
             _mail(registration, "rejected")
@@ -462,7 +485,62 @@ def registration_offer(
             if not _cas(registration, {status}, now, **_offer_changes(registration, now)):
                 transaction.set_rollback(True)
                 continue
+            _audit(registration, "offer", actor=actor, before=status, over_capacity=over_capacity)
             _mail(registration, "offer")
+        return registration
+    raise _conflict()
+
+
+def registration_restore(
+    *,
+    registration: Registration,
+    actor: AbstractBaseUser | None,
+    over_capacity: bool = False,
+    now: dt.datetime | None = None,
+) -> Registration:
+    """The organiser brings back a cancelled, expired or rejected registration: confirmed when
+    a seat is free on the edition and its days (or over the capacity when ``over_capacity``),
+    else at the end of the waiting list. Code "duplicate" when the address has another live
+    registration in the edition."""
+    now = now or timezone.now()
+    for _attempt in range(ATTEMPTS):
+        registration = _fresh(registration)
+        status = registration.status
+        if status not in {Status.CANCELLED, Status.EXPIRED, Status.REJECTED}:
+            raise _wrong_status()
+        _pools_ready(registration.edition, now)
+        try:
+            with transaction.atomic():
+                _lock_edition_pool(registration.edition_id)
+                day_ids = _day_ids(registration)
+                with_seat = _take_seat(registration.edition_id, day_ids, force=over_capacity)
+                changes = {
+                    "status": Status.CONFIRMED if with_seat else Status.WAITING,
+                    "ended_at": None,
+                    "cancelled_by": None,
+                    "hold_expires_at": None,
+                    "offer_expires_at": None,
+                    "confirmed_at": now if with_seat else None,
+                    # the waiting list is ordered by this: a restored person joins at its end
+                    "verified_at": (registration.verified_at or now) if with_seat else now,
+                }
+                if not _cas(registration, {status}, now, **changes):
+                    transaction.set_rollback(True)
+                    continue
+                _audit(
+                    registration, "restore", actor=actor, before=status, over_capacity=over_capacity
+                )
+                if with_seat:
+                    _mail_seat(registration)
+                else:
+                    _mail(registration, "waiting")
+        except IntegrityError as error:
+            if "registration_active_email_unique" in str(error):
+                raise RegistrationError(
+                    _("This e-mail address has another active registration in this edition."),
+                    "duplicate",
+                ) from error
+            raise
         return registration
     raise _conflict()
 
@@ -603,6 +681,7 @@ def _create(
                 for track_id in clean.track_ids
             )
         RegistrationToken.objects.create(registration=registration, token_hash=hashed)
+        _audit(registration, "create", actor=actor, before=None, over_capacity=over_capacity)
         # The mail is rendered and queued before the seat is taken: the seat's lock is held
         # only from the UPDATE below to the COMMIT.
         if actor is None:
@@ -781,6 +860,7 @@ def _verify_held(registration: Registration, token: str, now: dt.datetime) -> bo
             hold_expires_at=None,
         ):
             return False
+        _audit(registration, "verify", actor=None, before=Status.HELD)
         _mail_seat(registration, token=token)
     return True
 
@@ -798,6 +878,7 @@ def _verify_waiting(registration: Registration, token: str, now: dt.datetime) ->
             hold_expires_at=None,
         ):
             return False
+        _audit(registration, "verify", actor=None, before=Status.WAITING_UNVERIFIED)
         got_seat = registration.pk in _offer_free_seats(
             registration.edition, now, present=registration.pk
         )
@@ -830,6 +911,7 @@ def _expire(registration: Registration, now: dt.datetime) -> bool:
             **{f"{deadline}__lte": now},
         ):
             return False
+        _audit(registration, "expire", actor=None, before=status)
         if status in SEAT_STATUSES:
             _release_seat(registration.edition_id, _day_ids(registration))
             _offer_free_seats(registration.edition, now)
@@ -889,6 +971,7 @@ def _offer_free_seats(
         for pool in [edition_pool, *(pools[day_id] for day_id in day_ids)]:
             pool.taken += 1
         given.append(candidate.pk)
+        _audit(candidate, "waiting_list", actor=None, before=Status.WAITING)
         if candidate.pk != present:
             _mail(candidate, "offer")
         if edition_pool.free == 0:
@@ -1099,6 +1182,33 @@ def _cas(registration: Registration, from_statuses: set, now: dt.datetime, **cha
             setattr(registration, key, value)
         registration.updated_at = now
     return bool(updated)
+
+
+def _audit(
+    registration: Registration,
+    action: str,
+    *,
+    actor: AbstractBaseUser | None,
+    before: str | None,
+    changes: tuple[dict, dict] | None = None,
+    **after,
+) -> None:
+    """Record a transition in the audit log, in its transaction: who (None: the participant
+    or the system), the status before and after (and other values changed)."""
+    from kongres.orga.services import audit_log
+
+    before_values = {"status": str(before)} if before else {}
+    after_values = {"status": str(registration.status), **after}
+    if changes is not None:
+        before_values.update(changes[0])
+        after_values.update(changes[1])
+    audit_log(
+        actor=actor,
+        action=f"registration.{action}",
+        obj=registration,
+        before=before_values,
+        after=after_values,
+    )
 
 
 def _fresh(registration: Registration) -> Registration:

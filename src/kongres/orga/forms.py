@@ -1,0 +1,188 @@
+"""Forms of the back office: the participant filter, the organiser's registration forms,
+actions, roles, settings, the audit log search and two-factor codes."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kongres.events.models import Edition
+from kongres.orga.models import EditionRole
+from kongres.orga.selectors import ANSWER_PREFIX, SORTS
+from kongres.registration.choices import (
+    AccessibilityNeed,
+    MunicipalitySize,
+    QuestionKind,
+    Sector,
+    Voivodeship,
+)
+from kongres.registration.forms import RegistrationEditForm, RegistrationFieldsForm
+from kongres.registration.models import Question, Registration
+
+YES_NO = [("", _("any")), ("yes", _("yes")), ("no", _("no"))]
+
+
+def _sort_choices() -> list[tuple[str, str]]:
+    labels = {
+        "name": _("name"),
+        "created": _("registration time"),
+        "status": _("status"),
+        "institution": _("institution"),
+        "voivodeship": _("voivodeship"),
+    }
+    choices = []
+    for key in SORTS:
+        choices.append((key, _("%(field)s, ascending") % {"field": labels[key]}))
+        choices.append((f"-{key}", _("%(field)s, descending") % {"field": labels[key]}))
+    return choices
+
+
+class RegistrationFilterForm(forms.Form):
+    """Renders the filters; ``selectors.registration_filter`` reads the same parameters."""
+
+    q = forms.CharField(
+        label=_("Search"), required=False, help_text=_("name, e-mail, institution, town")
+    )
+    status = forms.MultipleChoiceField(
+        label=_("Status"),
+        choices=Registration.Status.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    sector = forms.MultipleChoiceField(
+        label=_("Sector"),
+        choices=Sector.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    voivodeship = forms.MultipleChoiceField(
+        label=_("Voivodeship"),
+        choices=Voivodeship.choices,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+    municipality_size = forms.MultipleChoiceField(
+        label=_("Size of the municipality"),
+        choices=MunicipalitySize.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    day = forms.TypedChoiceField(label=_("Day"), required=False, coerce=int)
+    track = forms.TypedChoiceField(label=_("Panel"), required=False, coerce=int)
+    need = forms.MultipleChoiceField(
+        label=_("Accessibility needs"),
+        choices=AccessibilityNeed.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    checked_in = forms.ChoiceField(label=_("Checked in"), choices=YES_NO, required=False)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False)
+
+    def __init__(self, *args, edition: Edition, questions: list[Question], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["day"].choices = [("", _("any"))] + [
+            (day.pk, day.name or day.date.isoformat()) for day in edition.days.all()
+        ]
+        self.fields["track"].choices = [("", _("any"))] + [
+            (track.pk, track.name) for track in edition.tracks.all()
+        ]
+        self.fields["sort"].choices = _sort_choices()
+        self.question_fields = []
+        for question in questions:
+            name = ANSWER_PREFIX + question.slug
+            if question.kind == QuestionKind.TEXT:
+                field = forms.CharField(label=question.label, required=False)
+            elif question.kind == QuestionKind.YESNO:
+                field = forms.ChoiceField(label=question.label, choices=YES_NO, required=False)
+            else:
+                field = forms.ChoiceField(
+                    label=question.label,
+                    required=False,
+                    choices=[("", _("any"))]
+                    + [(value, question.choice_label(value)) for value in question.choice_values],
+                )
+            self.fields[name] = field
+            self.question_fields.append(name)
+
+    @property
+    def main_fields(self):
+        return [
+            self[name] for name in self.fields if name not in {"q", "sort", *self.question_fields}
+        ]
+
+    @property
+    def answer_fields(self):
+        return [self[name] for name in self.question_fields]
+
+
+class OrgaRegistrationEditForm(RegistrationEditForm):
+    """The organiser corrects the answers (the same fields as the participant's edit form)."""
+
+
+class OrgaRegistrationAddForm(RegistrationFieldsForm):
+    """The organiser adds a person by hand: confirmed at once (no address check)."""
+
+    over_capacity = forms.BooleanField(
+        label=_("Add even when there is no free seat (over capacity)"), required=False
+    )
+    SECTIONS = (
+        (_("Person"), ("first_name", "last_name", "email")),
+        (
+            _("Where they work"),
+            ("institution", "position", "sector", "town", "voivodeship", "municipality_size"),
+        ),
+        (_("Participation"), ("days", "tracks")),
+        (_("Needs"), ("accessibility_needs", "accessibility_other", "dietary_needs")),
+        (_("Consents"), ("photo_consent", "newsletter_consent")),
+        (_("Capacity"), ("over_capacity",)),
+    )
+
+    def to_data(self):  # type: ignore[override]
+        return super().to_data(privacy_consent=False)
+
+
+class ActionForm(forms.Form):
+    over_capacity = forms.BooleanField(
+        label=_("Yes, give a seat even though there is no free one (over capacity)"),
+        required=False,
+    )
+    note = forms.CharField(
+        label=_("Note for the audit log (optional)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class RoleGrantForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address of an existing account"))
+    role = forms.ChoiceField(label=_("Role"), choices=EditionRole.Role.choices)
+
+
+class EditionSettingsForm(forms.Form):
+    requires_two_factor = forms.BooleanField(
+        label=_("Organisers must use two-factor authentication for this edition"),
+        required=False,
+    )
+
+
+class AuditSearchForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    action = forms.ChoiceField(label=_("Action"), required=False)
+
+    def __init__(self, *args, actions: list[str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", _("any"))] + [(a, a) for a in actions]
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label=_("Code from the authenticator app"),
+        max_length=8,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
+        ),
+    )
+
+    def clean_token(self) -> str:
+        return "".join(self.cleaned_data["token"].split())
