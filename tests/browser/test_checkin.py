@@ -174,6 +174,22 @@ def test_checkin_on_a_phone_online_and_offline(phone, live_server, door, axe, sc
     assert CheckIn.objects.filter(result="already_checked_in").count() == 2
     screenshot(page, "checkin-synced-390x844")
 
+    # The session ends: the scan waits, the page says to log in again, and after logging in
+    # the waiting scan is sent.
+    context.clear_cookies()
+    scan(page, zofia)
+    page.locator("#ci-login-needed").wait_for(state="visible")
+    assert page.locator("#ci-pending li").count() == 1
+    assert "Sesja wygasła" in page.text_content("#ci-result")
+    page.keyboard.press("Escape")
+    page.click("#ci-login-needed a")
+    page.fill("#id_username", "bramkarz")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(live_server.url + "/checkin/")
+    page.locator("#ci-pending-section").wait_for(state="hidden")
+    assert CheckIn.objects.filter(result="already_checked_in").count() == 3
+
     # English page, no horizontal scrolling, nothing from other hosts, no script errors.
     page.goto(live_server.url + "/en/checkin/")
     assert "Ticket code" in page.text_content("label[for=ci-code]")
@@ -184,10 +200,13 @@ def test_checkin_on_a_phone_online_and_offline(phone, live_server, door, axe, sc
     assert overflow <= 0
     assert page.watch.foreign_requests == []
     # Chromium logs every 4xx answer and every request made offline; a refused scan is a 409
-    # by design (the house API style), so only other errors count.
+    # by design (the house API style) and a scan after the session ended a 403, so only other
+    # errors count.
     errors = [
         error
         for error in page.watch.console_errors
-        if "ERR_INTERNET_DISCONNECTED" not in error and "409 (Conflict)" not in error
+        if "ERR_INTERNET_DISCONNECTED" not in error
+        and "409 (Conflict)" not in error
+        and "403 (Forbidden)" not in error
     ]
     assert errors == []

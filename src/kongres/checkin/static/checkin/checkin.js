@@ -19,6 +19,7 @@
   var pendingList = document.getElementById("ci-pending");
   var recentList = document.getElementById("ci-recent");
   var network = document.getElementById("ci-network");
+  var loginNeeded = document.getElementById("ci-login-needed");
   var countIn = document.getElementById("ci-count-in");
   var countExpected = document.getElementById("ci-count-expected");
   var searchForm = document.getElementById("ci-search-form");
@@ -177,11 +178,14 @@
       if (show) { showResult("no", { headline: data.message || S.server_error }); }
       return { done: true, refused: true };
     }
-    if (answer.status === 403 && data.code === "login") {
+    /* 403: the session ended (our JSON says "login"), or Django's CSRF check refused the scan
+       (an HTML page: the cookies are gone). Either way, log in again. */
+    if (answer.status === 403 && (!answer.data || data.code === "login")) {
+      loginNeeded.hidden = false;
       if (show) { showResult("pending", { headline: S.saved_offline, message: S.login_again }); }
       return { done: false, login: true };
     }
-    if (show) { showResult("pending", { headline: S.saved_offline, message: S.server_error }); }
+    if (show) { showResult("pending", { headline: S.saved_offline, message: data.message || S.server_error }); }
     return { done: false };
   }
 
@@ -223,6 +227,7 @@
       return post(item).then(function (answer) {
         setOffline(false);
         var outcome = settle(answer, item, false);
+        loginNeeded.hidden = !outcome.login;
         if (!outcome.done) { return; }
         dequeue(item.nonce);
         sent += 1;
