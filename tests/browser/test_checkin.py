@@ -210,3 +210,23 @@ def test_checkin_on_a_phone_online_and_offline(phone, live_server, door, axe, sc
         and "403 (Forbidden)" not in error
     ]
     assert errors == []
+
+
+def test_admin_counts_refresh_without_a_reload(page, live_server, door):
+    page.goto(live_server.url + "/admin/login/?next=/admin/checkin/checkin/")
+    page.fill("#id_username", "org")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url("**/admin/checkin/checkin/")
+    day = door["edition"].days.order_by("date").first()
+    cell = page.locator(f"tr[data-day='{day.pk}'] .checkin-in")
+    assert cell.text_content() == "0"
+    checkin_perform(
+        code=door["codes"][0], day=day, gate=door["gate"], staff=door["organiser"], nonce="adm"
+    )
+    page.wait_for_function(
+        f"() => document.querySelector(\"tr[data-day='{day.pk}'] .checkin-in\").textContent"
+        " === '1'",
+        timeout=15_000,
+    )
+    assert page.watch.console_errors == []
