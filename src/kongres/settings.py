@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "kongres.mail",
     "kongres.checkin",
     "kongres.campaigns",
+    "kongres.campaigns",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "kongres.orga",
