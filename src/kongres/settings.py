@@ -34,7 +34,6 @@ INSTALLED_APPS = [
     "kongres.mail",
     "kongres.checkin",
     "kongres.campaigns",
-    "kongres.campaigns",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "kongres.orga",
