@@ -22,6 +22,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", include("kongres.registration.urls")),
     path("", include("kongres.checkin.urls")),
+    path("", include("kongres.orga.urls")),
     path("", include("kongres.content.urls")),
     path("", include("kongres.events.urls")),
     prefix_default_language=False,

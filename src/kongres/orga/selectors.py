@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, TextField
 from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 
 from kongres.checkin.models import CheckIn
 from kongres.checkin.search import Fold, fold
@@ -98,7 +99,9 @@ def registration_filter(*, edition: Edition, params: Mapping[str, Any]) -> Query
         need_q = Q()
         for need in needs:
             need_q |= Q(_f_needs__contains=f'"{need}"')
-        queryset = queryset.annotate(_f_needs=KT("accessibility_needs")).filter(need_q)
+        queryset = queryset.annotate(_f_needs=Cast("accessibility_needs", TextField())).filter(
+            need_q
+        )
 
     through_days = Registration.days.through.objects
     day_ids = _ints(_values(params, "day"))
