@@ -54,13 +54,18 @@ def _tool_version(command: list[str]) -> str:
     return lines[0].split(" [")[0].split(" Copyright")[0] if lines else "unknown"
 
 
-def describe(*, postgres: str) -> dict[str, str]:
+def load_average() -> str:
+    """1, 5 and 15 minute load averages: how busy the machine was (other work skews figures)."""
     load = os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
+    return " ".join(f"{value:.2f}" for value in load)
+
+
+def describe(*, postgres: str) -> dict[str, str]:
     return {
         "cores (nproc)": str(cores()),
         "memory": _meminfo_gib(),
         "CPU": _cpu_model(),
-        "load average at start": " ".join(f"{value:.2f}" for value in load),
+        "load average at start": load_average(),
         "Python": platform.python_version(),
         "Django": _version("django"),
         "PostgreSQL": postgres,

@@ -275,6 +275,11 @@ def render(results: Results, *, options: Options, started: dt.datetime) -> Text:
         markdown += [f"- {line}" for line in fastest(results.comparison)] + [""]
     markdown += ["## Targets", "", "```", *targets(results), "```", ""]
     markdown += ["## Notes", "", f"- worker memory (VmRSS): {memory}"]
+    for row in rows(results):
+        runs = row.measurement.detail.get("runs")
+        if runs:
+            rates = ", ".join(f"{rate:,.0f}" for rate in runs)
+            markdown.append(f"- runs of {row.scenario}: {rates}")
     markdown += [f"- {line}" for line in results.rush_checks + results.notes]
     markdown.append("")
     return Text(console="\n".join(console), markdown="\n".join(markdown))
