@@ -12,7 +12,9 @@ import datetime as dt
 import email.policy
 import logging
 import smtplib
+import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -23,7 +25,8 @@ from django.tasks import TaskResultStatus
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
-from django_tasks_db.models import DBTaskResult
+from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 from kongres.mail.models import OutboxAttachment, OutboxMessage
 
@@ -287,3 +290,61 @@ def mail_retry_now(*, messages: Iterable[OutboxMessage]) -> int:
                 update_fields=["status", "attempts", "next_attempt_at", "task_id", "updated_at"]
             )
     return len(retry)
+
+
+@dataclass(frozen=True)
+class BulkMail:
+    """One rendered message for ``mail_queue_bulk``."""
+
+    to: str
+    language: str
+    subject: str
+    body_text: str
+    body_html: str = ""
+    kind: str = ""
+    related: str = ""
+
+
+def mail_queue_bulk(*, mails: Sequence[BulkMail]) -> list[OutboxMessage]:
+    """Queue many already rendered messages at once: the outbox rows and their sending tasks
+    in a few bulk inserts (``mail_queue`` renders and inserts one at a time). Same transaction
+    rules as ``mail_queue``; the same worker and retries deliver them."""
+    from kongres.mail.tasks import mail_send
+
+    now = timezone.now()
+    backend = mail_send.get_backend()
+    direct = isinstance(backend, DatabaseBackend)
+    with transaction.atomic():
+        messages = OutboxMessage.objects.bulk_create(
+            OutboxMessage(
+                to=mail.to,
+                language=_language(mail.language),
+                subject=mail.subject,
+                body_text=mail.body_text,
+                body_html=mail.body_html,
+                message_id=_message_id(),
+                kind=mail.kind,
+                related=mail.related,
+                next_attempt_at=now,
+                task_id=str(uuid.uuid4()) if direct else "",
+            )
+            for mail in mails
+        )
+        if direct:
+            DBTaskResult.objects.bulk_create(
+                DBTaskResult(
+                    id=message.task_id,
+                    args_kwargs={"args": [message.pk], "kwargs": {}},
+                    priority=mail_send.priority,
+                    task_path=mail_send.module_path,
+                    queue_name=mail_send.queue_name,
+                    run_after=get_date_max(),
+                    backend_name=backend.alias,
+                )
+                for message in messages
+            )
+        else:  # another task backend: one at a time, through its API
+            for message in messages:
+                message.task_id = _enqueue_send(message)
+                message.save(update_fields=["task_id"])
+    return messages

@@ -1,0 +1,37 @@
+"""Reads of messages to participants: recipients, delivery status per recipient."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+
+from kongres.campaigns.models import Campaign
+from kongres.mail.models import OutboxMessage
+from kongres.registration.models import Registration
+
+# The address an erased registration keeps (see orga/gdpr.py): never written to.
+ERASED_DOMAIN = "erased.invalid"
+
+
+def campaign_recipients(*, campaign: Campaign) -> QuerySet[Registration]:
+    """The registrations the message goes to: its segment of the list, erased ones left out."""
+    from kongres.orga.exports import registration_filter
+
+    return registration_filter(edition=campaign.edition, params=campaign.segment).exclude(
+        email__iendswith=f"@{ERASED_DOMAIN}"
+    )
+
+
+def campaign_list(*, edition) -> QuerySet[Campaign]:
+    return Campaign.objects.filter(edition=edition).select_related("created_by", "queued_by")
+
+
+def campaign_deliveries(*, campaign: Campaign) -> QuerySet[OutboxMessage]:
+    """One outbox row per recipient: address, status, attempts, sent at, last error."""
+    return OutboxMessage.objects.filter(related=campaign.mail_key).order_by("to", "pk")
+
+
+def campaign_delivery_counts(*, campaign: Campaign) -> dict[str, int]:
+    return OutboxMessage.objects.filter(related=campaign.mail_key).aggregate(
+        total=Count("pk"),
+        **{status.value: Count("pk", filter=Q(status=status)) for status in OutboxMessage.Status},
+    )

@@ -1,0 +1,259 @@
+"""Messages to participants: write (a draft), preview, send a test, queue to every recipient.
+
+The body is Markdown (plain text is Markdown too). Placeholders ``{first_name}``,
+``{personal_link}`` (a new secret link to the registration) and ``{ticket}`` (the link to the
+PDF ticket, empty without one) are filled per recipient. Each language's version is rendered
+once with markers in the placeholders' places; each recipient's copy is a string replacement,
+and every copy goes to the outbox in a few bulk inserts (``mail_queue_bulk``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.html import escape
+from django.utils.translation import gettext_lazy as _
+
+from kongres.campaigns.models import Campaign
+from kongres.campaigns.selectors import campaign_recipients
+from kongres.core.exceptions import KongresError
+from kongres.core.markdown import render_markdown
+from kongres.events.models import Edition
+from kongres.mail.services import BulkMail, mail_queue_bulk
+from kongres.orga.services import audit_log
+from kongres.registration.models import RegistrationToken
+from kongres.registration.tokens import token_new
+
+PLACEHOLDERS = ("first_name", "personal_link", "ticket")
+LANGUAGES = ("pl", "en")
+# Stand-ins that survive Markdown and HTML escaping unchanged.
+_MARK = "\x00{}\x00"
+
+
+class CampaignError(KongresError):
+    """Codes: invalid, already_queued, empty."""
+
+    code = "campaign"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    body_text: str
+    body_html: str
+
+
+def campaign_create(
+    *,
+    edition: Edition,
+    segment: dict,
+    subject_pl: str,
+    body_pl: str,
+    subject_en: str = "",
+    body_en: str = "",
+    actor: AbstractBaseUser | None,
+) -> Campaign:
+    if not subject_pl.strip() or not body_pl.strip():
+        raise CampaignError(_("Write the Polish subject and message."), code="invalid")
+    if bool(subject_en.strip()) != bool(body_en.strip()):
+        raise CampaignError(
+            _("Write both the English subject and message, or neither."), code="invalid"
+        )
+    with transaction.atomic():
+        campaign = Campaign.objects.create(
+            edition=edition,
+            segment=segment,
+            subject_pl=subject_pl.strip(),
+            body_pl=body_pl.strip(),
+            subject_en=subject_en.strip(),
+            body_en=body_en.strip(),
+            created_by=actor if actor is not None and actor.is_authenticated else None,
+        )
+        audit_log(actor=actor, action="campaign.create", obj=campaign, after=_summary(campaign))
+    return campaign
+
+
+def _summary(campaign: Campaign) -> dict:
+    return {"subject_pl": campaign.subject_pl, "segment": campaign.segment}
+
+
+def _version(campaign: Campaign, language: str) -> tuple[str, str, str]:
+    """(language actually used, subject, body): English falls back to Polish when empty."""
+    if language == "en" and campaign.subject_en and campaign.body_en:
+        return "en", campaign.subject_en, campaign.body_en
+    return "pl", campaign.subject_pl, campaign.body_pl
+
+
+def _fill(text: str, values: dict[str, str]) -> str:
+    for name, value in values.items():
+        text = text.replace("{" + name + "}", value)
+    return text
+
+
+def _render_marked(campaign: Campaign, language: str) -> tuple[str, Rendered]:
+    """One language's message with markers where the placeholders go."""
+    language, subject, body = _version(campaign, language)
+    marks = {name: _MARK.format(name) for name in PLACEHOLDERS}
+    subject = " ".join(_fill(subject, marks).split())
+    body = _fill(body, marks)
+    with translation.override(language):
+        html = render_to_string(
+            "campaigns/mail/message.html",
+            {
+                "subject": subject,
+                "body_html": render_markdown(body),
+                "site_url": settings.SITE_URL,
+            },
+        )
+    text = f"{body}\n\n-- \n{settings.SITE_URL}/\n"
+    return language, Rendered(subject=subject, body_text=text, body_html=html)
+
+
+def _personalise(rendered: Rendered, values: dict[str, str]) -> Rendered:
+    plain = {_MARK.format(name): value for name, value in values.items()}
+    html = {_MARK.format(name): escape(value) for name, value in values.items()}
+
+    def put(text: str, table: dict[str, str]) -> str:
+        for mark, value in table.items():
+            text = text.replace(mark, value)
+        return text
+
+    return Rendered(
+        subject=put(rendered.subject, plain),
+        body_text=put(rendered.body_text, plain),
+        body_html=put(rendered.body_html, html),
+    )
+
+
+def _sample_values(language: str) -> dict[str, str]:
+    with translation.override(language):
+        return {
+            "first_name": str(_("Anna")),
+            "personal_link": settings.SITE_URL
+            + reverse("registration:manage", kwargs={"token": "PRZYKLAD"}),
+            "ticket": settings.SITE_URL
+            + reverse("checkin:ticket-pdf", kwargs={"code": "PRZYKLAD"}),
+        }
+
+
+def campaign_preview(*, campaign: Campaign, language: str) -> Rendered:
+    """The message in ``language`` as a recipient would get it, with example values."""
+    language, rendered = _render_marked(campaign, language)
+    return _personalise(rendered, _sample_values(language))
+
+
+def campaign_test_send(
+    *, campaign: Campaign, to: str, language: str, actor: AbstractBaseUser | None
+) -> None:
+    """Queue the message once to ``to`` (the organiser), with example values."""
+    preview = campaign_preview(campaign=campaign, language=language)
+    with transaction.atomic():
+        mail_queue_bulk(
+            mails=[
+                BulkMail(
+                    to=to,
+                    language=language,
+                    subject=preview.subject,
+                    body_text=preview.body_text,
+                    body_html=preview.body_html,
+                    kind="campaign.test",
+                    related=f"{campaign.mail_key}:test",
+                )
+            ]
+        )
+
+
+def _url_maker(name: str, kwarg: str, language: str):
+    with translation.override(language):
+        template = settings.SITE_URL + reverse(name, kwargs={kwarg: "MARKER0"})
+    return lambda value: template.replace("MARKER0", value)
+
+
+def campaign_queue(
+    *, campaign: Campaign, actor: AbstractBaseUser | None, now: dt.datetime | None = None
+) -> int:
+    """Queue the message to every recipient of its segment (once); returns how many."""
+    from kongres.checkin.models import Ticket
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if locked.status != Campaign.Status.DRAFT:
+            raise CampaignError(_("This message has already been sent."), code="already_queued")
+        recipients = list(
+            campaign_recipients(campaign=locked).values_list(
+                "pk", "email", "first_name", "language"
+            )
+        )
+        if not recipients:
+            raise CampaignError(_("No one matches these filters."), code="empty")
+        texts = " ".join([locked.subject_pl, locked.body_pl, locked.subject_en, locked.body_en])
+        wants_link = "{personal_link}" in texts
+        wants_ticket = "{ticket}" in texts
+
+        rendered = {language: _render_marked(locked, language) for language in LANGUAGES}
+        links = {lang: _url_maker("registration:manage", "token", lang) for lang in LANGUAGES}
+        tickets_url = {lang: _url_maker("checkin:ticket-pdf", "code", lang) for lang in LANGUAGES}
+        tokens: dict[int, str] = {}
+        if wants_link:
+            rows = []
+            for pk, *_rest in recipients:
+                token, hashed = token_new()
+                tokens[pk] = token
+                rows.append(RegistrationToken(registration_id=pk, token_hash=hashed))
+            RegistrationToken.objects.bulk_create(rows, batch_size=2000)
+        codes: dict[int, str] = {}
+        if wants_ticket:
+            codes = dict(
+                Ticket.objects.filter(
+                    registration_id__in=[pk for pk, *_rest in recipients], is_active=True
+                ).values_list("registration_id", "code")
+            )
+
+        mails = []
+        key = locked.mail_key
+        for pk, email, first_name, language in recipients:
+            language = language if language in LANGUAGES else "pl"
+            used, marked = rendered[language]
+            values = {"first_name": first_name}
+            if wants_link:
+                values["personal_link"] = links[used](tokens[pk])
+            if wants_ticket:
+                values["ticket"] = tickets_url[used](codes[pk]) if pk in codes else ""
+            message = _personalise(marked, values)
+            mails.append(
+                BulkMail(
+                    to=email,
+                    language=used,
+                    subject=message.subject,
+                    body_text=message.body_text,
+                    body_html=message.body_html,
+                    kind="campaign",
+                    related=key,
+                )
+            )
+        mail_queue_bulk(mails=mails)
+        before = {"status": locked.status}
+        locked.status = Campaign.Status.QUEUED
+        locked.queued_at = now
+        locked.queued_by = actor if actor is not None and actor.is_authenticated else None
+        locked.recipient_count = len(mails)
+        locked.save(
+            update_fields=["status", "queued_at", "queued_by", "recipient_count", "updated_at"]
+        )
+        audit_log(
+            actor=actor,
+            action="campaign.queue",
+            obj=locked,
+            before=before,
+            after={"status": locked.status, "recipients": len(mails)},
+        )
+    campaign.refresh_from_db()
+    return len(mails)
