@@ -23,17 +23,10 @@ from django.utils.translation import gettext_lazy as _
 
 from kongres.checkin.models import CheckIn
 from kongres.events.models import Day, Edition, Track
+from kongres.orga.selectors import registration_filter  # the one definition of a segment
 from kongres.registration.choices import AccessibilityNeed, MunicipalitySize, Sector, Voivodeship
 from kongres.registration.models import Question, Registration
 from kongres.registration.selectors import question_list
-
-try:  # orga-core's one definition of a segment
-    from kongres.orga.selectors import registration_filter
-except ImportError:  # pragma: no cover - until the selector is in git
-
-    def registration_filter(*, edition: Edition, params: Mapping[str, Any]) -> QuerySet:
-        return Registration.objects.filter(edition=edition).order_by("-created_at", "-pk")
-
 
 CHUNK = 2000
 BOM = "\ufeff"
