@@ -11,6 +11,7 @@ import os
 import shutil
 import signal
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,6 +87,18 @@ class Server:
             "5",
             "--no-control-socket",
         ]
+
+
+@dataclass
+class Scenario:
+    """One scenario of the main server: ``measure(number)`` makes one run of it, ``after``
+    cleans up after each run (the ceilings' rows)."""
+
+    key: str
+    title: str
+    what: str
+    measure: Callable[[int], Measurement]
+    after: Callable[[], None] | None = None
 
 
 @dataclass
@@ -198,6 +211,7 @@ class Bench:
         self.base_url = ""
         self.server_process = None
         self.prepared: dict = {}
+        self.rush: rush.Rush | None = None
 
     # --- environment ------------------------------------------------------------------------
 
@@ -259,92 +273,168 @@ class Bench:
 
     # --- scenarios --------------------------------------------------------------------------
 
-    def wrk_runs(self, name: str, path: str, *, script: str = "get.lua") -> Measurement:
-        """Warm up for a second (not in quick mode), then ``runs`` runs of ``seconds``; the
-        median."""
-        url = f"{self.base_url}{path}"
-        if not self.options.quick:
-            run_wrk(
-                self.processes,
-                url=url,
-                script=script,
-                seconds=1,
-                connections=self.options.connections,
-                threads=WRK_THREADS,
-            )
-            self.drain()
-        runs = []
-        for number in range(self.options.runs):
-            measurement = run_wrk(
-                self.processes,
-                url=url,
-                script=script,
-                seconds=self.options.seconds,
-                connections=self.options.connections,
-                threads=WRK_THREADS,
-            )
-            self.drain()
-            runs.append(measurement)
-            log(f"  {name} run {number + 1}: {report.brief(measurement)}")
-        return median_of(runs)
+    def wrk_once(self, path: str, *, script: str = "get.lua", seconds: int = 0) -> Measurement:
+        """One wrk run against ``path``; then wait until the server's queue is empty."""
+        measurement = run_wrk(
+            self.processes,
+            url=f"{self.base_url}{path}",
+            script=script,
+            seconds=seconds or self.options.seconds,
+            connections=self.options.connections,
+            threads=WRK_THREADS,
+        )
+        self.drain()
+        return measurement
 
-    def ceiling_hello(self) -> Measurement:
-        log(f"== framework ceiling: hello world ({self.run_shape()})")
-        return self.wrk_runs("hello", "/bench/hello/")
+    def pgbench_once(self) -> Measurement:
+        return run_pgbench(
+            self.processes,
+            database_url=self.options.database_url,
+            script=BENCH_DIR / "register.sql",
+            seconds=self.options.seconds,
+            clients=self.options.connections,
+            jobs=WRK_THREADS,
+            variables={"edition": self.prepared["ceiling_edition"]},
+        )
 
-    def ceiling_naive(self) -> Measurement:
-        edition = self.prepared["ceiling_edition"]
-        log(f"== naive-ORM ceiling: lock the edition row, insert ({self.run_shape()})")
-        try:
-            return self.wrk_runs(
-                "naive ORM", f"/bench/naive-register/?edition={edition}", script="naive.lua"
-            )
-        finally:
-            db.ceiling_rows_clear(edition_id=edition)
+    def clear_ceiling_rows(self) -> None:
+        db.ceiling_rows_clear(edition_id=self.prepared["ceiling_edition"])
 
-    def ceiling_database(self) -> Measurement | None:
+    def scenarios(self, rush_plan: rush.Plan) -> list[Scenario]:
+        """What runs on the main server, in the order of each round; what cannot run is
+        recorded with its reason."""
+        naive_path = f"/bench/naive-register/?edition={self.prepared['ceiling_edition']}"
+        found = [
+            Scenario(
+                "hello",
+                "framework ceiling: hello world",
+                "GET /bench/hello/",
+                lambda number: self.wrk_once("/bench/hello/"),
+            ),
+            Scenario(
+                "naive",
+                "naive-ORM ceiling: lock the edition row, insert",
+                f"POST {naive_path}",
+                lambda number: self.wrk_once(naive_path, script="naive.lua"),
+                after=self.clear_ceiling_rows,
+            ),
+        ]
         if shutil.which("pgbench") is None:
             self.results.not_yet["database ceiling"] = (
                 "pgbench not found: apt-get install postgresql-client"
             )
-            return None
-        edition = self.prepared["ceiling_edition"]
-        log(
-            f"== database ceiling: pgbench, bench/register.sql, {self.options.connections} "
-            f"clients ({self.run_shape()})"
-        )
-        runs = []
-        try:
-            for number in range(self.options.runs):
-                measurement = run_pgbench(
-                    self.processes,
-                    database_url=self.options.database_url,
-                    script=BENCH_DIR / "register.sql",
-                    seconds=self.options.seconds,
-                    clients=self.options.connections,
-                    jobs=WRK_THREADS,
-                    variables={"edition": edition},
+        else:
+            found.append(
+                Scenario(
+                    "database",
+                    "database ceiling: pgbench, bench/register.sql",
+                    f"{self.options.connections} clients",
+                    lambda number: self.pgbench_once(),
+                    after=self.clear_ceiling_rows,
                 )
-                runs.append(measurement)
-                log(f"  pgbench run {number + 1}: {report.brief(measurement, unit='TPS')}")
-                db.ceiling_rows_clear(edition_id=edition)
-        finally:
-            db.ceiling_rows_clear(edition_id=edition)
-        return median_of(runs)
-
-    def public(self) -> dict[str, Measurement]:
+            )
         if not self.prepared["demo"]:
             self.results.not_yet["public pages"] = "not yet: kongres demo not available"
-            return {}
-        measured = {}
         for page in self.prepared["pages"]:
-            log(f"== public page: {page.name} {page.path} ({self.run_shape()})")
-            measured[page.name] = self.wrk_runs(page.name, page.path)
-        return measured
+            found.append(
+                Scenario(
+                    f"page:{page.name}",
+                    f"public page: {page.name}",
+                    f"GET {page.path}",
+                    lambda number, path=page.path: self.wrk_once(path),
+                )
+            )
+        self.results.memory_when = "after the load, no rush"
+        if not rush_plan.ready:
+            self.results.not_yet["registration rush"] = rush_plan.reason
+            return found
+        self.rush = rush.Rush(
+            self.processes,
+            plan=rush_plan,
+            base_url=self.base_url,
+            connections=self.options.connections,
+            threads=WRK_THREADS,
+            edition_id=self.prepared["rush_edition"],
+            log=log,
+        )
+        reason = self.rush.start()
+        if reason:
+            self.results.not_yet["registration rush"] = reason
+            self.rush = None
+        else:
+            found.append(
+                Scenario("rush", "registration rush", self.rush.describe(), self.rush.run_once)
+            )
+        return found
 
-    def run_shape(self) -> str:
-        runs = "1 run" if self.options.runs == 1 else f"median of {self.options.runs} runs"
-        return f"{runs} of {self.options.seconds} s, {self.options.connections} connections"
+    def measure(self, scenarios: list[Scenario]) -> None:
+        """A warm-up of each HTTP scenario (not in quick mode), then ``runs`` rounds of one run
+        of every scenario: each scenario's runs are spread over the whole measurement, so that
+        a machine busy with other work for a while skews the ceilings and what is compared with
+        them alike. The median of each is kept."""
+        options = self.options
+        if not options.quick:
+            log("== warm-up: 1 s of each page and ceiling view")
+            self.wrk_once("/bench/hello/", seconds=1)
+            self.wrk_once(
+                f"/bench/naive-register/?edition={self.prepared['ceiling_edition']}",
+                script="naive.lua",
+                seconds=1,
+            )
+            self.clear_ceiling_rows()
+            for page in self.prepared["pages"]:
+                self.wrk_once(page.path, seconds=1)
+        for scenario in scenarios:
+            log(f"   {scenario.title}: {scenario.what}")
+        runs: dict[str, list[Measurement]] = {scenario.key: [] for scenario in scenarios}
+        failed: set[str] = set()
+        for number in range(1, options.runs + 1):
+            log(
+                f"== round {number} of {options.runs} ({options.seconds} s per run, "
+                f"{options.connections} connections)"
+            )
+            for scenario in scenarios:
+                if scenario.key in failed:
+                    continue
+                measured = self.attempt(scenario.title, lambda s=scenario, n=number: s.measure(n))
+                if scenario.after is not None:
+                    self.attempt(scenario.title, scenario.after)
+                if measured is None:
+                    failed.add(scenario.key)
+                    continue
+                runs[scenario.key].append(measured)
+                unit = (
+                    "TPS"
+                    if scenario.key == "database"
+                    else ("registrations/s" if scenario.key == "rush" else "req/s")
+                )
+                log(f"  {scenario.title}: {report.brief(measured, unit=unit)}")
+        results = self.results
+        for key, measured in runs.items():
+            if not measured or key in failed:
+                continue
+            if key.startswith("page:"):
+                results.pages[key.removeprefix("page:")] = median_of(measured)
+            elif key != "rush":
+                results.ceilings[key] = median_of(measured)
+        if self.rush is not None and "rush" not in failed and runs.get("rush"):
+            outcome = self.rush.outcome()
+            results.rush = outcome.measurement
+            results.rush_checks = outcome.checks
+            results.oversell = outcome.oversell
+            results.memory_when = "after the rush"
+
+    def wrk_runs(self, name: str, path: str, *, script: str = "get.lua") -> Measurement:
+        """For the server comparison: a warm-up (not in quick mode), then ``runs`` runs back
+        to back; the median."""
+        if not self.options.quick:
+            self.wrk_once(path, script=script, seconds=1)
+        runs = []
+        for number in range(self.options.runs):
+            measurement = self.wrk_once(path, script=script)
+            runs.append(measurement)
+            log(f"  {name} run {number + 1}: {report.brief(measurement)}")
+        return median_of(runs)
 
     # --- the whole run ----------------------------------------------------------------------
 
@@ -371,17 +461,8 @@ class Bench:
         main = Server("gunicorn", options.workers)
         self.server_start(main)
         try:
-            ceilings = self.results.ceilings
-            for name, scenario in (
-                ("hello", self.ceiling_hello),
-                ("naive", self.ceiling_naive),
-                ("database", self.ceiling_database),
-            ):
-                measured = self.attempt(f"{name} ceiling", scenario)
-                if measured is not None:
-                    ceilings[name] = measured
-            self.results.pages = self.attempt("public pages", self.public) or {}
-            self.attempt("registration rush", lambda: self.rush(rush_plan))
+            scenarios = self.attempt("setup", lambda: self.scenarios(rush_plan)) or []
+            self.measure(scenarios)
             self.results.memory_mb = self.worker_memory()
         finally:
             self.server_stop()
@@ -389,11 +470,12 @@ class Bench:
         self.results.not_yet["check-in"] = "not yet: check-in not available"
         self.results.not_yet["exports and messages"] = "not yet: back office not available"
 
-        if options.compare and "hello" in self.results.ceilings and "naive" in ceilings:
+        ceilings = self.results.ceilings
+        if options.compare and "hello" in ceilings and "naive" in ceilings:
             self.attempt("server comparison", lambda: self.compare(main))
 
     def attempt(self, name: str, scenario):
-        """Run one scenario; a failure is reported in the table and the run goes on."""
+        """Run one scenario; a failure is reported under the table and the run goes on."""
         try:
             return scenario()
         except Exception as error:
@@ -402,30 +484,6 @@ class Bench:
             self.results.not_yet[name] = f"failed: {type(error).__name__}: {first}"[:160]
             db.close_connections()
             return None
-
-    def rush(self, plan: rush.Plan) -> None:
-        results = self.results
-        results.memory_when = "after the load, no rush"
-        if not plan.ready:
-            results.not_yet["registration rush"] = plan.reason
-            return
-        outcome = rush.run(
-            self.processes,
-            plan=plan,
-            base_url=self.base_url,
-            runs=self.options.runs,
-            connections=self.options.connections,
-            threads=WRK_THREADS,
-            edition_id=self.prepared["rush_edition"],
-            log=log,
-        )
-        results.rush = outcome.measurement
-        results.rush_checks = outcome.checks
-        results.oversell = outcome.oversell
-        if outcome.not_yet:
-            results.not_yet["registration rush"] = outcome.not_yet
-        if outcome.measurement is not None:
-            results.memory_when = "after the rush"
 
     def compare(self, main: Server) -> None:
         """The hello-world and naive-ORM ceilings and the home page under each server, one

@@ -36,7 +36,6 @@ class Outcome:
     measurement: Measurement | None
     checks: list[str] = field(default_factory=list)
     oversell: int | None = None
-    not_yet: str = ""
 
 
 def plan(*, seats: int, people: int) -> Plan:
@@ -206,63 +205,89 @@ def check(*, edition_id: int, prefix: str) -> Check:
     )
 
 
-def run(
-    processes: Processes,
-    *,
-    plan: Plan,
-    base_url: str,
-    runs: int,
-    connections: int,
-    threads: int,
-    edition_id: int,
-    log: Callable[[str], None],
-) -> Outcome:
-    from bench.db import close_connections
+class Rush:
+    """The rush, one run at a time (``run_once``), so that its runs can alternate with those of
+    the ceilings; ``outcome`` sums them up."""
 
-    if not form_served(f"{base_url}{plan.form_path}"):
-        return Outcome(None, [], None, NOT_AVAILABLE)
-    body, hidden, errors = form_body(edition_id=edition_id)
-    close_connections()
-    if errors:
-        return Outcome(None, [f"rush: the bench cannot fill in the form: {'; '.join(errors)}"])
-    quota = plan.people // threads
-    upper_bound = max(120, plan.people // 10)
-    log(
-        f"== registration rush: {plan.seats} seats, {plan.people:,} people, {connections} "
-        f"connections, {runs} run(s) (each ends when everyone has sent the form; "
-        f"at most {upper_bound} s)"
-    )
-    measurements, checks, oversell, filled = [], [], 0, True
-    for number in range(1, runs + 1):
-        reset(edition_id=edition_id, seats=plan.seats)
+    def __init__(
+        self,
+        processes: Processes,
+        *,
+        plan: Plan,
+        base_url: str,
+        connections: int,
+        threads: int,
+        edition_id: int,
+        log: Callable[[str], None],
+    ) -> None:
+        self.processes = processes
+        self.plan = plan
+        self.base_url = base_url
+        self.connections = connections
+        self.threads = threads
+        self.edition_id = edition_id
+        self.log = log
+        self.quota = plan.people // threads
+        self.upper_bound = max(120, plan.people // 5)
+        self.body = ""
+        self.hidden: list[str] = []
+        self.measurements: list[Measurement] = []
+        self.checks: list[str] = []
+        self.oversell = 0
+        self.filled = True
+
+    def start(self) -> str:
+        """Check that the form is served and can be filled in; the reason if not, else ""."""
+        from bench.db import close_connections
+
+        if not form_served(f"{self.base_url}{self.plan.form_path}"):
+            return NOT_AVAILABLE
+        self.body, self.hidden, errors = form_body(edition_id=self.edition_id)
+        close_connections()
+        if errors:
+            return f"failed: the bench cannot fill in the form: {'; '.join(errors)}"
+        return ""
+
+    def describe(self) -> str:
+        return (
+            f"{self.plan.seats} seats, {self.plan.people:,} people, {self.connections} "
+            f"connections (a run ends when everyone has sent the form; at most "
+            f"{self.upper_bound} s)"
+        )
+
+    def run_once(self, number: int) -> Measurement:
+        from bench.db import close_connections
+
+        plan = self.plan
+        reset(edition_id=self.edition_id, seats=plan.seats)
         close_connections()
         prefix = f"rush{number}-{int(time.time())}"
         measurement = run_wrk(
-            processes,
-            url=f"{base_url}{plan.form_path}",
+            self.processes,
+            url=f"{self.base_url}{plan.form_path}",
             script="rush.lua",
-            seconds=upper_bound,
-            connections=connections,
-            threads=threads,
+            seconds=self.upper_bound,
+            connections=self.connections,
+            threads=self.threads,
             script_args=[
                 plan.form_path,
-                str(quota),
-                body,
+                str(self.quota),
+                self.body,
                 "",
                 prefix,
                 EMAIL_DOMAIN,
-                ",".join(hidden),
+                ",".join(self.hidden),
             ],
             stop_when_threads_done=True,
         )
-        drain(f"{base_url}/bench/hello/")  # the forms sent again that were still in flight
-        found = check(edition_id=edition_id, prefix=prefix)
+        drain(f"{self.base_url}/bench/hello/")  # the forms sent again that were in flight
+        found = check(edition_id=self.edition_id, prefix=prefix)
         close_connections()
         # completed registrations per second of the whole rush (first GET to last answer)
         measurement.rate = found.registrations / measurement.seconds
-        measurements.append(measurement)
-        oversell = max(oversell, found.taken - plan.seats, found.pool_taken - plan.seats)
-        filled = filled and found.registrations == plan.people
+        self.measurements.append(measurement)
+        self.oversell = max(self.oversell, found.taken - plan.seats, found.pool_taken - plan.seats)
+        self.filled = self.filled and found.registrations == plan.people
         problems = []
         if found.taken != plan.seats or found.pool_taken != plan.seats:
             problems.append(f"{found.taken} seats taken (seat pool: {found.pool_taken})")
@@ -277,9 +302,9 @@ def run(
         if found.mails != plan.people:
             problems.append(f"{found.mails} mails in the outbox")
         if not measurement.detail["complete"]:
-            problems.append(f"not finished within {upper_bound} s")
+            problems.append(f"not finished within {self.upper_bound} s")
         verdict = "ok" if not problems else "FAILED: " + ", ".join(problems)
-        checks.append(
+        self.checks.append(
             f"rush run {number}: {found.taken} seats taken (seat pool {found.pool_taken}), "
             f"{found.waiting:,} waiting, {found.registrations:,} registrations of "
             f"{plan.people:,} people, {measurement.detail['s5xx']} answers 5xx, "
@@ -288,12 +313,12 @@ def run(
             f"again and {measurement.detail['gets']} form GETs in {measurement.seconds:.1f} s: "
             f"{verdict}"
         )
-        log(
-            f"  rush run {number}: {found.registrations / measurement.seconds:,.0f} "
-            f"registrations/s, p99 {measurement.p99:.0f} ms: {verdict}"
-        )
-    # Oversell is judged only on rushes in which everyone got an answer: an empty rush cannot
-    # oversell, but says nothing either.
-    return Outcome(
-        median_of(measurements), checks, max(0, oversell) if filled or oversell else None
-    )
+        self.log(f"  rush run {number}: {verdict}")
+        return measurement
+
+    def outcome(self) -> Outcome:
+        # Oversell is judged only on rushes in which everyone got an answer: an empty rush
+        # cannot oversell, but says nothing either.
+        oversell = max(0, self.oversell) if self.filled or self.oversell > 0 else None
+        measurement = median_of(self.measurements) if self.measurements else None
+        return Outcome(measurement, self.checks, oversell)
