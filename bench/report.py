@@ -240,6 +240,7 @@ def render(results: Results, *, options: Options, started: dt.datetime) -> Text:
         _console_table(HEADER, table_rows, left=frozenset({0, 6})),
     ]
     console += [f"{name}: {reason}" for name, reason in results.not_yet.items()]
+    console += [f"exports and messages: {line}" for line in results.side]
     if comparison_rows:
         console += ["", "== servers", _console_table(COMPARISON_HEADER, comparison_rows)]
         console += fastest(results.comparison)
@@ -268,6 +269,7 @@ def render(results: Results, *, options: Options, started: dt.datetime) -> Text:
         _markdown_table(HEADER, table_rows),
         "",
         *[f"- {name}: {reason}" for name, reason in results.not_yet.items()],
+        *[f"- exports and messages: {line}" for line in results.side],
         "",
     ]
     if comparison_rows:

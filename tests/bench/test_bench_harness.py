@@ -100,7 +100,20 @@ def test_quick_bench_exits_zero_with_a_table(quick_run):
         line = next(line for line in output.splitlines() if line.startswith(row))
         rate = float(line.removeprefix(row).split()[0].replace(",", ""))
         assert rate > 0, line
-    assert "check-in: not yet: check-in not available" in output
+    assert "check-in: not yet: " in output
+    side = [line for line in output.splitlines() if line.startswith("exports and messages: ")]
+    assert side, output[-3000:]
+    assert all(
+        line.startswith(
+            (
+                "exports and messages: csv: 2,000 rows in ",
+                "exports and messages: xlsx: 2,000 rows in ",
+                "exports and messages: messages: 500 recipients queued in ",
+                "exports and messages: not yet",
+            )
+        )
+        for line in side
+    ), side
 
 
 def test_quick_bench_prints_one_line_per_target(quick_run):
