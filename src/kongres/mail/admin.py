@@ -11,7 +11,7 @@ from kongres.mail.services import mail_retry_now
 
 class OutboxAttachmentInline(admin.TabularInline):
     model = OutboxAttachment
-    fields = ["filename", "mimetype", "size"]
+    fields = ["filename", "mimetype", "size", "renderer", "content_id"]
     readonly_fields = fields
     extra = 0
 

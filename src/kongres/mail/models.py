@@ -64,9 +64,17 @@ class OutboxAttachment(models.Model):
         related_name="attachments",
         verbose_name=_("message"),
     )
+    """A file sent with a message: its ``content`` stored when queued, or made when the message
+    is sent by the ``renderer`` registered under that name, called with ``params`` (a PDF is
+    made in the worker, not in the transaction that queues the mail). With a ``content_id``
+    it is an inline part of the HTML body (``<img src="cid:…">``)."""
+
     filename = models.CharField(_("file name"), max_length=255)
-    content = models.BinaryField(_("content"))
+    content = models.BinaryField(_("content"), blank=True, default=b"")
     mimetype = models.CharField(_("type"), max_length=127)
+    content_id = models.CharField(_("Content-ID (inline)"), max_length=255, blank=True)
+    renderer = models.CharField(_("made by"), max_length=100, blank=True)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("attachment")

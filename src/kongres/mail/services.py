@@ -6,6 +6,12 @@ sends it are written in that transaction, so they commit (or roll back) with the
 outside any transaction, then records the result; on failure it schedules another attempt
 with a growing delay. ``mail_retry_due`` (a periodic job) picks up messages whose task was
 lost, for instance because a worker died half-way.
+
+Attachments (``Attachment``) are stored with the message, or made when it is sent by a renderer
+that an app registers (``attachment_renderer_register``, in its ``AppConfig.ready``): a PDF
+then costs the worker its time, not the transaction that queues the mail. An attachment with
+a ``content_id`` is an inline part of the HTML body (``<img src="cid:…">``), which mail clients
+show in the message (``data:`` images are blocked by many).
 """
 
 import datetime as dt
@@ -14,7 +20,7 @@ import logging
 import smtplib
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -25,6 +31,7 @@ from django.tasks import TaskResultStatus
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
+from django.utils.module_loading import import_string
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult, get_date_max
 
@@ -61,6 +68,49 @@ def _message_id() -> str:
     return make_msgid(domain=domain)
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file for ``mail_queue``: ``content`` now, or ``renderer`` (a name registered with
+    ``attachment_renderer_register``) and its JSON ``params``, to make it when the message is
+    sent. ``content_id`` (from ``attachment_content_id``) makes it an inline part of the HTML,
+    referred to as ``cid:<content_id>``."""
+
+    filename: str
+    mimetype: str
+    content: bytes = b""
+    content_id: str = ""
+    renderer: str = ""
+    params: dict = field(default_factory=dict)
+
+
+class AttachmentUnavailable(Exception):
+    """A renderer cannot make its file any more (the object is gone): the message fails at
+    once instead of being tried again."""
+
+
+# name → dotted path of a function ``(**params) -> bytes``; imported when first used.
+_RENDERERS: dict[str, str] = {}
+
+
+def attachment_renderer_register(name: str, path: str) -> None:
+    """Let attachments name ``name`` to be made at sending time by the function at ``path``."""
+    _RENDERERS[name] = path
+
+
+def attachment_content_id() -> str:
+    """A unique Content-ID (without angle brackets) for an inline attachment."""
+    return _message_id()[1:-1]
+
+
+def _attachment_content(attachment: OutboxAttachment) -> bytes:
+    if not attachment.renderer:
+        return bytes(attachment.content)
+    path = _RENDERERS.get(attachment.renderer)
+    if path is None:
+        raise AttachmentUnavailable(f"no renderer {attachment.renderer!r}")
+    return import_string(path)(**attachment.params)
+
+
 def backoff_delay(attempts: int) -> dt.timedelta:
     """The wait after ``attempts`` failed attempts (1 → 30 s, 2 → 2 min, … capped)."""
     index = min(max(attempts, 1), len(BACKOFF_SECONDS)) - 1
@@ -80,7 +130,7 @@ def mail_queue(
     template: str,
     context: dict,
     language: str,
-    attachments: Sequence[tuple[str, bytes, str]] = (),
+    attachments: Sequence[tuple[str, bytes, str] | Attachment] = (),
     reply_to: str = "",
     kind: str = "",
     related: str = "",
@@ -90,8 +140,12 @@ def mail_queue(
     Call it inside the transaction of the change that causes the mail: the message and its
     sending task are committed with that change or not at all. ``template`` names three
     templates: ``<template>_subject.txt``, ``<template>.txt`` and ``<template>.html``.
-    ``attachments`` are ``(filename, content, mimetype)``.
+    ``attachments`` are ``Attachment`` or ``(filename, content, mimetype)``.
     """
+    attachments = [
+        item if isinstance(item, Attachment) else Attachment(item[0], item[2], item[1])
+        for item in attachments
+    ]
     language = _language(language)
     with translation.override(language):
         data = {**context, "site_url": settings.SITE_URL, "language": language}
@@ -115,8 +169,16 @@ def mail_queue(
             next_attempt_at=now,
         )
         OutboxAttachment.objects.bulk_create(
-            OutboxAttachment(message=message, filename=name, content=content, mimetype=mimetype)
-            for name, content, mimetype in attachments
+            OutboxAttachment(
+                message=message,
+                filename=item.filename,
+                content=item.content,
+                mimetype=item.mimetype,
+                content_id=item.content_id,
+                renderer=item.renderer,
+                params=item.params,
+            )
+            for item in attachments
         )
         message.task_id = _enqueue_send(message)
         message.save(update_fields=["task_id"])
@@ -126,7 +188,31 @@ def mail_queue(
 class _Email(EmailMultiAlternatives):
     """Text and HTML bodies go out as 8bit when every line fits in SMTP's 998 octets (as in
     Django before 6.0), not quoted-printable: links stay whole and Polish letters readable in
-    the demo's mail folder and in a mail client's source view."""
+    the demo's mail folder and in a mail client's source view.
+
+    ``related`` are inline parts of the HTML body, ``(content_id, filename, content, mimetype)``:
+    the HTML and they go in a multipart/related inside the multipart/alternative, where every
+    mail client looks for ``cid:`` images (the plain text stays without them)."""
+
+    def __init__(self, *args, related: Sequence[tuple[str, str, bytes, str]] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.related = list(related)
+
+    def _add_bodies(self, msg):
+        msg = super()._add_bodies(msg) or msg
+        html = next((part for part in msg.walk() if part.get_content_type() == "text/html"), None)
+        if html is not None:
+            for content_id, filename, content, mimetype in self.related:
+                maintype, subtype = mimetype.split("/", 1)
+                html.add_related(
+                    content,
+                    maintype=maintype,
+                    subtype=subtype,
+                    cid=f"<{content_id}>",
+                    filename=filename,
+                    disposition="inline",
+                )
+        return msg
 
     def message(self, *, policy=email.policy.default):
         msg = super().message(policy=policy)
@@ -145,6 +231,16 @@ class _Email(EmailMultiAlternatives):
 
 
 def _email(message: OutboxMessage) -> EmailMultiAlternatives:
+    """The message to send; attachments with a renderer are made now."""
+    files, related = [], []
+    for attachment in message.attachments.all():
+        content = _attachment_content(attachment)
+        if attachment.content_id and message.body_html:
+            related.append(
+                (attachment.content_id, attachment.filename, content, attachment.mimetype)
+            )
+        else:
+            files.append((attachment.filename, content, attachment.mimetype))
     mail = _Email(
         subject=message.subject,
         body=message.body_text,
@@ -152,16 +248,19 @@ def _email(message: OutboxMessage) -> EmailMultiAlternatives:
         to=[message.to],
         reply_to=[message.reply_to] if message.reply_to else None,
         headers={"Message-ID": message.message_id},
+        related=related,
     )
     if message.body_html:
         mail.attach_alternative(message.body_html, "text/html")
-    for attachment in message.attachments.all():
-        mail.attach(attachment.filename, bytes(attachment.content), attachment.mimetype)
+    for filename, content, mimetype in files:
+        mail.attach(filename, content, mimetype)
     return mail
 
 
 def _is_permanent(error: Exception) -> bool:
     """True when retrying cannot help: the server refused every recipient for good."""
+    if isinstance(error, AttachmentUnavailable):
+        return True
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return all(code >= 500 for code, _text in error.recipients.values())
     return False
