@@ -76,7 +76,7 @@ def staff(edition):
 @pytest.fixture
 def register(edition, organiser):
     """``register(first_name=..., days=[day], ...)`` → a confirmed registration (for every
-    day unless ``days`` says otherwise)."""
+    day unless ``days`` says otherwise), its secret link's token on ``registration.token``."""
     counter = iter(range(1, 10_000))
 
     def make(*, days=None, on=None, over_capacity=True, **fields):
@@ -94,9 +94,10 @@ def register(edition, organiser):
             privacy_consent=True,
             **fields,
         )
-        registration, _token = registration_create(
+        registration, token = registration_create(
             edition=target, data=data, actor=organiser, over_capacity=over_capacity
         )
+        registration.token = token  # the secret link (as tests.factories does)
         return registration
 
     return make

@@ -14,9 +14,10 @@ from PIL import Image
 from weasyprint import HTML
 
 from kongres.checkin.badges import badges_pdf
+from kongres.checkin.qr import qr_png, qr_svg
 from kongres.checkin.selectors import badge_registrations
 from kongres.checkin.services import ticket_for_registration
-from kongres.checkin.tickets import ticket_mail
+from kongres.checkin.tickets import ticket_mail, ticket_pdf_attachment
 
 pytestmark = pytest.mark.django_db
 
@@ -42,19 +43,17 @@ def svg_to_image(svg: bytes) -> Image.Image:
     return pdf_pages(pdf)[0][0]
 
 
-def test_png_and_svg_decode_to_the_ticket_code(client, register):
+def test_png_and_svg_decode_to_the_ticket_code(register):
     ticket = ticket_for_registration(registration=register())
-    png = client.get(reverse("checkin:ticket-png", kwargs={"code": ticket.code})).content
-    assert decode(Image.open(io.BytesIO(png))) == [ticket.code]
-    svg = client.get(reverse("checkin:ticket-svg", kwargs={"code": ticket.code})).content
-    assert decode(svg_to_image(svg)) == [ticket.code]
+    assert decode(Image.open(io.BytesIO(qr_png(ticket.code)))) == [ticket.code]
+    assert decode(svg_to_image(qr_svg(ticket.code).encode())) == [ticket.code]
 
 
 @pytest.mark.parametrize("size", ["a4", "phone"])
 def test_ticket_pdf_has_the_details_and_a_qr_that_decodes(client, register, size):
     registration = register(first_name="Zofia", last_name="Żółć", institution="Urząd Miasta Łodzi")
     ticket = ticket_for_registration(registration=registration)
-    url = reverse("checkin:ticket-pdf", kwargs={"code": ticket.code}) + f"?size={size}"
+    url = reverse("checkin:ticket-pdf", kwargs={"token": registration.token}) + f"?size={size}"
     pages = pdf_pages(client.get(url).content)
     assert len(pages) == 1
     image, text = pages[0]
@@ -66,10 +65,10 @@ def test_ticket_pdf_has_the_details_and_a_qr_that_decodes(client, register, size
 
 
 def test_ticket_pdf_in_english(client, register):
-    ticket = ticket_for_registration(registration=register())
+    registration = register()
     with translation.override("en"):
-        url = reverse("checkin:ticket-pdf", kwargs={"code": ticket.code})
-    assert url.startswith("/en/ticket/")
+        url = reverse("checkin:ticket-pdf", kwargs={"token": registration.token})
+    assert url == f"/en/registration/manage/{registration.token}/ticket.pdf"
     _image, text = pdf_pages(client.get(url).content)[0]
     assert "Days attending" in text
 
@@ -106,27 +105,43 @@ def test_badges_only_for_confirmed_and_filtered_by_sector(edition, register, org
     assert [r.first_name for r in chosen] == ["Ala"]
 
 
-def test_mail_parts_carry_the_qr_inline_and_the_pdf_attached(register):
+def test_mail_parts_carry_the_qr_inline_and_the_pdfs_made_when_sent(register):
     registration = register(first_name="Zofia")
     parts = ticket_mail(registration=registration)
     assert parts.ticket == ticket_for_registration(registration=registration)
-    names = [name for name, _content, _type in parts.attachments]
-    assert names == [f"ticket-{registration.edition.slug}.pdf", "ticket-qr.png"]
-    pdf = parts.attachments[0][1]
-    assert decode(pdf_pages(pdf)[0][0]) == [parts.ticket.code]
+    qr, *pdfs = parts.attachments
+    assert (qr.filename, qr.mimetype) == ("ticket-qr.png", "image/png")
+    assert parts.context["ticket_qr_src"] == f"cid:{qr.content_id}"
+    assert decode(Image.open(io.BytesIO(qr.content))) == [parts.ticket.code]
+    slug = registration.edition.slug
+    assert [(a.filename, a.content, a.renderer, a.params) for a in pdfs] == [
+        (
+            f"ticket-{slug}{suffix}.pdf",
+            b"",
+            "checkin.ticket_pdf",
+            {"ticket": parts.ticket.pk, "size": size, "language": "pl"},
+        )
+        for size, suffix in (("a4", ""), ("phone", "-phone"))
+    ]
+    for pdf in pdfs:  # what the mail worker makes
+        made = ticket_pdf_attachment(**pdf.params)
+        assert decode(pdf_pages(made)[0][0]) == [parts.ticket.code]
     html = render_to_string("checkin/mail/_ticket.html", parts.context)
-    assert 'src="data:image/png;base64,' in html
-    src = parts.context["ticket_qr_src"].split(",", 1)[1]
-    assert decode(Image.open(io.BytesIO(base64.b64decode(src)))) == [parts.ticket.code]
+    assert f'<img src="cid:{qr.content_id}" width="198" height="198"' in html
     text = render_to_string("checkin/mail/_ticket.txt", parts.context)
     assert parts.ticket.code_grouped in text
 
 
 def test_participant_page_snippet_has_an_accessible_inline_qr(register):
-    ticket = ticket_for_registration(registration=register())
+    registration = register()
+    ticket = ticket_for_registration(registration=registration)
     with translation.override("pl"):
-        html = render_to_string("checkin/_ticket.html", {"ticket": ticket})
+        html = render_to_string(
+            "checkin/_ticket.html", {"ticket": ticket, "token": registration.token}
+        )
     assert '<svg role="img" focusable="false"' in html
     assert "<title>Kod QR Twojego biletu</title>" in html
     assert ticket.code_grouped in html
-    assert reverse("checkin:ticket-pdf", kwargs={"code": ticket.code}) + "?size=phone" in html
+    pdf = reverse("checkin:ticket-pdf", kwargs={"token": registration.token})
+    assert f'href="{pdf}"' in html
+    assert f'href="{pdf}?size=phone"' in html

@@ -35,8 +35,8 @@ def test_addresses_in_both_languages():
     assert url("page") == "/checkin/"
     assert url("page", "en") == "/en/checkin/"
     assert url("login") == "/checkin/login/"
-    assert url("ticket-pdf", code="ABC") == "/bilet/ABC.pdf"
-    assert url("ticket-pdf", "en", code="ABC") == "/en/ticket/ABC.pdf"
+    assert url("ticket-pdf", token="ABC") == "/rejestracja/moja/ABC/bilet.pdf"
+    assert url("ticket-pdf", "en", token="ABC") == "/en/registration/manage/ABC/ticket.pdf"
 
 
 def test_anonymous_is_sent_to_the_checkin_login(client, edition):
@@ -230,26 +230,31 @@ def test_badges_pdf_for_a_sector(staff_client, register, day1):
     assert response.content.startswith(b"%PDF")
 
 
-def test_ticket_pdf_png_and_svg_by_code(client, register):
-    ticket = ticket_for_registration(registration=register())
-    pdf = client.get(url("ticket-pdf", code=ticket.code))
+def test_ticket_pdf_by_the_secret_link_only(client, register):
+    registration = register()
+    ticket = ticket_for_registration(registration=registration)
+    pdf = client.get(url("ticket-pdf", token=registration.token))
     assert pdf["Content-Type"] == "application/pdf"
-    assert pdf["Cache-Control"] == "private, no-store"
-    assert client.get(url("ticket-pdf", code=ticket.code) + "?size=phone").content[:4] == b"%PDF"
-    assert client.get(url("ticket-png", code=ticket.code)).content[:8] == b"\x89PNG\r\n\x1a\n"
-    assert b"<svg" in client.get(url("ticket-svg", code=ticket.code)).content
+    assert {"private", "no-store"} <= set(pdf["Cache-Control"].split(", "))
+    assert pdf["X-Robots-Tag"] == "noindex, nofollow"
+    assert pdf["Content-Disposition"] == (
+        f'inline; filename="ticket-{registration.edition.slug}.pdf"'
+    )
+    phone = client.get(url("ticket-pdf", token=registration.token) + "?size=phone")
+    assert phone.content[:4] == b"%PDF"
+    assert client.get(url("ticket-pdf", token="x" * 43)).status_code == 404
+    # the code that staff see at the door opens nothing
+    assert client.get(f"/bilet/{ticket.code}.pdf").status_code == 404
+    assert client.get(url("ticket-pdf", token=ticket.code)).status_code == 404
 
 
-def test_old_or_cancelled_ticket_is_not_served(client, register, organiser):
+def test_no_ticket_pdf_once_cancelled(client, register, organiser):
     from kongres.registration.services import registration_cancel
 
     registration = register()
-    old = ticket_for_registration(registration=registration).code
-    new = ticket_reissue(registration=registration).code
-    assert client.get(url("ticket-png", code=old)).status_code == 404
-    assert client.get(url("ticket-png", code=new)).status_code == 200
+    assert client.get(url("ticket-pdf", token=registration.token)).status_code == 200
     registration_cancel(registration=registration, actor=organiser)
-    assert client.get(url("ticket-png", code=new)).status_code == 404
+    assert client.get(url("ticket-pdf", token=registration.token)).status_code == 404
 
 
 def test_page_query_count_does_not_grow_with_search_results_and_scans(

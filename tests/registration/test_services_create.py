@@ -176,7 +176,12 @@ def test_organiser_adds_someone_outside_the_window_and_over_capacity(
     assert (pool.taken, pool.capacity, pool.overbooked) == (3, 2, 1)
     mail = OutboxMessage.objects.get(kind="registration.confirmed")
     assert mail.subject == "Your place at Test Congress is confirmed"
-    assert [a.filename for a in mail.attachments.all()] == [f"{edition.slug}.ics"]
+    assert [a.filename for a in mail.attachments.all()] == [
+        f"{edition.slug}.ics",
+        "ticket-qr.png",
+        f"ticket-{edition.slug}.pdf",
+        f"ticket-{edition.slug}-phone.pdf",
+    ]
     assert link("manage", token, "en") in mail.body_text
     assert edition_seat_audit(edition=edition) == []
 

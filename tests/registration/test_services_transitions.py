@@ -64,6 +64,12 @@ def register(edition, now, *, verified=False, **data):
     )
 
 
+def ticket_files(edition) -> list[str]:
+    """What a mail of a confirmed registration carries besides the calendar: the ticket's QR
+    (inline) and its PDFs, A4 and phone (tests/checkin/test_ticket_mail.py reads them)."""
+    return ["ticket-qr.png", f"ticket-{edition.slug}.pdf", f"ticket-{edition.slug}-phone.pdf"]
+
+
 def status_of(registration) -> str:
     return Registration.objects.values_list("status", flat=True).get(pk=registration.pk)
 
@@ -121,10 +127,11 @@ def test_verify_confirms_a_held_seat_and_mails_the_calendar(edition, now):
     [mail] = mails("confirmed")
     assert mail.subject == "Your place at Test Congress is confirmed"
     assert "your registration for Test Congress is confirmed" in mail.body_text
-    [attachment] = mail.attachments.all()
+    attachment, *ticket = mail.attachments.all()
     assert attachment.mimetype == "text/calendar"
     assert b"BEGIN:VCALENDAR" in bytes(attachment.content)
     assert b"SUMMARY:Test Congress" in bytes(attachment.content)
+    assert [a.filename for a in ticket] == ticket_files(edition)
 
 
 def test_verify_awaits_approval_when_the_edition_requires_it(edition, now):
@@ -298,7 +305,10 @@ def test_claim_confirms_the_offered_seat(edition, now):
     assert claimed.status == Status.CONFIRMED
     assert claimed.confirmed_at == now + dt.timedelta(hours=1)
     [mail] = mails("confirmed", second.email)
-    assert mail.attachments.count() == 1
+    assert [a.filename for a in mail.attachments.all()] == [
+        f"{edition.slug}.ics",
+        *ticket_files(edition),
+    ]
     # clicking again changes nothing
     assert registration_offer_claim(token=second.token, now=now + OFFER * 2).status == (
         Status.CONFIRMED
@@ -459,7 +469,10 @@ def test_approve_confirms_and_mails_the_calendar(approval_edition, now, organise
     )
     [mail] = mails("approved", registration.email)
     assert mail.subject == "Your registration for Test Congress is approved"
-    assert mail.attachments.count() == 1
+    assert [a.filename for a in mail.attachments.all()] == [
+        f"{approval_edition.slug}.ics",
+        *ticket_files(approval_edition),
+    ]
 
 
 def test_approve_only_what_awaits_approval(approval_edition, now, organiser):

@@ -139,7 +139,7 @@ def _sample_values(language: str) -> dict[str, str]:
             "personal_link": settings.SITE_URL
             + reverse("registration:manage", kwargs={"token": "PRZYKLAD"}),
             "ticket": settings.SITE_URL
-            + reverse("checkin:ticket-pdf", kwargs={"code": "PRZYKLAD"}),
+            + reverse("checkin:ticket-pdf", kwargs={"token": "PRZYKLAD"}),
         }
 
 
@@ -200,21 +200,22 @@ def campaign_queue(
 
         rendered = {language: _render_marked(locked, language) for language in LANGUAGES}
         links = {lang: _url_maker("registration:manage", "token", lang) for lang in LANGUAGES}
-        tickets_url = {lang: _url_maker("checkin:ticket-pdf", "code", lang) for lang in LANGUAGES}
+        # the PDF ticket opens only by a secret link: a ticket needs a new link too
+        tickets_url = {lang: _url_maker("checkin:ticket-pdf", "token", lang) for lang in LANGUAGES}
         tokens: dict[int, str] = {}
-        if wants_link:
+        if wants_link or wants_ticket:
             rows = []
             for pk, *_rest in recipients:
                 token, hashed = token_new()
                 tokens[pk] = token
                 rows.append(RegistrationToken(registration_id=pk, token_hash=hashed))
             RegistrationToken.objects.bulk_create(rows, batch_size=2000)
-        codes: dict[int, str] = {}
+        with_ticket: set[int] = set()
         if wants_ticket:
-            codes = dict(
+            with_ticket = set(
                 Ticket.objects.filter(
                     registration_id__in=[pk for pk, *_rest in recipients], is_active=True
-                ).values_list("registration_id", "code")
+                ).values_list("registration_id", flat=True)
             )
 
         mails = []
@@ -226,7 +227,7 @@ def campaign_queue(
             if wants_link:
                 values["personal_link"] = links[used](tokens[pk])
             if wants_ticket:
-                values["ticket"] = tickets_url[used](codes[pk]) if pk in codes else ""
+                values["ticket"] = tickets_url[used](tokens[pk]) if pk in with_ticket else ""
             message = _personalise(marked, values)
             mails.append(
                 BulkMail(

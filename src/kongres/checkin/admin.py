@@ -31,12 +31,14 @@ class TicketAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # tickets are issued by the services
 
-    @admin.action(description=_("Re-issue: a new code, the old one refused"))
+    @admin.action(
+        description=_("Re-issue: a new code, the old one refused; mailed to the participant")
+    )
     def reissue(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
         done = 0
         for ticket in queryset.filter(is_active=True).select_related("registration"):
             try:
-                ticket_reissue(registration=ticket.registration)
+                ticket_reissue(registration=ticket.registration, actor=request.user)
             except CheckinError as error:
                 self.message_user(request, f"{ticket}: {error.message}", messages.ERROR)
             else:

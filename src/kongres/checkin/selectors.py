@@ -67,16 +67,6 @@ def checkin_gates(*, edition: Edition) -> list[Gate]:
     return list(edition.gates.all())
 
 
-def ticket_get_active(*, code: str) -> Ticket | None:
-    """The active ticket with this code whose registration is confirmed, or None."""
-    return (
-        Ticket.objects.select_related("registration__edition__venue")
-        .prefetch_related("registration__days")
-        .filter(code=code, is_active=True, registration__status=Registration.Status.CONFIRMED)
-        .first()
-    )
-
-
 def registration_search(*, edition: Edition, query: str) -> list[Registration]:
     """Registrations of ``edition`` whose name or institution contains every word of
     ``query``, ignoring case and diacritics ("zolc" finds "Żółć"). Cancelled and waiting-list

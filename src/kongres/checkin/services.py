@@ -2,7 +2,8 @@
 
 Tickets: ``ticket_issue`` (idempotent: one active ticket per registration),
 ``ticket_for_registration`` (the lazy get-or-issue the pages, mails and badges use),
-``ticket_reissue`` (a new code; the old one is refused from then on) and ``ticket_revoke``.
+``ticket_reissue`` (a new code; the old one is refused from then on; the participant gets it
+by mail with a new secret link) and ``ticket_revoke``.
 
 Check-in: ``checkin_perform`` answers one scan, green or red with a reason, and records it.
 It is idempotent by the client's nonce (a resend gets the first answer again) and lets a
@@ -124,18 +125,40 @@ def ticket_revoke(*, registration: Registration, now: dt.datetime | None = None)
         )
 
 
-def ticket_reissue(*, registration: Registration, now: dt.datetime | None = None) -> Ticket:
-    """A new ticket with a new code (a lost or shared link); the old code is refused."""
+def ticket_reissue(
+    *,
+    registration: Registration,
+    actor: AbstractBaseUser | None = None,
+    notify: bool = True,
+    now: dt.datetime | None = None,
+) -> Ticket:
+    """A new ticket with a new code (a lost or shared ticket); the old code is refused at the
+    door from now on (``revoked``). With ``notify`` the participant is mailed a new secret
+    link with the new ticket, in the same transaction; earlier links stop working, since
+    whoever has the old ticket may have the link too. Recorded in the audit log."""
+    from kongres.orga.services import audit_log  # the back office's log, which builds on this
+    from kongres.registration.services import registration_mail_resend
+
     now = now or timezone.now()
     with transaction.atomic():
         registration = _lock(registration)
         _require_confirmed(registration)
-        Ticket.objects.filter(registration=registration, is_active=True).update(
+        replaced = Ticket.objects.filter(registration=registration, is_active=True).update(
             is_active=False, revoked_at=now
         )
-        return Ticket.objects.create(
+        ticket = Ticket.objects.create(
             registration=registration, code=ticket_code_new(), created_at=now
         )
+        audit_log(
+            actor=actor,
+            action="registration.ticket_reissue",
+            obj=registration,
+            before={"tickets_active": replaced},
+            after={"ticket": ticket.code[:4] + "…", "mailed": notify},
+        )
+        if notify:
+            registration_mail_resend(registration=registration, actor=actor)
+    return ticket
 
 
 # --- check-in --------------------------------------------------------------------------------

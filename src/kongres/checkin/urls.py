@@ -15,7 +15,5 @@ urlpatterns = [
     path("checkin/api/counts/all/", views.counts_all_api, name="api-counts-all"),
     path("checkin/api/search/", views.search_api, name="api-search"),
     path("checkin/badges/", views.badges, name="badges"),
-    path(_("ticket/<str:code>.pdf"), views.ticket_pdf_view, name="ticket-pdf"),
-    path(_("ticket/<str:code>.png"), views.ticket_qr_png_view, name="ticket-png"),
-    path(_("ticket/<str:code>.svg"), views.ticket_qr_svg_view, name="ticket-svg"),
+    path(_("registration/manage/<str:token>/ticket.pdf"), views.ticket_pdf_view, name="ticket-pdf"),
 ]

@@ -1,6 +1,7 @@
 """The check-in page for staff (made for a phone; works without JavaScript, and offline with
 it), its JSON endpoints (scan, search, live counts), its service worker, the login for staff
-who are not admin users, name badges, and the participant's ticket (PDF, QR) by its code.
+who are not admin users, name badges, and the participant's PDF ticket by the secret link of
+their registration.
 
 Every check-in view goes through ``checkin_access_edition`` (``staff_only``); views parse input
 with a form and call one service or selector."""
@@ -27,12 +28,17 @@ from kongres.checkin import selectors
 from kongres.checkin.badges import badges_pdf
 from kongres.checkin.forms import BadgeFilterForm, PlaceForm, ScanForm, SearchForm
 from kongres.checkin.models import Gate
-from kongres.checkin.qr import qr_png, qr_svg
-from kongres.checkin.services import CheckinError, CheckInResult, checkin_perform
+from kongres.checkin.services import (
+    CheckinError,
+    CheckInResult,
+    checkin_perform,
+    ticket_for_registration,
+)
 from kongres.checkin.tickets import SIZES, ticket_filename, ticket_pdf
 from kongres.events.ics import edition_zone
 from kongres.events.models import Day, Edition
 from kongres.registration.models import Registration
+from kongres.registration.views import token_page
 
 # What the service worker keeps for offline use, besides the page itself.
 OFFLINE_STATIC = [
@@ -282,41 +288,21 @@ def badges(request: HttpRequest, edition: Edition) -> HttpResponse:
     return render(request, "checkin/badges.html", {"edition": edition, "form": form})
 
 
-# --- the participant's ticket, by its code ---------------------------------------------------
-
-
-def _ticket_or_404(code: str):
-    ticket = selectors.ticket_get_active(code=code)
-    if ticket is None:
-        raise Http404
-    return ticket
-
-
-def _private(response: HttpResponse) -> HttpResponse:
-    response["Cache-Control"] = "private, no-store"
-    response["X-Robots-Tag"] = "noindex"
-    return response
+# --- the participant's ticket, by the secret link of their registration -------------------
 
 
 @require_safe
-def ticket_pdf_view(request: HttpRequest, code: str) -> HttpResponse:
-    """The PDF ticket (``?size=phone`` for a screen), in the active language."""
-    ticket = _ticket_or_404(code)
+@token_page
+def ticket_pdf_view(request: HttpRequest, registration: Registration, token: str) -> HttpResponse:
+    """The PDF ticket of a confirmed registration (``?size=phone`` for a screen), in the active
+    language. Only the secret link opens it: the ticket's code, which staff see at the door,
+    does not."""
+    if registration.status != Registration.Status.CONFIRMED:
+        raise Http404("no ticket")
+    ticket = ticket_for_registration(registration=registration)
     size = request.GET.get("size", "a4")
     size = size if size in SIZES else "a4"
     pdf = ticket_pdf(ticket=ticket, size=size, language=request.LANGUAGE_CODE)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{ticket_filename(ticket, size)}"'
-    return _private(response)
-
-
-@require_safe
-def ticket_qr_png_view(request: HttpRequest, code: str) -> HttpResponse:
-    ticket = _ticket_or_404(code)
-    return _private(HttpResponse(qr_png(ticket.code), content_type="image/png"))
-
-
-@require_safe
-def ticket_qr_svg_view(request: HttpRequest, code: str) -> HttpResponse:
-    ticket = _ticket_or_404(code)
-    return _private(HttpResponse(qr_svg(ticket.code), content_type="image/svg+xml"))
+    return response  # token_page: never cached, never indexed

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
+from kongres.checkin.services import CheckinError, ticket_reissue
 from kongres.events.models import Edition
 from kongres.orga import selectors
 from kongres.orga.access import (
@@ -63,6 +64,11 @@ ACTIONS: dict[str, tuple[str, frozenset, bool]] = {
     "cancel": (gettext_lazy("Cancel the registration"), frozenset(ACTIVE_STATUSES), False),
     "restore": (gettext_lazy("Restore the registration"), frozenset(FINAL_STATUSES), True),
     "resend": (gettext_lazy("Send the link again"), frozenset(ACTIVE_STATUSES), False),
+    "reissue": (
+        gettext_lazy("Issue a new ticket (the old code stops working; mailed with a new link)"),
+        frozenset({Status.CONFIRMED}),
+        False,
+    ),
 }
 
 
@@ -175,7 +181,7 @@ def registration_action(
                 over_capacity=form.cleaned_data.get("over_capacity", False),
                 note=form.cleaned_data["note"],
             )
-        except RegistrationError as failure:
+        except (RegistrationError, CheckinError) as failure:
             error = failure.message
         else:
             messages.success(request, _("Done: %(action)s.") % {"action": label})
@@ -213,6 +219,8 @@ def _perform(action: str, *, registration, actor, over_capacity: bool, note: str
         )
     elif action == "resend":
         services.registration_mail_resend(registration=registration, actor=actor)
+    elif action == "reissue":
+        ticket_reissue(registration=registration, actor=actor)
     if note:
         from kongres.orga.services import audit_log
 

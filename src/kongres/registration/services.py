@@ -1270,6 +1270,12 @@ def _resend(registration: Registration) -> None:
         _mail(registration, "link", token=token)
 
 
+# Mails that carry the ticket (the QR inline, the PDFs attached) when the registration is
+# confirmed: the confirmation, the approval, and a new link (which is how a participant who
+# lost the ticket gets it again).
+TICKET_MAILS = frozenset({"confirmed", "approved", "link"})
+
+
 def _mail_seat(registration: Registration, *, token: str | None = None) -> None:
     """The mail for a seat just confirmed (with the calendar file) or awaiting approval."""
     if registration.status == Status.CONFIRMED:
@@ -1292,7 +1298,9 @@ def _mail(
     **context,
 ) -> None:
     """Queue the mail ``registration/mail/<name>`` in the registration's language, in the
-    caller's transaction. Without ``token`` a new secret link is made for it."""
+    caller's transaction. Without ``token`` a new secret link is made for it. The mails of a
+    confirmed registration in ``TICKET_MAILS`` carry its ticket, issued here (in the
+    transaction that confirms it) when it has none."""
     from kongres.events.ics import edition_calendar
     from kongres.mail.services import mail_queue
 
@@ -1307,6 +1315,14 @@ def _mail(
             attachments.append(
                 (f"{edition.slug}.ics", edition_calendar(edition=edition), "text/calendar")
             )
+    if name in TICKET_MAILS and registration.status == Status.CONFIRMED:
+        # The check-in app builds on this one (tickets belong to registrations), so it is
+        # imported here, when used, as the back office's audit log is in ``_audit``.
+        from kongres.checkin.tickets import ticket_mail
+
+        ticket = ticket_mail(registration=registration, language=language)
+        context.update(ticket.context)
+        attachments.extend(ticket.attachments)
     context.update(
         registration=registration,
         edition=edition,

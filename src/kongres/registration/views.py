@@ -321,6 +321,16 @@ def _needs_text(registration: Registration) -> list[str]:
     return out
 
 
+def _ticket(registration: Registration):
+    """The ticket of a confirmed registration (issued now if it has none), else None."""
+    if registration.status != Registration.Status.CONFIRMED:
+        return None
+    # The check-in app builds on this one; imported when used (see services._mail).
+    from kongres.checkin.services import ticket_for_registration
+
+    return ticket_for_registration(registration=registration)
+
+
 @require_safe
 @token_page
 def manage(request: HttpRequest, registration: Registration, token: str) -> HttpResponse:
@@ -333,6 +343,7 @@ def manage(request: HttpRequest, registration: Registration, token: str) -> Http
             "registration": registration,
             "edition": edition,
             "token": token,
+            "ticket": _ticket(registration),
             "position": (
                 selectors.registration_waiting_position(registration=registration)
                 if registration.is_waiting
