@@ -230,3 +230,51 @@ def test_admin_counts_refresh_without_a_reload(page, live_server, door):
         timeout=15_000,
     )
     assert page.watch.console_errors == []
+
+
+def test_badges_page_passes_axe(phone, live_server, door, axe):
+    _context, page = phone
+    page.goto(live_server.url + "/checkin/login/?next=/checkin/badges/")
+    page.fill("#id_username", "bramkarz")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(live_server.url + "/checkin/badges/")
+    assert_axe_clean(page, axe, "badges")
+
+
+def test_participant_ticket_on_a_phone(phone, live_server, door, axe, screenshot):
+    """The personal page of the secret link shows the ticket: the QR fits the phone's width,
+    axe finds nothing, and both PDF links give a PDF."""
+    context, page = phone
+    registration, token = registration_create(
+        edition=door["edition"],
+        data=RegistrationData(
+            first_name="Łucja",
+            last_name="Źdźbło",
+            email="lucja@example.org",
+            day_ids=list(door["edition"].days.values_list("pk", flat=True)),
+            privacy_consent=True,
+        ),
+        actor=door["organiser"],
+    )
+    code = ticket_for_registration(registration=registration).code_grouped
+
+    page.goto(f"{live_server.url}/rejestracja/moja/{token}/")
+
+    ticket = page.locator(".ci-ticket")
+    assert "Twój bilet" in ticket.text_content()
+    assert code in ticket.text_content()
+    qr = ticket.locator("svg").bounding_box()
+    assert 150 <= qr["width"] <= 390 and qr["width"] == qr["height"]
+    assert_axe_clean(page, axe, "personal page with the ticket")
+    overflow = page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0
+    screenshot(page, "ticket-personal-page-390x844")
+    for link in ticket.locator("a").all():
+        answer = context.request.get(live_server.url + link.get_attribute("href"))
+        assert answer.headers["content-type"] == "application/pdf"
+        assert answer.body()[:4] == b"%PDF"
+    assert page.watch.foreign_requests == []
+    assert page.watch.console_errors == []
