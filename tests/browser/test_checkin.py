@@ -10,7 +10,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from kongres.checkin.models import CheckIn, Gate
-from kongres.checkin.services import checkin_perform, checkin_staff_assign, ticket_for_registration
+from kongres.checkin.services import checkin_perform, ticket_for_registration
+from kongres.orga.models import EditionRole
 from kongres.registration.services import RegistrationData, registration_create
 from tests.browser.conftest import PageWatch, axe_report
 from tests.factories import DayFactory, EditionFactory
@@ -36,7 +37,7 @@ def door(transactional_db):
     staff = users.create_user(
         username="bramkarz", password=PASSWORD, first_name="Piotr", last_name="Bramkarz"
     )
-    checkin_staff_assign(edition=edition, user=staff)
+    EditionRole.objects.create(edition=edition, user=staff, role=EditionRole.Role.CHECKIN_STAFF)
     codes = []
     for n, (first, last, institution) in enumerate(PEOPLE):
         registration, _token = registration_create(

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone, translation
 
 from kongres.checkin.models import Gate
-from kongres.checkin.services import checkin_staff_assign
+from kongres.orga.models import EditionRole
 from kongres.registration.services import RegistrationData, registration_create
 from tests.factories import DayFactory, EditionFactory
 
@@ -69,7 +69,7 @@ def staff(edition):
     user = get_user_model().objects.create_user(
         username="bramkarz", password=PASSWORD, first_name="Piotr", last_name="Bramkarz"
     )
-    checkin_staff_assign(edition=edition, user=user)
+    EditionRole.objects.create(edition=edition, user=user, role=EditionRole.Role.CHECKIN_STAFF)
     return user
 
 

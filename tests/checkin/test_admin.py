@@ -1,5 +1,4 @@
-"""The admin: scans with the day's live counts, staff assignments through the service, ticket
-re-issue and badges as actions."""
+"""The admin: scans with the day's live counts, ticket re-issue and badges as actions."""
 
 from io import StringIO
 
@@ -7,8 +6,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
-from kongres.checkin.models import StaffAssignment, Ticket
-from kongres.checkin.services import CHECKIN_STAFF_GROUP, checkin_perform, ticket_for_registration
+from kongres.checkin.models import Ticket
+from kongres.checkin.services import checkin_perform, ticket_for_registration
 
 pytestmark = pytest.mark.django_db
 
@@ -40,18 +39,6 @@ def test_organiser_with_the_view_permission_polls_the_counts(client, edition, re
     assert response.status_code == 200
     assert [day["expected"] for day in response.json()["days"]] == [1, 1]
     assert client.get("/checkin/api/counts/").status_code == 403  # may not scan
-
-
-def test_adding_a_staff_assignment_puts_the_user_in_the_group(admin_client, edition):
-    user = get_user_model().objects.create_user(username="nowy", password="x")
-    response = admin_client.post(
-        "/admin/checkin/staffassignment/add/", {"edition": edition.pk, "user": user.pk}
-    )
-    assert response.status_code == 302
-    assert StaffAssignment.objects.filter(edition=edition, user=user).exists()
-    assert user.groups.filter(name=CHECKIN_STAFF_GROUP).exists()
-    user = get_user_model().objects.get(pk=user.pk)
-    assert user.has_perm("checkin.perform_checkin")
 
 
 def test_reissue_action_gives_a_new_code(admin_client, register):

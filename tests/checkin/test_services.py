@@ -14,12 +14,13 @@ from kongres.checkin.selectors import checkin_access_edition, checkin_counts
 from kongres.checkin.services import (
     CheckinError,
     checkin_perform,
-    checkin_staff_unassign,
     ticket_for_registration,
     ticket_issue,
     ticket_reissue,
     ticket_revoke,
 )
+from kongres.orga.models import EditionRole
+from kongres.orga.services import role_revoke
 from kongres.registration.services import edition_capacity_change, registration_cancel
 from tests.factories import EditionFactory
 
@@ -223,7 +224,7 @@ def test_counts_for_the_day(register, day1, day2, staff):
     assert (checkin_counts(day=day2).checked_in, checkin_counts(day=day2).expected) == (0, 2)
 
 
-def test_access_only_for_assigned_staff_and_superusers(edition, staff, organiser):
+def test_access_only_for_checkin_staff_admins_and_superusers(edition, staff, organiser):
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import AnonymousUser
 
@@ -236,8 +237,17 @@ def test_access_only_for_assigned_staff_and_superusers(edition, staff, organiser
         assert error.value.code == "forbidden"
     with pytest.raises(CheckinError):
         checkin_access_edition(user=staff, edition=EditionFactory())
-    checkin_staff_unassign(edition=edition, user=staff)
-    staff = get_user_model().objects.get(pk=staff.pk)  # a fresh permission cache
+    users = get_user_model().objects
+    for role, allowed in ((EditionRole.Role.ADMIN, True), (EditionRole.Role.EDITOR, False)):
+        user = users.create_user(username=role, password="x")
+        EditionRole.objects.create(edition=edition, user=user, role=role)
+        if allowed:
+            assert checkin_access_edition(user=user, edition=edition) == edition
+        else:
+            with pytest.raises(CheckinError):
+                checkin_access_edition(user=user, edition=edition)
+    role_revoke(role=EditionRole.objects.get(edition=edition, user=staff), actor=organiser)
+    staff = get_user_model().objects.get(pk=staff.pk)  # a fresh cache of roles
     with pytest.raises(CheckinError):
         checkin_access_edition(user=staff, edition=edition)
 

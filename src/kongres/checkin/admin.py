@@ -6,13 +6,8 @@ from django.utils.translation import ngettext
 
 from kongres.checkin import selectors
 from kongres.checkin.badges import badges_pdf
-from kongres.checkin.models import CheckIn, Gate, StaffAssignment, Ticket
-from kongres.checkin.services import (
-    CheckinError,
-    checkin_staff_assign,
-    checkin_staff_unassign,
-    ticket_reissue,
-)
+from kongres.checkin.models import CheckIn, Gate, Ticket
+from kongres.checkin.services import CheckinError, ticket_reissue
 
 
 @admin.register(Ticket)
@@ -98,29 +93,3 @@ class CheckInAdmin(admin.ModelAdmin):
         return super().changelist_view(
             request, {**(extra_context or {}), "checkin_counts": counts, "edition": edition}
         )
-
-
-@admin.register(StaffAssignment)
-class StaffAssignmentAdmin(admin.ModelAdmin):
-    """Who may check people in at which edition; saving puts the user in the "Check-in staff"
-    group."""
-
-    list_display = ["user", "edition", "created_at"]
-    list_filter = ["edition"]
-    search_fields = ["user__username", "user__first_name", "user__last_name"]
-    autocomplete_fields = ["user"]
-    fields = ["edition", "user"]
-
-    def save_model(self, request, obj: StaffAssignment, form, change: bool) -> None:
-        if change:
-            super().save_model(request, obj, form, change)
-            return
-        assignment = checkin_staff_assign(edition=obj.edition, user=obj.user)
-        obj.pk = assignment.pk
-
-    def delete_model(self, request, obj: StaffAssignment) -> None:
-        checkin_staff_unassign(edition=obj.edition, user=obj.user)
-
-    def delete_queryset(self, request, queryset: QuerySet[StaffAssignment]) -> None:
-        for assignment in queryset:
-            checkin_staff_unassign(edition=assignment.edition, user=assignment.user)

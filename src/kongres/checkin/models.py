@@ -1,5 +1,6 @@
-"""Tickets, gates, check-ins (every scan, accepted or refused) and the check-in staff of each
-edition. Every change goes through ``services.py``."""
+"""Tickets, gates and check-ins (every scan, accepted or refused). Who may check people in is
+a role of the back office (``orga.EditionRole``, "check-in staff"). Every change goes through
+``services.py``."""
 
 from __future__ import annotations
 
@@ -140,7 +141,6 @@ class CheckIn(models.Model):
         verbose_name = _("check-in")
         verbose_name_plural = _("check-ins")
         ordering = ["-scanned_at", "-pk"]
-        permissions = [("perform_checkin", _("Can check participants in"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["registration", "day"],
@@ -156,31 +156,3 @@ class CheckIn(models.Model):
     @property
     def is_ok(self) -> bool:
         return self.result == self.Result.OK
-
-
-class StaffAssignment(models.Model):
-    """Who may check people in at an edition (besides superusers)."""
-
-    edition = models.ForeignKey(
-        Edition,
-        on_delete=models.CASCADE,
-        related_name="checkin_staff",
-        verbose_name=_("edition"),
-    )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="checkin_assignments",
-        verbose_name=_("user"),
-    )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("check-in staff member")
-        verbose_name_plural = _("check-in staff")
-        constraints = [
-            models.UniqueConstraint(fields=["edition", "user"], name="checkin_staff_unique")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user} @ {self.edition}"

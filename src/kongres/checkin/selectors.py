@@ -10,11 +10,12 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kongres.checkin.models import CheckIn, Gate, StaffAssignment, Ticket
+from kongres.checkin.models import CheckIn, Gate, Ticket
 from kongres.checkin.search import Fold, fold
 from kongres.checkin.services import CheckinError
 from kongres.events.ics import edition_zone
 from kongres.events.models import Day, Edition
+from kongres.orga.access import orga_can
 from kongres.registration.models import Registration
 
 SEARCH_MIN_LENGTH = 2
@@ -24,23 +25,14 @@ SEARCH_LIMIT = 20
 def checkin_access_edition(
     *, user: AbstractBaseUser | AnonymousUser, edition: Edition | None
 ) -> Edition:
-    """``edition`` when ``user`` may check people in there: a superuser, or a member of the
-    "Check-in staff" group (the ``checkin.perform_checkin`` permission) assigned to it.
+    """``edition`` when ``user`` may check people in there: a superuser, or someone with the
+    back office's role "check-in staff" or "administrator" in it (``orga.EditionRole``).
     Otherwise ``CheckinError`` with the code ``forbidden`` (or ``no_edition``)."""
     if edition is None:
         raise CheckinError(_("There is no edition to check people in for."), "no_edition")
     if not (user.is_authenticated and user.is_active):
         raise CheckinError(_("Log in to check people in."), "forbidden")
-    if user.is_superuser:
-        return edition
-    if (
-        user.has_perm("checkin.perform_checkin")
-        and StaffAssignment.objects.filter(edition=edition, user=user).exists()
-    ):
-        return edition
-    from kongres.orga.access import orga_can  # the back office's roles (check-in staff, admin)
-
-    if orga_can(user=user, edition=edition, need="checkin"):
+    if orga_can(user=user, edition=edition, need="checkin"):  # superusers: every role
         return edition
     raise CheckinError(
         _("Your account may not check people in at this edition. Ask the organisers."),

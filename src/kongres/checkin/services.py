@@ -21,24 +21,21 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass, field
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.management import create_permissions
-from django.contrib.auth.models import AbstractBaseUser, Group, Permission
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from kongres.checkin.models import CheckIn, Gate, StaffAssignment, Ticket
+from kongres.checkin.models import CheckIn, Gate, Ticket
 from kongres.core.exceptions import KongresError
 from kongres.events.ics import edition_zone
-from kongres.events.models import Day, Edition
+from kongres.events.models import Day
 from kongres.registration.models import Registration
 
 Status = Registration.Status
 Result = CheckIn.Result
 
-CHECKIN_STAFF_GROUP = "Check-in staff"
 CODE_BYTES = 20  # 160 random bits → 32 base32 characters
 NONCE_MAX_LENGTH = 64
 # A scan's time comes from the device (it may have been queued offline); a clock far ahead
@@ -381,43 +378,3 @@ def checkin_perform(
             row.result = Result.ALREADY_CHECKED_IN
             row.save()
     return _answer(row, repeated=False, previous=previous)
-
-
-# --- staff -----------------------------------------------------------------------------------
-
-
-def checkin_staff_group_ensure() -> Group:
-    """The "Check-in staff" group with the permission to check people in (idempotent)."""
-    from django.apps import apps
-
-    create_permissions(apps.get_app_config("checkin"), verbosity=0)
-    group, _created = Group.objects.get_or_create(name=CHECKIN_STAFF_GROUP)
-    permission = Permission.objects.get(
-        content_type__app_label="checkin", codename="perform_checkin"
-    )
-    group.permissions.add(permission)
-    return group
-
-
-@transaction.atomic
-def checkin_staff_assign(*, edition: Edition, user: AbstractBaseUser) -> StaffAssignment:
-    """Let ``user`` check people in at ``edition`` (puts them in the "Check-in staff" group)."""
-    user.groups.add(checkin_staff_group_ensure())
-    assignment, _created = StaffAssignment.objects.get_or_create(edition=edition, user=user)
-    return assignment
-
-
-@transaction.atomic
-def checkin_staff_unassign(*, edition: Edition, user: AbstractBaseUser) -> None:
-    StaffAssignment.objects.filter(edition=edition, user=user).delete()
-
-
-def checkin_staff_create(
-    *, edition: Edition, username: str, password: str, first_name: str = ""
-) -> AbstractBaseUser:
-    """A non-staff account that may only check people in at ``edition``."""
-    user = get_user_model().objects.create_user(
-        username=username, password=password, first_name=first_name
-    )
-    checkin_staff_assign(edition=edition, user=user)
-    return user
