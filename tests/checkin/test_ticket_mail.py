@@ -7,6 +7,7 @@ import io
 import re
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
@@ -245,3 +246,29 @@ def test_reissue_without_mail(edition):
     before = OutboxMessage.objects.count()
     ticket_reissue(registration=registration, notify=False)
     assert OutboxMessage.objects.count() == before
+
+
+def test_message_with_the_ticket_placeholder_links_to_the_pdf_by_a_secret_link(
+    client, edition, organiser
+):
+    from kongres.campaigns.services import campaign_create, campaign_queue
+
+    registration, _token = sign_up(edition)
+    ticket = the_ticket(registration)
+    campaign = campaign_create(
+        edition=edition,
+        segment={},
+        subject_pl="Bilet",
+        body_pl="Twój bilet: {ticket}",
+        subject_en="Ticket",
+        body_en="Your ticket: {ticket}",
+        actor=organiser,
+    )
+
+    assert campaign_queue(campaign=campaign, actor=organiser) == 1
+
+    body = OutboxMessage.objects.get(kind="campaign").body_text
+    url = re.search(re.escape(settings.SITE_URL) + r"\S+/bilet\.pdf", body).group(0)
+    assert ticket.code not in url  # the code seen at the door opens nothing
+    [(image, _text)] = pdf_pages(client.get(url.removeprefix(settings.SITE_URL)).content)
+    assert decode(image) == [ticket.code]
