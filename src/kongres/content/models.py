@@ -77,3 +77,25 @@ class Page(TimeStampedModel):
         if self.kind == self.Kind.ACCESSIBILITY:
             return reverse("content:accessibility")
         return reverse("content:page", kwargs={"slug": self.slug})
+
+
+class PrivacyNoticeVersion(models.Model):
+    """A snapshot of the privacy notice's text as it was when someone first consented to it,
+    found by its fingerprint (``registration.selectors.privacy_notice_version``), so that a
+    registration's consent can always be shown with the text it refers to. Written by the
+    registration services in the transaction of the consent; never changed afterwards."""
+
+    fingerprint = models.CharField(_("fingerprint"), max_length=64, unique=True)
+    title_pl = models.CharField(_("title (Polish)"), max_length=250, blank=True)
+    body_pl = models.TextField(_("body (Polish)"), blank=True)
+    title_en = models.CharField(_("title (English)"), max_length=250, blank=True)
+    body_en = models.TextField(_("body (English)"), blank=True)
+    first_seen_at = models.DateTimeField(_("first consented to"))
+
+    class Meta:
+        verbose_name = _("privacy notice version")
+        verbose_name_plural = _("privacy notice versions")
+        ordering = ["-first_seen_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.fingerprint} ({self.first_seen_at:%Y-%m-%d})"

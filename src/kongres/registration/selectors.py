@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Count, Q
 from django.db.models.functions import Lower
 
-from kongres.content.models import Page
+from kongres.content.models import Page, PrivacyNoticeVersion
 from kongres.events.models import Day, Edition
 from kongres.registration.models import (
     ACTIVE_STATUSES,
@@ -161,13 +161,33 @@ def privacy_notice_version() -> str:
     """A short fingerprint of the privacy notice text now shown (both languages); it changes
     whenever the text does, so a consent record says which text was agreed to. Empty when
     there is no privacy notice page."""
+    return privacy_fingerprint(privacy_notice_texts())
+
+
+_PRIVACY_FIELDS = ("title_pl", "body_pl", "title_en", "body_en")
+
+
+def privacy_notice_texts() -> dict[str, str] | None:
+    """The title and body of the privacy notice now shown, in Polish and English (None when
+    there is no privacy notice page): what a ``PrivacyNoticeVersion`` keeps."""
     page = Page.objects.filter(kind=Page.Kind.PRIVACY, is_published=True).order_by("pk").first()
     if page is None:
+        return None
+    return {field: getattr(page, field) or "" for field in _PRIVACY_FIELDS}
+
+
+def privacy_fingerprint(texts: dict[str, str] | None) -> str:
+    if texts is None:
         return ""
-    text = "\x1e".join(
-        getattr(page, field) or "" for field in ("title_pl", "body_pl", "title_en", "body_en")
-    )
+    text = "\x1e".join(texts[field] for field in _PRIVACY_FIELDS)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def privacy_notice_version_get(*, fingerprint: str) -> PrivacyNoticeVersion | None:
+    """The stored text of a privacy notice version, or None (consents older than the store)."""
+    if not fingerprint:
+        return None
+    return PrivacyNoticeVersion.objects.filter(fingerprint=fingerprint).first()
 
 
 def _iso(value) -> str | None:

@@ -358,6 +358,8 @@ def registration_update(
             changes.update(privacy_consent_at=now, privacy_notice_version=version)
         if not _cas(registration, ACTIVE_STATUSES, now, **changes):
             raise _not_active()  # cancelled or expired meanwhile; nothing is changed
+        if "privacy_notice_version" in changes:
+            _privacy_version_record(version, now)
         through = Registration.days.through
         if removed:
             through.objects.filter(registration_id=registration.pk, day_id__in=removed).delete()
@@ -681,6 +683,7 @@ def _create(
                 for track_id in clean.track_ids
             )
         RegistrationToken.objects.create(registration=registration, token_hash=hashed)
+        _privacy_version_record(registration.privacy_notice_version, now)
         _audit(registration, "create", actor=actor, before=None, over_capacity=over_capacity)
         # The mail is rendered and queued before the seat is taken: the seat's lock is held
         # only from the UPDATE below to the COMMIT.
@@ -693,6 +696,24 @@ def _create(
         if with_seat and not _take_seat(edition.pk, clean.day_ids, force=over_capacity):
             raise _NoSeat
     return registration, token
+
+
+def _privacy_version_record(version: str, now: dt.datetime) -> None:
+    """Keep the text of the privacy notice version a consent refers to, the first time someone
+    consents to it (in the transaction of the consent). The text is read again here; should the
+    page have changed in the milliseconds since the fingerprint was taken, the version is kept
+    with the next consent to it (a later text has another fingerprint)."""
+    from kongres.content.models import PrivacyNoticeVersion
+
+    if not version or PrivacyNoticeVersion.objects.filter(fingerprint=version).exists():
+        return
+    texts = selectors.privacy_notice_texts()
+    if texts is None or selectors.privacy_fingerprint(texts) != version:
+        return
+    PrivacyNoticeVersion.objects.bulk_create(
+        [PrivacyNoticeVersion(fingerprint=version, first_seen_at=now, **texts)],
+        ignore_conflicts=True,
+    )
 
 
 def _check_window(edition: Edition, now: dt.datetime) -> None:
