@@ -7,9 +7,10 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from kongres.checkin.services import ticket_issue
+from kongres.content.models import PrivacyNoticeVersion
 from kongres.orga.access import NEEDS
 from kongres.orga.models import EditionRole
 from tests.factories import (
@@ -64,6 +65,9 @@ RULES: dict[str, object] = {
     "orga:registration-detail": ("orga", "view"),
     "orga:registration-edit": ("orga", "change"),
     "orga:registration-action": ("orga", "change"),
+    "orga:registration-data": ("orga", "export"),
+    "orga:registration-erase": ("orga", "gdpr"),
+    "orga:privacy-notice-version": ("orga", "view"),
     "orga:audit-log": ("orga", "audit"),
     "orga:roles": ("orga", "roles"),
     "orga:role-revoke": ("orga", "roles"),
@@ -145,6 +149,14 @@ def world(db):
             "action": "cancel",
         },
         "orga:role-revoke": {"edition": edition.slug, "pk": role_row.pk},
+        "orga:registration-data": {"edition": edition.slug, "pk": registration.pk},
+        "orga:registration-erase": {"edition": edition.slug, "pk": registration.pk},
+        "orga:privacy-notice-version": {
+            "edition": edition.slug,
+            "fingerprint": PrivacyNoticeVersion.objects.create(
+                fingerprint="0123456789abcdef", title_pl="Prywatność", first_seen_at=timezone.now()
+            ).fingerprint,
+        },
         "content:news-detail": {"slug": news.slug},
         "content:page": {"slug": page.slug},
         "events:session": {"slug": session.slug},

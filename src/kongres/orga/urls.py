@@ -1,7 +1,7 @@
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from kongres.orga import views, views_auth, views_dashboard
+from kongres.orga import views, views_auth, views_dashboard, views_gdpr
 
 app_name = "orga"
 
@@ -37,6 +37,21 @@ urlpatterns = [
         _("orga/<slug:edition>/participants/<int:pk>/edit/"),
         views.registration_edit,
         name="registration-edit",
+    ),
+    path(
+        _("orga/<slug:edition>/participants/<int:pk>/data.json"),
+        views_gdpr.registration_data,
+        name="registration-data",
+    ),
+    path(
+        _("orga/<slug:edition>/participants/<int:pk>/erase-personal-data/"),
+        views_gdpr.registration_erase_view,
+        name="registration-erase",
+    ),
+    path(
+        _("orga/<slug:edition>/privacy-notice/<str:fingerprint>/"),
+        views_gdpr.privacy_notice_version,
+        name="privacy-notice-version",
     ),
     path(
         _("orga/<slug:edition>/participants/<int:pk>/<str:action>/"),

@@ -131,6 +131,9 @@ def registration_detail(request: HttpRequest, edition: Edition, pk: int) -> Http
                 registration=registration
             ),
             "checkins": registration.checkins.filter(result="ok").select_related("day"),
+            "privacy_version": registration_selectors.privacy_notice_version_get(
+                fingerprint=registration.privacy_notice_version
+            ),
         },
     )
 
