@@ -38,6 +38,7 @@ from django.utils import timezone
 from kongres.campaigns.models import Campaign
 from kongres.campaigns.selectors import ERASED_DOMAIN
 from kongres.checkin.models import CheckIn, Ticket
+from kongres.events.models import Edition
 from kongres.mail.models import OutboxMessage
 from kongres.orga.models import AuditLogEntry
 from kongres.orga.services import audit_log
@@ -174,6 +175,7 @@ def registration_erase(
     registration: Registration,
     actor: AbstractBaseUser | None,
     now: dt.datetime | None = None,
+    note: str = "",
 ) -> bool:
     """Erase the person's data from the registration and everything that refers to it (see the
     module's docstring); True when erased now, False when it was erased already. ``actor``
@@ -237,8 +239,28 @@ def registration_erase(
             obj=registration,
             before={"status": status_before},
             after={"status": registration.status, "erased": True},
+            note=note,
         )
     return True
+
+
+# ``kongres purge``: editions that ended more than this many days ago, unless told otherwise.
+PURGE_AFTER_DAYS = 365
+
+
+def purge_editions(*, after_days: int, today: dt.date | None = None) -> QuerySet[Edition]:
+    """The editions whose last day is more than ``after_days`` days before ``today``."""
+    today = today or timezone.localdate()
+    return Edition.objects.filter(end_date__lt=today - dt.timedelta(days=after_days)).order_by(
+        "end_date", "pk"
+    )
+
+
+def purge_candidates(*, edition: Edition) -> QuerySet[Registration]:
+    """The registrations of ``edition`` whose personal data are still there."""
+    return Registration.objects.filter(edition=edition).exclude(
+        email__iendswith=f"@{ERASED_DOMAIN}"
+    )
 
 
 def _kept_answers(registration: Registration) -> dict[str, Any]:
