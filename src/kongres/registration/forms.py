@@ -276,14 +276,8 @@ class RegistrationFieldsForm(AccessibleFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.edition = edition
         self.language = (get_language() or settings.LANGUAGE_CODE).split("-")[0]
-        full = str(_("no seats left: waiting list"))
-        self.fields["days"].choices = [
-            (
-                day.pk,
-                f"{day_label(day)} \u2013 {full}" if day.pk in full_day_ids else day_label(day),
-            )
-            for day in days
-        ]
+        self.days = list(days)
+        self.mark_full_days(full_day_ids)
         if not days:
             del self.fields["days"]
         elif len(days) == 1 and not self.is_bound and "days" not in self.initial:
@@ -300,6 +294,19 @@ class RegistrationFieldsForm(AccessibleFormMixin, forms.Form):
             )
         }
         self._add_question_fields()
+
+    def mark_full_days(self, full_day_ids: frozenset[int]) -> None:
+        """Label the days (those in ``full_day_ids`` as having no seat left)."""
+        if "days" not in self.fields:
+            return
+        full = str(_("no seats left: waiting list"))
+        self.fields["days"].choices = [
+            (
+                day.pk,
+                f"{day_label(day)} \u2013 {full}" if day.pk in full_day_ids else day_label(day),
+            )
+            for day in self.days
+        ]
 
     # -- organisers' questions -------------------------------------------------------------
 

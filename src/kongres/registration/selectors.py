@@ -125,6 +125,34 @@ def edition_day_seats(*, edition: Edition) -> list[DaySeats]:
     ]
 
 
+@dataclass(frozen=True)
+class FullSeats:
+    """What the registration form says about seats: the edition full, and its full days."""
+
+    edition: bool
+    day_ids: frozenset[int]
+
+
+def edition_full_seats(*, edition: Edition, days: list[Day]) -> FullSeats:
+    """Whether the edition, and which of ``days``, have no free seat: read from the seat pools
+    (one small query on the counters the services keep) against the capacities now set; counted
+    from the registrations when the pools do not exist yet."""
+    pools = dict(SeatPool.objects.filter(edition=edition).values_list("day_id", "taken"))
+    if None in pools and all(day.pk in pools for day in days):
+        taken, day_taken = pools[None], pools
+    else:
+        taken = edition_seats(edition=edition).taken
+        day_taken = {seats.day.pk: seats.taken for seats in edition_day_seats(edition=edition)}
+
+    def full(capacity: int | None, taken: int) -> bool:
+        return capacity is not None and taken >= capacity
+
+    return FullSeats(
+        edition=full(edition.capacity, taken),
+        day_ids=frozenset(day.pk for day in days if full(day.capacity, day_taken.get(day.pk, 0))),
+    )
+
+
 def edition_seat_audit(*, edition: Edition) -> list[str]:
     """Differences between the seat pools and the registrations (empty when all is well):
     for tests and for an operator's sanity check."""

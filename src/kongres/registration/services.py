@@ -81,6 +81,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -150,6 +151,17 @@ class RegistrationData:
     language: str = "pl"
 
 
+@dataclass(frozen=True)
+class EditionParts:
+    """The days, panels and questions of an edition as the caller has just read them (the
+    registration form view does): ``registration_create`` checks the answers against these
+    instead of reading them again."""
+
+    days: Sequence[Day]
+    tracks: Sequence[Track]
+    questions: Sequence[Question]
+
+
 # ---------------------------------------------------------------------------------------------
 # Public services
 # ---------------------------------------------------------------------------------------------
@@ -162,6 +174,7 @@ def registration_create(
     now: dt.datetime | None = None,
     actor: AbstractBaseUser | None = None,
     over_capacity: bool = False,
+    parts: EditionParts | None = None,
 ) -> tuple[Registration, str]:
     """Register someone; return the registration and the secret token of its link.
 
@@ -170,13 +183,14 @@ def registration_create(
     list once the address is confirmed. An organiser (``actor``) may add people outside the
     registration window; their registration is confirmed at once (no address check), over
     the capacity when ``over_capacity``, else on the waiting list when there is no seat.
+    ``parts``: the edition's days, panels and questions when the caller has them at hand.
     """
     now = now or timezone.now()
     if actor is None:
         _check_window(edition, now)
-    clean = _clean(edition, data, participant=actor is None)
+    clean = _clean(edition, data, participant=actor is None, parts=parts)
     version = selectors.privacy_notice_version() if clean.privacy_consent else ""
-    pools = _pools_ready(edition, now)
+    pools = _pools_ready(edition, now, day_ids=[day.pk for day in parts.days] if parts else None)
     expect_seat = over_capacity or _seems_free(pools, clean.day_ids)
     token, hashed = token_new()
     # Usually one attempt; a second one when the seat that looked free was taken meanwhile.
@@ -746,9 +760,16 @@ def _zone(edition: Edition):
     return edition_zone(edition=edition)
 
 
-def _clean(edition: Edition, data: RegistrationData, *, participant: bool) -> RegistrationData:
+def _clean(
+    edition: Edition,
+    data: RegistrationData,
+    *,
+    participant: bool,
+    parts: EditionParts | None = None,
+) -> RegistrationData:
     """Check what the form sent (the form checks it too; this is the last word) and return it
-    normalised. Raises "invalid" with a message naming the problem."""
+    normalised. Raises "invalid" with a message naming the problem. The days, panels and
+    questions are ``parts`` when given, else read."""
 
     def invalid(message) -> RegistrationError:
         return RegistrationError(message, "invalid")
@@ -782,15 +803,22 @@ def _clean(edition: Edition, data: RegistrationData, *, participant: bool) -> Re
         track_ids = sorted(set(map(int, data.track_ids)))
     except (TypeError, ValueError) as error:
         raise invalid(_("Choose days and panels from the list.")) from error
-    edition_days = dict(Day.objects.filter(edition=edition).values_list("pk", "date"))
+    if parts is not None:
+        edition_days = {day.pk: day.date for day in parts.days}
+    else:
+        edition_days = dict(Day.objects.filter(edition=edition).values_list("pk", "date"))
     if not set(day_ids) <= set(edition_days):
         raise invalid(_("Choose days of this edition."))
     if edition_days and not day_ids:
         raise invalid(_("Choose at least one day."))
     day_ids.sort(key=edition_days.__getitem__)  # date order, the lock order of the day pools
-    if track_ids and Track.objects.filter(edition=edition, pk__in=track_ids).count() != len(
-        track_ids
-    ):
+    if parts is not None:
+        tracks_ok = set(track_ids) <= {track.pk for track in parts.tracks}
+    else:
+        tracks_ok = not track_ids or Track.objects.filter(
+            edition=edition, pk__in=track_ids
+        ).count() == len(track_ids)
+    if not tracks_ok:
         raise invalid(_("Choose panels of this edition."))
 
     return RegistrationData(
@@ -811,15 +839,27 @@ def _clean(edition: Edition, data: RegistrationData, *, participant: bool) -> Re
         privacy_consent=bool(data.privacy_consent),
         photo_consent=bool(data.photo_consent),
         newsletter_consent=bool(data.newsletter_consent),
-        answers=_clean_answers(edition, data.answers, participant=participant),
+        answers=_clean_answers(
+            edition,
+            data.answers,
+            participant=participant,
+            questions=parts.questions if parts is not None else None,
+        ),
         language=language,
     )
 
 
-def _clean_answers(edition: Edition, answers: dict, *, participant: bool) -> dict:
+def _clean_answers(
+    edition: Edition,
+    answers: dict,
+    *,
+    participant: bool,
+    questions: Sequence[Question] | None = None,
+) -> dict:
     """Keep the answers to the questions asked (in the form the kind says); a required
     question asked must be answered (organisers adding someone may leave it open)."""
-    questions = selectors.question_list(edition=edition)
+    if questions is None:
+        questions = selectors.question_list(edition=edition)
     clean: dict[str, object] = {}
     for question in questions:  # in order, so that a dependency is checked before its dependant
         if question.depends_on_id is not None and not question.is_asked(clean):
@@ -1093,11 +1133,14 @@ def _lock_edition_pool(edition_id: int) -> None:
         _lock_edition_pool(edition_id)
 
 
-def _pools_ready(edition: Edition, now: dt.datetime) -> dict[int | None, tuple[int | None, int]]:
+def _pools_ready(
+    edition: Edition, now: dt.datetime, *, day_ids: list[int] | None = None
+) -> dict[int | None, tuple[int | None, int]]:
     """The seat pools of the edition and its days as ``{day id or None: (capacity, taken)}``,
     created or brought in line with ``Edition.capacity``/``Day.capacity`` first when needed
-    (normally this is one read, outside any transaction)."""
-    for _attempt in range(ATTEMPTS):
+    (normally this is one read, outside any transaction). ``day_ids``: the edition's days, when
+    the caller has just read them."""
+    for attempt in range(ATTEMPTS):
         rows = SeatPool.objects.filter(edition=edition).values_list(
             "day_id", "capacity", "taken", "edition__capacity", "day__capacity"
         )
@@ -1105,7 +1148,10 @@ def _pools_ready(edition: Edition, now: dt.datetime) -> dict[int | None, tuple[i
         for day_id, capacity, taken, edition_capacity, day_capacity in rows:
             pools[day_id] = (capacity, taken)
             in_line &= capacity == (edition_capacity if day_id is None else day_capacity)
-        days = set(Day.objects.filter(edition=edition).values_list("pk", flat=True))
+        if day_ids is not None and attempt == 0:
+            days = set(day_ids)
+        else:
+            days = set(Day.objects.filter(edition=edition).values_list("pk", flat=True))
         if pools.keys() != {None, *days}:
             _pools_create(edition.pk)
         elif in_line:

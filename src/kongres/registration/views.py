@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,7 +25,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from kongres.events.ics import edition_zone
 from kongres.events.models import Edition
-from kongres.events.selectors import edition_tracks
+from kongres.events.selectors import edition_days, edition_tracks
 from kongres.registration import selectors, services
 from kongres.registration.choices import AccessibilityNeed, QuestionKind
 from kongres.registration.forms import (
@@ -44,7 +45,8 @@ from kongres.registration.ratelimit import (
 from kongres.registration.services import RegistrationError
 from kongres.registration.validators import normalise_line
 
-SESSION_SUBMITTED = "kongres.registration.submitted"
+SUBMITTED_COOKIE = "kongres_submitted"
+SUBMITTED_MAX_AGE = 24 * 3600
 WINDOW_CODES = {"not_open", "closed"}
 
 
@@ -102,15 +104,46 @@ def _window_page(request: HttpRequest, edition: Edition | None, state: str) -> H
     return render(request, "registration/window.html", {"edition": edition, "state": state})
 
 
-def _form_kwargs(edition: Edition) -> dict:
-    day_seats = selectors.edition_day_seats(edition=edition)
-    return {
+def _form_kwargs(edition: Edition, *, seats: bool = True) -> tuple[dict, selectors.FullSeats]:
+    """What the registration forms are built from, and the seats: with ``seats`` the days
+    without a free seat are marked so. A sent form that is valid is not shown again, so the
+    form view reads the seats only when it shows the form (``RegistrationForm.mark_full_days``).
+    """
+    days = edition_days(edition=edition)
+    full = (
+        selectors.edition_full_seats(edition=edition, days=days)
+        if seats
+        else selectors.FullSeats(edition=False, day_ids=frozenset())
+    )
+    kwargs = {
         "edition": edition,
-        "days": [seats.day for seats in day_seats],
-        "full_day_ids": frozenset(seats.day.pk for seats in day_seats if seats.free == 0),
+        "days": days,
+        "full_day_ids": full.day_ids,
         "tracks": edition_tracks(edition=edition),
         "questions": selectors.question_list(edition=edition),
     }
+    return kwargs, full
+
+
+def _submitted_set(response: HttpResponse, registration: Registration) -> None:
+    """Remember which registration this browser just sent, for the page after it: in a signed
+    cookie, so that a registration writes no session (nobody registering is logged in)."""
+    response.set_signed_cookie(
+        SUBMITTED_COOKIE,
+        str(registration.pk),
+        salt=SUBMITTED_COOKIE,
+        max_age=SUBMITTED_MAX_AGE,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def _submitted_get(request: HttpRequest) -> int | None:
+    value = request.get_signed_cookie(
+        SUBMITTED_COOKIE, default=None, salt=SUBMITTED_COOKIE, max_age=SUBMITTED_MAX_AGE
+    )
+    return int(value) if value and value.isdigit() else None
 
 
 # -- the form --------------------------------------------------------------------------------
@@ -130,11 +163,15 @@ def register(request: HttpRequest) -> HttpResponse:
             _limit(request, ip_scope="register-ip", email_scope="register-email")
         except RateLimited as error:
             return _too_many(request, error)
-        form = RegistrationForm(request.POST, **_form_kwargs(edition))
+        kwargs, _full = _form_kwargs(edition, seats=False)
+        form = RegistrationForm(request.POST, **kwargs)
         if form.is_valid():
+            parts = services.EditionParts(
+                days=kwargs["days"], tracks=kwargs["tracks"], questions=kwargs["questions"]
+            )
             try:
                 registration, _token = services.registration_create(
-                    edition=edition, data=form.to_data()
+                    edition=edition, data=form.to_data(), parts=parts
                 )
             except RegistrationError as error:
                 if error.code == "duplicate":
@@ -147,17 +184,21 @@ def register(request: HttpRequest) -> HttpResponse:
                     return _window_page(request, edition, error.code)
                 form.add_error(None, error.message)
             else:
-                request.session[SESSION_SUBMITTED] = registration.pk
-                return redirect("registration:submitted")
+                response = redirect("registration:submitted")
+                _submitted_set(response, registration)
+                return response
+        full = selectors.edition_full_seats(edition=edition, days=kwargs["days"])
+        form.mark_full_days(full.day_ids)
     else:
-        form = RegistrationForm(**_form_kwargs(edition))
+        kwargs, full = _form_kwargs(edition)
+        form = RegistrationForm(**kwargs)
     return render(
         request,
         "registration/register.html",
         {
             "edition": edition,
             "form": form,
-            "seats": selectors.edition_seats(edition=edition),
+            "edition_full": full.edition,
             "closes_at": edition.registration_closes_at,
         },
     )
@@ -167,7 +208,7 @@ def register(request: HttpRequest) -> HttpResponse:
 @never_cache
 def submitted(request: HttpRequest) -> HttpResponse:
     """After sending the form: seat held (or waiting list), and the e-mail link to click."""
-    pk = request.session.get(SESSION_SUBMITTED)
+    pk = _submitted_get(request)
     registration = (
         Registration.objects.select_related("edition").filter(pk=pk).first() if pk else None
     )
@@ -366,7 +407,8 @@ def edit(request: HttpRequest, registration: Registration, token: str) -> HttpRe
     if not _can_edit(registration, timezone.now()):
         messages.error(request, _("Your answers can no longer be changed."))
         return redirect("registration:manage", token=token)
-    kwargs = {**_form_kwargs(edition), "registration": registration}
+    kwargs, _full = _form_kwargs(edition)
+    kwargs["registration"] = registration
     if request.method == "POST":
         form = RegistrationEditForm(request.POST, **kwargs)
         if form.is_valid():

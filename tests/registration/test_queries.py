@@ -1,0 +1,104 @@
+"""How many queries the registration form costs: the page (GET) and a registration (POST),
+pinned, so that a change that adds a query per request shows here. Also what the locked part
+of a registration is: the seat pools' UPDATEs come last, right before the COMMIT (in a test the
+transaction of the view is a savepoint inside the test's own transaction)."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from kongres.mail.models import OutboxMessage
+from kongres.registration.models import Registration
+from kongres.registration.services import edition_capacity_change
+from tests.registration.test_views import (  # noqa: F401 - fixtures
+    REGISTER_PL,
+    _empty_cache,
+    edition,
+    form_data,
+)
+
+# edition (the current one), days, seat pools (which days are full), tracks, questions
+GET_QUERIES = 5
+# Before the transaction: edition, days, tracks, questions, privacy notice page, seat pools.
+# In it: registration, its days, its tracks, its link, privacy notice version known?, audit
+# log, outbox message, its task, the task's id on the message, edition pool, day pools;
+# and the savepoint around it (BEGIN and COMMIT in production, which are not captured).
+POST_QUERIES = 6 + 11 + 2
+POST_QUERIES_FULL = POST_QUERIES - 2  # no seat to take: no UPDATE of the pools
+
+
+def tables(queries) -> list[str]:
+    out = []
+    for query in queries:
+        sql = query["sql"]
+        match = re.match(r'(SELECT .*? FROM|INSERT INTO|UPDATE) "(\w+)"', sql)
+        out.append(f"{sql.split()[0]} {match.group(2)}" if match else sql.split()[0])
+    return out
+
+
+def register(client, the_edition, email):
+    data = form_data(the_edition, email=email)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(REGISTER_PL, data)
+    assert response.status_code == 302, response.content[:2000]
+    return list(queries.captured_queries)
+
+
+@pytest.fixture
+def warm(client, edition):  # noqa: F811 - the fixture
+    """One registration made first: the seat pools exist, the privacy notice version is kept."""
+    register(client, edition, "first@example.org")
+    return edition
+
+
+def test_form_page_queries(client, warm):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(REGISTER_PL)
+    assert response.status_code == 200
+    assert 'name="started"' in response.text
+    names = tables(queries.captured_queries)
+    assert len(names) == GET_QUERIES, names
+    # the seats come from the pools' counters, not from counting the registrations
+    assert "SELECT registration_seatpool" in names
+    assert "SELECT registration_registration" not in names
+    assert not any("django_session" in name for name in names)
+
+
+def test_registration_post_queries(client, warm):
+    queries = register(client, warm, "anna@example.org")
+    names = tables(queries)
+    assert len(names) == POST_QUERIES, names
+    assert names[-1] in {"RELEASE", "COMMIT"}
+    # the seat is taken last: the lock on the edition's pool row is held for these two
+    # UPDATEs and the COMMIT only (the mail is rendered and queued before)
+    assert names[-3:-1] == ["UPDATE registration_seatpool", "UPDATE registration_seatpool"]
+    assert names.count("INSERT mail_outboxmessage") == 1
+    assert "SELECT registration_registration" not in names  # no counting of registrations
+    assert not any("django_session" in name for name in names)  # no session written
+    registration = Registration.objects.get(email="anna@example.org")
+    assert registration.status == Registration.Status.HELD
+    assert OutboxMessage.objects.filter(to="anna@example.org").count() == 1
+
+
+def test_registration_post_queries_when_full(client, warm):
+    edition_capacity_change(edition=warm, capacity=1)
+    queries = register(client, warm, "anna@example.org")
+    names = tables(queries)
+    assert len(names) == POST_QUERIES_FULL, names
+    assert "UPDATE registration_seatpool" not in names
+    registration = Registration.objects.get(email="anna@example.org")
+    assert registration.status == Registration.Status.WAITING_UNVERIFIED
+
+
+def test_page_after_registering_comes_from_a_signed_cookie(client, warm):
+    response = client.post(REGISTER_PL, form_data(warm, email="anna@example.org"), follow=True)
+    assert response.status_code == 200
+    assert "anna@example.org" in response.text
+    cookie = client.cookies["kongres_submitted"]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    # a forged value is ignored: back to the form
+    client.cookies["kongres_submitted"] = "1"
+    response = client.get(response.redirect_chain[-1][0])
+    assert response.status_code == 302
