@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench import db, machine, report, rush
+from bench import checkin, db, machine, report, rush
 from bench.load import Measurement, median_of, run_pgbench, run_wrk
 from bench.procs import Processes, children, drain, free_port, rss_mb, wait_until_serving
 
@@ -90,6 +90,17 @@ class Server:
         ]
 
 
+SERVERS = ("sync", "gthread", "granian")
+
+
+def main_server(options: Options) -> Server:
+    if options.server == "granian":
+        return Server("granian", options.workers)
+    if options.server == "gthread":
+        return Server("gunicorn", options.workers, threads=4)
+    return Server("gunicorn", options.workers)
+
+
 @dataclass
 class Scenario:
     """One scenario of the main server: ``measure(number)`` makes one run of it, ``after``
@@ -111,6 +122,8 @@ class Options:
     workers: int
     seats: int
     people: int
+    checkin_people: int
+    server: str
     compare: bool
     results: Path
     database_url: str
@@ -132,6 +145,9 @@ class Results:
     ceilings: dict[str, Measurement] = field(default_factory=dict)
     pages: dict[str, Measurement] = field(default_factory=dict)
     rush: Measurement | None = None
+    server: str = ""
+    checkin: Measurement | None = None
+    checkin_checks: list[str] = field(default_factory=list)
     not_yet: dict[str, str] = field(default_factory=dict)
     side: list[str] = field(default_factory=list)  # lines of bench/exports.py, messages.py
 
@@ -159,6 +175,17 @@ def parse_options(argv: list[str] | None) -> Options:
     )
     parser.add_argument("--seats", type=int, help="seats in the rush (500; quick: 20)")
     parser.add_argument("--people", type=int, help="people in the rush (5000; quick: 200)")
+    parser.add_argument(
+        "--server",
+        choices=SERVERS,
+        default="sync",
+        help="the server of the scenarios: gunicorn sync workers (sync, the default), gunicorn "
+        "gthread workers with 4 threads (gthread, as kongres serve before 2026-11-27) or "
+        "granian (WSGI); one worker per core, or --workers",
+    )
+    parser.add_argument(
+        "--tickets", type=int, help="tickets to scan at check-in (5000; quick: 500)"
+    )
     parser.add_argument(
         "--no-compare",
         dest="compare",
@@ -188,6 +215,8 @@ def parse_options(argv: list[str] | None) -> Options:
         workers=args.workers,
         seats=args.seats or (20 if quick else 500),
         people=args.people or (200 if quick else 5000),
+        checkin_people=args.tickets or (500 if quick else 5000),
+        server=args.server,
         compare=(not quick) if args.compare is None else args.compare,
         results=args.results,
         database_url=os.environ.get("KONGRES_BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL,
@@ -214,6 +243,7 @@ class Bench:
         self.server_process = None
         self.prepared: dict = {}
         self.rush: rush.Rush | None = None
+        self.checkin: checkin.Checkin | None = None
 
     # --- environment ------------------------------------------------------------------------
 
@@ -367,7 +397,26 @@ class Bench:
             found.append(
                 Scenario("rush", "registration rush", self.rush.describe(), self.rush.run_once)
             )
+        self.add_checkin(found)
         return found
+
+    def add_checkin(self, found: list[Scenario]) -> None:
+        """The check-in scenario, after the rush (which empties the edition it scans in)."""
+        if not checkin.available():
+            self.results.not_yet["check-in"] = checkin.NOT_AVAILABLE
+            return
+        self.checkin = checkin.Checkin(
+            self.processes,
+            base_url=self.base_url,
+            edition_id=self.prepared["rush_edition"],
+            people=self.options.checkin_people,
+            seconds=self.options.seconds,
+            folder=self.options.data_dir,
+            log=log,
+        )
+        found.append(
+            Scenario("checkin", "check-in", self.checkin.describe(), self.checkin.run_once)
+        )
 
     def measure(self, scenarios: list[Scenario]) -> None:
         """A warm-up of each HTTP scenario (not in quick mode), then ``runs`` rounds of one run
@@ -405,10 +454,8 @@ class Bench:
                     failed.add(scenario.key)
                     continue
                 runs[scenario.key].append(measured)
-                unit = (
-                    "TPS"
-                    if scenario.key == "database"
-                    else ("registrations/s" if scenario.key == "rush" else "req/s")
+                unit = {"database": "TPS", "rush": "registrations/s", "checkin": "scans/s"}.get(
+                    scenario.key, "req/s"
                 )
                 log(f"  {scenario.title}: {report.brief(measured, unit=unit)}")
         results = self.results
@@ -417,8 +464,11 @@ class Bench:
                 continue
             if key.startswith("page:"):
                 results.pages[key.removeprefix("page:")] = median_of(measured)
-            elif key != "rush":
+            elif key not in {"rush", "checkin"}:
                 results.ceilings[key] = median_of(measured)
+        if self.checkin is not None and "checkin" not in failed and runs.get("checkin"):
+            results.checkin = self.checkin.outcome()
+            results.checkin_checks = self.checkin.checks
         if self.rush is not None and "rush" not in failed and runs.get("rush"):
             outcome = self.rush.outcome()
             results.rush = outcome.measurement
@@ -463,7 +513,8 @@ class Bench:
         db.close_connections()
         self.results.notes += [f"turned off for the bench: {item}" for item in rush_plan.relaxed]
 
-        main = Server("gunicorn", options.workers)
+        main = main_server(options)
+        self.results.server = main.label
         self.server_start(main)
         try:
             scenarios = self.attempt("setup", lambda: self.scenarios(rush_plan)) or []
@@ -471,12 +522,6 @@ class Bench:
             self.results.memory_mb = self.worker_memory()
         finally:
             self.server_stop()
-
-        self.results.not_yet["check-in"] = (
-            "not yet: the bench does not drive the check-in scan API yet"
-            if importlib.util.find_spec("kongres.checkin")
-            else "not yet: check-in not available"
-        )
 
         ceilings = self.results.ceilings
         if options.compare and "hello" in ceilings and "naive" in ceilings:
@@ -542,7 +587,9 @@ class Bench:
             Server("gunicorn", 2 * self.options.workers),
             Server("gunicorn", min(2 * machine.cores(), 4), threads=4),
             Server("granian", self.options.workers),
+            Server("gunicorn", self.options.workers, threads=4),
         ]
+        servers = list({server.name: server for server in servers}.values())  # main first
         for server in servers:
             if server.kind == "granian" and importlib.util.find_spec("granian") is None:
                 results.notes.append(

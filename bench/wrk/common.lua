@@ -3,7 +3,7 @@
 -- the counters each thread kept (globals named in M.counters), summed over the threads.
 local M = {}
 
-M.counters = { "s2xx", "s3xx", "s4xx", "s5xx", "gets", "posts", "answered", "again" }
+M.counters = { "s2xx", "s3xx", "s4xx", "s5xx", "s409", "gets", "posts", "answered", "again" }
 
 local threads = {}
 
