@@ -295,11 +295,11 @@ def _accepted(registration: Registration, day: Day) -> CheckIn | None:
 
 
 def _by_nonce(nonce: str) -> CheckIn | None:
-    return (
-        CheckIn.objects.select_related("registration", "edition", "gate", "staff")
-        .filter(nonce=nonce)
-        .first()
-    )
+    # Nearly every scan is new: a narrow look-up first, the joined read only for a repeat.
+    pk = CheckIn.objects.filter(nonce=nonce).values_list("pk", flat=True).first()
+    if pk is None:
+        return None
+    return CheckIn.objects.select_related("registration", "edition", "gate", "staff").get(pk=pk)
 
 
 def _answer(checkin: CheckIn, *, repeated: bool, previous: CheckIn | None = None) -> CheckInResult:
