@@ -12,6 +12,18 @@ def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache(settings, tmp_path):
+    """Each test starts with an empty cache (public pages are cached whole, kongres.core.cache)
+    and its own content-generation stamp."""
+    from django.core.cache import cache
+
+    settings.PUBLIC_CACHE_STAMP = tmp_path / "public-cache.stamp"
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
     """SQLite tests use a file (WAL, busy timeout) like production, not shared-cache memory,

@@ -7,11 +7,14 @@ from django.views.static import serve
 
 from kongres.content.sitemaps import SITEMAPS
 from kongres.core import views as core_views
+from kongres.core.cache import public_page
 
 urlpatterns = [
     path("robots.txt", core_views.robots_txt, name="robots"),
     path("favicon.ico", core_views.favicon, name="favicon"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path(
+        "sitemap.xml", public_page(sitemap, params=("p",)), {"sitemaps": SITEMAPS}, name="sitemap"
+    ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path(

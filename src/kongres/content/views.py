@@ -15,6 +15,7 @@ from django.views.decorators.http import require_safe
 
 from kongres.content import selectors
 from kongres.content.models import NewsPost, Page
+from kongres.core.cache import public_page
 from kongres.events.models import Edition
 
 NEWS_PER_PAGE = 10
@@ -22,6 +23,7 @@ FEED_ITEMS = 20
 
 
 @require_safe
+@public_page(params=("page",))
 def news_list(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(selectors.news_published(), NEWS_PER_PAGE)
     try:
@@ -40,6 +42,7 @@ def news_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@public_page
 def news_detail(request: HttpRequest, slug: str) -> HttpResponse:
     post = selectors.news_get(slug=slug)
     if post is None:
@@ -54,16 +57,19 @@ def _page_response(request: HttpRequest, page: Page | None) -> HttpResponse:
 
 
 @require_safe
+@public_page
 def privacy(request: HttpRequest) -> HttpResponse:
     return _page_response(request, selectors.page_get(kind=Page.Kind.PRIVACY))
 
 
 @require_safe
+@public_page
 def accessibility(request: HttpRequest) -> HttpResponse:
     return _page_response(request, selectors.page_get(kind=Page.Kind.ACCESSIBILITY))
 
 
 @require_safe
+@public_page
 def page_detail(request: HttpRequest, slug: str) -> HttpResponse:
     page = selectors.page_get(slug=slug)
     if page is not None and page.kind in {Page.Kind.PRIVACY, Page.Kind.ACCESSIBILITY}:

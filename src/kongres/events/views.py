@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from kongres.content.selectors import news_published, page_get
+from kongres.core.cache import public_page
 from kongres.events import ics, selectors
 from kongres.events.models import Day, Edition, EditionOrganisation, Room, Session, Track
 
@@ -67,6 +68,7 @@ def _summary(edition: Edition) -> dict:
 
 
 @require_safe
+@public_page
 def home(request: HttpRequest) -> HttpResponse:
     edition = _current(request)
     if edition is None:
@@ -81,6 +83,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@public_page
 def edition_detail(request: HttpRequest, slug: str) -> HttpResponse:
     edition = selectors.edition_get(slug=slug)
     if edition is None:
@@ -91,6 +94,7 @@ def edition_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
+@public_page
 def archive(request: HttpRequest) -> HttpResponse:
     current = _current(request)
     return render(
@@ -154,6 +158,7 @@ def _chosen[T: (Track, Room)](value: str, options: list[T]) -> T | None:
 
 
 @require_safe
+@public_page(params=("day", "track", "room"))
 def programme(request: HttpRequest) -> HttpResponse:
     edition = _current(request)
     if edition is None:
@@ -192,6 +197,7 @@ def _session_or_404(request: HttpRequest, slug: str) -> Session:
 
 
 @require_safe
+@public_page
 def session_detail(request: HttpRequest, slug: str) -> HttpResponse:
     session = _session_or_404(request, slug)
     with timezone.override(ics.edition_zone(edition=session.edition)):
@@ -209,12 +215,14 @@ def _calendar_response(body: bytes, *, filename: str) -> HttpResponse:
 
 
 @require_safe
+@public_page
 def session_ics(request: HttpRequest, slug: str) -> HttpResponse:
     session = _session_or_404(request, slug)
     return _calendar_response(ics.session_calendar(session=session), filename=f"{session.slug}.ics")
 
 
 @require_safe
+@public_page
 def edition_ics(request: HttpRequest, slug: str) -> HttpResponse:
     edition = selectors.edition_get(slug=slug)
     if edition is None:
@@ -223,6 +231,7 @@ def edition_ics(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
+@public_page
 def speaker_list(request: HttpRequest) -> HttpResponse:
     edition = _current(request)
     speakers = list(selectors.speaker_list(edition=edition)) if edition else []
@@ -233,6 +242,7 @@ def speaker_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@public_page
 def speaker_detail(request: HttpRequest, slug: str) -> HttpResponse:
     edition = _current(request)
     speaker = selectors.speaker_get(edition=edition, slug=slug) if edition else None
@@ -243,6 +253,7 @@ def speaker_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
+@public_page
 def venue(request: HttpRequest) -> HttpResponse:
     edition = _current(request)
     place = edition.venue if edition else None
@@ -259,6 +270,7 @@ def venue(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@public_page
 def organisers(request: HttpRequest) -> HttpResponse:
     edition = _current(request)
     groups = _role_groups(edition) if edition else []

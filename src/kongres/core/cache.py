@@ -1,0 +1,180 @@
+"""Whole-page caching of the public pages for anonymous visitors (``@public_page``).
+
+A cached page is stored under a key made of the content *generation*, the language and the
+full address (scheme, host, path and query string), for ``PUBLIC_CACHE_SECONDS`` (60 s).
+
+Why it stays correct:
+
+* **Edits show at once.** Saving or deleting any model of the apps the public pages show
+  (``events``, ``content``; ``PUBLIC_CACHE_APPS``) bumps the generation, so every page cached
+  before is never looked up again (it expires on its own). The bump happens at once (the same
+  process reads its own writes, tests included) and again after the transaction commits, so a
+  page rendered by another process from the data of before the commit cannot outlive it.
+* **Every process sees the bump.** With a shared cache (Redis, ``cache_url``) the generation
+  is a counter in that cache (``cache.incr``). The local-memory cache is per process (gunicorn
+  runs several, plus ``kongres worker``), so there the generation is the modification time of a
+  stamp file in the data directory (one ``stat`` per request, no query). Several machines need
+  a shared cache.
+* **Time.** Some pages change with the clock alone: a news post whose ``published_at`` comes,
+  registration opening or closing on the home page ("opens on …" vs the form), an edition
+  becoming past. No edit bumps anything then, so the short lifetime bounds how late such a change
+  shows: at most ``PUBLIC_CACHE_SECONDS``. (A time bucket in the key would give the same bound.)
+* **Nothing personal is cached or served from the cache.** A request with a session or
+  messages cookie (anyone logged in: organisers see live pages) neither reads nor fills the
+  cache. A response is stored only if it is a 200, sets no cookie, does not vary on the cookie,
+  and its rendering touched neither the session nor the CSRF token (a page with a form that
+  needs a token is therefore never cached; the public pages have none). The headers added by the
+  middleware (CSP without nonces, framing, language) are added afresh to every response, cached
+  or not.
+* **Query strings.** Only the parameters a page understands (``params``) are cached, so random
+  query strings cannot fill the cache; any other parameter is served uncached.
+
+Registration counts (places left, full) are not shown on the public pages, so a registration
+does not bump the generation.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import cache, caches
+from django.core.cache.backends.locmem import LocMemCache
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import has_vary_header
+from django.utils.translation import get_language
+
+GENERATION_KEY = "kongres:public-gen"
+PAGE_KEY_PREFIX = "kongres:page"
+DEFAULT_SECONDS = 60
+DEFAULT_APPS = ("events", "content")
+
+
+def _seconds() -> int:
+    return getattr(settings, "PUBLIC_CACHE_SECONDS", DEFAULT_SECONDS)
+
+
+def _stamp() -> Path:
+    return Path(getattr(settings, "PUBLIC_CACHE_STAMP", settings.DATA_DIR / "public-cache.stamp"))
+
+
+def _shared() -> bool:
+    """Whether every process sees the same cache (not the per-process local memory)."""
+    return not isinstance(caches["default"], LocMemCache)
+
+
+def generation() -> int:
+    """The current content generation."""
+    if _shared():
+        value = cache.get(GENERATION_KEY)
+        if value is None:
+            # A fresh value (not 1): if the key was evicted, old pages must not match again.
+            cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
+            value = cache.get(GENERATION_KEY)
+        return value
+    try:
+        return os.stat(_stamp()).st_mtime_ns
+    except FileNotFoundError:
+        bump()
+        return os.stat(_stamp()).st_mtime_ns
+
+
+def bump() -> None:
+    """Make every page cached so far stale."""
+    if _shared():
+        try:
+            cache.incr(GENERATION_KEY)
+        except ValueError:  # not there (evicted or never set)
+            cache.set(GENERATION_KEY, time.time_ns(), timeout=None)
+        return
+    stamp = _stamp()
+    try:
+        before = os.stat(stamp).st_mtime_ns
+    except FileNotFoundError:
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.touch()
+        before = 0
+    now = max(time.time_ns(), before + 1)  # set exactly: file times can be coarse
+    os.utime(stamp, ns=(now, now))
+
+
+def _content_changed(sender, **kwargs) -> None:
+    if sender._meta.app_label not in getattr(settings, "PUBLIC_CACHE_APPS", DEFAULT_APPS):
+        return
+    bump()
+    if transaction.get_connection(kwargs.get("using") or "default").in_atomic_block:
+        transaction.on_commit(bump, using=kwargs.get("using"))
+
+
+def connect_signals() -> None:
+    """Called once from ``CoreConfig.ready``."""
+    for signal in (post_save, post_delete, m2m_changed):
+        signal.connect(_content_changed, dispatch_uid=f"kongres-public-cache-{id(signal)}")
+
+
+def _cacheable_request(request: HttpRequest, params: frozenset[str]) -> bool:
+    return (
+        request.method in ("GET", "HEAD")
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and CookieStorage.cookie_name not in request.COOKIES
+        and set(request.GET) <= params
+        and _seconds() > 0
+    )
+
+
+def _cacheable_response(request: HttpRequest, response: HttpResponse) -> bool:
+    session = getattr(request, "session", None)
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not has_vary_header(response, "Cookie")
+        and not (session is not None and session.accessed)
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+    )
+
+
+def _key(request: HttpRequest) -> str:
+    address = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
+    return f"{PAGE_KEY_PREFIX}:{generation()}:{get_language()}:{address}"
+
+
+def public_page(
+    view: Callable | None = None, *, params: Iterable[str] = ()
+) -> Callable[..., HttpResponse]:
+    """Serve the view's page from the cache for anonymous visitors (see the module docstring).
+    ``params``: the query-string parameters the page reads (others bypass the cache)."""
+    allowed = frozenset(params)
+
+    def decorator(view_func: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view_func)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if not _cacheable_request(request, allowed):
+                return view_func(request, *args, **kwargs)
+            key = _key(request)
+            cached = cache.get(key)
+            if cached is not None:
+                return cached
+            response = view_func(request, *args, **kwargs)
+
+            def store(rendered: HttpResponse) -> None:
+                if _cacheable_response(request, rendered):
+                    cache.set(key, rendered, _seconds())
+
+            if hasattr(response, "render") and not response.is_rendered:
+                response.add_post_render_callback(store)  # a TemplateResponse (the sitemap)
+            else:
+                store(response)
+            return response
+
+        return wrapper
+
+    return decorator(view) if view is not None else decorator

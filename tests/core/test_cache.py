@@ -1,0 +1,325 @@
+"""Whole-page caching of the public pages (kongres.core.cache): hits make no query, edits and
+publications show at once in both languages, nothing personal is cached."""
+
+import datetime as dt
+import time
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.http import HttpResponse
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from kongres.core import cache as page_cache
+from kongres.events.models import EditionOrganisation
+from tests.factories import (
+    DayFactory,
+    EditionFactory,
+    EditionOrganisationFactory,
+    NewsPostFactory,
+    OrganisationFactory,
+    PageFactory,
+    SessionFactory,
+    SpeakerFactory,
+    TrackFactory,
+)
+
+
+@pytest.fixture
+def site(db):
+    edition = EditionFactory(title_pl="Kongres Testowy", title_en="Test Congress")
+    DayFactory(edition=edition, name_pl="Dzień pierwszy")
+    speaker = SpeakerFactory(name="Anna Kowalska", slug="anna-kowalska")
+    session = SessionFactory(
+        edition=edition, slug="otwarcie", title_pl="Otwarcie", title_en="Opening"
+    )
+    session.speakers.add(speaker)
+    organisation = OrganisationFactory(name_pl="Ministerstwo", name_en="Ministry")
+    EditionOrganisationFactory(
+        edition=edition, organisation=organisation, role=EditionOrganisation.Role.ORGANISER
+    )
+    news = NewsPostFactory(edition=edition, slug="start", title_pl="Ruszamy", title_en="We start")
+    page = PageFactory(slug="regulamin", title_pl="Regulamin", title_en="Rules")
+    return {
+        "edition": edition,
+        "session": session,
+        "speaker": speaker,
+        "organisation": organisation,
+        "news": news,
+        "page": page,
+    }
+
+
+def url(name: str, language: str = "pl", query: str = "", **kwargs) -> str:
+    with translation.override(language):
+        return reverse(name, kwargs=kwargs or None) + query
+
+
+def public_urls(site) -> list[str]:
+    track = site["session"].track
+    day = site["edition"].start_date.isoformat()
+    urls = []
+    for language in ("pl", "en"):
+        urls += [
+            url("events:home", language),
+            url("events:programme", language),
+            url("events:programme", language, f"?track={track.slug}"),
+            url("events:programme", language, f"?day={day}&room={site['session'].room.slug}"),
+            url("events:session", language, slug="otwarcie"),
+            url("events:session-ics", language, slug="otwarcie"),
+            url("events:speakers", language),
+            url("events:speaker", language, slug="anna-kowalska"),
+            url("events:venue", language),
+            url("events:organisers", language),
+            url("events:archive", language),
+            url("events:edition", language, slug=site["edition"].slug),
+            url("events:edition-ics", language, slug=site["edition"].slug),
+            url("content:news-list", language),
+            url("content:news-detail", language, slug="start"),
+            url("content:news-feed", language),
+            url("content:page", language, slug="regulamin"),
+        ]
+    return [*urls, "/sitemap.xml"]
+
+
+def test_second_get_of_every_public_page_makes_no_query(client, site, django_assert_num_queries):
+    for address in public_urls(site):
+        first = client.get(address)
+        assert first.status_code == 200, address
+        with django_assert_num_queries(0):
+            second = client.get(address)
+        assert second.status_code == 200, address
+        assert second.content == first.content, address
+        assert second["Content-Type"] == first["Content-Type"]
+        # headers the middleware adds are there on a cached page too
+        assert "default-src 'self'" in second["Content-Security-Policy"], address
+        assert second["X-Frame-Options"] == "DENY", address
+    with django_assert_num_queries(0):
+        head = client.head(url("events:home"))
+    assert head.status_code == 200
+
+
+def test_languages_are_cached_apart(client, site):
+    assert "Otwarcie" in client.get(url("events:session", "pl", slug="otwarcie")).text
+    english = client.get(url("events:session", "en", slug="otwarcie")).text
+    assert "Opening" in english and "Otwarcie" not in english
+    again = client.get(url("events:session", "pl", slug="otwarcie")).text
+    assert "Otwarcie" in again
+
+
+def test_editing_a_session_title_shows_at_once_in_both_languages(client, site):
+    addresses = [
+        url(name, language, **kwargs)
+        for language in ("pl", "en")
+        for name, kwargs in [("events:session", {"slug": "otwarcie"}), ("events:programme", {})]
+    ]
+    for address in addresses:
+        client.get(address)
+    session = site["session"]
+    session.title_pl, session.title_en = "Otwarcie kongresu", "Opening of the congress"
+    session.save()
+    for address in addresses:
+        text = client.get(address).text
+        assert "Otwarcie kongresu" in text or "Opening of the congress" in text, address
+
+
+def test_publishing_a_news_post_shows_at_once(client, site):
+    home_pl, home_en = url("events:home"), url("events:home", "en")
+    news_pl, feed = url("content:news-list"), url("content:news-feed", "en")
+    for address in (home_pl, home_en, news_pl, feed):
+        assert "Nowy termin" not in client.get(address).text
+    NewsPostFactory(edition=site["edition"], title_pl="Nowy termin", title_en="Nowy termin (en)")
+    assert "Nowy termin" in client.get(home_pl).text
+    assert "Nowy termin (en)" in client.get(home_en).text
+    assert "Nowy termin" in client.get(news_pl).text
+    assert "Nowy termin (en)" in client.get(feed).text
+
+
+def test_a_news_post_due_later_shows_once_the_cached_page_expires(client, site, monkeypatch):
+    """Time alone changes nothing in the database: the short lifetime bounds the delay."""
+    NewsPostFactory(
+        edition=site["edition"],
+        title_pl="Zapowiedź",
+        published_at=timezone.now() + dt.timedelta(seconds=30),
+    )
+    address = url("content:news-list")
+    assert "Zapowiedź" not in client.get(address).text
+    real_time, real_now = time.time, timezone.now
+    monkeypatch.setattr(timezone, "now", lambda: real_now() + dt.timedelta(seconds=31))
+    assert "Zapowiedź" not in client.get(address).text  # still the cached page
+    monkeypatch.setattr(time, "time", lambda: real_time() + page_cache.DEFAULT_SECONDS + 1)
+    assert "Zapowiedź" in client.get(address).text  # the cached page expired
+    assert page_cache.DEFAULT_SECONDS <= 60
+
+
+def test_changing_an_organisation_shows_at_once(client, site):
+    addresses = [url("events:organisers"), url("events:organisers", "en"), url("events:home")]
+    for address in addresses:
+        assert "Ministerstw" in client.get(address).text or "Ministry" in client.get(address).text
+    organisation = site["organisation"]
+    organisation.name_pl, organisation.name_en = "Urząd Marszałkowski", "Marshal's Office"
+    organisation.save()
+    assert "Urząd Marszałkowski" in client.get(addresses[0]).text
+    assert "Marshal&#x27;s Office" in client.get(addresses[1]).text
+    assert "Urząd Marszałkowski" in client.get(addresses[2]).text
+
+
+def test_adding_a_speaker_to_a_session_shows_at_once(client, site):
+    address = url("events:session", slug="otwarcie")
+    assert "Jan Nowak" not in client.get(address).text
+    site["session"].speakers.add(SpeakerFactory(name="Jan Nowak"))  # m2m_changed
+    assert "Jan Nowak" in client.get(address).text
+
+
+def test_deleting_a_page_shows_at_once(client, site):
+    address = url("content:page", slug="regulamin")
+    assert client.get(address).status_code == 200
+    site["page"].delete()
+    assert client.get(address).status_code == 404
+
+
+def test_registration_closing_shows_on_home_once_edited(client, site):
+    edition = site["edition"]
+    assert "Registration is closed." not in client.get(url("events:home", "en")).text
+    edition.registration_closes_at = timezone.now() - dt.timedelta(minutes=1)
+    edition.save()
+    assert "Registration is closed." in client.get(url("events:home", "en")).text
+
+
+def test_logged_in_user_is_not_served_the_cached_page(client, site):
+    address = url("events:session", slug="otwarcie")
+    assert "Otwarcie" in client.get(address).text  # cached for anonymous visitors
+    user = get_user_model().objects.create_user("orga", password="x", is_staff=True)
+    client.force_login(user)
+    # Not served from the cache: the page is rendered again (queries), and a change made
+    # without any signal (as a stale cache would hide) is visible.
+    type(site["session"]).objects.filter(pk=site["session"].pk).update(title_pl="Po cichu")
+    response = client.get(address)
+    assert "Po cichu" in response.text
+    client.logout()
+    client.cookies.clear()
+    assert "Otwarcie" in client.get(address).text  # the anonymous copy is still the cached one
+
+
+def test_unknown_query_parameters_are_not_cached(client, site):
+    address = url("events:home", query="?utm_source=mail")
+    client.get(address)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(address)
+    assert response.status_code == 200
+    assert len(queries) > 0
+
+
+def _request(path: str = "/"):
+    request = RequestFactory().get(path)
+    request.session = type("S", (), {"accessed": False})()
+    return request
+
+
+def test_a_response_setting_a_cookie_is_not_cached(db):
+    calls = []
+
+    @page_cache.public_page
+    def view(request):
+        calls.append(1)
+        response = HttpResponse("hello")
+        response.set_cookie("theme", "dark")
+        return response
+
+    view(_request())
+    view(_request())
+    assert len(calls) == 2
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda request, response: setattr(response, "status_code", 404),
+        lambda request, response: response.headers.__setitem__("Vary", "Cookie"),
+        lambda request, response: setattr(request.session, "accessed", True),
+        lambda request, response: request.META.__setitem__("CSRF_COOKIE_NEEDS_UPDATE", True),
+    ],
+    ids=["not-200", "vary-cookie", "session-read", "csrf-token"],
+)
+def test_personal_or_failed_responses_are_not_cached(db, spoil):
+    calls = []
+
+    @page_cache.public_page
+    def view(request):
+        calls.append(1)
+        response = HttpResponse("hello")
+        spoil(request, response)
+        return response
+
+    view(_request())
+    view(_request())
+    assert len(calls) == 2
+
+
+def test_a_plain_response_is_cached_and_a_session_cookie_bypasses_it(db, settings):
+    calls = []
+
+    @page_cache.public_page
+    def view(request):
+        calls.append(1)
+        return HttpResponse("hello")
+
+    view(_request())
+    assert view(_request()).content == b"hello"
+    assert len(calls) == 1
+    with_session = _request()
+    with_session.COOKIES[settings.SESSION_COOKIE_NAME] = "abc"
+    view(with_session)
+    assert len(calls) == 2
+
+
+def test_generation_in_a_shared_cache(db, monkeypatch):
+    """With Redis (any cache but local memory) the generation is a counter in the cache."""
+    monkeypatch.setattr(page_cache, "_shared", lambda: True)
+    first = page_cache.generation()
+    assert page_cache.generation() == first
+    page_cache.bump()
+    assert page_cache.generation() == first + 1
+    from django.core.cache import cache
+
+    cache.delete(page_cache.GENERATION_KEY)  # evicted: a fresh value, not one seen before
+    page_cache.bump()
+    assert page_cache.generation() > first + 1
+
+
+def test_generation_stamp_is_shared_by_processes(db, settings):
+    """Local memory is per process: the generation is a stamp file's time, which another
+    process (another gunicorn worker, ``kongres worker``) changes."""
+    import subprocess
+    import sys
+
+    before = page_cache.generation()
+    subprocess.run(  # noqa: S603 (our own interpreter and a fixed script)
+        [
+            sys.executable,
+            "-c",
+            "import os, sys, time; t = time.time_ns(); os.utime(sys.argv[1], ns=(t, t))",
+            str(settings.PUBLIC_CACHE_STAMP),
+        ],
+        check=True,
+    )
+    assert page_cache.generation() != before
+
+
+def test_models_of_other_apps_do_not_bump(db):
+    before = page_cache.generation()
+    get_user_model().objects.create_user("someone")
+    assert page_cache.generation() == before
+    TrackFactory()
+    assert page_cache.generation() != before
+
+
+def test_bumped_again_when_the_transaction_commits(db, django_capture_on_commit_callbacks):
+    """A page another process renders between the save and the commit shows the old data:
+    the bump after the commit makes it stale too."""
+    with django_capture_on_commit_callbacks() as callbacks:
+        TrackFactory()
+    assert page_cache.bump in callbacks
