@@ -198,3 +198,112 @@ def test_created_at_is_shown_in_the_history(admin_client, edition):
     assert "Historia" in page
     assert timezone.localtime(registration.hold_expires_at).strftime("%Y") in page
     assert registration.hold_expires_at > timezone.now() + dt.timedelta(minutes=100)
+
+
+# -- capacities changed in the events admin go through the registration services ----------
+
+
+def admin_form_data(response) -> dict:
+    """The POST data of an admin change form as it was shown (main form and inlines)."""
+    forms = [response.context["adminform"].form]
+    for inline in response.context["inline_admin_formsets"]:
+        forms.append(inline.formset.management_form)
+        forms.extend(inline.formset.forms)
+    data = {}
+    for form in forms:
+        for bound in form:
+            value = bound.value()
+            widget = bound.field.widget
+            if hasattr(widget, "widgets_names"):  # e.g. date and time in two inputs
+                parts = value if isinstance(value, list) else widget.decompress(value)
+                for suffix, part in zip(widget.widgets_names, parts, strict=True):
+                    if part not in (None, ""):
+                        data[bound.html_name + suffix] = str(part)
+            elif isinstance(value, bool):
+                if value:
+                    data[bound.html_name] = "on"
+            elif isinstance(value, list | tuple):
+                data[bound.html_name] = [str(item) for item in value]
+            elif value is not None:
+                data[bound.html_name] = str(value)
+    return data
+
+
+def full_with_one_waiting(edition, **data):
+    register(edition, verified=True, **data)
+    register(edition, verified=True, **data)
+    waiting = register(edition, email="czeka@example.org", **data)
+    registration_verify(token=waiting.token)
+    assert status_of(waiting) == Status.WAITING
+    return waiting
+
+
+def test_raising_the_edition_capacity_in_the_admin_offers_the_seat(admin_client, edition):
+    waiting = full_with_one_waiting(edition)
+    change = reverse("admin:events_edition_change", args=[edition.pk])
+    data = admin_form_data(admin_client.get(change))
+    assert data["capacity"] == "2"
+
+    response = admin_client.post(change, {**data, "capacity": "3"}, follow=True)
+
+    assert response.status_code == 200
+    assert "Zaproponowano miejsce 1 osobie z listy rezerwowej." in response.content.decode()
+    edition.refresh_from_db()
+    assert edition.capacity == 3
+    assert status_of(waiting) == Status.OFFERED
+    offer = OutboxMessage.objects.get(kind="registration.offer")
+    assert offer.to == "czeka@example.org"
+    assert edition_seat_audit(edition=edition) == []
+
+
+def test_saving_the_edition_without_a_new_capacity_offers_nothing(admin_client, edition):
+    waiting = full_with_one_waiting(edition)
+    change = reverse("admin:events_edition_change", args=[edition.pk])
+    data = admin_form_data(admin_client.get(change))
+
+    response = admin_client.post(change, {**data, "title_pl": "Nowy tytuł"}, follow=True)
+
+    assert "Zaproponowano" not in response.content.decode()
+    edition.refresh_from_db()
+    assert (edition.title_pl, edition.capacity) == ("Nowy tytuł", 2)
+    assert status_of(waiting) == Status.WAITING
+    assert not OutboxMessage.objects.filter(kind="registration.offer").exists()
+
+
+@pytest.fixture
+def day(edition):
+    from tests.factories import DayFactory
+
+    edition.capacity = None
+    edition.save(update_fields=["capacity"])
+    return DayFactory(edition=edition, capacity=2, name_pl="Dzień pierwszy")
+
+
+def test_raising_a_day_capacity_in_the_edition_admin_offers_the_seat(admin_client, edition, day):
+    waiting = full_with_one_waiting(edition, day_ids=[day.pk])
+    change = reverse("admin:events_edition_change", args=[edition.pk])
+    data = admin_form_data(admin_client.get(change))
+    [prefix] = [key[: -len("-capacity")] for key in data if key.endswith("-0-capacity")]
+    assert data[f"{prefix}-capacity"] == "2"
+
+    response = admin_client.post(change, {**data, f"{prefix}-capacity": "3"}, follow=True)
+
+    assert "Zaproponowano miejsce 1 osobie z listy rezerwowej." in response.content.decode()
+    day.refresh_from_db()
+    assert day.capacity == 3
+    assert status_of(waiting) == Status.OFFERED
+    assert OutboxMessage.objects.get(kind="registration.offer").to == "czeka@example.org"
+    assert edition_seat_audit(edition=edition) == []
+
+
+def test_raising_a_day_capacity_in_the_day_admin_offers_the_seat(admin_client, edition, day):
+    waiting = full_with_one_waiting(edition, day_ids=[day.pk])
+    change = reverse("admin:events_day_change", args=[day.pk])
+    data = admin_form_data(admin_client.get(change))
+
+    response = admin_client.post(change, {**data, "capacity": "3"}, follow=True)
+
+    assert "Zaproponowano miejsce 1 osobie z listy rezerwowej." in response.content.decode()
+    assert status_of(waiting) == Status.OFFERED
+    assert OutboxMessage.objects.get(kind="registration.offer").to == "czeka@example.org"
+    assert edition_seat_audit(edition=edition) == []
