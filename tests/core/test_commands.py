@@ -51,7 +51,7 @@ def test_createorganiser_makes_a_staff_member_of_the_organisers(db):
     group_perms = set(
         user.groups.get().permissions.values_list("content_type__app_label", flat=True)
     )
-    assert group_perms == {"events", "content"}
+    assert group_perms == {"events", "content", "registration", "checkin"}
     assert Permission.objects.filter(content_type__app_label="events").count() == len(
         user.groups.get().permissions.filter(content_type__app_label="events")
     )

@@ -1,5 +1,8 @@
 """Organiser accounts: staff users in the "Organisers" group, which may add, change, delete and
-view the congress content (the models of ``events`` and ``content``) in the admin."""
+view the congress content (the models of ``events`` and ``content``) in the admin, and handle
+registrations and check-in there: see and change registrations (the actions: approve, cancel,
+offer, resend), edit the organisers' questions, see tickets (re-issue, badges) and scans, and
+set up the gates. Registrations are never added or deleted in the admin (the services do)."""
 
 from __future__ import annotations
 
@@ -16,12 +19,33 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kongres.core.exceptions import KongresError
 
 ORGANISERS_GROUP = "Organisers"
 ORGANISER_APPS = ("events", "content")
+# Permissions on models of other apps, by app: codenames.
+ORGANISER_PERMISSIONS = {
+    "registration": (
+        "view_registration",
+        "change_registration",
+        "view_question",
+        "add_question",
+        "change_question",
+        "delete_question",
+    ),
+    "checkin": (
+        "view_ticket",
+        "change_ticket",
+        "view_checkin",
+        "view_gate",
+        "add_gate",
+        "change_gate",
+        "delete_gate",
+    ),
+}
 DEMO_ORGANISER_EMAIL = "organizator@example.org"
 DEMO_ORGANISER_FILE = "demo-organiser.txt"
 
@@ -31,15 +55,15 @@ class OrganiserError(KongresError):
 
 
 def organisers_group_ensure() -> Group:
-    """The "Organisers" group with every permission on the congress content (idempotent)."""
-    for label in ORGANISER_APPS:
+    """The "Organisers" group with every permission on the congress content and those of
+    ``ORGANISER_PERMISSIONS`` (idempotent; adds what is missing to an existing group)."""
+    for label in (*ORGANISER_APPS, *ORGANISER_PERMISSIONS):
         create_permissions(apps.get_app_config(label), verbosity=0)
     group, _created = Group.objects.get_or_create(name=ORGANISERS_GROUP)
-    wanted = set(
-        Permission.objects.filter(content_type__app_label__in=ORGANISER_APPS).values_list(
-            "pk", flat=True
-        )
-    )
+    granted = Q(content_type__app_label__in=ORGANISER_APPS)
+    for label, codenames in ORGANISER_PERMISSIONS.items():
+        granted |= Q(content_type__app_label=label, codename__in=codenames)
+    wanted = set(Permission.objects.filter(granted).values_list("pk", flat=True))
     missing = wanted - set(group.permissions.values_list("pk", flat=True))
     if missing:
         group.permissions.add(*missing)
