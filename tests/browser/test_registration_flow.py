@@ -240,6 +240,11 @@ def test_registration_waiting_list_and_offer_keyboard_only_and_axe_clean(
         assert page.get_attribute(f"#id_{field}", "aria-invalid") == "true"
         assert page.text_content(f"#id_{field}_error").strip().startswith("Błąd:")
     assert "id_email_helptext" in page.get_attribute("#id_email", "aria-describedby")
+    assert "Wpisz poprawny adres e-mail." in page.text_content("#id_email_error")
+    # Polish writes the weekday in small letters inside the sentence.
+    assert re.search(
+        r"Dzień pierwszy \([a-ząćęłńóśźż]+, ", page.text_content("label[for=id_days_0]")
+    )
     assert page.get_attribute("#id_first_name", "aria-invalid") is None
     audit.check(page, "form with errors")
 
@@ -300,6 +305,9 @@ def test_registration_waiting_list_and_offer_keyboard_only_and_axe_clean(
             f"#field-{field} fieldset, #id_{field}", "aria-describedby"
         )
         assert f"id_{field}_error" in described.split(), field
+    assert "Do you need accommodation? Answer this question." in page_b.text_content(
+        "#error-summary"
+    )
     for href in page_b.locator("#error-summary a").evaluate_all("l => l.map(a => a.hash)"):
         assert page_b.locator(href).count() == 1, href
     audit.check(page_b, "form with errors")

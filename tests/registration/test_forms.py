@@ -90,7 +90,7 @@ def test_html_is_not_a_name_but_may_be_an_institution(edition):
 def test_required_fields_have_their_own_messages(edition):
     form = make_form(edition, {"first_name": "", "email": "not-an-address"})
     assert not form.is_valid()
-    assert form.errors["email"] == ["Enter a valid email address."]
+    assert form.errors["email"] == ["Enter a valid e-mail address."]
     assert form.errors["days"] == ["Choose at least one day."]
     assert form.errors["privacy_consent"] == [
         "Registration needs your agreement to the privacy notice."
@@ -305,5 +305,5 @@ def test_link_request_form_rows_and_summary():
     assert not form.is_valid()
     assert [row.field.name for row in form.rows()] == ["email"]
     assert [(e.anchor, e.message) for e in form.error_summary()] == [
-        ("id_email", "Enter a valid email address.")
+        ("id_email", "Enter a valid e-mail address.")
     ]

@@ -336,8 +336,8 @@ def test_lost_link_answer_is_the_same_whether_or_not_the_address_is_registered(c
     assert client.get(new_path).status_code == 200
 
     text = client.post("/en/registration/link/", {"email": "x"}).text
-    assert "Enter a valid email address." in text
-    assert '<a href="#id_email">E-mail address: Enter a valid email address.</a>' in text
+    assert "Enter a valid e-mail address." in text
+    assert '<a href="#id_email">E-mail address: Enter a valid e-mail address.</a>' in text
 
 
 def test_lost_link_is_rate_limited_per_address(client, edition, settings):

@@ -69,6 +69,8 @@ class NameField(LineField):
 class EmailField(forms.EmailField):
     """An e-mail address, trimmed; the domain part is lower-cased (it is case-insensitive)."""
 
+    default_error_messages = {"invalid": _("Enter a valid e-mail address.")}
+
     def to_python(self, value):
         value = super().to_python(value)
         if "@" in value:
@@ -78,8 +80,14 @@ class EmailField(forms.EmailField):
 
 
 def day_label(day: Day) -> str:
+    """ "Monday, 5 January 2027", or "Day one (Monday, 5 January 2027)"; Polish writes the
+    weekday in small letters inside a sentence ("Dzień pierwszy (poniedziałek, …)")."""
     when = date_format(day.date, "l, j E Y")
-    return f"{day.name} ({when})" if day.name else when
+    if not day.name:
+        return when
+    if (get_language() or "").startswith("pl"):
+        when = when[:1].lower() + when[1:]
+    return f"{day.name} ({when})"
 
 
 # "Other" in the accessibility needs: a box that asks for the text field; not a stored value
@@ -123,6 +131,15 @@ class SummaryError:
     anchor: str
     label: str
     message: str
+
+    @property
+    def text(self) -> str:
+        """ "Label: message", without a colon after a label that is a question."""
+        if not self.label:
+            return self.message
+        label = self.label.rstrip()
+        separator = " " if label.endswith(("?", "!", ":", ".")) else ": "
+        return f"{label}{separator}{self.message}"
 
 
 class AccessibleFormMixin:
