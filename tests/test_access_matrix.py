@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone, translation
 
+from kongres.campaigns.services import campaign_create
 from kongres.checkin.services import ticket_issue
 from kongres.content.models import PrivacyNoticeVersion
 from kongres.orga.access import NEEDS
@@ -69,6 +70,12 @@ RULES: dict[str, object] = {
     "orga:registration-erase": ("orga", "gdpr"),
     "orga:privacy-notice-version": ("orga", "view"),
     "orga:audit-log": ("orga", "audit"),
+    "orga:registration-export": ("orga", "export"),
+    "orga:campaign-list": ("orga", "message"),
+    "orga:campaign-compose": ("orga", "message"),
+    "orga:campaign-detail": ("orga", "message"),
+    "orga:campaign-send": ("orga", "message"),
+    "orga:campaign-test": "post",  # POST only: GET answers 405 to everyone
     "orga:roles": ("orga", "roles"),
     "orga:role-revoke": ("orga", "roles"),
     "orga:settings": ("orga", "settings"),
@@ -128,6 +135,9 @@ def world(db):
     page = PageFactory()
     registration = RegistrationFactory(edition=edition, verified=True, data__day_ids=[day.pk])
     ticket_issue(registration=registration)
+    campaign = campaign_create(
+        edition=edition, segment={}, subject_pl="Temat", body_pl="Treść", actor=None
+    )
     users = {}
     User = get_user_model()
     for role in ROLES:
@@ -149,6 +159,7 @@ def world(db):
             "action": "cancel",
         },
         "orga:role-revoke": {"edition": edition.slug, "pk": role_row.pk},
+        "orga:campaign": {"edition": edition.slug, "pk": campaign.pk},
         "orga:registration-data": {"edition": edition.slug, "pk": registration.pk},
         "orga:registration-erase": {"edition": edition.slug, "pk": registration.pk},
         "orga:privacy-notice-version": {

@@ -143,10 +143,16 @@ def _sample_values(language: str) -> dict[str, str]:
         }
 
 
-def campaign_preview(*, campaign: Campaign, language: str) -> Rendered:
-    """The message in ``language`` as a recipient would get it, with example values."""
+def campaign_preview(
+    *, campaign: Campaign, language: str, first_name: str | None = None
+) -> Rendered:
+    """The message in ``language`` as a recipient would get it, with example values (and
+    ``first_name``, such as the first recipient's, when given)."""
     language, rendered = _render_marked(campaign, language)
-    return _personalise(rendered, _sample_values(language))
+    values = _sample_values(language)
+    if first_name:
+        values["first_name"] = first_name
+    return _personalise(rendered, values)
 
 
 def campaign_test_send(

@@ -158,3 +158,18 @@ def orga_view(need: str) -> Callable:
         return wrapper
 
     return decorator
+
+
+def orga_access_campaign(*, user: User, edition: Edition, campaign_id: int, need: str):
+    """A message to participants of ``edition`` (404 for another edition's)."""
+    from kongres.campaigns.models import Campaign
+
+    orga_access_edition(user=user, edition=edition, need=need)
+    campaign = (
+        Campaign.objects.select_related("edition", "created_by", "queued_by")
+        .filter(edition=edition, pk=campaign_id)
+        .first()
+    )
+    if campaign is None:
+        raise Http404("no such message")
+    return campaign

@@ -186,3 +186,35 @@ class TokenForm(forms.Form):
 
     def clean_token(self) -> str:
         return "".join(self.cleaned_data["token"].split())
+
+
+class ExportForm(forms.Form):
+    """Which columns and which format; the list's filters travel beside it in the query."""
+
+    FORMATS = [("csv", _("CSV (Excel, LibreOffice; UTF-8)")), ("xlsx", _("XLSX (Excel workbook)"))]
+    columns = forms.MultipleChoiceField(
+        label=_("Columns"), widget=forms.CheckboxSelectMultiple, required=False
+    )
+    format = forms.ChoiceField(label=_("Format"), choices=FORMATS, widget=forms.RadioSelect)
+
+    def __init__(self, *args, columns: list, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["columns"].choices = [(column.key, column.label) for column in columns]
+        self.fields["columns"].initial = [column.key for column in columns if column.default]
+        self.fields["format"].initial = "xlsx"
+
+
+class CampaignForm(forms.Form):
+    subject_pl = forms.CharField(label=_("Subject (Polish)"), max_length=200)
+    body_pl = forms.CharField(
+        label=_("Message (Polish)"), widget=forms.Textarea(attrs={"rows": 10})
+    )
+    subject_en = forms.CharField(
+        label=_("Subject (English)"),
+        max_length=200,
+        required=False,
+        help_text=_("Leave both English fields empty to send the Polish text to everyone."),
+    )
+    body_en = forms.CharField(
+        label=_("Message (English)"), required=False, widget=forms.Textarea(attrs={"rows": 10})
+    )

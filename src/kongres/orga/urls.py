@@ -1,7 +1,7 @@
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from kongres.orga import views, views_auth, views_dashboard, views_gdpr
+from kongres.orga import views, views_auth, views_dashboard, views_data, views_gdpr
 
 app_name = "orga"
 
@@ -27,6 +27,11 @@ urlpatterns = [
         _("orga/<slug:edition>/participants/add/"),
         views.registration_add,
         name="registration-add",
+    ),
+    path(
+        _("orga/<slug:edition>/participants/export/"),
+        views_data.registration_export,
+        name="registration-export",
     ),
     path(
         _("orga/<slug:edition>/participants/<int:pk>/"),
@@ -59,6 +64,27 @@ urlpatterns = [
         name="registration-action",
     ),
     path(_("orga/<slug:edition>/audit-log/"), views.audit_log_list, name="audit-log"),
+    path(_("orga/<slug:edition>/messages/"), views_data.campaign_list, name="campaign-list"),
+    path(
+        _("orga/<slug:edition>/messages/new/"),
+        views_data.campaign_compose,
+        name="campaign-compose",
+    ),
+    path(
+        _("orga/<slug:edition>/messages/<int:pk>/"),
+        views_data.campaign_detail,
+        name="campaign-detail",
+    ),
+    path(
+        _("orga/<slug:edition>/messages/<int:pk>/test/"),
+        views_data.campaign_test,
+        name="campaign-test",
+    ),
+    path(
+        _("orga/<slug:edition>/messages/<int:pk>/send/"),
+        views_data.campaign_send,
+        name="campaign-send",
+    ),
     path(_("orga/<slug:edition>/roles/"), views.roles, name="roles"),
     path(
         _("orga/<slug:edition>/roles/<int:pk>/revoke/"), views.role_revoke_view, name="role-revoke"
