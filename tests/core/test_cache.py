@@ -219,6 +219,11 @@ def _request(path: str = "/"):
     return request
 
 
+def _serving(view):
+    """The view behind the cache middleware alone."""
+    return page_cache.PublicPageCacheMiddleware(view)
+
+
 def test_a_response_setting_a_cookie_is_not_cached(db):
     calls = []
 
@@ -229,8 +234,9 @@ def test_a_response_setting_a_cookie_is_not_cached(db):
         response.set_cookie("theme", "dark")
         return response
 
-    view(_request())
-    view(_request())
+    served = _serving(view)
+    served(_request())
+    served(_request())
     assert len(calls) == 2
 
 
@@ -241,8 +247,11 @@ def test_a_response_setting_a_cookie_is_not_cached(db):
         lambda request, response: response.headers.__setitem__("Vary", "Cookie"),
         lambda request, response: setattr(request.session, "accessed", True),
         lambda request, response: request.META.__setitem__("CSRF_COOKIE_NEEDS_UPDATE", True),
+        lambda request, response: response.headers.__setitem__(
+            "Content-Security-Policy", "script-src 'self' 'nonce-abc'"
+        ),
     ],
-    ids=["not-200", "vary-cookie", "session-read", "csrf-token"],
+    ids=["not-200", "vary-cookie", "session-read", "csrf-token", "csp-nonce"],
 )
 def test_personal_or_failed_responses_are_not_cached(db, spoil):
     calls = []
@@ -254,8 +263,9 @@ def test_personal_or_failed_responses_are_not_cached(db, spoil):
         spoil(request, response)
         return response
 
-    view(_request())
-    view(_request())
+    served = _serving(view)
+    served(_request())
+    served(_request())
     assert len(calls) == 2
 
 
@@ -267,12 +277,26 @@ def test_a_plain_response_is_cached_and_a_session_cookie_bypasses_it(db, setting
         calls.append(1)
         return HttpResponse("hello")
 
-    view(_request())
-    assert view(_request()).content == b"hello"
+    served = _serving(view)
+    served(_request())
+    assert served(_request()).content == b"hello"
     assert len(calls) == 1
     with_session = _request()
     with_session.COOKIES[settings.SESSION_COOKIE_NAME] = "abc"
-    view(with_session)
+    served(with_session)
+    assert len(calls) == 2
+
+
+def test_a_view_not_marked_public_is_not_cached(db):
+    calls = []
+
+    def view(request):
+        calls.append(1)
+        return HttpResponse("form")
+
+    served = _serving(view)
+    served(_request())
+    served(_request())
     assert len(calls) == 2
 
 

@@ -1,7 +1,8 @@
 """Whole-page caching of the public pages for anonymous visitors (``@public_page``).
 
-A cached page is stored under a key made of the content *generation*, the language and the
-full address (scheme, host, path and query string), for ``PUBLIC_CACHE_SECONDS`` (60 s).
+Views marked ``@public_page`` are cached by ``PublicPageCacheMiddleware`` under a key made of
+the content *generation* and the full address (scheme, host, path and query string; the
+language is part of the path), for ``PUBLIC_CACHE_SECONDS`` (60 s).
 
 Why it stays correct:
 
@@ -23,9 +24,9 @@ Why it stays correct:
   messages cookie (anyone logged in: organisers see live pages) neither reads nor fills the
   cache. A response is stored only if it is a 200, sets no cookie, does not vary on the cookie,
   and its rendering touched neither the session nor the CSRF token (a page with a form that
-  needs a token is therefore never cached; the public pages have none). The headers added by the
-  middleware (CSP without nonces, framing, language) are added afresh to every response, cached
-  or not.
+  needs a token is therefore never cached; the public pages have none). The response is stored
+  whole, with the headers every middleware added (they are the same for every anonymous visitor:
+  the CSP has no nonce, and one with a nonce is not stored).
 * **Query strings.** Only the parameters a page understands (``params``) are cached, so random
   query strings cannot fill the cache; any other parameter is served uncached.
 
@@ -50,7 +51,6 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import has_vary_header
-from django.utils.translation import get_language
 
 GENERATION_KEY = "kongres:public-gen"
 PAGE_KEY_PREFIX = "kongres:page"
@@ -120,12 +120,12 @@ def connect_signals() -> None:
         signal.connect(_content_changed, dispatch_uid=f"kongres-public-cache-{id(signal)}")
 
 
-def _cacheable_request(request: HttpRequest, params: frozenset[str]) -> bool:
+def _cacheable_request(request: HttpRequest) -> bool:
     return (
         request.method in ("GET", "HEAD")
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and CookieStorage.cookie_name not in request.COOKIES
-        and set(request.GET) <= params
+        and not request.path_info.startswith(settings.STATIC_URL)
         and _seconds() > 0
     )
 
@@ -133,47 +133,59 @@ def _cacheable_request(request: HttpRequest, params: frozenset[str]) -> bool:
 def _cacheable_response(request: HttpRequest, response: HttpResponse) -> bool:
     session = getattr(request, "session", None)
     return (
-        response.status_code == 200
+        getattr(request, "_public_page", False)
+        and response.status_code == 200
         and not response.streaming
         and not response.cookies
         and not has_vary_header(response, "Cookie")
         and not (session is not None and session.accessed)
         and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        and "'nonce-" not in response.get("Content-Security-Policy", "")
     )
 
 
 def _key(request: HttpRequest) -> str:
+    # The language comes from the address alone (i18n_patterns; no prefix: Polish), so the
+    # address is enough; the scheme and host are part of it (absolute links in the pages).
     address = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
-    return f"{PAGE_KEY_PREFIX}:{generation()}:{get_language()}:{address}"
+    return f"{PAGE_KEY_PREFIX}:{generation()}:{address}"
+
+
+class PublicPageCacheMiddleware:
+    """First in ``MIDDLEWARE``: a cached page is returned before any other middleware runs (the
+    cheapest possible hit), and what is stored is the final response, headers included, after
+    every other middleware had its say (a cookie, ``Vary: Cookie`` or a CSP nonce any of them
+    added keeps the response out of the cache). Only views marked ``@public_page`` are stored."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not _cacheable_request(request):
+            return self.get_response(request)
+        key = _key(request)  # the generation before rendering: a bump meanwhile wins
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+        response = self.get_response(request)
+        if _cacheable_response(request, response):
+            cache.set(key, response, _seconds())
+        return response
 
 
 def public_page(
     view: Callable | None = None, *, params: Iterable[str] = ()
 ) -> Callable[..., HttpResponse]:
-    """Serve the view's page from the cache for anonymous visitors (see the module docstring).
-    ``params``: the query-string parameters the page reads (others bypass the cache)."""
+    """Let ``PublicPageCacheMiddleware`` cache the view's page for anonymous visitors (see the
+    module docstring). ``params``: the query-string parameters the page reads; a request with
+    any other parameter is not cached (random query strings cannot fill the cache)."""
     allowed = frozenset(params)
 
     def decorator(view_func: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @functools.wraps(view_func)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            if not _cacheable_request(request, allowed):
-                return view_func(request, *args, **kwargs)
-            key = _key(request)
-            cached = cache.get(key)
-            if cached is not None:
-                return cached
-            response = view_func(request, *args, **kwargs)
-
-            def store(rendered: HttpResponse) -> None:
-                if _cacheable_response(request, rendered):
-                    cache.set(key, rendered, _seconds())
-
-            if hasattr(response, "render") and not response.is_rendered:
-                response.add_post_render_callback(store)  # a TemplateResponse (the sitemap)
-            else:
-                store(response)
-            return response
+            request._public_page = set(request.GET) <= allowed
+            return view_func(request, *args, **kwargs)
 
         return wrapper
 
