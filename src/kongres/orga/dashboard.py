@@ -29,6 +29,9 @@ class StatusCounts:
     counts: dict[str, int]
 
     def __getitem__(self, key: str) -> int:
+        # Only statuses: a template's ``counts.capacity`` must fall through to the attribute.
+        if key not in Status.values:
+            raise KeyError(key)
         return self.counts.get(key, 0)
 
     @property

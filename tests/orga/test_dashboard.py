@@ -1,0 +1,115 @@
+"""The dashboard: counts by status, each chart an SVG image with the same numbers as the
+table beside it, and who may see it."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from kongres.registration.choices import AccessibilityNeed, Sector
+from kongres.registration.models import Registration
+from kongres.registration.services import registration_cancel
+from tests.factories.registration import RegistrationFactory
+
+pytestmark = pytest.mark.django_db
+Status = Registration.Status
+
+
+def _register(edition, verified=True, **data):
+    return RegistrationFactory(
+        edition=edition,
+        verified=verified,
+        data__day_ids=[edition.days.get().pk],
+        **{f"data__{key}": value for key, value in data.items()},
+    )
+
+
+@pytest.fixture
+def crowd(edition):
+    """Capacity 2: NGO (with an accessibility need) and business confirmed, two NGO waiting;
+    the first cancels and the first waiting one is offered the seat."""
+    ngo = _register(edition, sector=Sector.NGO, accessibility_needs=[AccessibilityNeed.values[0]])
+    _register(edition, sector=Sector.BUSINESS)
+    waiting = _register(edition, sector=Sector.NGO, track_ids=[edition.tracks.get().pk])
+    late = _register(edition, sector=Sector.NGO)
+    assert (waiting.status, late.status) == (Status.WAITING, Status.WAITING)
+    registration_cancel(registration=ngo, actor=None)
+    waiting.refresh_from_db()
+    assert waiting.status == Status.OFFERED
+    return edition
+
+
+def dd(text: str, label: str) -> str:
+    return re.search(rf"<dt>{re.escape(label)}</dt><dd>([^<]*)</dd>", text).group(1)
+
+
+def test_counts_by_status(manager_client, crowd):
+    text = manager_client.get(
+        reverse("orga:dashboard", kwargs={"edition": crowd.slug})
+    ).content.decode()
+    assert dd(text, "Liczba miejsc") == "2"
+    assert dd(text, "Potwierdzone") == "1"
+    assert dd(text, "Lista rezerwowa") == "1"
+    assert dd(text, "Zaproponowane") == "1"
+    assert dd(text, "Anulowane") == "1"
+
+
+def chart(client, edition, name):
+    response = client.get(reverse("orga:chart", kwargs={"edition": edition.slug, "name": name}))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/svg+xml; charset=utf-8"
+    svg = response.content.decode()
+    assert svg.startswith("<svg")
+    # pygal's inline config script never runs: no script file is loaded, and the image's
+    # own policy allows no script at all
+    assert not re.search(r"<script[^>]*href", svg)
+    assert "default-src 'none'" in response["Content-Security-Policy"]
+    return svg
+
+
+def values(svg: str) -> list[str]:
+    return re.findall(r'<desc class="value">([^<]*)</desc>', svg)
+
+
+def test_sector_chart_and_its_table_agree(manager_client, crowd):
+    # active (not cancelled): business 1, NGO 2 (the offered and the waiting one)
+    svg = chart(manager_client, crowd, "sector")
+    labels = dict(Sector.choices)
+    assert str(labels[Sector.NGO]) in svg
+    nonzero = sorted(v for v in values(svg) if v not in {"0", ""})
+    assert nonzero == ["1", "2"]
+    text = manager_client.get(
+        reverse("orga:dashboard", kwargs={"edition": crowd.slug})
+    ).content.decode()
+    row = rf'<tr><th scope="row">{re.escape(str(labels[Sector.NGO]))}</th><td>(\d+)</td></tr>'
+    assert re.search(row, text).group(1) == "2"
+    chart_url = reverse("orga:chart", kwargs={"edition": crowd.slug, "name": "sector"})
+    assert f'<img src="{chart_url}" alt="' in text
+    assert "liczby są w tabeli obok" in text
+
+
+def test_cumulative_panels_and_accessibility_charts(manager_client, crowd):
+    cumulative = chart(manager_client, crowd, "cumulative")
+    assert values(cumulative)[-1] == "4"  # every registration counted, cancelled too
+    panels = chart(manager_client, crowd, "panels")
+    assert "Rewitalizacja" in panels
+    assert values(panels)[0] == "1"  # the offered person is interested in the panel
+    access = chart(manager_client, crowd, "accessibility")
+    assert "1" not in values(access)  # the one who asked cancelled: not counted
+    response = manager_client.get(
+        reverse("orga:chart", kwargs={"edition": crowd.slug, "name": "nope"})
+    )
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [("admin", 200), ("registration_manager", 200), ("editor", 403), ("checkin_staff", 403)],
+)
+def test_dashboard_by_role(client, role_user, edition, role, status):
+    client.force_login(role_user(role))
+    assert client.get(reverse("orga:dashboard", kwargs={"edition": edition.slug})).status_code == (
+        status
+    )
+    chart_url = reverse("orga:chart", kwargs={"edition": edition.slug, "name": "sector"})
+    assert client.get(chart_url).status_code == status
