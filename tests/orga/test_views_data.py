@@ -252,3 +252,24 @@ def test_compose_without_polish_text_says_what_is_missing(manager_client, editio
     assert response.status_code == 200
     assert "To pole jest wymagane." in response.content.decode()
     assert not Campaign.objects.exists()
+
+
+@pytest.mark.parametrize("extra", [0, 4])  # 9 queries either way (session, user, roles, …)
+def test_message_pages_make_the_same_queries_however_many_rows(
+    manager_client, edition, people, django_assert_max_num_queries, extra
+):
+    from kongres.campaigns.services import campaign_create, campaign_queue
+
+    for n in range(1 + extra):
+        campaign = campaign_create(
+            edition=edition, segment={}, subject_pl=f"Temat {n}", body_pl="Treść", actor=None
+        )
+    for n in range(extra):
+        _register(edition, email=f"dodatkowa{n}@example.org")
+    campaign_queue(campaign=campaign, actor=None)
+    with django_assert_max_num_queries(9):
+        listing = manager_client.get(url("orga:campaign-list", edition))
+    assert listing.content.decode().count("/wiadomosci/") >= 1 + extra
+    with django_assert_max_num_queries(9):
+        detail = manager_client.get(url("orga:campaign-detail", edition, pk=campaign.pk))
+    assert detail.content.decode().count("@example.org</th>") == 3 + extra
