@@ -285,7 +285,7 @@ def test_detail_shows_buttons_by_role_and_the_privacy_version(client, role_user,
     assert data_url in text and "Pobierz dane (JSON)" in text
     assert erase_url not in text
     assert f'<a href="{version_url}">{version.fingerprint}</a>' in text
-    assert f"pierwsza zgoda na nią {version.first_seen_at:%Y-%m-%d}" in text
+    assert f"pierwsza zgoda na nią {timezone.localtime(version.first_seen_at):%Y-%m-%d}" in text
     client.force_login(admin)
     text = client.get(detail).content.decode()
     assert erase_url in text and "Usuń dane osobowe" in text
