@@ -280,3 +280,21 @@ def test_serve_says_so_when_the_port_is_taken(tmp_path):
     assert result.returncode != 0
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "Address already in use" in result.stderr or "in use" in result.stderr
+
+
+def test_createorganiser_demo_runs_the_demo_edition_in_the_back_office(db, settings, tmp_path):
+    from kongres.events.models import Edition
+    from kongres.orga.models import AuditLogEntry, EditionRole
+
+    settings.DATA_DIR = tmp_path
+    call_command("demo", stdout=io.StringIO())
+    output = createorganiser(demo=True, port=8123)
+    assert "back office: http://127.0.0.1:8123/orga/" in output
+    edition = Edition.objects.get()
+    user = get_user_model().objects.get()
+    assert list(EditionRole.objects.values_list("edition", "user", "role")) == [
+        (edition.pk, user.pk, EditionRole.Role.ADMIN)
+    ]
+    logged = AuditLogEntry.objects.count()
+    createorganiser(demo=True, port=8123)
+    assert EditionRole.objects.count() == 1 and AuditLogEntry.objects.count() == logged

@@ -82,6 +82,24 @@ def role_grant(
     return granted
 
 
+def role_ensure(
+    *, edition: Edition, user: AbstractBaseUser, role: str, actor: AbstractBaseUser | None = None
+) -> EditionRole:
+    """Make sure ``user`` has ``role`` in the edition (the demo organiser, set-up scripts);
+    running it again changes nothing and logs nothing."""
+    with transaction.atomic():
+        granted, created = EditionRole.objects.get_or_create(edition=edition, user=user, role=role)
+        if created:
+            audit_log(
+                actor=actor,
+                action="role.grant",
+                obj=granted,
+                edition=edition,
+                after={"user": user.get_username(), "role": role},
+            )
+    return granted
+
+
 def role_revoke(*, role: EditionRole, actor: AbstractBaseUser | None) -> None:
     with transaction.atomic():
         audit_log(

@@ -60,11 +60,20 @@ class Command(BaseCommand):
         self.stdout.write(f"{kind} {user.username} created; log in at {admin_url}")
 
     def _demo(self, port: int) -> None:
+        from kongres.events.models import Edition
+        from kongres.orga.models import EditionRole
+        from kongres.orga.services import role_ensure
+
         demo = demo_organiser_ensure(data_dir=settings.DATA_DIR)
+        # the demo organiser runs every edition loaded (the demo's) in the back office
+        for edition in Edition.objects.all():
+            role_ensure(edition=edition, user=demo.user, role=EditionRole.Role.ADMIN)
         admin_url = f"http://127.0.0.1:{port}{reverse('admin:index')}"
+        orga_url = f"http://127.0.0.1:{port}{reverse('orga:index')}"
         self.stdout.write(
             "\n"
             "  Organiser login (demo)\n"
+            f"    back office: {orga_url}\n"
             f"    admin:    {admin_url}\n"
             f"    user:     {demo.user.username}\n"
             f"    password: {demo.password}\n"
