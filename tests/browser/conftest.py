@@ -142,3 +142,16 @@ def screenshot():
         return path
 
     return take
+
+
+@pytest.fixture
+def smtp_server(settings, live_server):
+    """A real SMTP server; the worker sends there, and links in mails lead to the live server."""
+    from tests.mail.smtp import LocalSMTPServer
+
+    server = LocalSMTPServer()
+    server.start()
+    settings.MAILERS = server.mailers_setting()
+    settings.SITE_URL = live_server.url
+    yield server
+    server.stop()

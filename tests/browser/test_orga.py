@@ -22,21 +22,10 @@ from kongres.registration.models import Registration
 from tests.browser.conftest import axe_report
 from tests.factories import DayFactory, EditionFactory, TrackFactory
 from tests.factories.registration import RegistrationDataFactory, RegistrationFactory
-from tests.mail.smtp import LocalSMTPServer
 
 Status = Registration.Status
 PASSWORD = "biuro-organizatora-2026"
 SIZES = {"1280x800": (1280, 800), "390x844": (390, 844)}
-
-
-@pytest.fixture
-def smtp_server(settings, live_server):
-    server = LocalSMTPServer()
-    server.start()
-    settings.MAILERS = server.mailers_setting()
-    settings.SITE_URL = live_server.url
-    yield server
-    server.stop()
 
 
 @pytest.fixture

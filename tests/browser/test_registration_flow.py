@@ -26,21 +26,9 @@ from kongres.registration.models import Registration
 from tests.browser.conftest import PageWatch, axe_report
 from tests.factories import DayFactory, EditionFactory, TrackFactory
 from tests.factories.registration import QuestionFactory
-from tests.mail.smtp import LocalSMTPServer
 
 Status = Registration.Status
 LANGUAGES = ("pl", "en")
-
-
-@pytest.fixture
-def smtp_server(settings, live_server):
-    """A real SMTP server; the worker sends there, and links in mails lead to the live server."""
-    server = LocalSMTPServer()
-    server.start()
-    settings.MAILERS = server.mailers_setting()
-    settings.SITE_URL = live_server.url
-    yield server
-    server.stop()
 
 
 @pytest.fixture

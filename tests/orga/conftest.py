@@ -4,6 +4,7 @@ from django.utils import translation
 
 from kongres.orga.models import EditionRole
 from tests.factories import DayFactory, EditionFactory, TrackFactory
+from tests.factories.registration import RegistrationFactory
 
 PASSWORD = "hasło-testowe-123"
 
@@ -52,3 +53,13 @@ def manager(role_user):
 def manager_client(client, manager):
     client.force_login(manager)
     return client
+
+
+def register(edition, verified=True, **data):
+    """A registration through the services for the edition's only day; ``data`` are answers."""
+    return RegistrationFactory(
+        edition=edition,
+        verified=verified,
+        **{f"data__{key}": value for key, value in data.items()},
+        data__day_ids=[edition.days.get().pk],
+    )

@@ -9,29 +9,20 @@ from django.urls import reverse
 from kongres.registration.choices import AccessibilityNeed, Sector
 from kongres.registration.models import Registration
 from kongres.registration.services import registration_cancel
-from tests.factories.registration import RegistrationFactory
+from tests.orga.conftest import register
 
 pytestmark = pytest.mark.django_db
 Status = Registration.Status
-
-
-def _register(edition, verified=True, **data):
-    return RegistrationFactory(
-        edition=edition,
-        verified=verified,
-        data__day_ids=[edition.days.get().pk],
-        **{f"data__{key}": value for key, value in data.items()},
-    )
 
 
 @pytest.fixture
 def crowd(edition):
     """Capacity 2: NGO (with an accessibility need) and business confirmed, two NGO waiting;
     the first cancels and the first waiting one is offered the seat."""
-    ngo = _register(edition, sector=Sector.NGO, accessibility_needs=[AccessibilityNeed.values[0]])
-    _register(edition, sector=Sector.BUSINESS)
-    waiting = _register(edition, sector=Sector.NGO, track_ids=[edition.tracks.get().pk])
-    late = _register(edition, sector=Sector.NGO)
+    ngo = register(edition, sector=Sector.NGO, accessibility_needs=[AccessibilityNeed.values[0]])
+    register(edition, sector=Sector.BUSINESS)
+    waiting = register(edition, sector=Sector.NGO, track_ids=[edition.tracks.get().pk])
+    late = register(edition, sector=Sector.NGO)
     assert (waiting.status, late.status) == (Status.WAITING, Status.WAITING)
     registration_cancel(registration=ngo, actor=None)
     waiting.refresh_from_db()

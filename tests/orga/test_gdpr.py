@@ -23,19 +23,11 @@ from kongres.registration.models import Registration, RegistrationToken
 from kongres.registration.selectors import edition_seat_audit, registration_get_by_token
 from kongres.registration.services import registration_cancel
 from tests.factories import PageFactory
-from tests.factories.registration import QuestionFactory, RegistrationFactory
+from tests.factories.registration import QuestionFactory
+from tests.orga.conftest import register
 
 pytestmark = pytest.mark.django_db
 Status = Registration.Status
-
-
-def _register(edition, verified=True, **data):
-    return RegistrationFactory(
-        edition=edition,
-        verified=verified,
-        **{f"data__{key}": value for key, value in data.items()},
-        data__day_ids=[edition.days.get().pk],
-    )
 
 
 @pytest.fixture
@@ -56,7 +48,7 @@ def person(edition, privacy_page):
     note and a campaign mail, in an edition moved into the past afterwards."""
     text_q = QuestionFactory(edition=edition, slug="motywacja", kind="text")
     yes_q = QuestionFactory(edition=edition, slug="nocleg", kind="yesno")
-    registration = _register(
+    registration = register(
         edition,
         first_name="Zuzanna",
         last_name="Przybylska",
@@ -190,7 +182,7 @@ def test_export_holds_answers_history_mails_checkins_and_consent(person, privacy
 
 
 def test_erase_removes_the_person_everywhere_and_keeps_the_statistics(edition, person):
-    other = _register(edition, first_name="Jan", last_name="Kowalski", email="jan@example.org")
+    other = register(edition, first_name="Jan", last_name="Kowalski", email="jan@example.org")
     _move_to_past(edition)
     before = _statistics(edition)
     for word in PERSONAL:
@@ -236,9 +228,9 @@ def test_erase_is_idempotent(edition, person):
 
 
 def test_erase_in_a_coming_edition_cancels_and_offers_the_seat(edition, privacy_page):
-    first = _register(edition)
-    _register(edition)
-    waiting = _register(edition)  # capacity 2
+    first = register(edition)
+    register(edition)
+    waiting = register(edition)  # capacity 2
     assert waiting.status == Status.WAITING
     assert registration_erase(registration=first, actor=None) is True
     first.refresh_from_db()
@@ -253,7 +245,7 @@ def test_erase_in_a_coming_edition_cancels_and_offers_the_seat(edition, privacy_
 
 
 def test_erase_a_cancelled_registration_keeps_its_status(edition, privacy_page):
-    registration = _register(edition)
+    registration = register(edition)
     registration_cancel(registration=registration, actor=None)
     before = _statistics(edition)
     registration_erase(registration=registration, actor=None)
@@ -344,15 +336,15 @@ def test_erase_page_confirms_then_erases(client, role_user, person):
 
 
 def test_privacy_version_is_kept_once_and_a_new_text_makes_a_new_one(edition, privacy_page):
-    first = _register(edition)
-    _register(edition)
+    first = register(edition)
+    register(edition)
     version = PrivacyNoticeVersion.objects.get()
     assert version.fingerprint == first.privacy_notice_version
     assert version.title_pl == "Informacja o prywatności"
     assert version.body_en == "The controller is the **Foundation**."
     privacy_page.body_pl = "Nowa treść."
     privacy_page.save()
-    third = _register(edition)
+    third = register(edition)
     assert third.privacy_notice_version != first.privacy_notice_version
     assert sorted(PrivacyNoticeVersion.objects.values_list("body_pl", flat=True)) == [
         "Administratorem danych jest **Fundacja**.",

@@ -5,24 +5,16 @@ from kongres.orga.models import AuditLogEntry
 from kongres.orga.selectors import registration_filter
 from kongres.registration.choices import Sector, Voivodeship
 from kongres.registration.models import Registration
-from tests.factories.registration import QuestionFactory, RegistrationFactory
+from tests.factories.registration import QuestionFactory
+from tests.orga.conftest import register
 
 pytestmark = pytest.mark.django_db
 Status = Registration.Status
 
 
-def _register(edition, verified=True, **data):
-    return RegistrationFactory(
-        edition=edition,
-        verified=verified,
-        **{f"data__{key}": value for key, value in data.items()},
-        data__day_ids=[edition.days.get().pk],
-    )
-
-
 def test_filter_search_ignores_accents_and_case(edition):
-    zolc = _register(edition, last_name="Żółć", institution="Urząd Gminy Łódź")
-    _register(edition, last_name="Kowalski")
+    zolc = register(edition, last_name="Żółć", institution="Urząd Gminy Łódź")
+    register(edition, last_name="Kowalski")
     found = registration_filter(edition=edition, params={"q": "zolc"})
     assert list(found) == [zolc]
     assert list(registration_filter(edition=edition, params={"q": "LODZ urzad"})) == [zolc]
@@ -30,21 +22,21 @@ def test_filter_search_ignores_accents_and_case(edition):
 
 def test_filter_by_fields_needs_and_answers(edition):
     question = QuestionFactory(edition=edition, slug="nocleg", kind="yesno")
-    ngo = _register(
+    ngo = register(
         edition,
         sector=Sector.NGO,
         voivodeship=Voivodeship.POMORSKIE,
         accessibility_needs=["sign_language"],
         answers={"nocleg": True},
     )
-    other = _register(edition, answers={"nocleg": False})
+    other = register(edition, answers={"nocleg": False})
     assert list(registration_filter(edition=edition, params={"sector": ["ngo"]})) == [ngo]
     assert list(registration_filter(edition=edition, params={"voivodeship": "pomorskie"})) == [ngo]
     assert list(registration_filter(edition=edition, params={"need": "sign_language"})) == [ngo]
     assert list(registration_filter(edition=edition, params={"answer_nocleg": "no"})) == [other]
     assert question.slug == "nocleg"
     # the waiting list: capacity 2, a third person waits
-    third = _register(edition)
+    third = register(edition)
     assert third.status == Status.WAITING
     assert list(registration_filter(edition=edition, params={"status": "waiting"})) == [third]
     assert list(registration_filter(edition=edition, params={"checked_in": "yes"})) == []
@@ -52,7 +44,7 @@ def test_filter_by_fields_needs_and_answers(edition):
 
 
 def test_list_shows_people_in_polish(manager_client, edition):
-    _register(edition, first_name="Zofia", last_name="Żółć")
+    register(edition, first_name="Zofia", last_name="Żółć")
     response = manager_client.get(
         reverse("orga:registration-list", kwargs={"edition": edition.slug})
     )
@@ -63,7 +55,7 @@ def test_list_shows_people_in_polish(manager_client, edition):
 
 
 def test_list_in_english(manager_client, edition):
-    _register(edition, last_name="Żółć")
+    register(edition, last_name="Żółć")
     response = manager_client.get(
         reverse("orga:registration-list", kwargs={"edition": edition.slug})
         .replace("/orga/", "/en/orga/")
@@ -78,7 +70,7 @@ def test_list_query_count_does_not_grow(manager_client, edition, django_assert_n
     edition.capacity = 200
     edition.save()
     for _ in range(rows):
-        _register(edition)
+        register(edition)
     url = reverse("orga:registration-list", kwargs={"edition": edition.slug})
     manager_client.get(url)  # warm caches (content types, sessions)
     with django_assert_num_queries(12):
@@ -87,9 +79,9 @@ def test_list_query_count_does_not_grow(manager_client, edition, django_assert_n
 
 
 def test_cancel_offers_the_seat_to_the_waiting_list(manager_client, manager, edition):
-    first = _register(edition, last_name="Pierwsza")
-    _register(edition)
-    waiting = _register(edition, last_name="Czekająca")
+    first = register(edition, last_name="Pierwsza")
+    register(edition)
+    waiting = register(edition, last_name="Czekająca")
     assert waiting.status == Status.WAITING
     url = reverse(
         "orga:registration-action",
@@ -116,15 +108,15 @@ def test_cancel_offers_the_seat_to_the_waiting_list(manager_client, manager, edi
 
 
 def test_restore_and_over_capacity(manager_client, edition):
-    first = _register(edition)
-    _register(edition)
+    first = register(edition)
+    register(edition)
     manager_client.post(
         reverse(
             "orga:registration-action",
             kwargs={"edition": edition.slug, "pk": first.pk, "action": "cancel"},
         )
     )
-    _register(edition)  # takes the freed seat
+    register(edition)  # takes the freed seat
     url = reverse(
         "orga:registration-action",
         kwargs={"edition": edition.slug, "pk": first.pk, "action": "restore"},
@@ -145,8 +137,8 @@ def test_restore_and_over_capacity(manager_client, edition):
 
 
 def test_add_by_hand_over_capacity(manager_client, edition):
-    _register(edition)
-    _register(edition)
+    register(edition)
+    register(edition)
     url = reverse("orga:registration-add", kwargs={"edition": edition.slug})
     data = {
         "first_name": "Jan",
@@ -169,7 +161,7 @@ def test_add_by_hand_over_capacity(manager_client, edition):
 
 
 def test_audit_log_is_searchable(manager_client, edition):
-    _register(edition, last_name="Szukana")
+    register(edition, last_name="Szukana")
     url = reverse("orga:audit-log", kwargs={"edition": edition.slug})
     text = manager_client.get(url, {"q": "Szukana"}).content.decode()
     assert "registration.create" in text
