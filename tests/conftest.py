@@ -1,5 +1,7 @@
 import pytest
 
+from tests.mail.smtp import LocalSMTPServer
+
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
@@ -35,3 +37,13 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
     if database["ENGINE"] == "django.db.backends.sqlite3":
         path = tmp_path_factory.mktemp("db") / "test.sqlite3"
         database.setdefault("TEST", {})["NAME"] = str(path)
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on a free 127.0.0.1 port; MAILERS point at it."""
+    server = LocalSMTPServer()
+    server.start()
+    settings.MAILERS = server.mailers_setting()
+    yield server
+    server.stop()

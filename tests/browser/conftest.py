@@ -145,13 +145,7 @@ def screenshot():
 
 
 @pytest.fixture
-def smtp_server(settings, live_server):
-    """A real SMTP server; the worker sends there, and links in mails lead to the live server."""
-    from tests.mail.smtp import LocalSMTPServer
-
-    server = LocalSMTPServer()
-    server.start()
-    settings.MAILERS = server.mailers_setting()
+def smtp_server(smtp_server, settings, live_server):
+    """The real SMTP server of tests/conftest.py; links in mails lead to the live server."""
     settings.SITE_URL = live_server.url
-    yield server
-    server.stop()
+    return smtp_server

@@ -26,18 +26,8 @@ from kongres.registration.services import (
     registration_verify,
 )
 from tests.checkin.test_qr_pdf import decode, pdf_pages, svg_to_image
-from tests.mail.smtp import LocalSMTPServer
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def smtp_server(settings):
-    server = LocalSMTPServer()
-    server.start()
-    settings.MAILERS = server.mailers_setting()
-    yield server
-    server.stop()
 
 
 def run_worker() -> None:

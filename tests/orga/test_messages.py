@@ -21,7 +21,6 @@ from kongres.mail.services import BulkMail, mail_queue_bulk
 from kongres.registration.selectors import registration_get_by_token
 from tests.factories import EditionFactory
 from tests.factories.registration import RegistrationDataFactory, RegistrationFactory
-from tests.mail.conftest import smtp_server  # noqa: F401 (fixture)
 
 BODY_PL = (
     "Dzień dobry, {first_name}!\n\nTwoje zgłoszenie: {personal_link}\n\n**Zażółć** gęślą jaźń."
@@ -140,7 +139,7 @@ def test_mail_queue_bulk_writes_rows_and_tasks(db):
 
 def test_messages_and_test_send_arrive_at_a_real_smtp_server(
     transactional_db,
-    smtp_server,  # noqa: F811
+    smtp_server,
 ):
     edition = EditionFactory(capacity=5)
     RegistrationFactory(
