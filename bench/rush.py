@@ -137,6 +137,7 @@ def reset(*, edition_id: int, seats: int) -> None:
     from django.utils import timezone
     from django_tasks_db.models import DBTaskResult
 
+    from kongres.core.cache import content_changed
     from kongres.events.models import Day, Edition
     from kongres.mail.models import OutboxMessage
     from kongres.registration.models import Registration, SeatPool
@@ -161,6 +162,7 @@ def reset(*, edition_id: int, seats: int) -> None:
         )
         OutboxMessage.objects.all().delete()
         DBTaskResult.objects.all().delete()
+        content_changed()  # the server's processes read the edition again (memoized)
 
 
 @dataclass

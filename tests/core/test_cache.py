@@ -347,3 +347,47 @@ def test_bumped_again_when_the_transaction_commits(db, django_capture_on_commit_
     with django_capture_on_commit_callbacks() as callbacks:
         TrackFactory()
     assert page_cache.bump in callbacks
+
+
+def test_memoized_reads_once_per_generation(db):
+    loads = []
+
+    def load():
+        loads.append(1)
+        return len(loads)
+
+    assert page_cache.memoized("test:key", load) == 1
+    assert page_cache.memoized("test:key", load) == 1
+    assert page_cache.memoized("test:other", load) == 2
+    page_cache.bump()
+    assert page_cache.memoized("test:key", load) == 3
+    TrackFactory()  # an edit bumps the generation
+    assert page_cache.memoized("test:key", load) == 4
+    assert page_cache.memoized("test:key", load) == 4
+
+
+def test_memoized_for_at_most_the_cache_lifetime(db, settings, monkeypatch):
+    """An edit that sends no signal (``QuerySet.update``) shows once the value is too old."""
+    settings.PUBLIC_CACHE_SECONDS = 60
+    clock = [1000.0]
+    monkeypatch.setattr(page_cache.time, "monotonic", lambda: clock[0])
+    loads = []
+    assert page_cache.memoized("test:key", lambda: loads.append(1) or len(loads)) == 1
+    clock[0] += 59
+    assert page_cache.memoized("test:key", lambda: loads.append(1) or len(loads)) == 1
+    clock[0] += 2
+    assert page_cache.memoized("test:key", lambda: loads.append(1) or len(loads)) == 2
+    settings.PUBLIC_CACHE_SECONDS = 0  # caching turned off: read every time
+    assert page_cache.memoized("test:key", lambda: loads.append(1) or len(loads)) == 3
+    assert page_cache.memoized("test:key", lambda: loads.append(1) or len(loads)) == 4
+
+
+def test_registration_questions_bump_though_registrations_do_not(db):
+    from tests.factories.registration import QuestionFactory, RegistrationFactory
+
+    edition = EditionFactory()
+    before = page_cache.generation()
+    RegistrationFactory(edition=edition)
+    assert page_cache.generation() == before
+    QuestionFactory(edition=edition)
+    assert page_cache.generation() != before

@@ -14,18 +14,18 @@ from kongres.registration.models import Registration
 from kongres.registration.services import edition_capacity_change
 from tests.registration.test_views import (  # noqa: F401 - fixtures
     REGISTER_PL,
-    _empty_cache,
     edition,
     form_data,
 )
 
-# edition (the current one), days, seat pools (which days are full), tracks, questions
-GET_QUERIES = 5
-# Before the transaction: edition, days, tracks, questions, privacy notice page, seat pools.
-# In it: registration, its days, its tracks, its link, privacy notice version known?, audit
-# log, outbox message, its task, the task's id on the message, edition pool, day pools;
-# and the savepoint around it (BEGIN and COMMIT in production, which are not captured).
-POST_QUERIES = 6 + 11 + 2
+# The seat pools (which days are full); the edition, its days, panels and questions are read
+# once per process while the content is unchanged (kongres.core.cache.memoized).
+GET_QUERIES = 1
+# Before the transaction: the seat pools (the privacy notice's version is memoized too).
+# In it: registration, its days, its tracks, its link, audit log, outbox message, its task,
+# edition pool, day pools; and the savepoint around it (BEGIN and COMMIT in production, which
+# are not captured).
+POST_QUERIES = 1 + 9 + 2
 POST_QUERIES_FULL = POST_QUERIES - 2  # no seat to take: no UPDATE of the pools
 
 
@@ -84,6 +84,8 @@ def test_registration_post_queries(client, warm):
 
 def test_registration_post_queries_when_full(client, warm):
     edition_capacity_change(edition=warm, capacity=1)
+    # the edition and the privacy notice read again after the change, by the first to register
+    register(client, warm, "first-after-the-change@example.org")
     queries = register(client, warm, "anna@example.org")
     names = tables(queries)
     assert len(names) == POST_QUERIES_FULL, names
@@ -102,3 +104,37 @@ def test_page_after_registering_comes_from_a_signed_cookie(client, warm):
     client.cookies["kongres_submitted"] = "1"
     response = client.get(response.redirect_chain[-1][0])
     assert response.status_code == 302
+
+
+def test_form_page_read_cold_then_memoized(client, warm):
+    from kongres.core.cache import memo_clear
+
+    memo_clear()  # as in a process that has just started
+    with CaptureQueriesContext(connection) as cold:
+        assert client.get(REGISTER_PL).status_code == 200
+    memoized = {
+        "SELECT events_edition",
+        "SELECT events_day",
+        "SELECT events_track",
+        "SELECT registration_question",
+    }
+    assert memoized <= set(tables(cold.captured_queries))
+    with CaptureQueriesContext(connection) as warm:
+        assert client.get(REGISTER_PL).status_code == 200
+    assert tables(warm.captured_queries) == ["SELECT registration_seatpool"]
+
+
+def test_form_shows_an_edit_at_once(client, warm):
+    from tests.factories.registration import QuestionFactory
+
+    client.get(REGISTER_PL)  # memoized
+    QuestionFactory(edition=warm, label_pl="Skąd pan(i) o nas wie?")
+    day = warm.days.order_by("date").first()
+    day.name_pl = "Dzień otwarcia"
+    day.save()
+    warm.title_pl = "V Kongres"
+    warm.save()
+    page = client.get(REGISTER_PL).text
+    assert "Skąd pan(i) o nas wie?" in page
+    assert "Dzień otwarcia" in page
+    assert "V Kongres" in page

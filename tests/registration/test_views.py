@@ -5,7 +5,6 @@ import datetime as dt
 import time
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -19,12 +18,6 @@ from tests.factories.registration import QuestionFactory, RegistrationFactory
 REGISTER_PL = "/rejestracja/"
 REGISTER_EN = "/en/registration/"
 
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail
-from django.core.cache import cache
 from django.utils import timezone
 
 from kongres.mail.models import OutboxMessage
@@ -20,13 +19,6 @@ from kongres.registration.models import Registration
 from kongres.registration.services import registration_expire_due
 from tests.factories import DayFactory, EditionFactory, TrackFactory
 from tests.factories.registration import QuestionFactory, RegistrationFactory
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -1,5 +1,4 @@
 import pytest
-from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.test import RequestFactory
 
@@ -11,13 +10,6 @@ from kongres.registration.ratelimit import (
     parse_rate,
     ratelimit_hit,
 )
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.mark.parametrize(

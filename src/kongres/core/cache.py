@@ -32,6 +32,12 @@ Why it stays correct:
 
 Registration counts (places left, full) are not shown on the public pages, so a registration
 does not bump the generation.
+
+The same generation keeps ``memoized`` values correct: what every request reads and only an
+edit changes (the current edition, its days, panels and questions, the privacy notice's
+fingerprint) is read from the database once per process and generation, for at most
+``PUBLIC_CACHE_SECONDS`` (which bounds how late a change made by ``QuerySet.update``, which
+sends no signal, shows). A registration in a rush then spends no query on them.
 """
 
 from __future__ import annotations
@@ -56,6 +62,8 @@ GENERATION_KEY = "kongres:public-gen"
 PAGE_KEY_PREFIX = "kongres:page"
 DEFAULT_SECONDS = 60
 DEFAULT_APPS = ("events", "content")
+# Models outside those apps whose edits must show at once (memoized by the registration form).
+DEFAULT_MODELS = ("registration.question",)
 
 
 def _seconds() -> int:
@@ -107,17 +115,48 @@ def bump() -> None:
 
 
 def _content_changed(sender, **kwargs) -> None:
-    if sender._meta.app_label not in getattr(settings, "PUBLIC_CACHE_APPS", DEFAULT_APPS):
+    if sender._meta.app_label not in getattr(
+        settings, "PUBLIC_CACHE_APPS", DEFAULT_APPS
+    ) and sender._meta.label_lower not in getattr(settings, "PUBLIC_CACHE_MODELS", DEFAULT_MODELS):
         return
+    content_changed(using=kwargs.get("using"))
+
+
+def content_changed(using: str | None = None) -> None:
+    """Bump the generation now (this process reads its own writes) and again when the
+    transaction commits, if there is one. Saves and deletes do it through their signals; a
+    ``QuerySet.update`` of what the public pages or ``memoized`` show must call it."""
     bump()
-    if transaction.get_connection(kwargs.get("using") or "default").in_atomic_block:
-        transaction.on_commit(bump, using=kwargs.get("using"))
+    if transaction.get_connection(using or "default").in_atomic_block:
+        transaction.on_commit(bump, using=using)
 
 
 def connect_signals() -> None:
     """Called once from ``CoreConfig.ready``."""
     for signal in (post_save, post_delete, m2m_changed):
         signal.connect(_content_changed, dispatch_uid=f"kongres-public-cache-{id(signal)}")
+
+
+_memo: dict[str, tuple[int, float, object]] = {}
+
+
+def memoized[T](key: str, load: Callable[[], T]) -> T:
+    """``load()``, kept in this process under ``key`` while the content generation stays the
+    same, for at most ``PUBLIC_CACHE_SECONDS`` (never with 0). For reads that only an edit of
+    the public content changes; the value is shared by every request of the process, so it is
+    read, never changed (model instances included: read the row again to change it)."""
+    current = generation()
+    now = time.monotonic()
+    hit = _memo.get(key)
+    if hit is not None and hit[0] == current and now - hit[1] < _seconds():
+        return hit[2]  # type: ignore[return-value]
+    value = load()
+    _memo[key] = (current, now, value)
+    return value
+
+
+def memo_clear() -> None:
+    _memo.clear()
 
 
 def _cacheable_request(request: HttpRequest) -> bool:

@@ -154,22 +154,25 @@ def mail_queue(
         body_text = _render_text(f"{template}.txt", data).strip() + "\n"
         body_html = render_to_string(f"{template}.html", data)
 
-    now = timezone.now()
     # No savepoint: inside the caller's transaction (as it should be called) this saves two
     # round trips per mail, and an error here rolls the caller's change back anyway.
     with transaction.atomic(savepoint=False):
-        message = OutboxMessage.objects.create(
-            to=to,
-            reply_to=reply_to,
-            language=language,
-            subject=subject,
-            body_text=body_text,
-            body_html=body_html,
-            message_id=_message_id(),
-            kind=kind,
-            related=related,
-            next_attempt_at=now,
-        )
+        message = _outbox_insert(
+            [
+                OutboxMessage(
+                    to=to,
+                    reply_to=reply_to,
+                    language=language,
+                    subject=subject,
+                    body_text=body_text,
+                    body_html=body_html,
+                    message_id=_message_id(),
+                    kind=kind,
+                    related=related,
+                    next_attempt_at=timezone.now(),
+                )
+            ]
+        )[0]
         OutboxAttachment.objects.bulk_create(
             OutboxAttachment(
                 message=message,
@@ -182,9 +185,39 @@ def mail_queue(
             )
             for item in attachments
         )
-        message.task_id = _enqueue_send(message)
-        message.save(update_fields=["task_id"])
     return message
+
+
+def _outbox_insert(messages: list[OutboxMessage]) -> list[OutboxMessage]:
+    """Insert ``messages`` and a sending task for each, in the caller's transaction. With the
+    database task backend the task ids are chosen here, so the messages and the tasks are two
+    bulk inserts and nothing more; another backend enqueues through its API, one at a time."""
+    from kongres.mail.tasks import mail_send
+
+    backend = mail_send.get_backend()
+    direct = isinstance(backend, DatabaseBackend)
+    if direct:
+        for message in messages:
+            message.task_id = str(uuid.uuid4())
+    messages = OutboxMessage.objects.bulk_create(messages)
+    if direct:
+        DBTaskResult.objects.bulk_create(
+            DBTaskResult(
+                id=message.task_id,
+                args_kwargs={"args": [message.pk], "kwargs": {}},
+                priority=mail_send.priority,
+                task_path=mail_send.module_path,
+                queue_name=mail_send.queue_name,
+                run_after=get_date_max(),
+                backend_name=backend.alias,
+            )
+            for message in messages
+        )
+    else:
+        for message in messages:
+            message.task_id = _enqueue_send(message)
+            message.save(update_fields=["task_id"])
+    return messages
 
 
 class _Email(EmailMultiAlternatives):
@@ -410,42 +443,21 @@ def mail_queue_bulk(*, mails: Sequence[BulkMail]) -> list[OutboxMessage]:
     """Queue many already rendered messages at once: the outbox rows and their sending tasks
     in a few bulk inserts (``mail_queue`` renders and inserts one at a time). Same transaction
     rules as ``mail_queue``; the same worker and retries deliver them."""
-    from kongres.mail.tasks import mail_send
-
     now = timezone.now()
-    backend = mail_send.get_backend()
-    direct = isinstance(backend, DatabaseBackend)
     with transaction.atomic():
-        messages = OutboxMessage.objects.bulk_create(
-            OutboxMessage(
-                to=mail.to,
-                language=_language(mail.language),
-                subject=mail.subject,
-                body_text=mail.body_text,
-                body_html=mail.body_html,
-                message_id=_message_id(),
-                kind=mail.kind,
-                related=mail.related,
-                next_attempt_at=now,
-                task_id=str(uuid.uuid4()) if direct else "",
-            )
-            for mail in mails
-        )
-        if direct:
-            DBTaskResult.objects.bulk_create(
-                DBTaskResult(
-                    id=message.task_id,
-                    args_kwargs={"args": [message.pk], "kwargs": {}},
-                    priority=mail_send.priority,
-                    task_path=mail_send.module_path,
-                    queue_name=mail_send.queue_name,
-                    run_after=get_date_max(),
-                    backend_name=backend.alias,
+        return _outbox_insert(
+            [
+                OutboxMessage(
+                    to=mail.to,
+                    language=_language(mail.language),
+                    subject=mail.subject,
+                    body_text=mail.body_text,
+                    body_html=mail.body_html,
+                    message_id=_message_id(),
+                    kind=mail.kind,
+                    related=mail.related,
+                    next_attempt_at=now,
                 )
-                for message in messages
-            )
-        else:  # another task backend: one at a time, through its API
-            for message in messages:
-                message.task_id = _enqueue_send(message)
-                message.save(update_fields=["task_id"])
-    return messages
+                for mail in mails
+            ]
+        )

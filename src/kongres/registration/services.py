@@ -94,6 +94,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from kongres.core.cache import content_changed, memoized
 from kongres.core.exceptions import KongresError
 from kongres.events.models import Day, Edition, Track
 from kongres.registration import selectors
@@ -189,7 +190,7 @@ def registration_create(
     if actor is None:
         _check_window(edition, now)
     clean = _clean(edition, data, participant=actor is None, parts=parts)
-    version = selectors.privacy_notice_version() if clean.privacy_consent else ""
+    version = _privacy_notice_version(now) if clean.privacy_consent else ""
     pools = _pools_ready(edition, now, day_ids=[day.pk for day in parts.days] if parts else None)
     expect_seat = over_capacity or _seems_free(pools, clean.day_ids)
     token, hashed = token_new()
@@ -339,7 +340,7 @@ def registration_update(
     if now >= _edit_deadline(edition):
         raise RegistrationError(_("Answers can no longer be changed."), "deadline")
     clean = _clean(edition, data, participant=False)
-    version = selectors.privacy_notice_version() if clean.privacy_consent else ""
+    version = _privacy_notice_version(now) if clean.privacy_consent else ""
     _pools_ready(edition, now)
     new_days = set(clean.day_ids)
     with transaction.atomic():
@@ -372,8 +373,6 @@ def registration_update(
             changes.update(privacy_consent_at=now, privacy_notice_version=version)
         if not _cas(registration, ACTIVE_STATUSES, now, **changes):
             raise _not_active()  # cancelled or expired meanwhile; nothing is changed
-        if "privacy_notice_version" in changes:
-            _privacy_version_record(version, now)
         through = Registration.days.through
         if removed:
             through.objects.filter(registration_id=registration.pk, day_id__in=removed).delete()
@@ -600,6 +599,7 @@ def edition_capacity_change(
     now = now or timezone.now()
     with transaction.atomic():
         Edition.objects.filter(pk=edition.pk).update(capacity=capacity, updated_at=now)
+        content_changed()  # the memoized edition (kongres.core.cache) is read again
         offers = _pools_sync(edition.pk, now)
     edition.capacity = capacity
     logger.info(
@@ -622,6 +622,7 @@ def day_capacity_change(
     now = now or timezone.now()
     with transaction.atomic():
         Day.objects.filter(pk=day.pk).update(capacity=capacity)
+        content_changed()
         offers = _pools_sync(day.edition_id, now)
     day.capacity = capacity
     logger.info("Capacity of %s set to %s by %s: %s offer(s)", day, capacity, actor, offers)
@@ -697,7 +698,6 @@ def _create(
                 for track_id in clean.track_ids
             )
         RegistrationToken.objects.create(registration=registration, token_hash=hashed)
-        _privacy_version_record(registration.privacy_notice_version, now)
         _audit(registration, "create", actor=actor, before=None, over_capacity=over_capacity)
         # The mail is rendered and queued before the seat is taken: the seat's lock is held
         # only from the UPDATE below to the COMMIT.
@@ -712,22 +712,26 @@ def _create(
     return registration, token
 
 
-def _privacy_version_record(version: str, now: dt.datetime) -> None:
-    """Keep the text of the privacy notice version a consent refers to, the first time someone
-    consents to it (in the transaction of the consent). The text is read again here; should the
-    page have changed in the milliseconds since the fingerprint was taken, the version is kept
-    with the next consent to it (a later text has another fingerprint)."""
+def _privacy_notice_version(now: dt.datetime) -> str:
+    """The fingerprint of the privacy notice now shown ("" without one), its text kept as a
+    ``PrivacyNoticeVersion`` the first time a consent refers to it. Stored before the consent's
+    own transaction (a text kept that nobody consented to in the end does no harm) and read once
+    per process while the content is unchanged (``memoized``: editing the page bumps the
+    content generation), so a registration spends no query on it."""
+    return memoized("registration:privacy-notice", lambda: _privacy_notice_store(now))
+
+
+def _privacy_notice_store(now: dt.datetime) -> str:
     from kongres.content.models import PrivacyNoticeVersion
 
-    if not version or PrivacyNoticeVersion.objects.filter(fingerprint=version).exists():
-        return
     texts = selectors.privacy_notice_texts()
-    if texts is None or selectors.privacy_fingerprint(texts) != version:
-        return
-    PrivacyNoticeVersion.objects.bulk_create(
-        [PrivacyNoticeVersion(fingerprint=version, first_seen_at=now, **texts)],
-        ignore_conflicts=True,
-    )
+    version = selectors.privacy_fingerprint(texts)
+    if version:
+        PrivacyNoticeVersion.objects.bulk_create(
+            [PrivacyNoticeVersion(fingerprint=version, first_seen_at=now, **texts)],
+            ignore_conflicts=True,
+        )
+    return version
 
 
 def _check_window(edition: Edition, now: dt.datetime) -> None:

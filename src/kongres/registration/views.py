@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
+from kongres.core.cache import memoized
 from kongres.events.ics import edition_zone
 from kongres.events.models import Edition
 from kongres.events.selectors import edition_days, edition_tracks
@@ -109,7 +110,14 @@ def _form_kwargs(edition: Edition, *, seats: bool = True) -> tuple[dict, selecto
     without a free seat are marked so. A sent form that is valid is not shown again, so the
     form view reads the seats only when it shows the form (``RegistrationForm.mark_full_days``).
     """
-    days = edition_days(edition=edition)
+    days, tracks, questions = memoized(
+        f"registration:form-parts:{edition.pk}",
+        lambda: (
+            edition_days(edition=edition),
+            edition_tracks(edition=edition),
+            selectors.question_list(edition=edition),
+        ),
+    )
     full = (
         selectors.edition_full_seats(edition=edition, days=days)
         if seats
@@ -119,8 +127,8 @@ def _form_kwargs(edition: Edition, *, seats: bool = True) -> tuple[dict, selecto
         "edition": edition,
         "days": days,
         "full_day_ids": full.day_ids,
-        "tracks": edition_tracks(edition=edition),
-        "questions": selectors.question_list(edition=edition),
+        "tracks": tracks,
+        "questions": questions,
     }
     return kwargs, full
 
