@@ -269,7 +269,9 @@ def export_xlsx(*, edition: Edition, params: Mapping[str, Any], columns: list[Co
         header.append(cell)
     sheet.append(header)
     for row in rows:
-        sheet.append(row)
+        # An empty text is no cell at all (None): openpyxl writes nothing for it, which makes
+        # the export of a segment with many blank answers markedly faster.
+        sheet.append([value if value != "" else None for value in row])
     file = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 (the caller closes it)
     workbook.save(file)
     file.seek(0)
