@@ -88,8 +88,8 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
-from django.db.models import Case, Count, Exists, F, PositiveIntegerField, Q, When
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, Count, F, PositiveIntegerField, Q, When
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -1091,7 +1091,7 @@ def _take_seat(edition_id: int, day_ids: list[int], *, force: bool = False) -> b
         if day_ids:
             SeatPool.objects.filter(day_id__in=day_ids).update(**_TAKE_OVER)
         return True
-    if not edition_pool.filter(_free()).update(taken=F("taken") + 1):
+    if not _execute(_TAKE_EDITION_SQL, [edition_id]):
         return False
     if day_ids and not _take_days(day_ids):
         edition_pool.update(taken=F("taken") - 1)
@@ -1099,17 +1099,40 @@ def _take_seat(edition_id: int, day_ids: list[int], *, force: bool = False) -> b
     return True
 
 
+# The statements of a registration's seat, written out: they run in every registration of a
+# rush, and the ORM's building of them cost more than running them (about 1 ms and 1.5 ms a
+# registration on the bench machine). Plain SQL that PostgreSQL and SQLite both take.
+_TAKE_EDITION_SQL = (
+    "UPDATE registration_seatpool SET taken = taken + 1 "
+    "WHERE edition_id = %s AND day_id IS NULL AND (capacity IS NULL OR taken < capacity)"
+)
+_TAKE_DAYS_SQL = (
+    "UPDATE registration_seatpool SET taken = taken + 1 WHERE day_id IN ({days}) AND NOT EXISTS ("
+    "SELECT 1 FROM registration_seatpool full_pool WHERE full_pool.day_id IN ({days}) "
+    "AND full_pool.capacity IS NOT NULL AND full_pool.taken >= full_pool.capacity)"
+)
+_POOLS_SQL = (
+    "SELECT pool.day_id, pool.capacity, pool.taken, edition.capacity, day.capacity "
+    "FROM registration_seatpool pool "
+    "INNER JOIN events_edition edition ON edition.id = pool.edition_id "
+    "LEFT OUTER JOIN events_day day ON day.id = pool.day_id "
+    "WHERE pool.edition_id = %s"
+)
+
+
+def _execute(sql: str, params: list) -> int:
+    """Run one of the statements above; the number of rows it changed."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
 def _take_days(day_ids: list[int]) -> bool:
     """One seat on each of the days, all or nothing: one UPDATE that changes no row when any of
     them is full. Only with the edition's pool locked."""
-    full = SeatPool.objects.filter(
-        day_id__in=day_ids, capacity__isnull=False, taken__gte=F("capacity")
-    )
-    taken = (
-        SeatPool.objects.filter(day_id__in=day_ids)
-        .filter(~Exists(full))
-        .update(taken=F("taken") + 1)
-    )
+    placeholders = ", ".join(["%s"] * len(day_ids))
+    sql = _TAKE_DAYS_SQL.format(days=placeholders)  # placeholders only: the ids are parameters
+    taken = _execute(sql, [*day_ids, *day_ids])
     if taken not in (0, len(day_ids)):
         raise RuntimeError(f"seat pools missing for some of the days {day_ids}")
     return taken == len(day_ids)
@@ -1145,9 +1168,9 @@ def _pools_ready(
     (normally this is one read, outside any transaction). ``day_ids``: the edition's days, when
     the caller has just read them."""
     for attempt in range(ATTEMPTS):
-        rows = SeatPool.objects.filter(edition=edition).values_list(
-            "day_id", "capacity", "taken", "edition__capacity", "day__capacity"
-        )
+        with connection.cursor() as cursor:
+            cursor.execute(_POOLS_SQL, [edition.pk])
+            rows = cursor.fetchall()
         pools, in_line = {}, True
         for day_id, capacity, taken, edition_capacity, day_capacity in rows:
             pools[day_id] = (capacity, taken)
