@@ -19,7 +19,6 @@ REGISTER_PL = "/rejestracja/"
 REGISTER_EN = "/en/registration/"
 
 
-
 @pytest.fixture
 def edition(db):
     edition = EditionFactory(
