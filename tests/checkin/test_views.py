@@ -190,6 +190,22 @@ def test_search_query_count_does_not_grow_with_results(
         assert len(staff_client.get(url("api-search"), {"q": "zak"}).json()["results"]) == 3
 
 
+def test_scan_query_count(staff_client, register, day1, django_assert_num_queries):
+    """A scan through the JSON endpoint, pinned: session, user, role, the form's days, the
+    nonce, the savepoint of the view's transaction; in it the ticket, the registration read
+    once and locked, the nonce again (under the lock), the registration's days (read once for
+    the decision and the answer), an earlier check-in today, the insert in its savepoint."""
+    codes = [
+        ticket_for_registration(registration=register(email=f"p{n}@example.org")).code
+        for n in range(2)
+    ]
+    scan_api(staff_client, code=codes[0], day=day1.pk, nonce="first")  # the session warmed
+    with django_assert_num_queries(15):
+        response = scan_api(staff_client, code=codes[1], day=day1.pk, nonce="second")
+    assert response.status_code == 200
+    assert response.json()["ok"] is True
+
+
 def test_live_counts(staff_client, register, day1, day2):
     code = ticket_for_registration(registration=register()).code
     register(days=[day2])

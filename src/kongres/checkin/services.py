@@ -263,8 +263,9 @@ def staff_name(user: AbstractBaseUser | None) -> str:
 
 
 def _decide(
-    *, ticket: Ticket | None, registration: Registration | None, day: Day
+    *, ticket: Ticket | None, registration: Registration | None, day: Day, days: list[Day]
 ) -> tuple[str, CheckIn | None]:
+    """The result of a scan of ``registration`` on ``day``; ``days``: the registration's days."""
     if registration is None:
         return Result.UNKNOWN, None
     if registration.edition_id != day.edition_id:
@@ -277,7 +278,7 @@ def _decide(
         return Result.NOT_CONFIRMED, None
     if ticket is not None and not ticket.is_active:
         return Result.REVOKED, None
-    day_ids = set(registration.days.values_list("pk", flat=True))
+    day_ids = {each.pk for each in days}
     if day_ids and day.pk not in day_ids:
         return Result.NOT_TODAY, None
     previous = _accepted(registration, day)
@@ -302,10 +303,18 @@ def _by_nonce(nonce: str) -> CheckIn | None:
     return CheckIn.objects.select_related("registration", "edition", "gate", "staff").get(pk=pk)
 
 
-def _answer(checkin: CheckIn, *, repeated: bool, previous: CheckIn | None = None) -> CheckInResult:
+def _answer(
+    checkin: CheckIn,
+    *,
+    repeated: bool,
+    previous: CheckIn | None = None,
+    days: list[Day] | None = None,
+) -> CheckInResult:
+    """``days``: the registration's days, when the caller has just read them."""
     if checkin.result == Result.ALREADY_CHECKED_IN and previous is None:
         previous = _accepted(checkin.registration, checkin.day)
-    days = list(checkin.registration.days.all()) if checkin.registration_id else []
+    if days is None:
+        days = list(checkin.registration.days.all()) if checkin.registration_id else []
     return CheckInResult(checkin=checkin, repeated=repeated, previous=previous, days=days)
 
 
@@ -339,15 +348,19 @@ def checkin_perform(
     with transaction.atomic():
         if registration is not None:
             ticket = _active_ticket(registration)
+            registration_id = registration.pk
         else:
             ticket = Ticket.objects.filter(code=code).first() if code else None
-            registration = ticket.registration if ticket is not None else None
-        if registration is not None:
-            registration = _lock(registration)
+            registration_id = ticket.registration_id if ticket is not None else None
+        days: list[Day] = []
+        if registration_id is not None:
+            # read once, locked (not read first and then again to lock it)
+            registration = Registration.objects.select_for_update().get(pk=registration_id)
             first = _by_nonce(nonce)  # sent twice at once: the other one won the lock
             if first is not None:
                 return _answer(first, repeated=True)
-        result, previous = _decide(ticket=ticket, registration=registration, day=day)
+            days = list(registration.days.all())
+        result, previous = _decide(ticket=ticket, registration=registration, day=day, days=days)
         row = CheckIn(
             nonce=nonce,
             edition_id=day.edition_id,
@@ -377,4 +390,4 @@ def checkin_perform(
             row.pk = None
             row.result = Result.ALREADY_CHECKED_IN
             row.save()
-    return _answer(row, repeated=False, previous=previous)
+    return _answer(row, repeated=False, previous=previous, days=days)
