@@ -128,6 +128,7 @@ class Options:
     results: Path
     database_url: str
     data_dir: Path
+    only: frozenset[str] = frozenset()  # empty: everything
 
 
 @dataclass
@@ -205,8 +206,17 @@ def parse_options(argv: list[str] | None) -> Options:
         default=BENCH_DIR / "RESULTS.md",
         help="where to write the results (bench/RESULTS.md)",
     )
+    parser.add_argument(
+        "--only",
+        help="run only these scenarios, comma-separated, of: "
+        + ", ".join(SCENARIO_GROUPS)
+        + " (to compare two versions of the code quickly; the targets then say what is missing)",
+    )
     args = parser.parse_args(argv)
     quick = args.quick
+    only = frozenset(filter(None, (args.only or "").split(",")))
+    if only - set(SCENARIO_GROUPS):
+        parser.error(f"--only: unknown {', '.join(sorted(only - set(SCENARIO_GROUPS)))}")
     options = Options(
         quick=quick,
         seconds=args.seconds or (2 if quick else 10),
@@ -221,12 +231,21 @@ def parse_options(argv: list[str] | None) -> Options:
         results=args.results,
         database_url=os.environ.get("KONGRES_BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL,
         data_dir=args.data_dir.resolve(),
+        only=only,
     )
     if options.people % WRK_THREADS:
         parser.error(f"--people must be a multiple of {WRK_THREADS} (one share per wrk thread)")
     if options.seats > options.people:
         parser.error("--seats must not exceed --people")
     return options
+
+
+# What ``--only`` takes: a scenario's key, or "pages" for all the public pages.
+SCENARIO_GROUPS = ("hello", "naive", "database", "pages", "rush", "checkin", "exports")
+
+
+def _group(key: str) -> str:
+    return "pages" if key.startswith("page:") else key
 
 
 def log(message: str) -> None:
@@ -504,7 +523,8 @@ class Bench:
             log(f"created the database {options.database_url}")
         # First, while this process is small: a child's peak memory (ru_maxrss, which these
         # report) starts from its parent's.
-        self.attempt("exports and messages", self.exports_and_messages)
+        if not options.only or "exports" in options.only:
+            self.attempt("exports and messages", self.exports_and_messages)
         db.setup()
         self.prepared = db.prepare(log=log)
         self.prepared["pages"] = db.public_pages() if self.prepared["demo"] else []
@@ -518,6 +538,8 @@ class Bench:
         self.server_start(main)
         try:
             scenarios = self.attempt("setup", lambda: self.scenarios(rush_plan)) or []
+            if options.only:
+                scenarios = [item for item in scenarios if _group(item.key) in options.only]
             self.measure(scenarios)
             self.results.memory_mb = self.worker_memory()
         finally:

@@ -8,10 +8,12 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
+from django_tasks_db.models import DBTaskResult
 
 from kongres.content.models import Page
 from kongres.events.models import Edition
 from kongres.mail.models import OutboxMessage
+from kongres.orga.models import AuditLogEntry
 from kongres.registration.choices import QuestionKind
 from kongres.registration.models import Registration, RegistrationToken, SeatPool
 from kongres.registration.selectors import edition_seat_audit, edition_seats
@@ -271,6 +273,53 @@ def test_a_full_day_puts_on_the_waiting_list_though_the_edition_has_seats(db, no
     assert SeatPool.objects.get(day=second).taken == 1
     assert SeatPool.objects.get(edition=edition, day=None).taken == 2
     assert edition_seat_audit(edition=edition) == []
+
+
+@pytest.mark.parametrize("full", ["edition", "day"])
+def test_a_seat_taken_meanwhile_puts_on_the_waiting_list(db, now, monkeypatch, full):
+    """The pools read before the transaction said there was a seat; by the time of the write
+    another registration had taken it: the whole write is undone and made again without a seat
+    (on PostgreSQL the check constraint fails the message of ``_create_at_once``)."""
+    from kongres.registration import services
+
+    edition = EditionFactory(capacity=1 if full == "edition" else 10)
+    day = DayFactory(edition=edition, capacity=1 if full == "day" else None)
+    create(edition, now, day_ids=[day.pk])
+    monkeypatch.setattr(services, "_seems_free", lambda pools, day_ids: True)
+
+    registration, token = create(
+        edition, now, email="late@example.org", day_ids=[day.pk], language="en"
+    )
+
+    assert registration.status == Status.WAITING_UNVERIFIED
+    registration.refresh_from_db()
+    assert registration.status == Status.WAITING_UNVERIFIED
+    assert list(registration.days.all()) == [day]
+    assert SeatPool.objects.get(edition=edition, day=None).taken == 1
+    assert SeatPool.objects.get(day=day).taken == 1
+    assert edition_seat_audit(edition=edition) == []
+    # one of each, from the second attempt only
+    assert RegistrationToken.objects.filter(registration=registration).count() == 1
+    mail = OutboxMessage.objects.get(to="late@example.org")
+    assert "All places are taken at the moment." in mail.body_text
+    assert link("verify", token, "en") in mail.body_text
+    assert AuditLogEntry.objects.filter(object_id=str(registration.pk)).count() == 1
+
+
+def test_create_writes_its_audit_entry_and_the_task_that_sends_the_mail(edition, now):
+    registration, _token = create(edition, now, email="anna@example.org")
+
+    entry = AuditLogEntry.objects.get(object_id=str(registration.pk))
+    assert entry.action == "registration.create"
+    assert entry.edition_id == edition.pk
+    assert entry.object_type == "registration.registration"
+    assert entry.object_label == str(registration)
+    assert entry.actor is None
+    assert entry.after == {"status": "held", "over_capacity": False}
+    mail = OutboxMessage.objects.get(to="anna@example.org")
+    task = DBTaskResult.objects.get(id=mail.task_id)
+    assert task.args_kwargs == {"args": [mail.pk], "kwargs": {}}
+    assert task.task_path == "kongres.mail.tasks.mail_send"
 
 
 def test_the_secret_token_is_random_and_stored_only_hashed(edition, now):

@@ -146,33 +146,19 @@ def mail_queue(
         item if isinstance(item, Attachment) else Attachment(item[0], item[2], item[1])
         for item in attachments
     ]
-    language = _language(language)
-    with translation.override(language):
-        data = {**context, "site_url": settings.SITE_URL, "language": language}
-        subject = " ".join(_render_text(f"{template}_subject.txt", data).split())
-        data["subject"] = subject
-        body_text = _render_text(f"{template}.txt", data).strip() + "\n"
-        body_html = render_to_string(f"{template}.html", data)
-
+    message = mail_message(
+        to=to,
+        template=template,
+        context=context,
+        language=language,
+        reply_to=reply_to,
+        kind=kind,
+        related=related,
+    )
     # No savepoint: inside the caller's transaction (as it should be called) this saves two
     # round trips per mail, and an error here rolls the caller's change back anyway.
     with transaction.atomic(savepoint=False):
-        message = _outbox_insert(
-            [
-                OutboxMessage(
-                    to=to,
-                    reply_to=reply_to,
-                    language=language,
-                    subject=subject,
-                    body_text=body_text,
-                    body_html=body_html,
-                    message_id=_message_id(),
-                    kind=kind,
-                    related=related,
-                    next_attempt_at=timezone.now(),
-                )
-            ]
-        )[0]
+        message = _outbox_insert([message])[0]
         OutboxAttachment.objects.bulk_create(
             OutboxAttachment(
                 message=message,
@@ -188,6 +174,67 @@ def mail_queue(
     return message
 
 
+def mail_message(
+    *,
+    to: str,
+    template: str,
+    context: dict,
+    language: str,
+    reply_to: str = "",
+    kind: str = "",
+    related: str = "",
+) -> OutboxMessage:
+    """The message ``mail_queue`` queues (without attachments), rendered and not saved: for a
+    caller that writes it with other rows at once (``mail_rows``)."""
+    language = _language(language)
+    with translation.override(language):
+        data = {**context, "site_url": settings.SITE_URL, "language": language}
+        subject = " ".join(_render_text(f"{template}_subject.txt", data).split())
+        data["subject"] = subject
+        body_text = _render_text(f"{template}.txt", data).strip() + "\n"
+        body_html = render_to_string(f"{template}.html", data)
+    return OutboxMessage(
+        to=to,
+        reply_to=reply_to,
+        language=language,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        message_id=_message_id(),
+        kind=kind,
+        related=related,
+        next_attempt_at=timezone.now(),
+    )
+
+
+def mail_rows(message: OutboxMessage) -> list[DBTaskResult] | None:
+    """The sending task of ``message`` (from ``mail_message``, its primary key set) as a row
+    to insert after it, in the same transaction (``kongres.core.db.insert_statements``); None
+    when the task backend is not the database, whose tasks are made through its API
+    (``mail_queue`` then)."""
+    from kongres.mail.tasks import mail_send
+
+    backend = mail_send.get_backend()
+    if not isinstance(backend, DatabaseBackend):
+        return None
+    message.task_id = str(uuid.uuid4())
+    return [_task_row(message, backend)]
+
+
+def _task_row(message: OutboxMessage, backend: DatabaseBackend) -> DBTaskResult:
+    from kongres.mail.tasks import mail_send
+
+    return DBTaskResult(
+        id=message.task_id,
+        args_kwargs={"args": [message.pk], "kwargs": {}},
+        priority=mail_send.priority,
+        task_path=mail_send.module_path,
+        queue_name=mail_send.queue_name,
+        run_after=get_date_max(),
+        backend_name=backend.alias,
+    )
+
+
 def _outbox_insert(messages: list[OutboxMessage]) -> list[OutboxMessage]:
     """Insert ``messages`` and a sending task for each, in the caller's transaction. With the
     database task backend the task ids are chosen here, so the messages and the tasks are two
@@ -201,18 +248,7 @@ def _outbox_insert(messages: list[OutboxMessage]) -> list[OutboxMessage]:
             message.task_id = str(uuid.uuid4())
     messages = OutboxMessage.objects.bulk_create(messages)
     if direct:
-        DBTaskResult.objects.bulk_create(
-            DBTaskResult(
-                id=message.task_id,
-                args_kwargs={"args": [message.pk], "kwargs": {}},
-                priority=mail_send.priority,
-                task_path=mail_send.module_path,
-                queue_name=mail_send.queue_name,
-                run_after=get_date_max(),
-                backend_name=backend.alias,
-            )
-            for message in messages
-        )
+        DBTaskResult.objects.bulk_create(_task_row(message, backend) for message in messages)
     else:
         for message in messages:
             message.task_id = _enqueue_send(message)

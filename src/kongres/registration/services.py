@@ -80,6 +80,7 @@ the participant asks for a new one with ``registration_link_resend``).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -94,6 +95,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from kongres.core import db
 from kongres.core.cache import content_changed, memoized
 from kongres.core.exceptions import KongresError
 from kongres.events.models import Day, Edition, Track
@@ -191,12 +193,21 @@ def registration_create(
         _check_window(edition, now)
     clean = _clean(edition, data, participant=actor is None, parts=parts)
     version = _privacy_notice_version(now) if clean.privacy_consent else ""
-    pools = _pools_ready(edition, now, day_ids=[day.pk for day in parts.days] if parts else None)
+    # A participant's registration is written in one round trip where the database allows
+    # (``_create_at_once``), with the ids of its rows taken with the seat pools' read.
+    at_once = actor is None and db.can_run_at_once()
+    pools, ids = _pools_ready(
+        edition, now, day_ids=[day.pk for day in parts.days] if parts else None, reserve=at_once
+    )
     expect_seat = over_capacity or _seems_free(pools, clean.day_ids)
     token, hashed = token_new()
     # Usually one attempt; a second one when the seat that looked free was taken meanwhile.
     for with_seat in (True, False) if expect_seat else (False,):
         try:
+            if ids is not None:
+                made = _create_at_once(edition, clean, version, token, hashed, now, with_seat, ids)
+                if made is not None:
+                    return made
             return _create(
                 edition, clean, version, token, hashed, now, actor, with_seat, over_capacity
             )
@@ -668,24 +679,7 @@ def _create(
     with_seat: bool,
     over_capacity: bool,
 ) -> tuple[Registration, str]:
-    registration = Registration(
-        edition=edition,
-        email=clean.email,
-        created_by=actor,
-        language=clean.language,
-        **{name: getattr(clean, name) for name in _UPDATABLE_FIELDS if name != "language"},
-    )
-    if clean.privacy_consent:
-        registration.privacy_consent_at = now
-        registration.privacy_notice_version = privacy_notice_version
-    if actor is None:
-        registration.status = Status.HELD if with_seat else Status.WAITING_UNVERIFIED
-        registration.hold_expires_at = now + dt.timedelta(minutes=edition.hold_minutes)
-    else:  # an organiser vouches for the address
-        registration.status = Status.CONFIRMED if with_seat else Status.WAITING
-        registration.verified_at = now
-        registration.confirmed_at = now if with_seat else None
-
+    registration = _new(edition, clean, privacy_notice_version, now, actor, with_seat)
     with transaction.atomic():
         registration.save(force_insert=True)
         Registration.days.through.objects.bulk_create(
@@ -709,6 +703,97 @@ def _create(
             _mail(registration, "waiting", token=token)
         if with_seat and not _take_seat(edition.pk, clean.day_ids, force=over_capacity):
             raise _NoSeat
+    return registration, token
+
+
+def _new(
+    edition: Edition,
+    clean: RegistrationData,
+    privacy_notice_version: str,
+    now: dt.datetime,
+    actor: AbstractBaseUser | None,
+    with_seat: bool,
+) -> Registration:
+    registration = Registration(
+        edition=edition,
+        email=clean.email,
+        created_by=actor,
+        language=clean.language,
+        **{name: getattr(clean, name) for name in _UPDATABLE_FIELDS if name != "language"},
+    )
+    if clean.privacy_consent:
+        registration.privacy_consent_at = now
+        registration.privacy_notice_version = privacy_notice_version
+    if actor is None:
+        registration.status = Status.HELD if with_seat else Status.WAITING_UNVERIFIED
+        registration.hold_expires_at = now + dt.timedelta(minutes=edition.hold_minutes)
+    else:  # an organiser vouches for the address
+        registration.status = Status.CONFIRMED if with_seat else Status.WAITING
+        registration.verified_at = now
+        registration.confirmed_at = now if with_seat else None
+    return registration
+
+
+@dataclass(frozen=True)
+class _Ids:
+    """Ids taken from the sequences before a registration is written (``_create_at_once``)."""
+
+    registration: int
+    message: int
+
+
+def _create_at_once(
+    edition: Edition,
+    clean: RegistrationData,
+    privacy_notice_version: str,
+    token: str,
+    hashed: str,
+    now: dt.datetime,
+    with_seat: bool,
+    ids: _Ids,
+) -> tuple[Registration, str] | None:
+    """What ``_create`` does for a participant, sent to PostgreSQL as one message of
+    statements (``kongres.core.db.run_at_once``), which the server runs as one transaction: the
+    rows (registration, its days and panels, its link, the audit entry, the mail and its
+    sending task) and then the seat. The seat is one unconditional ``taken + 1`` per pool:
+    when a pool is full the check constraint ``seatpool_taken_within_capacity`` fails it,
+    which undoes the whole message (``_NoSeat``). None when the mail cannot be queued so (a
+    task backend other than the database): ``_create`` then."""
+    from kongres.mail.services import mail_message, mail_rows
+
+    registration = _new(edition, clean, privacy_notice_version, now, None, with_seat)
+    registration.pk = ids.registration
+    kwargs = _mail_kwargs(registration, "verify", token=token)
+    if kwargs.pop("attachments"):
+        return None
+    with timezone.override(_zone(edition)):
+        message = mail_message(**kwargs)
+    message.pk = ids.message
+    task = mail_rows(message)
+    if task is None:
+        return None
+    through_days, through_tracks = Registration.days.through, Registration.tracks.through
+    rows = [
+        registration,
+        *(through_days(registration_id=ids.registration, day_id=day) for day in clean.day_ids),
+        *(through_tracks(registration_id=ids.registration, track_id=t) for t in clean.track_ids),
+        RegistrationToken(registration=registration, token_hash=hashed),
+        _audit_entry(registration, "create", actor=None, before=None, over_capacity=False),
+        message,
+        *task,
+    ]
+    statements = db.insert_statements(rows)
+    if with_seat:  # last: the pools' rows are locked from here to the end of the message
+        statements.append((_TAKE_EDITION_ANY_SQL, [edition.pk]))
+        if clean.day_ids:
+            days = ", ".join(["%s"] * len(clean.day_ids))
+            statements.append((_TAKE_DAYS_ANY_SQL.format(days=days), clean.day_ids))
+    try:
+        db.run_at_once(statements)
+    except IntegrityError as error:
+        if "seatpool_taken_within_capacity" in str(error):
+            raise _NoSeat from error
+        raise
     return registration, token
 
 
@@ -1111,13 +1196,26 @@ _TAKE_DAYS_SQL = (
     "SELECT 1 FROM registration_seatpool full_pool WHERE full_pool.day_id IN ({days}) "
     "AND full_pool.capacity IS NOT NULL AND full_pool.taken >= full_pool.capacity)"
 )
+# A seat taken in ``_create_at_once``, where a full pool must fail the whole message: no
+# condition, the check constraint (taken <= capacity + overbooked) refuses the seat.
+_TAKE_EDITION_ANY_SQL = (
+    "UPDATE registration_seatpool SET taken = taken + 1 WHERE edition_id = %s AND day_id IS NULL"
+)
+_TAKE_DAYS_ANY_SQL = "UPDATE registration_seatpool SET taken = taken + 1 WHERE day_id IN ({days})"
 _POOLS_SQL = (
-    "SELECT pool.day_id, pool.capacity, pool.taken, edition.capacity, day.capacity "
+    "SELECT pool.day_id, pool.capacity, pool.taken, edition.capacity, day.capacity{ids} "
     "FROM registration_seatpool pool "
     "INNER JOIN events_edition edition ON edition.id = pool.edition_id "
-    "LEFT OUTER JOIN events_day day ON day.id = pool.day_id "
+    "LEFT OUTER JOIN events_day day ON day.id = pool.day_id{join} "
     "WHERE pool.edition_id = %s"
 )
+# The same read taking the ids of a registration and of its mail (PostgreSQL): the CTE is run
+# once, whatever the number of pools.
+_POOLS_RESERVE_SQL = (
+    "WITH ids AS (SELECT {registration} AS registration, {message} AS message) "
+    + _POOLS_SQL.format(ids=", ids.registration, ids.message", join=" CROSS JOIN ids")
+)
+_POOLS_SQL = _POOLS_SQL.format(ids="", join="")
 
 
 def _execute(sql: str, params: list) -> int:
@@ -1161,20 +1259,27 @@ def _lock_edition_pool(edition_id: int) -> None:
 
 
 def _pools_ready(
-    edition: Edition, now: dt.datetime, *, day_ids: list[int] | None = None
-) -> dict[int | None, tuple[int | None, int]]:
+    edition: Edition,
+    now: dt.datetime,
+    *,
+    day_ids: list[int] | None = None,
+    reserve: bool = False,
+) -> tuple[dict[int | None, tuple[int | None, int]], _Ids | None]:
     """The seat pools of the edition and its days as ``{day id or None: (capacity, taken)}``,
     created or brought in line with ``Edition.capacity``/``Day.capacity`` first when needed
     (normally this is one read, outside any transaction). ``day_ids``: the edition's days, when
-    the caller has just read them."""
+    the caller has just read them. With ``reserve`` (PostgreSQL) the same read takes the ids of
+    a registration and its mail from the sequences (``_create_at_once``), else they are None."""
+    ids = None
     for attempt in range(ATTEMPTS):
         with connection.cursor() as cursor:
-            cursor.execute(_POOLS_SQL, [edition.pk])
+            cursor.execute(_pools_sql() if reserve else _POOLS_SQL, [edition.pk])
             rows = cursor.fetchall()
         pools, in_line = {}, True
-        for day_id, capacity, taken, edition_capacity, day_capacity in rows:
+        for day_id, capacity, taken, edition_capacity, day_capacity, *reserved in rows:
             pools[day_id] = (capacity, taken)
             in_line &= capacity == (edition_capacity if day_id is None else day_capacity)
+            ids = _Ids(*reserved) if reserved else None
         if day_ids is not None and attempt == 0:
             days = set(day_ids)
         else:
@@ -1182,10 +1287,19 @@ def _pools_ready(
         if pools.keys() != {None, *days}:
             _pools_create(edition.pk)
         elif in_line:
-            return pools
+            return pools, ids
         else:
             _pools_sync(edition.pk, now)
-    return pools
+    return pools, ids
+
+
+@functools.cache
+def _pools_sql() -> str:
+    from kongres.mail.models import OutboxMessage
+
+    return _POOLS_RESERVE_SQL.format(
+        registration=db.sequence_next_sql(Registration), message=db.sequence_next_sql(OutboxMessage)
+    )
 
 
 def _seems_free(pools: dict[int | None, tuple[int | None, int]], day_ids: list[int]) -> bool:
@@ -1289,14 +1403,28 @@ def _audit(
 ) -> None:
     """Record a transition in the audit log, in its transaction: who (None: the participant
     or the system), the status before and after (and other values changed)."""
-    from kongres.orga.services import audit_log
+    _audit_entry(registration, action, actor=actor, before=before, changes=changes, **after).save(
+        force_insert=True
+    )
+
+
+def _audit_entry(
+    registration: Registration,
+    action: str,
+    *,
+    actor: AbstractBaseUser | None,
+    before: str | None,
+    changes: tuple[dict, dict] | None = None,
+    **after,
+):
+    from kongres.orga.services import audit_entry
 
     before_values = {"status": str(before)} if before else {}
     after_values = {"status": str(registration.status), **after}
     if changes is not None:
         before_values.update(changes[0])
         after_values.update(changes[1])
-    audit_log(
+    return audit_entry(
         actor=actor,
         action=f"registration.{action}",
         obj=registration,
@@ -1395,12 +1523,24 @@ def _mail(
     caller's transaction. Without ``token`` a new secret link is made for it. The mails of a
     confirmed registration in ``TICKET_MAILS`` carry its ticket, issued here (in the
     transaction that confirms it) when it has none."""
-    from kongres.events.ics import edition_calendar
     from kongres.mail.services import mail_queue
 
     if token is None:
         token, hashed = token_new()
         RegistrationToken.objects.create(registration=registration, token_hash=hashed)
+    kwargs = _mail_kwargs(
+        registration, name, token=token, attach_calendar=attach_calendar, **context
+    )
+    with timezone.override(_zone(registration.edition)):
+        mail_queue(**kwargs)
+
+
+def _mail_kwargs(
+    registration: Registration, name: str, *, token: str, attach_calendar: bool = False, **context
+) -> dict:
+    """The arguments of ``mail_queue`` for the mail ``registration/mail/<name>``."""
+    from kongres.events.ics import edition_calendar
+
     language = registration.language
     edition = registration.edition
     attachments = []
@@ -1425,13 +1565,12 @@ def _mail(
         claim_url=_absolute("registration:claim", token, language),
         position=selectors.registration_waiting_position(registration=registration),
     )
-    with timezone.override(_zone(edition)):
-        mail_queue(
-            to=registration.email,
-            template=f"registration/mail/{name}",
-            context=context,
-            language=language,
-            attachments=attachments,
-            kind=f"registration.{name}",
-            related=selectors.registration_mail_key(registration),
-        )
+    return {
+        "to": registration.email,
+        "template": f"registration/mail/{name}",
+        "context": context,
+        "language": language,
+        "attachments": attachments,
+        "kind": f"registration.{name}",
+        "related": selectors.registration_mail_key(registration),
+    }

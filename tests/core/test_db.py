@@ -1,0 +1,97 @@
+"""Writing several rows at once (kongres.core.db): on PostgreSQL one message to the server,
+which runs it as one transaction; on SQLite the statements one after the other in a transaction.
+Each test checks what its database does."""
+
+import pytest
+from django.db import IntegrityError, connection
+from django.test.utils import CaptureQueriesContext
+
+from kongres.core import db as core_db
+from kongres.orga.models import AuditLogEntry
+from kongres.registration.models import SeatPool
+from tests.factories import EditionFactory
+
+# Text that must reach the database as it is: quotes, a percent sign, a statement separator.
+AWKWARD = 'O\'Brien; 100 % "pewne" -- DROP TABLE x; zażółć'
+
+
+def entry(action: str, **values) -> AuditLogEntry:
+    return AuditLogEntry(action=action, object_type="test", **values)
+
+
+def full_pool_update():
+    """A statement that breaks the seat pools' check constraint (a seat beyond the capacity)."""
+    edition = EditionFactory(capacity=1)
+    SeatPool.objects.create(edition=edition, capacity=1, taken=1)
+    return (
+        "UPDATE registration_seatpool SET taken = taken + 1 WHERE edition_id = %s",
+        [edition.pk],
+    )
+
+
+def test_rows_are_inserted_in_order_with_their_values(db):
+    edition = EditionFactory(capacity=None)
+    rows = [
+        entry("first", note=AWKWARD, after={"text": AWKWARD, "n": 1}),
+        entry("second", object_label=AWKWARD),
+        SeatPool(edition=edition, capacity=7),
+        AuditLogEntry(action="third", object_type="other"),
+    ]
+    statements = core_db.insert_statements(rows)
+    assert len(statements) == 3  # one per run of rows of the same model
+    core_db.run_at_once(statements)
+    saved = list(AuditLogEntry.objects.order_by("pk"))
+    assert [row.action for row in saved] == ["first", "second", "third"]
+    assert saved[0].note == AWKWARD
+    assert saved[0].after == {"text": AWKWARD, "n": 1}
+    assert saved[1].object_label == AWKWARD
+    assert saved[2].at is not None  # the field's default
+    assert SeatPool.objects.get(edition=edition).capacity == 7
+
+
+def test_a_primary_key_set_is_kept(db):
+    pk = (AuditLogEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 100
+    core_db.run_at_once(core_db.insert_statements([entry("chosen", pk=pk)]))
+    assert AuditLogEntry.objects.get(pk=pk).action == "chosen"
+
+
+def test_primary_keys_are_set_on_all_rows_of_a_model_or_on_none(db):
+    with pytest.raises(ValueError, match="primary key"):
+        core_db.insert_statements([entry("a", pk=10_000), entry("b")])
+
+
+def test_a_failing_statement_undoes_the_whole_change(db):
+    AuditLogEntry.objects.create(action="before", object_type="test")
+    statements = [*core_db.insert_statements([entry("one"), entry("two")]), full_pool_update()]
+    with pytest.raises(IntegrityError, match="seatpool_taken_within_capacity"):
+        core_db.run_at_once(statements)
+    # the test's transaction goes on: only what came before is there
+    assert list(AuditLogEntry.objects.values_list("action", flat=True)) == ["before"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_change_is_one_message_and_commits(transactional_db):
+    statements = core_db.insert_statements([entry("one"), entry("two"), entry("three")])
+    with CaptureQueriesContext(connection) as queries:
+        core_db.run_at_once(statements)
+    sent = [query["sql"] for query in queries.captured_queries]
+    if core_db.can_run_at_once():  # PostgreSQL: one round trip, no BEGIN and COMMIT of its own
+        assert len(sent) == 1
+        assert sent[0].count("INSERT INTO") == 1  # the three rows in one INSERT
+        assert "BEGIN" not in sent[0] and "COMMIT" not in sent[0]
+    else:  # SQLite: the statement in a transaction of its own
+        assert [sql.split()[0] for sql in sent] == ["BEGIN", "INSERT", "COMMIT"]
+    assert not connection.in_atomic_block
+    assert AuditLogEntry.objects.count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_a_failure_leaves_nothing(transactional_db):
+    statements = [*core_db.insert_statements([entry("one")]), full_pool_update()]
+    with pytest.raises(IntegrityError):
+        core_db.run_at_once(statements)
+    assert not AuditLogEntry.objects.exists()
+    assert SeatPool.objects.get().taken == 1
+    # the connection is usable afterwards
+    core_db.run_at_once(core_db.insert_statements([entry("after")]))
+    assert list(AuditLogEntry.objects.values_list("action", flat=True)) == ["after"]
