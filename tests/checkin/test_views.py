@@ -190,20 +190,40 @@ def test_search_query_count_does_not_grow_with_results(
         assert len(staff_client.get(url("api-search"), {"q": "zak"}).json()["results"]) == 3
 
 
-def test_scan_query_count(staff_client, register, day1, django_assert_num_queries):
-    """A scan through the JSON endpoint, pinned: session, user, role, the form's days, the
-    nonce, the savepoint of the view's transaction; in it the ticket, the registration read
-    once and locked, the nonce again (under the lock), the registration's days (read once for
-    the decision and the answer), an earlier check-in today, the insert in its savepoint."""
+def test_scan_query_count(staff_client, register, day1, gates, django_assert_num_queries):
+    """A scan through the JSON endpoint, pinned: session, user, role, the nonce, the savepoint
+    of the scan's transaction; in it the ticket, the registration read once and locked, the
+    registration's days (read once for the decision and the answer), an earlier check-in
+    today, the insert. The edition's days and gates are memoized (no query for the form)."""
     codes = [
         ticket_for_registration(registration=register(email=f"p{n}@example.org")).code
         for n in range(2)
     ]
-    scan_api(staff_client, code=codes[0], day=day1.pk, nonce="first")  # the session warmed
-    with django_assert_num_queries(15):
-        response = scan_api(staff_client, code=codes[1], day=day1.pk, nonce="second")
+    gate = gates[0].pk
+    # the session warmed, the days and gates memoized
+    scan_api(staff_client, code=codes[0], day=day1.pk, gate=gate, nonce="first")
+    with django_assert_num_queries(11):
+        response = scan_api(staff_client, code=codes[1], day=day1.pk, gate=gate, nonce="second")
     assert response.status_code == 200
     assert response.json()["ok"] is True
+
+
+def test_a_gate_added_is_known_to_the_next_scan(staff_client, register, day1, gates):
+    """The scan form's days and gates are memoized; adding a gate shows at once."""
+    from kongres.checkin.models import Gate
+
+    codes = [
+        ticket_for_registration(registration=register(email=f"p{n}@example.org")).code
+        for n in range(2)
+    ]
+    scan_api(staff_client, code=codes[0], day=day1.pk, gate=gates[0].pk, nonce="first")
+    added = Gate.objects.create(edition=day1.edition, name="Brama 3", order=3)
+    response = scan_api(staff_client, code=codes[1], day=day1.pk, gate=added.pk, nonce="second")
+    assert response.status_code == 200, response.json()
+    assert CheckIn.objects.get(nonce="second").gate == added
+    # a gate of no edition's scan: refused as a choice that is not there
+    response = scan_api(staff_client, code=codes[1], day=day1.pk, gate=added.pk + 100, nonce="x")
+    assert response.status_code == 422
 
 
 def test_live_counts(staff_client, register, day1, day2):

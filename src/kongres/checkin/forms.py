@@ -35,20 +35,38 @@ class PlaceForm(_EditionForm):
     )
 
 
-class ScanForm(_EditionForm):
+class ScanForm(forms.Form):
+    """One scan. The day and the gate are checked against the edition's, read once per
+    process while the content is unchanged (``selectors.checkin_days``): a scan spends no
+    query on them."""
+
     code = forms.CharField(label=_("Ticket code"), max_length=200, required=False)
     registration = forms.ModelChoiceField(
         queryset=Registration.objects.none(), required=False, widget=forms.HiddenInput
     )
-    day = forms.ModelChoiceField(queryset=Day.objects.none())
-    gate = forms.ModelChoiceField(queryset=Gate.objects.none(), required=False)
+    day = forms.TypedChoiceField(coerce=int)
+    gate = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
     nonce = forms.CharField(max_length=NONCE_MAX_LENGTH)
     at = forms.DateTimeField(required=False)
     device = forms.CharField(max_length=64, required=False)
 
     def __init__(self, *args, edition: Edition, **kwargs) -> None:
-        super().__init__(*args, edition=edition, **kwargs)
+        from kongres.checkin import selectors  # selectors import the services, as this does
+
+        super().__init__(*args, **kwargs)
+        self.edition = edition
         self.fields["registration"].queryset = Registration.objects.filter(edition=edition)
+        self.days = {day.pk: day for day in selectors.checkin_days(edition=edition)}
+        self.gates = {gate.pk: gate for gate in selectors.checkin_gates(edition=edition)}
+        self.fields["day"].choices = [(pk, str(day)) for pk, day in self.days.items()]
+        self.fields["gate"].choices = [(pk, str(gate)) for pk, gate in self.gates.items()]
+
+    def clean_day(self) -> Day:
+        return self.days[self.cleaned_data["day"]]
+
+    def clean_gate(self) -> Gate | None:
+        gate = self.cleaned_data.get("gate")
+        return None if gate is None else self.gates[gate]
 
     def clean_at(self) -> dt.datetime | None:
         at = self.cleaned_data.get("at")

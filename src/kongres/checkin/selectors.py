@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from kongres.checkin.models import CheckIn, Gate, Ticket
 from kongres.checkin.search import Fold, fold
 from kongres.checkin.services import CheckinError
+from kongres.core.cache import memoized
 from kongres.events.ics import edition_zone
 from kongres.events.models import Day, Edition
 from kongres.orga.access import orga_can
@@ -41,7 +42,9 @@ def checkin_access_edition(
 
 
 def checkin_days(*, edition: Edition) -> list[Day]:
-    return list(edition.days.all())
+    """The edition's days, read once per process while the content is unchanged (an edit
+    of a day bumps the content generation, see ``kongres.core.cache.memoized``)."""
+    return memoized(f"checkin:days:{edition.pk}", lambda: list(edition.days.all()))
 
 
 def checkin_day_default(*, days: list[Day], edition: Edition, now: dt.datetime | None = None):
@@ -56,7 +59,9 @@ def checkin_day_default(*, days: list[Day], edition: Edition, now: dt.datetime |
 
 
 def checkin_gates(*, edition: Edition) -> list[Gate]:
-    return list(edition.gates.all())
+    """The edition's gates, memoized as ``checkin_days`` (a gate is saved with the content's
+    signals: ``kongres.core.cache.DEFAULT_MODELS``)."""
+    return memoized(f"checkin:gates:{edition.pk}", lambda: list(edition.gates.all()))
 
 
 def registration_search(*, edition: Edition, query: str) -> list[Registration]:

@@ -345,6 +345,45 @@ def checkin_perform(
         return _answer(first, repeated=True)
 
     code = ticket_code_normalise(code)
+    for attempt in range(2):
+        try:
+            return _record(
+                code=code,
+                day=day,
+                gate=gate,
+                staff=staff,
+                nonce=nonce,
+                at=at,
+                now=now,
+                registration=registration,
+                device=device,
+            )
+        except IntegrityError:
+            # The second guard, when the transaction has been undone: the same nonce (sent
+            # twice at once; the other one won), or an accepted check-in of this registration
+            # today that committed between our reads and the insert (the next attempt sees it).
+            first = _by_nonce(nonce)
+            if first is not None:
+                return _answer(first, repeated=True)
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _record(
+    *,
+    code: str,
+    day: Day,
+    gate: Gate | None,
+    staff: AbstractBaseUser | None,
+    nonce: str,
+    at: dt.datetime,
+    now: dt.datetime,
+    registration: Registration | None,
+    device: str,
+) -> CheckInResult:
+    """Decide and record one scan, in one transaction: the registration is read once, locked,
+    so that two scans of one person are answered one after the other."""
     with transaction.atomic():
         if registration is not None:
             ticket = _active_ticket(registration)
@@ -356,12 +395,9 @@ def checkin_perform(
         if registration_id is not None:
             # read once, locked (not read first and then again to lock it)
             registration = Registration.objects.select_for_update().get(pk=registration_id)
-            first = _by_nonce(nonce)  # sent twice at once: the other one won the lock
-            if first is not None:
-                return _answer(first, repeated=True)
             days = list(registration.days.all())
         result, previous = _decide(ticket=ticket, registration=registration, day=day, days=days)
-        row = CheckIn(
+        row = CheckIn.objects.create(
             nonce=nonce,
             edition_id=day.edition_id,
             day=day,
@@ -375,19 +411,4 @@ def checkin_perform(
             scanned_at=at,
             recorded_at=now,
         )
-        try:
-            with transaction.atomic():
-                row.save()
-        except IntegrityError:
-            # The second guard: the same nonce, or another accepted check-in of this
-            # registration today, committed between our reads and this insert.
-            first = _by_nonce(nonce)
-            if first is not None:
-                return _answer(first, repeated=True)
-            previous = _accepted(registration, day) if registration is not None else None
-            if previous is None:
-                raise
-            row.pk = None
-            row.result = Result.ALREADY_CHECKED_IN
-            row.save()
     return _answer(row, repeated=False, previous=previous, days=days)

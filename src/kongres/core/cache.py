@@ -62,8 +62,9 @@ GENERATION_KEY = "kongres:public-gen"
 PAGE_KEY_PREFIX = "kongres:page"
 DEFAULT_SECONDS = 60
 DEFAULT_APPS = ("events", "content")
-# Models outside those apps whose edits must show at once (memoized by the registration form).
-DEFAULT_MODELS = ("registration.question",)
+# Models outside those apps whose edits must show at once (memoized by the registration form
+# and the check-in).
+DEFAULT_MODELS = ("registration.question", "checkin.gate")
 
 
 def _seconds() -> int:
