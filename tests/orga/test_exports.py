@@ -132,8 +132,8 @@ def test_export_filename_names_the_edition(edition):
 
 
 def test_xlsx_writes_no_cell_for_an_empty_text(edition):
-    """Blank answers are left out of the sheet (openpyxl writes nothing for None), not written
-    as empty strings: the file is smaller and written faster."""
+    """Blank answers are left out of the sheet, not written as empty strings: the file is
+    smaller and written faster."""
     import zipfile
 
     columns = export_columns_chosen(edition=edition, keys=["first_name", "answer_nocleg"])

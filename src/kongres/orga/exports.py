@@ -3,7 +3,7 @@ columns the organiser chooses.
 
 Rows are read in chunks of plain values (no model instances); the days, panels and check-ins of
 each chunk come in one query each. CSV is produced as a generator of bytes (for a
-StreamingHttpResponse); XLSX is written by openpyxl in write-only mode to a temporary file,
+StreamingHttpResponse); XLSX is written row by row (``kongres.orga.xlsx``) to a temporary file,
 which the view streams with a FileResponse. Memory stays flat whatever the number of rows.
 """
 
@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from kongres.checkin.models import CheckIn
 from kongres.events.models import Day, Edition, Track
 from kongres.orga.selectors import registration_filter  # the one definition of a segment
+from kongres.orga.xlsx import xlsx_write
 from kongres.registration.choices import AccessibilityNeed, MunicipalitySize, Sector, Voivodeship
 from kongres.registration.models import Question, Registration
 from kongres.registration.selectors import question_list
@@ -253,27 +254,9 @@ def export_csv(
 
 def export_xlsx(*, edition: Edition, params: Mapping[str, Any], columns: list[Column]) -> IO[bytes]:
     """The XLSX workbook in a temporary file (deleted when closed), positioned at its start."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=gettext("Participants")[:31])
-    sheet.freeze_panes = "A2"
     rows = export_rows(edition=edition, params=params, columns=columns)
-    bold = Font(bold=True)
-    header = []
-    for label in next(rows):
-        cell = WriteOnlyCell(sheet, value=label)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    for row in rows:
-        # An empty text is no cell at all (None): openpyxl writes nothing for it, which makes
-        # the export of a segment with many blank answers markedly faster.
-        sheet.append([value if value != "" else None for value in row])
     file = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 (the caller closes it)
-    workbook.save(file)
+    xlsx_write(file, title=gettext("Participants"), header=next(rows), rows=rows)
     file.seek(0)
     return file
 
