@@ -122,7 +122,7 @@ def test_organiser_walk(page, live_server, office, smtp_server, axe, screenshot,
     page.fill("input[name=password]", "nie-to-hasło")
     page.fill("input[name=username]", "olga")
     page.click("main button[type=submit]")
-    assert page.locator("#login-error").is_visible()
+    page.wait_for_selector("#login-error", state="visible")  # the answer to the POST, once loaded
     audit.check(page, "login with an error")
     page.fill("input[name=password]", PASSWORD)
     page.click("main button[type=submit]")

@@ -74,3 +74,14 @@ def test_empty_values_are_no_cells_and_the_title_is_made_valid():
     assert sheet.title == "Uczestnicy lista  2026 i jeszcze"[:31]
     assert len(sheet.title) <= 31
     assert sheet["C2"].value == "x" and sheet["A2"].value is None
+
+
+def test_numbers_are_numbers_and_zero_is_a_value():
+    data = written(title="T", header=["id", "n", "flag"], rows=[[42, 0, True], [7, 2.5, False]])
+
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)] == [
+        [42, 0, "True"],
+        [7, 2.5, "False"],
+    ]
+    assert sheet["A2"].data_type == "n"

@@ -85,7 +85,10 @@ def column_letters(index: int) -> str:
     return letters
 
 
-def _cell(reference: str, value: str, style: str = "") -> str:
+def _cell(reference: str, value: object, style: str = "") -> str:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f'<c r="{reference}"{style}><v>{value!r}</v></c>'  # a number (the id)
+    value = str(value)
     if _NOT_XML.search(value):  # rare: a regular expression's search is cheaper than a sub
         value = _NOT_XML.sub("", value)
     text = escape(value)
@@ -93,21 +96,22 @@ def _cell(reference: str, value: str, style: str = "") -> str:
     return f'<c r="{reference}" t="inlineStr"{style}><is><t{space}>{text}</t></is></c>'
 
 
-def _row(number: int, letters: Sequence[str], values: Sequence[str | None], style: str = "") -> str:
+def _row(number: int, letters: Sequence[str], values: Sequence[object], style: str = "") -> str:
     cells = "".join(
         _cell(f"{column}{number}", value, style)
         for column, value in zip(letters, values, strict=False)
-        if value  # an empty text is no cell at all
+        if value is not None and value != ""  # an empty text is no cell at all
     )
     return f'<row r="{number}">{cells}</row>'
 
 
 def xlsx_write(
-    file: IO[bytes], *, title: str, header: Sequence[str], rows: Iterable[Sequence[str | None]]
+    file: IO[bytes], *, title: str, header: Sequence[str], rows: Iterable[Sequence[object]]
 ) -> None:
     """Write the workbook to ``file`` (open for writing, binary): one sheet named ``title``, the
-    ``header`` in bold and frozen, then ``rows``; values are texts (None or "": an empty
-    cell). The rows are written as they come: memory does not grow with their number."""
+    ``header`` in bold and frozen, then ``rows``: numbers (int, float) are numbers, anything
+    else is text (None or "": an empty cell). The rows are written as they come: memory does
+    not grow with their number."""
     title = title.translate(_TITLE_FORBIDDEN)[:SHEET_TITLE_MAX] or "Sheet1"
     letters = [column_letters(index) for index in range(len(header))]
     with zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED) as archive:
