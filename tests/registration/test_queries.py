@@ -179,12 +179,21 @@ def test_form_shows_an_edit_at_once(client, warm):
 
 
 def test_the_seat_statements_name_the_models_tables():
-    """The seat pools' hot statements are written out in SQL (registration/services.py): they
+    """The seat pools' hot statements are written out in SQL (registration/seats.py): they
     name the tables, which must be the models' own."""
     from kongres.events.models import Day, Edition
-    from kongres.registration import services
+    from kongres.registration import seats
     from kongres.registration.models import SeatPool
 
-    sql = services._TAKE_EDITION_SQL + services._TAKE_DAYS_SQL + services._POOLS_SQL
-    tables_named = set(re.findall(r"(?:UPDATE|FROM|JOIN) (\w+)", sql))
+    sql = " ".join(
+        [
+            seats.TAKE_EDITION_SQL,
+            seats.TAKE_DAYS_SQL,
+            seats.TAKE_EDITION_ANY_SQL,
+            seats.TAKE_DAYS_ANY_SQL,
+            seats.POOLS_SQL,
+            seats.POOLS_RESERVE_SQL,
+        ]
+    )
+    tables_named = set(re.findall(r"(?:UPDATE|FROM|JOIN) (\w+)", sql)) - {"ids"}  # the CTE
     assert tables_named == {SeatPool._meta.db_table, Edition._meta.db_table, Day._meta.db_table}

@@ -280,12 +280,12 @@ def test_a_seat_taken_meanwhile_puts_on_the_waiting_list(db, now, monkeypatch, f
     """The pools read before the transaction said there was a seat; by the time of the write
     another registration had taken it: the whole write is undone and made again without a seat
     (on PostgreSQL the check constraint fails the message of ``_create_at_once``)."""
-    from kongres.registration import services
+    from kongres.registration import seats
 
     edition = EditionFactory(capacity=1 if full == "edition" else 10)
     day = DayFactory(edition=edition, capacity=1 if full == "day" else None)
     create(edition, now, day_ids=[day.pk])
-    monkeypatch.setattr(services, "_seems_free", lambda pools, day_ids: True)
+    monkeypatch.setattr(seats, "seems_free", lambda pools, day_ids: True)
 
     registration, token = create(
         edition, now, email="late@example.org", day_ids=[day.pk], language="en"

@@ -80,7 +80,6 @@ the participant asks for a new one with ``registration_link_resend``).
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -90,7 +89,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, Count, F, PositiveIntegerField, Q, When
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -99,7 +98,7 @@ from kongres.core import db
 from kongres.core.cache import content_changed, memoized
 from kongres.core.exceptions import KongresError
 from kongres.events.models import Day, Edition, Track
-from kongres.registration import selectors
+from kongres.registration import seats, selectors
 from kongres.registration.choices import (
     AccessibilityNeed,
     MunicipalitySize,
@@ -199,7 +198,7 @@ def registration_create(
     pools, ids = _pools_ready(
         edition, now, day_ids=[day.pk for day in parts.days] if parts else None, reserve=at_once
     )
-    expect_seat = over_capacity or _seems_free(pools, clean.day_ids)
+    expect_seat = over_capacity or seats.seems_free(pools, clean.day_ids)
     token, hashed = token_new()
     # Usually one attempt; a second one when the seat that looked free was taken meanwhile.
     for with_seat in (True, False) if expect_seat else (False,):
@@ -308,7 +307,7 @@ def registration_cancel(
         status = registration.status
         with transaction.atomic():
             if status in SEAT_STATUSES:
-                _lock_edition_pool(registration.edition_id)
+                seats.lock_edition_pool(registration.edition_id)
             if not _cas(
                 registration,
                 {status},
@@ -320,7 +319,7 @@ def registration_cancel(
                 continue
             _audit(registration, "cancel", actor=actor, before=status)
             if status in SEAT_STATUSES:
-                _release_seat(registration.edition_id, _day_ids(registration))
+                seats.release_seat(registration.edition_id, _day_ids(registration))
                 _offer_free_seats(registration.edition, now)
             _mail(
                 registration,
@@ -360,7 +359,7 @@ def registration_update(
             SEAT_STATUSES | {Status.WAITING}
         )
         if moves_seats:
-            _lock_edition_pool(edition.pk)
+            seats.lock_edition_pool(edition.pk)
             # Under the edition's lock the seat-holding state cannot change any more.
             registration = Registration.objects.select_for_update().get(pk=registration.pk)
             registration.edition = edition
@@ -369,12 +368,12 @@ def registration_update(
             old_days = set(_day_ids(registration))
         added, removed = sorted(new_days - old_days), sorted(old_days - new_days)
         if moves_seats and registration.status in SEAT_STATUSES:
-            if added and not _take_days(added):
+            if added and not seats.take_days(added):
                 raise RegistrationError(
                     _("There are no free places left on one of the days you added."), "full"
                 )
             if removed:
-                _release_days(removed)
+                seats.release_days(removed)
         changes = {name: getattr(clean, name) for name in _UPDATABLE_FIELDS}
         old_tracks = sorted(registration.tracks.values_list("pk", flat=True))
         old_values = {name: getattr(registration, name) for name in changes}
@@ -468,7 +467,7 @@ def registration_reject(
         if registration.status != Status.PENDING_APPROVAL:
             raise _wrong_status()
         with transaction.atomic():
-            _lock_edition_pool(registration.edition_id)
+            seats.lock_edition_pool(registration.edition_id)
             if not _cas(
                 registration,
                 {Status.PENDING_APPROVAL},
@@ -480,7 +479,7 @@ def registration_reject(
             ):
                 continue
             _audit(registration, "reject", actor=actor, before=Status.PENDING_APPROVAL)
-            _release_seat(registration.edition_id, _day_ids(registration))
+            seats.release_seat(registration.edition_id, _day_ids(registration))
             _offer_free_seats(registration.edition, now)
             _mail(registration, "rejected")
         return registration
@@ -504,9 +503,9 @@ def registration_offer(
             raise _wrong_status()
         _pools_ready(registration.edition, now)
         with transaction.atomic():
-            _lock_edition_pool(registration.edition_id)
+            seats.lock_edition_pool(registration.edition_id)
             day_ids = _day_ids(registration)
-            if not _take_seat(registration.edition_id, day_ids, force=over_capacity):
+            if not seats.take_seat(registration.edition_id, day_ids, force=over_capacity):
                 raise RegistrationError(_("There is no free seat for this person."), "full")
             if not _cas(registration, {status}, now, **_offer_changes(registration, now)):
                 transaction.set_rollback(True)
@@ -537,9 +536,9 @@ def registration_restore(
         _pools_ready(registration.edition, now)
         try:
             with transaction.atomic():
-                _lock_edition_pool(registration.edition_id)
+                seats.lock_edition_pool(registration.edition_id)
                 day_ids = _day_ids(registration)
-                with_seat = _take_seat(registration.edition_id, day_ids, force=over_capacity)
+                with_seat = seats.take_seat(registration.edition_id, day_ids, force=over_capacity)
                 changes = {
                     "status": Status.CONFIRMED if with_seat else Status.WAITING,
                     "ended_at": None,
@@ -701,7 +700,7 @@ def _create(
             _mail_seat(registration, token=token)
         else:
             _mail(registration, "waiting", token=token)
-        if with_seat and not _take_seat(edition.pk, clean.day_ids, force=over_capacity):
+        if with_seat and not seats.take_seat(edition.pk, clean.day_ids, force=over_capacity):
             raise _NoSeat
     return registration, token
 
@@ -734,14 +733,6 @@ def _new(
     return registration
 
 
-@dataclass(frozen=True)
-class _Ids:
-    """Ids taken from the sequences before a registration is written (``_create_at_once``)."""
-
-    registration: int
-    message: int
-
-
 def _create_at_once(
     edition: Edition,
     clean: RegistrationData,
@@ -750,7 +741,7 @@ def _create_at_once(
     hashed: str,
     now: dt.datetime,
     with_seat: bool,
-    ids: _Ids,
+    ids: seats.Ids,
 ) -> tuple[Registration, str] | None:
     """What ``_create`` does for a participant, sent to PostgreSQL as one message of
     statements (``kongres.core.db.run_at_once``), which the server runs as one transaction: the
@@ -784,10 +775,10 @@ def _create_at_once(
     ]
     statements = db.insert_statements(rows)
     if with_seat:  # last: the pools' rows are locked from here to the end of the message
-        statements.append((_TAKE_EDITION_ANY_SQL, [edition.pk]))
+        statements.append((seats.TAKE_EDITION_ANY_SQL, [edition.pk]))
         if clean.day_ids:
             days = ", ".join(["%s"] * len(clean.day_ids))
-            statements.append((_TAKE_DAYS_ANY_SQL.format(days=days), clean.day_ids))
+            statements.append((seats.TAKE_DAYS_ANY_SQL.format(days=days), clean.day_ids))
     try:
         db.run_at_once(statements)
     except IntegrityError as error:
@@ -1017,7 +1008,7 @@ def _verify_held(registration: Registration, token: str, now: dt.datetime) -> bo
 
 def _verify_waiting(registration: Registration, token: str, now: dt.datetime) -> bool:
     with transaction.atomic():
-        _lock_edition_pool(registration.edition_id)
+        seats.lock_edition_pool(registration.edition_id)
         if not _cas(
             registration,
             {Status.WAITING_UNVERIFIED},
@@ -1051,7 +1042,7 @@ def _expire(registration: Registration, now: dt.datetime) -> bool:
     }[status]
     with transaction.atomic():
         if status in SEAT_STATUSES:
-            _lock_edition_pool(registration.edition_id)
+            seats.lock_edition_pool(registration.edition_id)
         if not _cas(
             registration,
             {status},
@@ -1063,7 +1054,7 @@ def _expire(registration: Registration, now: dt.datetime) -> bool:
             return False
         _audit(registration, "expire", actor=None, before=status)
         if status in SEAT_STATUSES:
-            _release_seat(registration.edition_id, _day_ids(registration))
+            seats.release_seat(registration.edition_id, _day_ids(registration))
             _offer_free_seats(registration.edition, now)
         mail = {
             Status.HELD: "hold_expired",
@@ -1108,7 +1099,7 @@ def _offer_free_seats(
         day_ids = [day.pk for day in candidate.days.all()]  # date order (Day.Meta.ordering)
         if any(day_id not in pools or pools[day_id].free == 0 for day_id in day_ids):
             continue
-        if not _take_seat(edition.pk, day_ids):  # cannot fail under the lock; the guard
+        if not seats.take_seat(edition.pk, day_ids):  # cannot fail under the lock; the guard
             break
         if candidate.pk == present:
             new = _seat_confirmed_status(edition)
@@ -1116,7 +1107,7 @@ def _offer_free_seats(
         else:
             changes = _offer_changes(candidate, now)
         if not _cas(candidate, {Status.WAITING}, now, **changes):  # left the list meanwhile
-            _release_seat(edition.pk, day_ids)
+            seats.release_seat(edition.pk, day_ids)
             continue
         for pool in [edition_pool, *(pools[day_id] for day_id in day_ids)]:
             pool.taken += 1
@@ -1136,126 +1127,8 @@ def _seat_confirmed_status(edition: Edition) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Seat pools
+# Seat pools (the statements: seats.py)
 # ---------------------------------------------------------------------------------------------
-
-
-def _free(pool_field: str = "") -> Q:
-    prefix = f"{pool_field}__" if pool_field else ""
-    return Q(**{f"{prefix}capacity__isnull": True}) | Q(
-        **{f"{prefix}taken__lt": F(f"{prefix}capacity")}
-    )
-
-
-_TAKE_OVER = {
-    "taken": F("taken") + 1,
-    # SET expressions see the row as it was: a seat beyond the capacity is counted as overbooked.
-    "overbooked": Case(
-        When(capacity__isnull=False, taken__gte=F("capacity"), then=F("overbooked") + 1),
-        default=F("overbooked"),
-        output_field=PositiveIntegerField(),
-    ),
-}
-_RELEASE = {
-    "taken": F("taken") - 1,
-    # A freed seat first pays back one given over the capacity.
-    "overbooked": Case(
-        When(overbooked__gt=0, then=F("overbooked") - 1),
-        default=0,
-        output_field=PositiveIntegerField(),
-    ),
-}
-
-
-def _take_seat(edition_id: int, day_ids: list[int], *, force: bool = False) -> bool:
-    """Take one seat on the edition and on each day, all or nothing. ``force`` takes them
-    even beyond the capacity (organisers). The first UPDATE locks the edition's pool."""
-    edition_pool = SeatPool.objects.filter(edition_id=edition_id, day__isnull=True)
-    if force:
-        edition_pool.update(**_TAKE_OVER)
-        if day_ids:
-            SeatPool.objects.filter(day_id__in=day_ids).update(**_TAKE_OVER)
-        return True
-    if not _execute(_TAKE_EDITION_SQL, [edition_id]):
-        return False
-    if day_ids and not _take_days(day_ids):
-        edition_pool.update(taken=F("taken") - 1)
-        return False
-    return True
-
-
-# The statements of a registration's seat, written out: they run in every registration of a
-# rush, and the ORM's building of them cost more than running them (about 1 ms and 1.5 ms a
-# registration on the bench machine). Plain SQL that PostgreSQL and SQLite both take.
-_TAKE_EDITION_SQL = (
-    "UPDATE registration_seatpool SET taken = taken + 1 "
-    "WHERE edition_id = %s AND day_id IS NULL AND (capacity IS NULL OR taken < capacity)"
-)
-_TAKE_DAYS_SQL = (
-    "UPDATE registration_seatpool SET taken = taken + 1 WHERE day_id IN ({days}) AND NOT EXISTS ("
-    "SELECT 1 FROM registration_seatpool full_pool WHERE full_pool.day_id IN ({days}) "
-    "AND full_pool.capacity IS NOT NULL AND full_pool.taken >= full_pool.capacity)"
-)
-# A seat taken in ``_create_at_once``, where a full pool must fail the whole message: no
-# condition, the check constraint (taken <= capacity + overbooked) refuses the seat.
-_TAKE_EDITION_ANY_SQL = (
-    "UPDATE registration_seatpool SET taken = taken + 1 WHERE edition_id = %s AND day_id IS NULL"
-)
-_TAKE_DAYS_ANY_SQL = "UPDATE registration_seatpool SET taken = taken + 1 WHERE day_id IN ({days})"
-_POOLS_SQL = (
-    "SELECT pool.day_id, pool.capacity, pool.taken, edition.capacity, day.capacity{ids} "
-    "FROM registration_seatpool pool "
-    "INNER JOIN events_edition edition ON edition.id = pool.edition_id "
-    "LEFT OUTER JOIN events_day day ON day.id = pool.day_id{join} "
-    "WHERE pool.edition_id = %s"
-)
-# The same read taking the ids of a registration and of its mail (PostgreSQL): the CTE is run
-# once, whatever the number of pools.
-_POOLS_RESERVE_SQL = (
-    "WITH ids AS (SELECT {registration} AS registration, {message} AS message) "
-    + _POOLS_SQL.format(ids=", ids.registration, ids.message", join=" CROSS JOIN ids")
-)
-_POOLS_SQL = _POOLS_SQL.format(ids="", join="")
-
-
-def _execute(sql: str, params: list) -> int:
-    """Run one of the statements above; the number of rows it changed."""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
-
-
-def _take_days(day_ids: list[int]) -> bool:
-    """One seat on each of the days, all or nothing: one UPDATE that changes no row when any of
-    them is full. Only with the edition's pool locked."""
-    placeholders = ", ".join(["%s"] * len(day_ids))
-    sql = _TAKE_DAYS_SQL.format(days=placeholders)  # placeholders only: the ids are parameters
-    taken = _execute(sql, [*day_ids, *day_ids])
-    if taken not in (0, len(day_ids)):
-        raise RuntimeError(f"seat pools missing for some of the days {day_ids}")
-    return taken == len(day_ids)
-
-
-def _release_seat(edition_id: int, day_ids: list[int]) -> None:
-    SeatPool.objects.filter(edition_id=edition_id, day__isnull=True).update(**_RELEASE)
-    _release_days(day_ids)
-
-
-def _release_days(day_ids: list[int]) -> None:
-    if day_ids:
-        SeatPool.objects.filter(day_id__in=day_ids).update(**_RELEASE)
-
-
-def _lock_edition_pool(edition_id: int) -> None:
-    """Lock 1 of the lock order (on SQLite the transaction holds the write lock already)."""
-    locked = list(
-        SeatPool.objects.select_for_update()
-        .filter(edition_id=edition_id, day__isnull=True)
-        .values_list("pk", flat=True)
-    )
-    if not locked:  # registrations made before the pools existed (imported data)
-        _pools_create(edition_id)
-        _lock_edition_pool(edition_id)
 
 
 def _pools_ready(
@@ -1264,7 +1137,7 @@ def _pools_ready(
     *,
     day_ids: list[int] | None = None,
     reserve: bool = False,
-) -> tuple[dict[int | None, tuple[int | None, int]], _Ids | None]:
+) -> tuple[dict[int | None, tuple[int | None, int]], seats.Ids | None]:
     """The seat pools of the edition and its days as ``{day id or None: (capacity, taken)}``,
     created or brought in line with ``Edition.capacity``/``Day.capacity`` first when needed
     (normally this is one read, outside any transaction). ``day_ids``: the edition's days, when
@@ -1273,19 +1146,19 @@ def _pools_ready(
     ids = None
     for attempt in range(ATTEMPTS):
         with connection.cursor() as cursor:
-            cursor.execute(_pools_sql() if reserve else _POOLS_SQL, [edition.pk])
+            cursor.execute(seats.pools_sql() if reserve else seats.POOLS_SQL, [edition.pk])
             rows = cursor.fetchall()
         pools, in_line = {}, True
         for day_id, capacity, taken, edition_capacity, day_capacity, *reserved in rows:
             pools[day_id] = (capacity, taken)
             in_line &= capacity == (edition_capacity if day_id is None else day_capacity)
-            ids = _Ids(*reserved) if reserved else None
+            ids = seats.Ids(*reserved) if reserved else None
         if day_ids is not None and attempt == 0:
             days = set(day_ids)
         else:
             days = set(Day.objects.filter(edition=edition).values_list("pk", flat=True))
         if pools.keys() != {None, *days}:
-            _pools_create(edition.pk)
+            seats.pools_create(edition.pk)
         elif in_line:
             return pools, ids
         else:
@@ -1293,60 +1166,22 @@ def _pools_ready(
     return pools, ids
 
 
-@functools.cache
-def _pools_sql() -> str:
-    from kongres.mail.models import OutboxMessage
-
-    return _POOLS_RESERVE_SQL.format(
-        registration=db.sequence_next_sql(Registration), message=db.sequence_next_sql(OutboxMessage)
-    )
-
-
-def _seems_free(pools: dict[int | None, tuple[int | None, int]], day_ids: list[int]) -> bool:
-    return all(
-        capacity is None or taken < capacity
-        for capacity, taken in (pools[key] for key in [None, *day_ids])
-    )
-
-
-def _pools_create(edition_id: int) -> None:
-    """Create the missing pools, counted from the registrations and with the capacities of
-    the edition and its days (an existing pool is left alone: ``INSERT … ON CONFLICT DO
-    NOTHING``). Nobody takes a seat from a pool before it exists, so the counts are right."""
-    holders = Count("registrations", filter=Q(registrations__status__in=SEAT_STATUSES))
-    capacity, taken = (
-        Edition.objects.filter(pk=edition_id)
-        .annotate(taken=holders)
-        .values_list("capacity", "taken")
-    ).get()
-    pools = [SeatPool(edition_id=edition_id, day=None, capacity=capacity, taken=taken)]
-    for day_id, capacity, taken in (
-        Day.objects.filter(edition_id=edition_id)
-        .annotate(taken=holders)
-        .values_list("pk", "capacity", "taken")
-    ):
-        pools.append(SeatPool(edition_id=edition_id, day_id=day_id, capacity=capacity, taken=taken))
-    for pool in pools:
-        pool.overbooked = 0 if pool.capacity is None else max(pool.taken - pool.capacity, 0)
-    SeatPool.objects.bulk_create(pools, ignore_conflicts=True)
-
-
 def _pools_sync(edition_id: int, now: dt.datetime) -> int:
     """Create missing pools, recount them from the registrations, set their capacities from the
     edition and its days, and offer the seats that became free. Returns the offers made."""
-    _pools_create(edition_id)
+    seats.pools_create(edition_id)
     with transaction.atomic():
-        _lock_edition_pool(edition_id)
+        seats.lock_edition_pool(edition_id)
         edition = Edition.objects.get(pk=edition_id)
         counts = selectors.edition_seats(edition=edition)
-        by_day = {seats.day.pk: seats for seats in selectors.edition_day_seats(edition=edition)}
+        by_day = {each.day.pk: each for each in selectors.edition_day_seats(edition=edition)}
         pools = list(SeatPool.objects.filter(edition_id=edition_id))
         for pool in pools:
             if pool.day_id is None:
                 pool.capacity, pool.taken = edition.capacity, counts.taken
             else:
-                seats = by_day[pool.day_id]
-                pool.capacity, pool.taken = seats.capacity, seats.taken
+                day_seats = by_day[pool.day_id]
+                pool.capacity, pool.taken = day_seats.capacity, day_seats.taken
             pool.overbooked = 0 if pool.capacity is None else max(pool.taken - pool.capacity, 0)
         SeatPool.objects.bulk_update(pools, ["capacity", "taken", "overbooked"])
         return len(_offer_free_seats(edition, now))
@@ -1366,7 +1201,7 @@ def _editions_needing_sync() -> list[int]:
     }
     waiting = Registration.objects.filter(status=Status.WAITING).values("edition_id")
     free_while_waiting = SeatPool.objects.filter(
-        _free(), day__isnull=True, edition_id__in=waiting
+        seats.free_q(), day__isnull=True, edition_id__in=waiting
     ).values_list("edition_id", flat=True)
     return sorted(stale | set(free_while_waiting))
 

@@ -1,0 +1,182 @@
+"""The seat pools' counters (``SeatPool``): taking and releasing seats, the pools' read and
+their creation. The services (``services.py``) decide who gets a seat and hold the locks in
+their order; this module is the statements they run on the pools."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Case, Count, F, PositiveIntegerField, Q, When
+
+from kongres.core import db
+from kongres.events.models import Day, Edition
+from kongres.registration.models import SEAT_STATUSES, Registration, SeatPool
+
+Pools = dict[int | None, tuple[int | None, int]]  # day id or None (the edition): capacity, taken
+
+
+@dataclass(frozen=True)
+class Ids:
+    """Ids taken from the sequences before a registration is written
+    (``services._create_at_once``)."""
+
+    registration: int
+    message: int
+
+
+def free_q(pool_field: str = "") -> Q:
+    prefix = f"{pool_field}__" if pool_field else ""
+    return Q(**{f"{prefix}capacity__isnull": True}) | Q(
+        **{f"{prefix}taken__lt": F(f"{prefix}capacity")}
+    )
+
+
+TAKE_OVER = {
+    "taken": F("taken") + 1,
+    # SET expressions see the row as it was: a seat beyond the capacity is counted as overbooked.
+    "overbooked": Case(
+        When(capacity__isnull=False, taken__gte=F("capacity"), then=F("overbooked") + 1),
+        default=F("overbooked"),
+        output_field=PositiveIntegerField(),
+    ),
+}
+RELEASE = {
+    "taken": F("taken") - 1,
+    # A freed seat first pays back one given over the capacity.
+    "overbooked": Case(
+        When(overbooked__gt=0, then=F("overbooked") - 1),
+        default=0,
+        output_field=PositiveIntegerField(),
+    ),
+}
+
+
+def take_seat(edition_id: int, day_ids: list[int], *, force: bool = False) -> bool:
+    """Take one seat on the edition and on each day, all or nothing. ``force`` takes them
+    even beyond the capacity (organisers). The first UPDATE locks the edition's pool."""
+    edition_pool = SeatPool.objects.filter(edition_id=edition_id, day__isnull=True)
+    if force:
+        edition_pool.update(**TAKE_OVER)
+        if day_ids:
+            SeatPool.objects.filter(day_id__in=day_ids).update(**TAKE_OVER)
+        return True
+    if not _execute(TAKE_EDITION_SQL, [edition_id]):
+        return False
+    if day_ids and not take_days(day_ids):
+        edition_pool.update(taken=F("taken") - 1)
+        return False
+    return True
+
+
+# The statements of a registration's seat, written out: they run in every registration of a
+# rush, and the ORM's building of them cost more than running them (about 1 ms and 1.5 ms a
+# registration on the bench machine). Plain SQL that PostgreSQL and SQLite both take.
+TAKE_EDITION_SQL = (
+    "UPDATE registration_seatpool SET taken = taken + 1 "
+    "WHERE edition_id = %s AND day_id IS NULL AND (capacity IS NULL OR taken < capacity)"
+)
+TAKE_DAYS_SQL = (
+    "UPDATE registration_seatpool SET taken = taken + 1 WHERE day_id IN ({days}) AND NOT EXISTS ("
+    "SELECT 1 FROM registration_seatpool full_pool WHERE full_pool.day_id IN ({days}) "
+    "AND full_pool.capacity IS NOT NULL AND full_pool.taken >= full_pool.capacity)"
+)
+# A seat taken in ``_create_at_once``, where a full pool must fail the whole message: no
+# condition, the check constraint (taken <= capacity + overbooked) refuses the seat.
+TAKE_EDITION_ANY_SQL = (
+    "UPDATE registration_seatpool SET taken = taken + 1 WHERE edition_id = %s AND day_id IS NULL"
+)
+TAKE_DAYS_ANY_SQL = "UPDATE registration_seatpool SET taken = taken + 1 WHERE day_id IN ({days})"
+POOLS_SQL = (
+    "SELECT pool.day_id, pool.capacity, pool.taken, edition.capacity, day.capacity{ids} "
+    "FROM registration_seatpool pool "
+    "INNER JOIN events_edition edition ON edition.id = pool.edition_id "
+    "LEFT OUTER JOIN events_day day ON day.id = pool.day_id{join} "
+    "WHERE pool.edition_id = %s"
+)
+# The same read taking the ids of a registration and of its mail (PostgreSQL): the CTE is run
+# once, whatever the number of pools.
+POOLS_RESERVE_SQL = (
+    "WITH ids AS (SELECT {registration} AS registration, {message} AS message) "
+    + POOLS_SQL.format(ids=", ids.registration, ids.message", join=" CROSS JOIN ids")
+)
+POOLS_SQL = POOLS_SQL.format(ids="", join="")
+
+
+def _execute(sql: str, params: list) -> int:
+    """Run one of the statements above; the number of rows it changed."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def take_days(day_ids: list[int]) -> bool:
+    """One seat on each of the days, all or nothing: one UPDATE that changes no row when any of
+    them is full. Only with the edition's pool locked."""
+    placeholders = ", ".join(["%s"] * len(day_ids))
+    sql = TAKE_DAYS_SQL.format(days=placeholders)  # placeholders only: the ids are parameters
+    taken = _execute(sql, [*day_ids, *day_ids])
+    if taken not in (0, len(day_ids)):
+        raise RuntimeError(f"seat pools missing for some of the days {day_ids}")
+    return taken == len(day_ids)
+
+
+def release_seat(edition_id: int, day_ids: list[int]) -> None:
+    SeatPool.objects.filter(edition_id=edition_id, day__isnull=True).update(**RELEASE)
+    release_days(day_ids)
+
+
+def release_days(day_ids: list[int]) -> None:
+    if day_ids:
+        SeatPool.objects.filter(day_id__in=day_ids).update(**RELEASE)
+
+
+def lock_edition_pool(edition_id: int) -> None:
+    """Lock 1 of the lock order (on SQLite the transaction holds the write lock already)."""
+    locked = list(
+        SeatPool.objects.select_for_update()
+        .filter(edition_id=edition_id, day__isnull=True)
+        .values_list("pk", flat=True)
+    )
+    if not locked:  # registrations made before the pools existed (imported data)
+        pools_create(edition_id)
+        lock_edition_pool(edition_id)
+
+
+@functools.cache
+def pools_sql() -> str:
+    from kongres.mail.models import OutboxMessage
+
+    return POOLS_RESERVE_SQL.format(
+        registration=db.sequence_next_sql(Registration), message=db.sequence_next_sql(OutboxMessage)
+    )
+
+
+def seems_free(pools: Pools, day_ids: list[int]) -> bool:
+    return all(
+        capacity is None or taken < capacity
+        for capacity, taken in (pools[key] for key in [None, *day_ids])
+    )
+
+
+def pools_create(edition_id: int) -> None:
+    """Create the missing pools, counted from the registrations and with the capacities of
+    the edition and its days (an existing pool is left alone: ``INSERT … ON CONFLICT DO
+    NOTHING``). Nobody takes a seat from a pool before it exists, so the counts are right."""
+    holders = Count("registrations", filter=Q(registrations__status__in=SEAT_STATUSES))
+    capacity, taken = (
+        Edition.objects.filter(pk=edition_id)
+        .annotate(taken=holders)
+        .values_list("capacity", "taken")
+    ).get()
+    pools = [SeatPool(edition_id=edition_id, day=None, capacity=capacity, taken=taken)]
+    for day_id, capacity, taken in (
+        Day.objects.filter(edition_id=edition_id)
+        .annotate(taken=holders)
+        .values_list("pk", "capacity", "taken")
+    ):
+        pools.append(SeatPool(edition_id=edition_id, day_id=day_id, capacity=capacity, taken=taken))
+    for pool in pools:
+        pool.overbooked = 0 if pool.capacity is None else max(pool.taken - pool.capacity, 0)
+    SeatPool.objects.bulk_create(pools, ignore_conflicts=True)
