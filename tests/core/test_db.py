@@ -95,3 +95,33 @@ def test_outside_a_transaction_a_failure_leaves_nothing(transactional_db):
     # the connection is usable afterwards
     core_db.run_at_once(core_db.insert_statements([entry("after")]))
     assert list(AuditLogEntry.objects.values_list("action", flat=True)) == ["after"]
+
+
+def test_rows_of_a_shape_seen_before_get_the_same_statement_with_their_own_values(db):
+    """The compiler's statement is remembered per shape of rows (PostgreSQL); the next rows of
+    that shape get it with their own values, ``auto_now_add`` and defaults included."""
+    core_db._KNOWN_INSERTS.clear()
+    edition = EditionFactory(capacity=None)
+    first = core_db.insert_statements([entry("first", note=AWKWARD), entry("second")])
+    pools = core_db.insert_statements([SeatPool(edition=edition, capacity=3)])
+    remembered = any(core_db._KNOWN_INSERTS.values())
+    assert remembered == core_db.can_run_at_once()  # only where the text sent can be checked
+    again = core_db.insert_statements([entry("third", after={"n": 3}), entry("fourth")])
+    assert again[0][0] == first[0][0]  # the same SQL
+    assert again[0][1] != first[0][1]  # other values
+    core_db.run_at_once([*first, *pools, *again])
+    saved = list(AuditLogEntry.objects.order_by("pk"))
+    assert [row.action for row in saved] == ["first", "second", "third", "fourth"]
+    assert saved[0].note == AWKWARD and saved[2].after == {"n": 3}
+    assert all(row.at is not None for row in saved)
+    assert SeatPool.objects.get(edition=edition).capacity == 3
+
+
+def test_a_value_that_is_an_expression_goes_through_the_compiler(db):
+    from django.db.models import Value
+    from django.db.models.functions import Upper
+
+    core_db._KNOWN_INSERTS.clear()
+    core_db.run_at_once(core_db.insert_statements([entry("plain")]))
+    core_db.run_at_once(core_db.insert_statements([entry("shouted", note=Upper(Value("abc")))]))
+    assert AuditLogEntry.objects.get(action="shouted").note == "ABC"
