@@ -12,6 +12,12 @@ that an app registers (``attachment_renderer_register``, in its ``AppConfig.read
 then costs the worker its time, not the transaction that queues the mail. An attachment with
 a ``content_id`` is an inline part of the HTML body (``<img src="cid:…">``), which mail clients
 show in the message (``data:`` images are blocked by many).
+
+A message may be rendered when it is sent instead of when it is queued
+(``mail_message_later``): the outbox keeps its template and the parameters from which a context
+maker, registered by an app (``mail_context_register``), makes the context again. Rendering
+three templates costs a request more CPU than anything else it does in a registration rush;
+the worker renders them later, from the state of that time.
 """
 
 import datetime as dt
@@ -48,6 +54,7 @@ CLAIM_TIMEOUT = dt.timedelta(minutes=10)
 LOST_AFTER = dt.timedelta(minutes=5)
 MAX_ERROR_LENGTH = 2000
 RETRY_DUE_BATCH = 1000  # messages looked at per run of mail_retry_due
+RENDERED_FIELDS = ("subject", "body_text", "body_html", "template", "template_params")
 
 
 def _render_text(name: str, context: dict) -> str:
@@ -84,8 +91,19 @@ class Attachment:
 
 
 class AttachmentUnavailable(Exception):
-    """A renderer cannot make its file any more (the object is gone): the message fails at
-    once instead of being tried again."""
+    """A renderer cannot make its file, or a context maker its context, any more (the object
+    is gone): the message fails at once instead of being tried again."""
+
+
+# name → dotted path of a function ``(**params) -> dict``, the context of a message rendered
+# when it is sent; imported when first used.
+_CONTEXTS: dict[str, str] = {}
+
+
+def mail_context_register(name: str, path: str) -> None:
+    """Let ``mail_message_later`` name ``name``: the function at ``path`` makes the context of
+    the message from its parameters when the message is sent."""
+    _CONTEXTS[name] = path
 
 
 # name → dotted path of a function ``(**params) -> bytes``; imported when first used.
@@ -187,12 +205,7 @@ def mail_message(
     """The message ``mail_queue`` queues (without attachments), rendered and not saved: for a
     caller that writes it with other rows at once (``mail_rows``)."""
     language = _language(language)
-    with translation.override(language):
-        data = {**context, "site_url": settings.SITE_URL, "language": language}
-        subject = " ".join(_render_text(f"{template}_subject.txt", data).split())
-        data["subject"] = subject
-        body_text = _render_text(f"{template}.txt", data).strip() + "\n"
-        body_html = render_to_string(f"{template}.html", data)
+    subject, body_text, body_html = _render(template, context, language)
     return OutboxMessage(
         to=to,
         reply_to=reply_to,
@@ -205,6 +218,69 @@ def mail_message(
         related=related,
         next_attempt_at=timezone.now(),
     )
+
+
+def mail_message_later(
+    *,
+    to: str,
+    template: str,
+    context: str,
+    params: dict,
+    language: str,
+    time_zone: str = "",
+    kind: str = "",
+    related: str = "",
+) -> OutboxMessage:
+    """As ``mail_message``, but rendered when it is sent: the context maker registered as
+    ``context`` makes the context from ``params`` (JSON) then, and dates are shown in
+    ``time_zone`` (the current one if empty). Not saved (``mail_rows``)."""
+    if context not in _CONTEXTS:
+        raise ValueError(f"no mail context maker {context!r}")
+    return OutboxMessage(
+        to=to,
+        language=_language(language),
+        subject="",
+        body_text="",
+        message_id=_message_id(),
+        kind=kind,
+        related=related,
+        next_attempt_at=timezone.now(),
+        template=template,
+        template_params={
+            "context": context,
+            "params": params,
+            "time_zone": time_zone or timezone.get_current_timezone_name(),
+        },
+    )
+
+
+def _render(template: str, context: dict, language: str) -> tuple[str, str, str]:
+    """The subject, plain text and HTML of ``template`` in ``language``."""
+    with translation.override(language):
+        data = {**context, "site_url": settings.SITE_URL, "language": language}
+        subject = " ".join(_render_text(f"{template}_subject.txt", data).split())
+        data["subject"] = subject
+        body_text = _render_text(f"{template}.txt", data).strip() + "\n"
+        body_html = render_to_string(f"{template}.html", data)
+    return subject, body_text, body_html
+
+
+def mail_rendered(message: OutboxMessage) -> OutboxMessage:
+    """``message`` with its subject and bodies: rendered now, in memory, if it is to be rendered
+    when sent (``mail_message_later``; raises ``AttachmentUnavailable`` when its context cannot
+    be made any more). The row is not changed."""
+    if not message.template:
+        return message
+    spec = message.template_params
+    path = _CONTEXTS.get(spec.get("context", ""))
+    if path is None:
+        raise AttachmentUnavailable(f"no mail context maker {spec.get('context')!r}")
+    context = import_string(path)(**spec.get("params", {}))
+    with timezone.override(spec.get("time_zone") or timezone.get_current_timezone_name()):
+        subject, body_text, body_html = _render(message.template, context, message.language)
+    message.subject, message.body_text, message.body_html = subject, body_text, body_html
+    message.template, message.template_params = "", {}
+    return message
 
 
 def mail_rows(message: OutboxMessage) -> list[DBTaskResult] | None:
@@ -359,6 +435,8 @@ def mail_deliver(*, message_id: int) -> str:
         return "skipped"
     message = OutboxMessage.objects.get(pk=message_id)
     try:
+        if message.template:  # rendered now, and kept so (a retry sends the same text)
+            mail_rendered(message).save(update_fields=[*RENDERED_FIELDS, "updated_at"])
         _email(message).send(using="default")
     except Exception as error:  # the outside world: refused, timed out, broken pipe, …
         return _record_failure(message, error)

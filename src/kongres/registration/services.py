@@ -750,15 +750,27 @@ def _create_at_once(
     when a pool is full the check constraint ``seatpool_taken_within_capacity`` fails it,
     which undoes the whole message (``_NoSeat``). None when the mail cannot be queued so (a
     task backend other than the database): ``_create`` then."""
-    from kongres.mail.services import mail_message, mail_rows
+    from kongres.mail.services import mail_message_later, mail_rows
 
     registration = _new(edition, clean, privacy_notice_version, now, None, with_seat)
     registration.pk = ids.registration
-    kwargs = _mail_kwargs(registration, "verify", token=token)
-    if kwargs.pop("attachments"):
-        return None
-    with timezone.override(_zone(edition)):
-        message = mail_message(**kwargs)
+    # rendered by the worker when it sends it (the render would cost this request more CPU
+    # than all its statements)
+    message = mail_message_later(
+        to=registration.email,
+        template="registration/mail/verify",
+        context=MAIL_CONTEXT,
+        params={
+            "registration": registration.pk,
+            "name": "verify",
+            "token": token,
+            "status": registration.status,
+        },
+        language=registration.language,
+        time_zone=_zone(edition).key,
+        kind="registration.verify",
+        related=selectors.registration_mail_key(registration),
+    )
     message.pk = ids.message
     task = mail_rows(message)
     if task is None:
@@ -1368,6 +1380,24 @@ def _mail(
     )
     with timezone.override(_zone(registration.edition)):
         mail_queue(**kwargs)
+
+
+MAIL_CONTEXT = "registration.mail"  # registered in apps.py
+
+
+def mail_context(*, registration: int, name: str, token: str, status: str) -> dict:
+    """The context of the mail ``registration/mail/<name>`` of ``registration`` (its id), made
+    when the mail is sent (``kongres.mail.services.mail_message_later``): from the registration
+    as it is then, but with the ``status`` it had when the mail was written (a mail about the
+    seat held speaks of it even if the person has confirmed meanwhile). ``token`` is the link
+    the mail gives (only its hash is stored)."""
+    from kongres.mail.services import AttachmentUnavailable
+
+    found = Registration.objects.select_related("edition").filter(pk=registration).first()
+    if found is None:
+        raise AttachmentUnavailable(f"registration {registration} is gone")
+    found.status = status
+    return _mail_kwargs(found, name, token=token)["context"]
 
 
 def _mail_kwargs(
