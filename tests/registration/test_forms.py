@@ -307,3 +307,21 @@ def test_link_request_form_rows_and_summary():
     assert [(e.anchor, e.message) for e in form.error_summary()] == [
         ("id_email", "Enter a valid e-mail address.")
     ]
+
+
+def test_each_form_has_its_own_choices_and_day_labels_follow_the_language(edition):
+    """The fields' choices are shared between forms until a form replaces them: a day marked
+    full in one form is not marked in the next, and a change of language relabels the days."""
+    days = list(edition.days.all())
+    kwargs = {"edition": edition, "tracks": [], "now": NOW}
+    full = RegistrationForm(days=days, full_day_ids=frozenset({days[0].pk}), **kwargs)
+    plain = RegistrationForm(days=days, **kwargs)
+    assert "no seats left" in dict(full.fields["days"].choices)[days[0].pk]
+    assert "no seats left" not in dict(plain.fields["days"].choices)[days[0].pk]
+    plain.fields["sector"].choices = [("x", "X")]
+    assert len(RegistrationForm(days=days, **kwargs).fields["sector"].choices) > 1
+    with translation.override("pl"):
+        polish = RegistrationForm(days=days, **kwargs)
+    assert dict(polish.fields["days"].choices)[days[0].pk].startswith("Dzień pierwszy (")
+    english = dict(plain.fields["days"].choices)[days[0].pk]
+    assert english != dict(polish.fields["days"].choices)[days[0].pk]

@@ -62,6 +62,27 @@ class TextField(forms.CharField):
         return normalise_text(super().to_python(value))
 
 
+class SharedChoicesMixin:
+    """A choice field whose copy in each form shares the class's list of choices instead of
+    copying it deeply (Django's default, a tenth of the registration form's cost): the forms
+    here replace a field's choices, never change them in place."""
+
+    def __deepcopy__(self, memo):
+        return forms.Field.__deepcopy__(self, memo)
+
+
+class ChoiceField(SharedChoicesMixin, forms.ChoiceField):
+    pass
+
+
+class MultipleChoiceField(SharedChoicesMixin, forms.MultipleChoiceField):
+    pass
+
+
+class TypedMultipleChoiceField(SharedChoicesMixin, forms.TypedMultipleChoiceField):
+    pass
+
+
 class NameField(LineField):
     default_validators = [validate_person_name]
 
@@ -81,11 +102,21 @@ class EmailField(forms.EmailField):
 
 def day_label(day: Day) -> str:
     """ "Monday, 5 January 2027", or "Day one (Monday, 5 January 2027)"; Polish writes the
-    weekday in small letters inside a sentence ("Dzień pierwszy (poniedziałek, …)")."""
+    weekday in small letters inside a sentence ("Dzień pierwszy (poniedziałek, …)"). Kept on
+    the day per language: the days of the registration form are shared by the requests of a
+    process until the content changes (``memoized``), and then they are read again."""
+    language = get_language() or ""
+    labels = day.__dict__.setdefault("_kongres_labels", {})
+    if language not in labels:
+        labels[language] = _day_label(day, language)
+    return labels[language]
+
+
+def _day_label(day: Day, language: str) -> str:
     when = date_format(day.date, "l, j E Y")
     if not day.name:
         return when
-    if (get_language() or "").startswith("pl"):
+    if language.startswith("pl"):
         when = when[:1].lower() + when[1:]
     return f"{day.name} ({when})"
 
@@ -215,40 +246,40 @@ class RegistrationFieldsForm(AccessibleFormMixin, forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "organization-title"}),
     )
-    sector = forms.ChoiceField(label=_("Sector"), choices=Sector.choices, widget=forms.RadioSelect)
+    sector = ChoiceField(label=_("Sector"), choices=Sector.choices, widget=forms.RadioSelect)
     town = LineField(
         label=_("Town or city"),
         max_length=_max_length("town"),
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
     )
-    voivodeship = forms.ChoiceField(
+    voivodeship = ChoiceField(
         label=_("Voivodeship"),
         choices=[("", _("Choose a voivodeship")), *Voivodeship.choices],
         required=False,
         help_text=_("Leave empty if you come from outside Poland."),
         widget=forms.Select(attrs={"autocomplete": "address-level1"}),
     )
-    municipality_size = forms.ChoiceField(
+    municipality_size = ChoiceField(
         label=_("Size of your municipality"),
         choices=MunicipalitySize.choices,
         required=False,
         widget=forms.RadioSelect,
     )
-    days = forms.TypedMultipleChoiceField(
+    days = TypedMultipleChoiceField(
         label=_("Days you will attend"),
         coerce=int,
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose at least one day.")},
     )
-    tracks = forms.TypedMultipleChoiceField(
+    tracks = TypedMultipleChoiceField(
         label=_("Panels you are interested in"),
         coerce=int,
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("This helps us plan the rooms; you may attend any panel."),
     )
-    accessibility_needs = forms.MultipleChoiceField(
+    accessibility_needs = MultipleChoiceField(
         label=_("Accessibility needs"),
         choices=accessibility_choices,
         required=False,
@@ -370,13 +401,13 @@ class RegistrationFieldsForm(AccessibleFormMixin, forms.Form):
                 **common,
             )
         elif question.kind == QuestionKind.MULTIPLE:
-            field = forms.MultipleChoiceField(
+            field = MultipleChoiceField(
                 choices=self._question_choices(question),
                 widget=forms.CheckboxSelectMultiple,
                 **common,
             )
         else:  # single choice, yes/no
-            field = forms.ChoiceField(
+            field = ChoiceField(
                 choices=self._question_choices(question), widget=forms.RadioSelect, **common
             )
         field.is_required_answer = question.required
