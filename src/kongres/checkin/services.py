@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -263,9 +264,16 @@ def staff_name(user: AbstractBaseUser | None) -> str:
 
 
 def _decide(
-    *, ticket: Ticket | None, registration: Registration | None, day: Day, days: list[Day]
+    *,
+    ticket: Ticket | None,
+    registration: Registration | None,
+    day: Day,
+    days: list[Day],
+    accepted_today: bool | None = None,
 ) -> tuple[str, CheckIn | None]:
-    """The result of a scan of ``registration`` on ``day``; ``days``: the registration's days."""
+    """The result of a scan of ``registration`` on ``day``; ``days``: the registration's days;
+    ``accepted_today``: whether it has an accepted check-in that day, when the caller read it
+    with the registration (the check-in itself is read only when there is one)."""
     if registration is None:
         return Result.UNKNOWN, None
     if registration.edition_id != day.edition_id:
@@ -281,7 +289,7 @@ def _decide(
     day_ids = {each.pk for each in days}
     if day_ids and day.pk not in day_ids:
         return Result.NOT_TODAY, None
-    previous = _accepted(registration, day)
+    previous = _accepted(registration, day) if accepted_today is not False else None
     if previous is not None:
         return Result.ALREADY_CHECKED_IN, previous
     return Result.OK, None
@@ -296,7 +304,7 @@ def _accepted(registration: Registration, day: Day) -> CheckIn | None:
 
 
 def _by_nonce(nonce: str) -> CheckIn | None:
-    # Nearly every scan is new: a narrow look-up first, the joined read only for a repeat.
+    # A narrow look-up first, the joined read only when the nonce is there.
     pk = CheckIn.objects.filter(nonce=nonce).values_list("pk", flat=True).first()
     if pk is None:
         return None
@@ -340,10 +348,9 @@ def checkin_perform(
     now = timezone.now()
     at = min(at or now, now + CLOCK_SKEW)
 
-    first = _by_nonce(nonce)
-    if first is not None:
-        return _answer(first, repeated=True)
-
+    # A nonce seen before (a scan sent again, by the offline queue say) is not looked up
+    # first: nearly every scan is new, and the nonce's unique index refuses the insert of a
+    # repeat, whose first answer is then read.
     code = ticket_code_normalise(code)
     for attempt in range(2):
         try:
@@ -359,9 +366,9 @@ def checkin_perform(
                 device=device,
             )
         except IntegrityError:
-            # The second guard, when the transaction has been undone: the same nonce (sent
-            # twice at once; the other one won), or an accepted check-in of this registration
-            # today that committed between our reads and the insert (the next attempt sees it).
+            # The transaction has been undone: the same nonce (sent again, or twice at once and
+            # the other one won), or an accepted check-in of this registration today that
+            # committed between our reads and the insert (the next attempt sees it).
             first = _by_nonce(nonce)
             if first is not None:
                 return _answer(first, repeated=True)
@@ -384,19 +391,40 @@ def _record(
 ) -> CheckInResult:
     """Decide and record one scan, in one transaction: the registration is read once, locked,
     so that two scans of one person are answered one after the other."""
+    accepted_today = None
     with transaction.atomic():
         if registration is not None:
             ticket = _active_ticket(registration)
-            registration_id = registration.pk
-        else:
-            ticket = Ticket.objects.filter(code=code).first() if code else None
-            registration_id = ticket.registration_id if ticket is not None else None
-        days: list[Day] = []
-        if registration_id is not None:
             # read once, locked (not read first and then again to lock it)
-            registration = Registration.objects.select_for_update().get(pk=registration_id)
-            days = list(registration.days.all())
-        result, previous = _decide(ticket=ticket, registration=registration, day=day, days=days)
+            registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        else:
+            # the ticket and its registration in one read, the registration locked, with
+            # whether it was let in today (the other scan of a person waits for the lock)
+            ticket = (
+                Ticket.objects.select_related("registration")
+                .select_for_update(of=("registration",))
+                .annotate(
+                    accepted_today=Exists(
+                        CheckIn.objects.filter(
+                            registration=OuterRef("registration"), day=day, result=Result.OK
+                        )
+                    )
+                )
+                .filter(code=code)
+                .first()
+                if code
+                else None
+            )
+            registration = ticket.registration if ticket is not None else None
+            accepted_today = ticket.accepted_today if ticket is not None else None
+        days = list(registration.days.all()) if registration is not None else []
+        result, previous = _decide(
+            ticket=ticket,
+            registration=registration,
+            day=day,
+            days=days,
+            accepted_today=accepted_today,
+        )
         row = CheckIn.objects.create(
             nonce=nonce,
             edition_id=day.edition_id,
