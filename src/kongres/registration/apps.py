@@ -8,7 +8,7 @@ class RegistrationConfig(AppConfig):
 
     def ready(self) -> None:
         from kongres.mail.services import mail_context_register
-        from kongres.registration.services import MAIL_CONTEXT
+        from kongres.registration.mails import MAIL_CONTEXT
 
         # The mail worker renders the mails written with a registration when it sends them.
-        mail_context_register(MAIL_CONTEXT, "kongres.registration.services.mail_context")
+        mail_context_register(MAIL_CONTEXT, "kongres.registration.mails.mail_context")

@@ -66,13 +66,14 @@ the waiting list) take only 3. On SQLite the settings use ``"transaction_mode": 
 the write lock is taken at BEGIN, so the transactions are simply serialised.
 
 The locked section is short: ``registration_create`` validates, reads and renders its mail
-before, inserts the registration, its links and its mail first (nobody else can see those rows
-yet), and takes the seat last, so on PostgreSQL the pool row is held only for the UPDATE and
-the COMMIT. When the seat it expected is gone, the transaction is rolled back and done once
+before (on PostgreSQL the mail worker renders it when it sends it: ``mails.mail_context``),
+inserts the registration, its links and its mail first (nobody else can see those rows yet),
+and takes the seat last, so on PostgreSQL the pool row is held only for the UPDATE and the
+COMMIT. When the seat it expected is gone, the transaction is rolled back and done once
 more as a waiting-list registration. Freed seats are offered (``_offer_free_seats``) in the
 same transaction that frees them, while the edition's pool is still locked.
 
-Mail is queued in the same transaction (``kongres.mail.services.mail_queue``); each mail carries
+Mail is queued in the same transaction (``mails.mail``); each mail carries
 a secret link (a new one when the service has none at hand; earlier links keep working until
 the participant asks for a new one with ``registration_link_resend``).
 """
@@ -90,15 +91,14 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
-from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from kongres.core import db
 from kongres.core.cache import content_changed, memoized
 from kongres.core.exceptions import KongresError
 from kongres.events.models import Day, Edition, Track
-from kongres.registration import seats, selectors
+from kongres.registration import mails, seats, selectors
 from kongres.registration.choices import (
     AccessibilityNeed,
     MunicipalitySize,
@@ -277,7 +277,7 @@ def registration_offer_claim(*, token: str, now: dt.datetime | None = None) -> R
                 ):
                     continue
                 _audit(registration, "claim", actor=None, before=Status.OFFERED)
-                _mail_seat(registration, token=token)
+                mails.mail_seat(registration, token=token)
             return registration
         if status in {Status.CONFIRMED, Status.PENDING_APPROVAL} and registration.offered_at:
             return registration  # claimed before
@@ -321,7 +321,7 @@ def registration_cancel(
             if status in SEAT_STATUSES:
                 seats.release_seat(registration.edition_id, _day_ids(registration))
                 _offer_free_seats(registration.edition, now)
-            _mail(
+            mails.mail(
                 registration,
                 "cancelled",
                 by_organiser=actor is not None,
@@ -453,7 +453,7 @@ def registration_approve(
             ):
                 continue
             _audit(registration, "approve", actor=actor, before=Status.PENDING_APPROVAL)
-            _mail(registration, "approved", attach_calendar=True)
+            mails.mail(registration, "approved", attach_calendar=True)
         return registration
     raise _conflict()
 
@@ -481,7 +481,7 @@ def registration_reject(
             _audit(registration, "reject", actor=actor, before=Status.PENDING_APPROVAL)
             seats.release_seat(registration.edition_id, _day_ids(registration))
             _offer_free_seats(registration.edition, now)
-            _mail(registration, "rejected")
+            mails.mail(registration, "rejected")
         return registration
     raise _conflict()
 
@@ -511,7 +511,7 @@ def registration_offer(
                 transaction.set_rollback(True)
                 continue
             _audit(registration, "offer", actor=actor, before=status, over_capacity=over_capacity)
-            _mail(registration, "offer")
+            mails.mail(registration, "offer")
         return registration
     raise _conflict()
 
@@ -556,9 +556,9 @@ def registration_restore(
                     registration, "restore", actor=actor, before=status, over_capacity=over_capacity
                 )
                 if with_seat:
-                    _mail_seat(registration)
+                    mails.mail_seat(registration)
                 else:
-                    _mail(registration, "waiting")
+                    mails.mail(registration, "waiting")
         except IntegrityError as error:
             if "registration_active_email_unique" in str(error):
                 raise RegistrationError(
@@ -695,11 +695,11 @@ def _create(
         # The mail is rendered and queued before the seat is taken: the seat's lock is held
         # only from the UPDATE below to the COMMIT.
         if actor is None:
-            _mail(registration, "verify", token=token)
+            mails.mail(registration, "verify", token=token)
         elif with_seat:
-            _mail_seat(registration, token=token)
+            mails.mail_seat(registration, token=token)
         else:
-            _mail(registration, "waiting", token=token)
+            mails.mail(registration, "waiting", token=token)
         if with_seat and not seats.take_seat(edition.pk, clean.day_ids, force=over_capacity):
             raise _NoSeat
     return registration, token
@@ -759,7 +759,7 @@ def _create_at_once(
     message = mail_message_later(
         to=registration.email,
         template="registration/mail/verify",
-        context=MAIL_CONTEXT,
+        context=mails.MAIL_CONTEXT,
         params={
             "registration": registration.pk,
             "name": "verify",
@@ -1014,7 +1014,7 @@ def _verify_held(registration: Registration, token: str, now: dt.datetime) -> bo
         ):
             return False
         _audit(registration, "verify", actor=None, before=Status.HELD)
-        _mail_seat(registration, token=token)
+        mails.mail_seat(registration, token=token)
     return True
 
 
@@ -1037,9 +1037,9 @@ def _verify_waiting(registration: Registration, token: str, now: dt.datetime) ->
         )
         if got_seat:
             registration.refresh_from_db()
-            _mail_seat(registration, token=token)
+            mails.mail_seat(registration, token=token)
         else:
-            _mail(registration, "waiting", token=token)
+            mails.mail(registration, "waiting", token=token)
     return True
 
 
@@ -1073,7 +1073,7 @@ def _expire(registration: Registration, now: dt.datetime) -> bool:
             Status.WAITING_UNVERIFIED: "hold_expired",
             Status.OFFERED: "offer_expired",
         }[status]
-        _mail(registration, mail, had_seat=status in SEAT_STATUSES)
+        mails.mail(registration, mail, had_seat=status in SEAT_STATUSES)
     return True
 
 
@@ -1126,7 +1126,7 @@ def _offer_free_seats(
         given.append(candidate.pk)
         _audit(candidate, "waiting_list", actor=None, before=Status.WAITING)
         if candidate.pk != present:
-            _mail(candidate, "offer")
+            mails.mail(candidate, "offer")
         if edition_pool.free == 0:
             break
     if given:
@@ -1336,106 +1336,4 @@ def _resend(registration: Registration) -> None:
     with transaction.atomic():
         RegistrationToken.objects.filter(registration=registration).delete()
         RegistrationToken.objects.create(registration=registration, token_hash=hashed)
-        _mail(registration, "link", token=token)
-
-
-# Mails that carry the ticket (the QR inline, the PDFs attached) when the registration is
-# confirmed: the confirmation, the approval, and a new link (which is how a participant who
-# lost the ticket gets it again).
-TICKET_MAILS = frozenset({"confirmed", "approved", "link"})
-
-
-def _mail_seat(registration: Registration, *, token: str | None = None) -> None:
-    """The mail for a seat just confirmed (with the calendar file) or awaiting approval."""
-    if registration.status == Status.CONFIRMED:
-        _mail(registration, "confirmed", token=token, attach_calendar=True)
-    else:
-        _mail(registration, "pending_approval", token=token)
-
-
-def _absolute(name: str, token: str, language: str) -> str:
-    with translation.override(language):
-        return settings.SITE_URL + reverse(name, kwargs={"token": token})
-
-
-def _mail(
-    registration: Registration,
-    name: str,
-    *,
-    token: str | None = None,
-    attach_calendar: bool = False,
-    **context,
-) -> None:
-    """Queue the mail ``registration/mail/<name>`` in the registration's language, in the
-    caller's transaction. Without ``token`` a new secret link is made for it. The mails of a
-    confirmed registration in ``TICKET_MAILS`` carry its ticket, issued here (in the
-    transaction that confirms it) when it has none."""
-    from kongres.mail.services import mail_queue
-
-    if token is None:
-        token, hashed = token_new()
-        RegistrationToken.objects.create(registration=registration, token_hash=hashed)
-    kwargs = _mail_kwargs(
-        registration, name, token=token, attach_calendar=attach_calendar, **context
-    )
-    with timezone.override(_zone(registration.edition)):
-        mail_queue(**kwargs)
-
-
-MAIL_CONTEXT = "registration.mail"  # registered in apps.py
-
-
-def mail_context(*, registration: int, name: str, token: str, status: str) -> dict:
-    """The context of the mail ``registration/mail/<name>`` of ``registration`` (its id), made
-    when the mail is sent (``kongres.mail.services.mail_message_later``): from the registration
-    as it is then, but with the ``status`` it had when the mail was written (a mail about the
-    seat held speaks of it even if the person has confirmed meanwhile). ``token`` is the link
-    the mail gives (only its hash is stored)."""
-    from kongres.mail.services import AttachmentUnavailable
-
-    found = Registration.objects.select_related("edition").filter(pk=registration).first()
-    if found is None:
-        raise AttachmentUnavailable(f"registration {registration} is gone")
-    found.status = status
-    return _mail_kwargs(found, name, token=token)["context"]
-
-
-def _mail_kwargs(
-    registration: Registration, name: str, *, token: str, attach_calendar: bool = False, **context
-) -> dict:
-    """The arguments of ``mail_queue`` for the mail ``registration/mail/<name>``."""
-    from kongres.events.ics import edition_calendar
-
-    language = registration.language
-    edition = registration.edition
-    attachments = []
-    if attach_calendar:
-        with translation.override(language):
-            attachments.append(
-                (f"{edition.slug}.ics", edition_calendar(edition=edition), "text/calendar")
-            )
-    if name in TICKET_MAILS and registration.status == Status.CONFIRMED:
-        # The check-in app builds on this one (tickets belong to registrations), so it is
-        # imported here, when used, as the back office's audit log is in ``_audit``.
-        from kongres.checkin.tickets import ticket_mail
-
-        ticket = ticket_mail(registration=registration, language=language)
-        context.update(ticket.context)
-        attachments.extend(ticket.attachments)
-    context.update(
-        registration=registration,
-        edition=edition,
-        manage_url=_absolute("registration:manage", token, language),
-        verify_url=_absolute("registration:verify", token, language),
-        claim_url=_absolute("registration:claim", token, language),
-        position=selectors.registration_waiting_position(registration=registration),
-    )
-    return {
-        "to": registration.email,
-        "template": f"registration/mail/{name}",
-        "context": context,
-        "language": language,
-        "attachments": attachments,
-        "kind": f"registration.{name}",
-        "related": selectors.registration_mail_key(registration),
-    }
+        mails.mail(registration, "link", token=token)

@@ -374,7 +374,7 @@ def _ticket(registration: Registration):
     """The ticket of a confirmed registration (issued now if it has none), else None."""
     if registration.status != Registration.Status.CONFIRMED:
         return None
-    # The check-in app builds on this one; imported when used (see services._mail).
+    # The check-in app builds on this one; imported when used (see mails.mail_kwargs).
     from kongres.checkin.services import ticket_for_registration
 
     return ticket_for_registration(registration=registration)

@@ -1,0 +1,117 @@
+"""The registration's mails: which template, with which context and attachments, queued in
+the transaction of the change (``mail``) or rendered by the mail worker when it sends it
+(``mail_context``, for ``kongres.mail.services.mail_message_later``). Each mail carries a
+secret link."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from kongres.events.ics import edition_calendar, edition_zone
+from kongres.registration import selectors
+from kongres.registration.models import Registration, RegistrationToken
+from kongres.registration.tokens import token_new
+
+Status = Registration.Status
+
+# Mails that carry the ticket (the QR inline, the PDFs attached) when the registration is
+# confirmed: the confirmation, the approval, and a new link (which is how a participant who
+# lost the ticket gets it again).
+TICKET_MAILS = frozenset({"confirmed", "approved", "link"})
+
+
+def mail_seat(registration: Registration, *, token: str | None = None) -> None:
+    """The mail for a seat just confirmed (with the calendar file) or awaiting approval."""
+    if registration.status == Status.CONFIRMED:
+        mail(registration, "confirmed", token=token, attach_calendar=True)
+    else:
+        mail(registration, "pending_approval", token=token)
+
+
+def _link(name: str, token: str, language: str) -> str:
+    with translation.override(language):
+        return settings.SITE_URL + reverse(name, kwargs={"token": token})
+
+
+def mail(
+    registration: Registration,
+    name: str,
+    *,
+    token: str | None = None,
+    attach_calendar: bool = False,
+    **context,
+) -> None:
+    """Queue the mail ``registration/mail/<name>`` in the registration's language, in the
+    caller's transaction. Without ``token`` a new secret link is made for it. The mails of a
+    confirmed registration in ``TICKET_MAILS`` carry its ticket, issued here (in the
+    transaction that confirms it) when it has none."""
+    from kongres.mail.services import mail_queue
+
+    if token is None:
+        token, hashed = token_new()
+        RegistrationToken.objects.create(registration=registration, token_hash=hashed)
+    kwargs = mail_kwargs(
+        registration, name, token=token, attach_calendar=attach_calendar, **context
+    )
+    with timezone.override(edition_zone(edition=registration.edition)):
+        mail_queue(**kwargs)
+
+
+MAIL_CONTEXT = "registration.mail"  # registered in apps.py (mail_context)
+
+
+def mail_context(*, registration: int, name: str, token: str, status: str) -> dict:
+    """The context of the mail ``registration/mail/<name>`` of ``registration`` (its id), made
+    when the mail is sent (``kongres.mail.services.mail_message_later``): from the registration
+    as it is then, but with the ``status`` it had when the mail was written (a mail about the
+    seat held speaks of it even if the person has confirmed meanwhile). ``token`` is the link
+    the mail gives (only its hash is stored)."""
+    from kongres.mail.services import AttachmentUnavailable
+
+    found = Registration.objects.select_related("edition").filter(pk=registration).first()
+    if found is None:
+        raise AttachmentUnavailable(f"registration {registration} is gone")
+    found.status = status
+    return mail_kwargs(found, name, token=token)["context"]
+
+
+def mail_kwargs(
+    registration: Registration, name: str, *, token: str, attach_calendar: bool = False, **context
+) -> dict:
+    """The arguments of ``mail_queue`` for the mail ``registration/mail/<name>``."""
+
+    language = registration.language
+    edition = registration.edition
+    attachments = []
+    if attach_calendar:
+        with translation.override(language):
+            attachments.append(
+                (f"{edition.slug}.ics", edition_calendar(edition=edition), "text/calendar")
+            )
+    if name in TICKET_MAILS and registration.status == Status.CONFIRMED:
+        # The check-in app builds on this one (tickets belong to registrations), so it is
+        # imported here, when used, as the back office's audit log is in ``_audit``.
+        from kongres.checkin.tickets import ticket_mail
+
+        ticket = ticket_mail(registration=registration, language=language)
+        context.update(ticket.context)
+        attachments.extend(ticket.attachments)
+    context.update(
+        registration=registration,
+        edition=edition,
+        manage_url=_link("registration:manage", token, language),
+        verify_url=_link("registration:verify", token, language),
+        claim_url=_link("registration:claim", token, language),
+        position=selectors.registration_waiting_position(registration=registration),
+    )
+    return {
+        "to": registration.email,
+        "template": f"registration/mail/{name}",
+        "context": context,
+        "language": language,
+        "attachments": attachments,
+        "kind": f"registration.{name}",
+        "related": selectors.registration_mail_key(registration),
+    }
