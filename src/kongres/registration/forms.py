@@ -7,6 +7,7 @@ windows, duplicates). ``RegistrationForm.to_data()`` turns the cleaned form into
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -62,25 +63,53 @@ class TextField(forms.CharField):
         return normalise_text(super().to_python(value))
 
 
-class SharedChoicesMixin:
-    """A choice field whose copy in each form shares the class's list of choices instead of
-    copying it deeply (Django's default, a tenth of the registration form's cost): the forms
-    here replace a field's choices, never change them in place."""
+def field_copy(field: forms.Field) -> forms.Field:
+    """The copy of a declared field that a form gets: what Django's ``Field.__deepcopy__``
+    copies (the field, its widget and the widget's attributes, the error messages and the
+    validators), each copied shallowly without the ``copy`` module's generic machinery, which
+    was most of what building the registration form cost. The choices are shared between the
+    forms (Django copies them deeply): the forms here replace a field's choices, never change
+    them in place. A field or widget with a copy of its own (``MultiValueField``,
+    ``MultiWidget``) is copied by it."""
+    if type(field).__deepcopy__ not in _PLAIN_FIELD_COPIES:
+        return copy.deepcopy(field)
+    new = _shallow_copy(field)
+    widget = field.widget
+    if type(widget).__deepcopy__ in _PLAIN_WIDGET_COPIES:
+        new.widget = _shallow_copy(widget)
+        new.widget.attrs = widget.attrs.copy()
+        if hasattr(widget, "choices"):
+            new.widget.choices = copy.copy(widget.choices)
+    else:
+        new.widget = copy.deepcopy(widget)
+    new.error_messages = field.error_messages.copy()
+    new.validators = field.validators[:]
+    return new
+
+
+_PLAIN_FIELD_COPIES = {forms.Field.__deepcopy__, forms.ChoiceField.__deepcopy__}
+_PLAIN_WIDGET_COPIES = {forms.Widget.__deepcopy__, forms.widgets.ChoiceWidget.__deepcopy__}
+
+
+def _shallow_copy(instance):
+    new = object.__new__(type(instance))
+    new.__dict__.update(instance.__dict__)
+    return new
+
+
+class _DeclaredFields(dict):
+    """A form class's ``base_fields``, which each form copies (``copy.deepcopy``) as its own
+    ``fields``: copied field by field with ``field_copy``."""
 
     def __deepcopy__(self, memo):
-        return forms.Field.__deepcopy__(self, memo)
+        return {name: field_copy(field) for name, field in self.items()}
 
 
-class ChoiceField(SharedChoicesMixin, forms.ChoiceField):
-    pass
-
-
-class MultipleChoiceField(SharedChoicesMixin, forms.MultipleChoiceField):
-    pass
-
-
-class TypedMultipleChoiceField(SharedChoicesMixin, forms.TypedMultipleChoiceField):
-    pass
+class FieldsCopiedFastMetaclass(forms.forms.DeclarativeFieldsMetaclass):
+    def __new__(mcs, name, bases, attrs):
+        new_class = super().__new__(mcs, name, bases, attrs)
+        new_class.base_fields = _DeclaredFields(new_class.base_fields)
+        return new_class
 
 
 class NameField(LineField):
@@ -215,7 +244,7 @@ class AccessibleFormMixin:
         return out
 
 
-class RegistrationFieldsForm(AccessibleFormMixin, forms.Form):
+class RegistrationFieldsForm(AccessibleFormMixin, forms.Form, metaclass=FieldsCopiedFastMetaclass):
     """The participant's answers, shared by the registration and the edit form."""
 
     first_name = NameField(
@@ -246,40 +275,40 @@ class RegistrationFieldsForm(AccessibleFormMixin, forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "organization-title"}),
     )
-    sector = ChoiceField(label=_("Sector"), choices=Sector.choices, widget=forms.RadioSelect)
+    sector = forms.ChoiceField(label=_("Sector"), choices=Sector.choices, widget=forms.RadioSelect)
     town = LineField(
         label=_("Town or city"),
         max_length=_max_length("town"),
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
     )
-    voivodeship = ChoiceField(
+    voivodeship = forms.ChoiceField(
         label=_("Voivodeship"),
         choices=[("", _("Choose a voivodeship")), *Voivodeship.choices],
         required=False,
         help_text=_("Leave empty if you come from outside Poland."),
         widget=forms.Select(attrs={"autocomplete": "address-level1"}),
     )
-    municipality_size = ChoiceField(
+    municipality_size = forms.ChoiceField(
         label=_("Size of your municipality"),
         choices=MunicipalitySize.choices,
         required=False,
         widget=forms.RadioSelect,
     )
-    days = TypedMultipleChoiceField(
+    days = forms.TypedMultipleChoiceField(
         label=_("Days you will attend"),
         coerce=int,
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose at least one day.")},
     )
-    tracks = TypedMultipleChoiceField(
+    tracks = forms.TypedMultipleChoiceField(
         label=_("Panels you are interested in"),
         coerce=int,
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("This helps us plan the rooms; you may attend any panel."),
     )
-    accessibility_needs = MultipleChoiceField(
+    accessibility_needs = forms.MultipleChoiceField(
         label=_("Accessibility needs"),
         choices=accessibility_choices,
         required=False,
@@ -401,13 +430,13 @@ class RegistrationFieldsForm(AccessibleFormMixin, forms.Form):
                 **common,
             )
         elif question.kind == QuestionKind.MULTIPLE:
-            field = MultipleChoiceField(
+            field = forms.MultipleChoiceField(
                 choices=self._question_choices(question),
                 widget=forms.CheckboxSelectMultiple,
                 **common,
             )
         else:  # single choice, yes/no
-            field = ChoiceField(
+            field = forms.ChoiceField(
                 choices=self._question_choices(question), widget=forms.RadioSelect, **common
             )
         field.is_required_answer = question.required
