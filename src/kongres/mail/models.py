@@ -26,8 +26,8 @@ class OutboxMessage(TimeStampedModel):
     body_text = models.TextField(_("plain text"))
     body_html = models.TextField(_("HTML"), blank=True)
     message_id = models.CharField(_("Message-ID header"), max_length=255)
-    kind = models.CharField(_("kind"), max_length=64, blank=True, db_index=True)
-    related = models.CharField(_("related to"), max_length=128, blank=True, db_index=True)
+    kind = models.CharField(_("kind"), max_length=64, blank=True)
+    related = models.CharField(_("related to"), max_length=128, blank=True)
 
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.QUEUED
@@ -50,6 +50,9 @@ class OutboxMessage(TimeStampedModel):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="mail_outbox_due_idx"),
+            # plain indexes: no second one for LIKE (nothing looks these up by their start)
+            models.Index(fields=["kind"], name="mail_outbox_kind_idx"),
+            models.Index(fields=["related"], name="mail_outbox_related_idx"),
         ]
         constraints = [
             models.CheckConstraint(

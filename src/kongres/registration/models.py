@@ -35,7 +35,11 @@ class Registration(TimeStampedModel):
         REJECTED = "rejected", _("rejected")
 
     edition = models.ForeignKey(
-        Edition, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("edition")
+        Edition,
+        on_delete=models.PROTECT,
+        related_name="registrations",
+        verbose_name=_("edition"),
+        db_index=False,  # registration_queue_idx starts with it
     )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.HELD
