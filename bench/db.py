@@ -74,7 +74,8 @@ def prepare(*, log) -> dict:
     from kongres.registration.models import SeatPool
 
     ceiling = _edition_ceiling()
-    SeatPool.objects.get_or_create(edition=ceiling, day=None, defaults={"capacity": None})
+    # no limit on the ceiling's pool, whatever an earlier run or a hand left in this database
+    SeatPool.objects.update_or_create(edition=ceiling, day=None, defaults={"capacity": None})
     rush = _edition_rush(demo=demo)
     return {"demo": demo, "ceiling_edition": ceiling.pk, "rush_edition": rush.pk if rush else None}
 
