@@ -82,6 +82,9 @@ TEMPLATES = [
 if CONFIG["database_url"]:
     DATABASES = {"default": dj_database_url.parse(CONFIG["database_url"], conn_max_age=600)}
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # the same, with a health check that sends no query (kongres/core/postgresql/base.py)
+        DATABASES["default"]["ENGINE"] = "kongres.core.postgresql"
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
