@@ -141,19 +141,29 @@ def connect_signals() -> None:
 _memo: dict[str, tuple[int, float, object]] = {}
 
 
-def memoized[T](key: str, load: Callable[[], T]) -> T:
+def memoized[T](key: str, load: Callable[[], T], *, seconds: float | None = None) -> T:
     """``load()``, kept in this process under ``key`` while the content generation stays the
-    same, for at most ``PUBLIC_CACHE_SECONDS`` (never with 0). For reads that only an edit of
-    the public content changes; the value is shared by every request of the process, so it is
-    read, never changed (model instances included: read the row again to change it)."""
+    same, for at most ``seconds`` (default ``PUBLIC_CACHE_SECONDS``; never with 0). For reads
+    that only an edit of the public content changes, or that may be ``seconds`` late; the value
+    is shared by every request of the process, so it is read, never changed (model instances
+    included: read the row again to change it)."""
     current = generation()
     now = time.monotonic()
     hit = _memo.get(key)
-    if hit is not None and hit[0] == current and now - hit[1] < _seconds():
+    if (
+        hit is not None
+        and hit[0] == current
+        and now - hit[1] < (_seconds() if seconds is None else seconds)
+    ):
         return hit[2]  # type: ignore[return-value]
     value = load()
     _memo[key] = (current, now, value)
     return value
+
+
+def memo_forget(key: str) -> None:
+    """Read ``key`` again the next time (this process)."""
+    _memo.pop(key, None)
 
 
 def memo_clear() -> None:

@@ -10,7 +10,8 @@ held only while it runs), so the change costs one round trip instead of eight. E
 
 ``insert_statements`` makes the INSERTs with Django's own SQL compiler (so field conversions,
 defaults and ``auto_now_add`` work as in ``bulk_create``), without RETURNING: a row whose id the
-other rows need must have it set, from ``sequence_next_sql``.
+other rows need must have it set, taken before from its sequence (``sequence_next_sql``; the
+registration takes them in blocks, ``registration.seats.ids_next``).
 """
 
 from collections.abc import Sequence
@@ -33,8 +34,8 @@ def can_run_at_once() -> bool:
 
 
 def sequence_next_sql(model: type[models.Model]) -> str:
-    """An SQL expression taking the next id of ``model``'s table (PostgreSQL): select it with
-    the read that comes before the change, and set it on the row before ``insert_statements``."""
+    """An SQL expression taking the next id of ``model``'s table (PostgreSQL): select it before
+    the change, and set it on the row before ``insert_statements``."""
     table = connection.ops.quote_name(model._meta.db_table)
     column = model._meta.pk.column
     return f"nextval(pg_get_serial_sequence('{table}', '{column}'))"

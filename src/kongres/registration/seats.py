@@ -7,10 +7,12 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Case, Count, F, PositiveIntegerField, Q, When
 
 from kongres.core import db
+from kongres.core.cache import memo_forget
 from kongres.events.models import Day, Edition
 from kongres.registration.models import SEAT_STATUSES, Registration, SeatPool
 
@@ -24,6 +26,57 @@ class Ids:
 
     registration: int
     message: int
+
+
+# What a process knows of an edition's pools, for a participant's registration on PostgreSQL
+# (``services.registration_create``): read at most this many seconds ago (``memoized``, also
+# forgotten when the content changes or this process frees a seat or finds a pool full).
+# It only decides whether to try for a seat: the database refuses a seat beyond the capacity
+# (the check constraint), and the registration is then written again without one. A seat freed
+# by another process while nobody waits may be missed for that long by a newcomer, who then
+# joins the waiting list and gets the seat on confirming the address (``registration_verify``).
+POOLS_FRESH_SECONDS = 1.0
+# Ids of registrations and of their mails taken from the sequences in one query (``ids_next``).
+IDS_AT_ONCE = 20
+_ids: list[Ids] = []
+
+
+def pools_key(edition_id: int) -> str:
+    return f"registration:pools:{edition_id}"
+
+
+def pools_fresh_seconds() -> float:
+    return float(getattr(settings, "KONGRES_SEATS_FRESH_SECONDS", POOLS_FRESH_SECONDS))
+
+
+def ids_next() -> Ids:
+    """The ids of a registration and of its mail (PostgreSQL), from a block of ``IDS_AT_ONCE``
+    that this process takes from the sequences in one query. Ids a process does not use (it
+    ends) are gaps in the numbering, nothing more; nothing orders by id but as a tie-break."""
+    while True:
+        try:
+            return _ids.pop()
+        except IndexError:
+            with connection.cursor() as cursor:
+                cursor.execute(_ids_sql(), [IDS_AT_ONCE])
+                _ids.extend(Ids(*row) for row in reversed(cursor.fetchall()))
+
+
+def ids_forget() -> None:
+    """Drop the ids taken (tests: a database whose sequences may start again)."""
+    _ids.clear()
+
+
+@functools.cache
+def _ids_sql() -> str:
+    from kongres.mail.models import OutboxMessage
+
+    return IDS_SQL.format(
+        registration=db.sequence_next_sql(Registration), message=db.sequence_next_sql(OutboxMessage)
+    )
+
+
+IDS_SQL = "SELECT {registration}, {message} FROM generate_series(1, %s)"
 
 
 def free_q(pool_field: str = "") -> Q:
@@ -89,19 +142,12 @@ TAKE_EDITION_ANY_SQL = (
 )
 TAKE_DAYS_ANY_SQL = "UPDATE registration_seatpool SET taken = taken + 1 WHERE day_id IN ({days})"
 POOLS_SQL = (
-    "SELECT pool.day_id, pool.capacity, pool.taken, edition.capacity, day.capacity{ids} "
+    "SELECT pool.day_id, pool.capacity, pool.taken, edition.capacity, day.capacity "
     "FROM registration_seatpool pool "
     "INNER JOIN events_edition edition ON edition.id = pool.edition_id "
-    "LEFT OUTER JOIN events_day day ON day.id = pool.day_id{join} "
+    "LEFT OUTER JOIN events_day day ON day.id = pool.day_id "
     "WHERE pool.edition_id = %s"
 )
-# The same read taking the ids of a registration and of its mail (PostgreSQL): the CTE is run
-# once, whatever the number of pools.
-POOLS_RESERVE_SQL = (
-    "WITH ids AS (SELECT {registration} AS registration, {message} AS message) "
-    + POOLS_SQL.format(ids=", ids.registration, ids.message", join=" CROSS JOIN ids")
-)
-POOLS_SQL = POOLS_SQL.format(ids="", join="")
 
 
 def _execute(sql: str, params: list) -> int:
@@ -124,12 +170,13 @@ def take_days(day_ids: list[int]) -> bool:
 
 def release_seat(edition_id: int, day_ids: list[int]) -> None:
     SeatPool.objects.filter(edition_id=edition_id, day__isnull=True).update(**RELEASE)
-    release_days(day_ids)
+    release_days(edition_id, day_ids)
 
 
-def release_days(day_ids: list[int]) -> None:
+def release_days(edition_id: int, day_ids: list[int]) -> None:
     if day_ids:
         SeatPool.objects.filter(day_id__in=day_ids).update(**RELEASE)
+    memo_forget(pools_key(edition_id))  # a seat is free: this process tries for it again
 
 
 def lock_edition_pool(edition_id: int) -> None:
@@ -142,15 +189,6 @@ def lock_edition_pool(edition_id: int) -> None:
     if not locked:  # registrations made before the pools existed (imported data)
         pools_create(edition_id)
         lock_edition_pool(edition_id)
-
-
-@functools.cache
-def pools_sql() -> str:
-    from kongres.mail.models import OutboxMessage
-
-    return POOLS_RESERVE_SQL.format(
-        registration=db.sequence_next_sql(Registration), message=db.sequence_next_sql(OutboxMessage)
-    )
 
 
 def seems_free(pools: Pools, day_ids: list[int]) -> bool:

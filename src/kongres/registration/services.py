@@ -95,7 +95,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from kongres.core import db
-from kongres.core.cache import content_changed, memoized
+from kongres.core.cache import content_changed, memo_forget, memoized
 from kongres.core.exceptions import KongresError
 from kongres.events.models import Day, Edition, Track
 from kongres.registration import mails, seats, selectors
@@ -192,12 +192,21 @@ def registration_create(
         _check_window(edition, now)
     clean = _clean(edition, data, participant=actor is None, parts=parts)
     version = _privacy_notice_version(now) if clean.privacy_consent else ""
-    # A participant's registration is written in one round trip where the database allows
-    # (``_create_at_once``), with the ids of its rows taken with the seat pools' read.
-    at_once = actor is None and db.can_run_at_once()
-    pools, ids = _pools_ready(
-        edition, now, day_ids=[day.pk for day in parts.days] if parts else None, reserve=at_once
-    )
+    day_ids = [day.pk for day in parts.days] if parts else None
+    ids = None
+    if actor is None and db.can_run_at_once():
+        # A participant's registration on PostgreSQL is one round trip (``_create_at_once``):
+        # the pools as this process read them up to a second ago (they only say whether to
+        # try for a seat, the database checks the seat itself) and ids from this process's
+        # block of them.
+        pools = memoized(
+            seats.pools_key(edition.pk),
+            lambda: _pools_ready(edition, now, day_ids=day_ids),
+            seconds=seats.pools_fresh_seconds(),
+        )
+        ids = seats.ids_next()
+    else:
+        pools = _pools_ready(edition, now, day_ids=day_ids)
     expect_seat = over_capacity or seats.seems_free(pools, clean.day_ids)
     token, hashed = token_new()
     # Usually one attempt; a second one when the seat that looked free was taken meanwhile.
@@ -211,6 +220,7 @@ def registration_create(
                 edition, clean, version, token, hashed, now, actor, with_seat, over_capacity
             )
         except _NoSeat:
+            memo_forget(seats.pools_key(edition.pk))  # read the pools again next time
             continue
         except IntegrityError as error:
             if "registration_active_email_unique" in str(error):
@@ -373,7 +383,7 @@ def registration_update(
                     _("There are no free places left on one of the days you added."), "full"
                 )
             if removed:
-                seats.release_days(removed)
+                seats.release_days(registration.edition_id, removed)
         changes = {name: getattr(clean, name) for name in _UPDATABLE_FIELDS}
         old_tracks = sorted(registration.tracks.values_list("pk", flat=True))
         old_values = {name: getattr(registration, name) for name in changes}
@@ -1144,27 +1154,20 @@ def _seat_confirmed_status(edition: Edition) -> str:
 
 
 def _pools_ready(
-    edition: Edition,
-    now: dt.datetime,
-    *,
-    day_ids: list[int] | None = None,
-    reserve: bool = False,
-) -> tuple[dict[int | None, tuple[int | None, int]], seats.Ids | None]:
+    edition: Edition, now: dt.datetime, *, day_ids: list[int] | None = None
+) -> seats.Pools:
     """The seat pools of the edition and its days as ``{day id or None: (capacity, taken)}``,
     created or brought in line with ``Edition.capacity``/``Day.capacity`` first when needed
     (normally this is one read, outside any transaction). ``day_ids``: the edition's days, when
-    the caller has just read them. With ``reserve`` (PostgreSQL) the same read takes the ids of
-    a registration and its mail from the sequences (``_create_at_once``), else they are None."""
-    ids = None
+    the caller has just read them."""
     for attempt in range(ATTEMPTS):
         with connection.cursor() as cursor:
-            cursor.execute(seats.pools_sql() if reserve else seats.POOLS_SQL, [edition.pk])
+            cursor.execute(seats.POOLS_SQL, [edition.pk])
             rows = cursor.fetchall()
         pools, in_line = {}, True
-        for day_id, capacity, taken, edition_capacity, day_capacity, *reserved in rows:
+        for day_id, capacity, taken, edition_capacity, day_capacity in rows:
             pools[day_id] = (capacity, taken)
             in_line &= capacity == (edition_capacity if day_id is None else day_capacity)
-            ids = seats.Ids(*reserved) if reserved else None
         if day_ids is not None and attempt == 0:
             days = set(day_ids)
         else:
@@ -1172,16 +1175,17 @@ def _pools_ready(
         if pools.keys() != {None, *days}:
             seats.pools_create(edition.pk)
         elif in_line:
-            return pools, ids
+            return pools
         else:
             _pools_sync(edition.pk, now)
-    return pools, ids
+    return pools
 
 
 def _pools_sync(edition_id: int, now: dt.datetime) -> int:
     """Create missing pools, recount them from the registrations, set their capacities from the
     edition and its days, and offer the seats that became free. Returns the offers made."""
     seats.pools_create(edition_id)
+    memo_forget(seats.pools_key(edition_id))
     with transaction.atomic():
         seats.lock_edition_pool(edition_id)
         edition = Edition.objects.get(pk=edition_id)
