@@ -111,6 +111,9 @@ if CONFIG["cache_url"]:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Without a shared cache, the processes share the content generation through this file's time
+# (kongres.core.cache).
+PUBLIC_CACHE_STAMP = DATA_DIR / "public-cache.stamp"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 # Jobs that `kongres worker` runs on a schedule: (dotted path of a function taking no

@@ -72,7 +72,11 @@ def _seconds() -> int:
 
 
 def _stamp() -> Path:
-    return Path(getattr(settings, "PUBLIC_CACHE_STAMP", settings.DATA_DIR / "public-cache.stamp"))
+    # Read several times a request: the settings' own Path (which keeps its text) when it is one.
+    stamp = getattr(settings, "PUBLIC_CACHE_STAMP", None)
+    if isinstance(stamp, Path):
+        return stamp
+    return Path(stamp) if stamp is not None else settings.DATA_DIR / "public-cache.stamp"
 
 
 def _shared() -> bool:
