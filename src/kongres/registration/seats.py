@@ -29,8 +29,9 @@ class Ids:
 
 
 # What a process knows of an edition's pools, for a participant's registration on PostgreSQL
-# (``services.registration_create``): read at most this many seconds ago (``memoized``, also
-# forgotten when the content changes or this process frees a seat or finds a pool full).
+# (``services.registration_create``): read at most this many seconds ago (setting
+# ``KONGRES_SEATS_FRESH_SECONDS``; ``memoized``, so also forgotten when the content changes, and
+# when this process frees a seat or finds a pool full).
 # It only decides whether to try for a seat: the database refuses a seat beyond the capacity
 # (the check constraint), and the registration is then written again without one. A seat freed
 # by another process while nobody waits may be missed for that long by a newcomer, who then
