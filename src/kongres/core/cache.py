@@ -73,10 +73,8 @@ def _seconds() -> int:
 
 def _stamp() -> Path:
     # Read several times a request: the settings' own Path (which keeps its text) when it is one.
-    stamp = getattr(settings, "PUBLIC_CACHE_STAMP", None)
-    if isinstance(stamp, Path):
-        return stamp
-    return Path(stamp) if stamp is not None else settings.DATA_DIR / "public-cache.stamp"
+    stamp = settings.PUBLIC_CACHE_STAMP
+    return stamp if isinstance(stamp, Path) else Path(stamp)
 
 
 def _shared() -> bool:
