@@ -5,6 +5,7 @@ import datetime as dt
 import time
 
 import pytest
+from django.test.signals import template_rendered
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -203,6 +204,41 @@ def test_conditional_questions_are_all_shown_with_hints(client, edition):
     )
     text = client.get(REGISTER_EN).text
     assert "Answer only if your answer to “Do you need a hotel?” was “Yes”." in text
+
+
+def test_blank_form_is_rendered_once_and_again_after_an_edit_or_a_full_day(client, edition):
+    """The fields of the blank form are rendered once per process, language and content
+    generation (and days then full): what an organiser edits, and a day that fills up, show at
+    the next GET."""
+    rendered: list[str] = []
+
+    def collect(sender, template, context, **kwargs):
+        rendered.append(template.name)
+
+    template_rendered.connect(collect)
+    try:
+        assert "Imię" in client.get(REGISTER_PL).text
+        assert "registration/_field.html" in rendered
+        rendered.clear()
+        text = client.get(REGISTER_PL).text
+        assert "registration/_field.html" not in rendered
+        assert "Imię" in text and "Dzień 2" in text
+        assert 'name="csrfmiddlewaretoken"' in text and 'name="started"' in text
+        assert "First name" in client.get(REGISTER_EN).text
+
+        QuestionFactory(edition=edition, slug="hotel", label_pl="Czy potrzebujesz hotelu?")
+        rendered.clear()
+        assert "Czy potrzebujesz hotelu?" in client.get(REGISTER_PL).text
+        assert "registration/_field.html" in rendered
+
+        _first, second = edition.days.all()
+        second.capacity = 1
+        second.save()
+        assert "brak wolnych miejsc" not in client.get(REGISTER_PL).text
+        other_registration(edition)  # not an edit: the content generation stays
+        assert "brak wolnych miejsc" in client.get(REGISTER_PL).text
+    finally:
+        template_rendered.disconnect(collect)
 
 
 # -- the registration window -----------------------------------------------------------------
