@@ -4,3 +4,7 @@ from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kongres.settings")
 application = get_asgi_application()
+
+from kongres.core.warmup import warm_up  # noqa: E402 - after Django's set-up
+
+warm_up()
