@@ -21,6 +21,7 @@ from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from kongres.core.cache import memoized
 from kongres.events.models import Day, Edition, Track
 from kongres.registration.choices import (
     AccessibilityNeed,
@@ -78,7 +79,9 @@ def field_copy(field: forms.Field) -> forms.Field:
     if type(widget).__deepcopy__ in _PLAIN_WIDGET_COPIES:
         new.widget = _shallow_copy(widget)
         new.widget.attrs = widget.attrs.copy()
-        if hasattr(widget, "choices"):
+        if "_choices" in widget.__dict__:  # a list of its own, not normalised again (setter)
+            new.widget._choices = copy.copy(widget._choices)
+        elif hasattr(widget, "choices"):
             new.widget.choices = copy.copy(widget.choices)
     else:
         new.widget = copy.deepcopy(widget)
@@ -581,10 +584,13 @@ class RegistrationForm(RegistrationFieldsForm):
         super().__init__(*args, **kwargs)
         self.now = time.time() if now is None else now
         self.fields["privacy_consent"].summary_label = _("Privacy notice")
-        self.fields["privacy_consent"].help_text = format_html(
-            '<a href="{}" target="_blank" rel="noopener">{}</a>',
-            reverse("content:privacy"),
-            _("Read the privacy notice (opens in a new tab)"),
+        self.fields["privacy_consent"].help_text = memoized(
+            f"registration:privacy-link:{get_language()}",
+            lambda: format_html(
+                '<a href="{}" target="_blank" rel="noopener">{}</a>',
+                reverse("content:privacy"),
+                _("Read the privacy notice (opens in a new tab)"),
+            ),
         )
 
     @staticmethod

@@ -53,12 +53,17 @@ def other_language_url(context, code: str, absolute: bool = False) -> str:
     request = context.get("request")
     if request is None:
         return "/"
-    path = request.path_info
+    known = request.__dict__.setdefault("_other_language_urls", {})  # a page asks 4 times
+    url = known.get(code)
+    if url is None:
+        url = known[code] = _other_language_url(request, code)
+    return request.build_absolute_uri(url) if absolute else url
+
+
+def _other_language_url(request, code: str) -> str:
     try:
-        resolve(path)
+        resolve(request.path_info)
     except Resolver404:
         with override(code):
-            url = reverse("events:home")
-    else:
-        url = translate_url(request.get_full_path_info(), code)
-    return request.build_absolute_uri(url) if absolute else url
+            return reverse("events:home")
+    return translate_url(request.get_full_path_info(), code)
