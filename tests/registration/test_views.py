@@ -224,7 +224,11 @@ def test_blank_form_is_rendered_once_and_again_after_an_edit_or_a_full_day(clien
         assert "registration/_field.html" not in rendered
         assert "Imię" in text and "Dzień 2" in text
         assert 'name="csrfmiddlewaretoken"' in text and 'name="started"' in text
-        assert "First name" in client.get(REGISTER_EN).text
+        text = client.get(REGISTER_EN).text
+        assert "First name" in text
+        assert '<a href="/en/privacy/" target="_blank" rel="noopener">Read the privacy' in text
+        text = client.get(REGISTER_PL).text
+        assert '<a href="/polityka-prywatnosci/" target="_blank" rel="noopener">Przeczytaj' in text
 
         QuestionFactory(edition=edition, slug="hotel", label_pl="Czy potrzebujesz hotelu?")
         rendered.clear()
