@@ -132,14 +132,17 @@ def form_served(url: str) -> bool:
 
 def reset(*, edition_id: int, seats: int) -> None:
     """An empty edition of ``seats`` seats, open for registration, days without limits; the
-    outbox and the task queue emptied (the bench database is the bench's own)."""
+    outbox, the task queue and the edition's audit log emptied (the bench database is the
+    bench's own), the tables vacuumed."""
     from django.db import transaction
     from django.utils import timezone
     from django_tasks_db.models import DBTaskResult
 
     from kongres.core.cache import content_changed
     from kongres.events.models import Day, Edition
+    from bench.db import vacuum
     from kongres.mail.models import OutboxMessage
+    from kongres.orga.models import AuditLogEntry
     from kongres.registration.models import Registration, SeatPool
 
     now = timezone.now()
@@ -162,7 +165,9 @@ def reset(*, edition_id: int, seats: int) -> None:
         )
         OutboxMessage.objects.all().delete()
         DBTaskResult.objects.all().delete()
+        AuditLogEntry.objects.filter(edition_id=edition_id).delete()
         content_changed()  # the server's processes read the edition again (memoized)
+    vacuum()
 
 
 @dataclass
