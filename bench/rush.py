@@ -138,9 +138,9 @@ def reset(*, edition_id: int, seats: int) -> None:
     from django.utils import timezone
     from django_tasks_db.models import DBTaskResult
 
+    from bench.db import vacuum
     from kongres.core.cache import content_changed
     from kongres.events.models import Day, Edition
-    from bench.db import vacuum
     from kongres.mail.models import OutboxMessage
     from kongres.orga.models import AuditLogEntry
     from kongres.registration.models import Registration, SeatPool

@@ -2,6 +2,8 @@
 which runs it as one transaction; on SQLite the statements one after the other in a transaction.
 Each test checks what its database does."""
 
+from unittest import mock
+
 import pytest
 from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
@@ -125,3 +127,53 @@ def test_a_value_that_is_an_expression_goes_through_the_compiler(db):
     core_db.run_at_once(core_db.insert_statements([entry("plain")]))
     core_db.run_at_once(core_db.insert_statements([entry("shouted", note=Upper(Value("abc")))]))
     assert AuditLogEntry.objects.get(action="shouted").note == "ABC"
+
+
+def test_a_remembered_statement_converts_what_the_compiler_would(db):
+    """Values that go to the database as they are (text, numbers, aware datetimes, None) skip
+    the fields' conversions in a remembered statement; the others (a lazy translation or a
+    number in a text field, a naive datetime, JSON) are converted as by the compiler."""
+    import datetime as dt
+
+    from django.utils import timezone
+    from django.utils.translation import gettext_lazy
+
+    from kongres.mail.models import OutboxMessage
+
+    def message(**values) -> OutboxMessage:
+        values = {"to": "a@example.org", "subject": "s", "body_text": AWKWARD, **values}
+        return OutboxMessage(language="pl", template_params={"n": 1}, **values)
+
+    aware = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
+    core_db._KNOWN_INSERTS.clear()
+    core_db.insert_statements([message(next_attempt_at=aware), message(next_attempt_at=aware)])
+    if not core_db.can_run_at_once():
+        assert not any(core_db._KNOWN_INSERTS.values())
+        return
+    assert any(core_db._KNOWN_INSERTS.values())
+    naive = dt.datetime(2026, 11, 27, 13, 0)
+
+    def converted() -> list[OutboxMessage]:
+        return [
+            message(subject=gettext_lazy("Register"), body_text=5, next_attempt_at=naive),
+            message(
+                next_attempt_at=aware, sent_at=aware.astimezone(dt.timezone(dt.timedelta(hours=1)))
+            ),
+        ]
+
+    # the same clock for both (created_at, updated_at)
+    with mock.patch("django.utils.timezone.now", return_value=aware):
+        with pytest.warns(RuntimeWarning, match="naive datetime"):
+            remembered = core_db.insert_statements(converted())
+        core_db._KNOWN_INSERTS.clear()
+        with pytest.warns(RuntimeWarning, match="naive datetime"):
+            compiled = core_db.insert_statements(converted())
+    with connection.cursor() as cursor:
+        sent = cursor.mogrify(*remembered[0])
+        assert sent == cursor.mogrify(*compiled[0])
+    core_db.run_at_once(remembered)
+    saved = list(OutboxMessage.objects.order_by("pk"))
+    assert [row.body_text for row in saved] == ["5", AWKWARD]
+    assert saved[0].subject == "Zarejestruj się"
+    assert saved[0].next_attempt_at == timezone.make_aware(naive)
+    assert saved[1].sent_at == aware and saved[1].template_params == {"n": 1}
