@@ -287,7 +287,7 @@ class Rush:
             ],
             stop_when_threads_done=True,
         )
-        drain(f"{self.base_url}/bench/hello/")  # the forms sent again that were in flight
+        drain(f"{self.base_url}/bench/hello/")  # the requests still in flight
         found = check(edition_id=self.edition_id, prefix=prefix)
         close_connections()
         # completed registrations per second of the whole rush (first GET to last answer)
@@ -316,8 +316,8 @@ class Rush:
             f"{found.waiting:,} waiting, {found.registrations:,} registrations of "
             f"{plan.people:,} people, {measurement.detail['s5xx']} answers 5xx, "
             f"{found.mails:,} of {plan.people:,} mails in the outbox, "
-            f"{measurement.detail['posts']:,} posts, {measurement.detail['again']} posts sent "
-            f"again and {measurement.detail['gets']} form GETs in {measurement.seconds:.1f} s: "
+            f"{measurement.detail['posts']:,} posts, {measurement.detail['again']} hello GETs "
+            f"at the tail and {measurement.detail['gets']} form GETs in {measurement.seconds:.1f} s: "
             f"{verdict}"
         )
         self.log(f"  rush run {number}: {verdict}")
