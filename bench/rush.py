@@ -317,7 +317,8 @@ class Rush:
             f"{plan.people:,} people, {measurement.detail['s5xx']} answers 5xx, "
             f"{found.mails:,} of {plan.people:,} mails in the outbox, "
             f"{measurement.detail['posts']:,} posts, {measurement.detail['again']} hello GETs "
-            f"at the tail and {measurement.detail['gets']} form GETs in {measurement.seconds:.1f} s: "
+            f"at the tail and {measurement.detail['gets']} form GETs in "
+            f"{measurement.seconds:.1f} s: "
             f"{verdict}"
         )
         self.log(f"  rush run {number}: {verdict}")
