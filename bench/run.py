@@ -94,7 +94,10 @@ SERVERS = ("sync", "gthread", "granian")
 
 
 def main_server(options: Options) -> Server:
-    if options.server == "granian":
+    """The server of the scenarios: granian unless told otherwise (the fastest on every
+    scenario, bench/README.md "Which server, and why"); gunicorn sync workers when granian is
+    not installed."""
+    if options.server == "granian" and importlib.util.find_spec("granian") is not None:
         return Server("granian", options.workers)
     if options.server == "gthread":
         return Server("gunicorn", options.workers, threads=4)
@@ -172,17 +175,17 @@ def parse_options(argv: list[str] | None) -> Options:
         "--workers",
         type=int,
         default=machine.cores(),
-        help=f"gunicorn sync workers (the cores: {machine.cores()})",
+        help=f"server workers (the cores: {machine.cores()})",
     )
     parser.add_argument("--seats", type=int, help="seats in the rush (500; quick: 20)")
     parser.add_argument("--people", type=int, help="people in the rush (5000; quick: 200)")
     parser.add_argument(
         "--server",
         choices=SERVERS,
-        default="sync",
-        help="the server of the scenarios: gunicorn sync workers (sync, the default), gunicorn "
-        "gthread workers with 4 threads (gthread, as kongres serve before 2026-11-27) or "
-        "granian (WSGI); one worker per core, or --workers",
+        default="granian",
+        help="the server of the scenarios: granian (WSGI, the default; gunicorn sync workers "
+        "when granian is not installed), gunicorn sync workers (sync) or gunicorn gthread "
+        "workers with 4 threads (gthread); one worker per core, or --workers",
     )
     parser.add_argument(
         "--tickets", type=int, help="tickets to scan at check-in (5000; quick: 500)"
@@ -307,7 +310,7 @@ class Bench:
 
     def drain(self) -> None:
         """Wait until the server has answered what wrk left in its queue when it stopped
-        (the sync workers still answer every accepted connection), so that the next run
+        (gunicorn's sync workers still answer every accepted connection), so that the next run
         starts on an idle server: one request to hello comes back only after them."""
         drain(f"{self.base_url}/bench/hello/")
 
@@ -534,6 +537,11 @@ class Bench:
         self.results.notes += [f"turned off for the bench: {item}" for item in rush_plan.relaxed]
 
         main = main_server(options)
+        if options.server == "granian" and main.kind != "granian":
+            self.results.notes.append(
+                "granian is not installed (pip install -e '.[bench]'): the scenarios ran on "
+                "gunicorn sync workers"
+            )
         self.results.server = main.label
         self.server_start(main)
         try:
@@ -606,6 +614,7 @@ class Bench:
         # The main server again, so that all servers are measured within minutes of each other.
         servers = [
             main,
+            Server("gunicorn", self.options.workers),
             Server("gunicorn", 2 * self.options.workers),
             Server("gunicorn", min(2 * machine.cores(), 4), threads=4),
             Server("granian", self.options.workers),
