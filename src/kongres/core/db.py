@@ -82,7 +82,7 @@ class _Insert:
     by_column: bool  # the parameters as one list per column (PostgreSQL's INSERT … UNNEST)
     # per field: the Python type whose values the field sends to the database unchanged
     # (``_as_is``), or None
-    as_is: tuple[type | None, ...] = ()
+    as_is: tuple[type | None, ...]
 
 
 # Fields whose ``pre_save`` reads the attribute and whose ``get_db_prep_save`` gives back a
@@ -131,11 +131,10 @@ def _params(known: _Insert, fields, group, conn, *, pre_save: bool) -> tuple | N
     (``pre_save``, so ``auto_now_add`` and file fields work) prepared for the database; None if
     a value is an expression (the compiler must place it)."""
     rows = []
-    as_is = known.as_is or (None,) * len(fields)
     for obj in group:
         row = []
         values = obj.__dict__
-        for field, kind in zip(fields, as_is, strict=True):
+        for field, kind in zip(fields, known.as_is, strict=True):
             if kind is not None:
                 value = values.get(field.attname, _MISSING)
                 if (
