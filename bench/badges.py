@@ -38,11 +38,10 @@ def prepare(count: int):
     from django.core.management import call_command
     from django.utils import timezone
 
-    from kongres.checkin.models import Ticket
-    from kongres.checkin.services import ticket_code_new
     from kongres.events.models import Edition, Series
     from kongres.registration.choices import Sector
-    from kongres.registration.models import Registration
+    from kongres.registration.models import Registration, Ticket
+    from kongres.registration.tickets import ticket_code_new
 
     call_command("migrate", verbosity=0)
     today = timezone.localdate()

@@ -55,11 +55,11 @@ def prepare(*, edition_id: int, people: int, folder: Path) -> Prepared:
     from django.urls import reverse
     from django.utils import timezone, translation
 
-    from kongres.checkin.models import CheckIn, Gate, Ticket
-    from kongres.checkin.services import ticket_code_new
+    from kongres.accounts.models import EditionRole
+    from kongres.checkin.models import CheckIn, Gate
     from kongres.events.models import Day, Edition
-    from kongres.orga.models import EditionRole
-    from kongres.registration.models import Registration
+    from kongres.registration.models import Registration, Ticket
+    from kongres.registration.tickets import ticket_code_new
 
     edition = Edition.objects.get(pk=edition_id)
     day = Day.objects.filter(edition=edition).order_by("date").first()

@@ -139,10 +139,10 @@ def reset(*, edition_id: int, seats: int) -> None:
     from django_tasks_db.models import DBTaskResult
 
     from bench.db import vacuum
+    from kongres.audit.models import AuditLogEntry
     from kongres.core.cache import content_changed
     from kongres.events.models import Day, Edition
     from kongres.mail.models import OutboxMessage
-    from kongres.orga.models import AuditLogEntry
     from kongres.registration.models import Registration, SeatPool
 
     now = timezone.now()

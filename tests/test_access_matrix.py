@@ -9,11 +9,11 @@ from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone, translation
 
+from kongres.accounts.models import EditionRole
+from kongres.accounts.roles import NEEDS
 from kongres.campaigns.services import campaign_create
-from kongres.checkin.services import ticket_issue
 from kongres.content.models import PrivacyNoticeVersion
-from kongres.orga.access import NEEDS
-from kongres.orga.models import EditionRole
+from kongres.registration.tickets import ticket_issue
 from tests.factories import (
     DayFactory,
     EditionFactory,

@@ -27,16 +27,21 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django_tasks_db",
+    # ours, from the bottom layer up (the import contract in pyproject.toml)
     "kongres.core",
     "kongres.events",
+    "kongres.mail",
+    "kongres.audit",
+    "kongres.accounts",
     "kongres.content",
     "kongres.registration",
-    "kongres.mail",
     "kongres.checkin",
     "kongres.campaigns",
+    "kongres.privacy",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "kongres.orga",
+    "kongres.demo",
 ]
 
 MIDDLEWARE = [
@@ -51,7 +56,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified() (two-factor)
     "django.contrib.messages.middleware.MessageMiddleware",
-    "kongres.core.middleware.CurrentEditionMiddleware",
+    "kongres.events.middleware.CurrentEditionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

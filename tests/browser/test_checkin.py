@@ -9,10 +9,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from kongres.accounts.models import EditionRole
 from kongres.checkin.models import CheckIn, Gate
-from kongres.checkin.services import checkin_perform, ticket_for_registration
-from kongres.orga.models import EditionRole
+from kongres.checkin.services import checkin_perform
 from kongres.registration.services import RegistrationData, registration_create
+from kongres.registration.tickets import ticket_for_registration
 from tests.browser.conftest import PageWatch, axe_report
 from tests.factories import DayFactory, EditionFactory
 

@@ -15,8 +15,9 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from openpyxl import load_workbook
 
+from kongres.accounts.models import EditionRole, EditionSettings
+from kongres.audit.models import AuditLogEntry
 from kongres.campaigns.models import Campaign
-from kongres.orga.models import AuditLogEntry, EditionRole, EditionSettings
 from kongres.registration.choices import Voivodeship
 from kongres.registration.models import Registration
 from tests.browser.conftest import axe_report

@@ -8,8 +8,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone, translation
 
+from kongres.accounts.models import EditionRole
 from kongres.checkin.models import Gate
-from kongres.orga.models import EditionRole
 from kongres.registration.services import RegistrationData, registration_create
 from tests.factories import DayFactory, EditionFactory
 

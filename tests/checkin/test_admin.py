@@ -6,8 +6,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
-from kongres.checkin.models import Ticket
-from kongres.checkin.services import checkin_perform, ticket_for_registration
+from kongres.checkin.services import checkin_perform
+from kongres.registration.models import Ticket
+from kongres.registration.tickets import ticket_for_registration
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +45,7 @@ def test_organiser_with_the_view_permission_polls_the_counts(client, edition, re
 def test_reissue_action_gives_a_new_code(admin_client, register):
     ticket = ticket_for_registration(registration=register())
     response = admin_client.post(
-        "/admin/checkin/ticket/",
+        "/admin/registration/ticket/",
         {"action": "reissue", "_selected_action": [ticket.pk]},
         follow=True,
     )
@@ -57,7 +58,7 @@ def test_reissue_action_gives_a_new_code(admin_client, register):
 def test_badges_action_returns_a_pdf(admin_client, register):
     tickets = [ticket_for_registration(registration=register()) for _ in range(2)]
     response = admin_client.post(
-        "/admin/checkin/ticket/",
+        "/admin/registration/ticket/",
         {"action": "badges", "_selected_action": [t.pk for t in tickets]},
     )
     assert response["Content-Type"] == "application/pdf"

@@ -13,12 +13,14 @@ AFTER = [("checkin", "0002_staff_into_edition_roles")]
 
 
 def migrate(targets):
-    """Migrate check-in to ``targets``; the models of then (every other app at its newest)."""
+    """Migrate check-in to ``targets``; the models of then (of every migration applied)."""
     executor = MigrationExecutor(connection)
     executor.migrate(targets)
     executor.loader.build_graph()
-    others = [node for node in executor.loader.graph.leaf_nodes() if node[0] != "checkin"]
-    return executor.loader.project_state([*others, *targets]).apps
+    applied = [
+        node for node in executor.loader.applied_migrations if node in executor.loader.graph.nodes
+    ]
+    return executor.loader.project_state(applied).apps
 
 
 def usernames(queryset) -> list[str]:

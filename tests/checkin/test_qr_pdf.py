@@ -14,10 +14,9 @@ from PIL import Image
 from weasyprint import HTML
 
 from kongres.checkin.badges import badges_pdf
-from kongres.checkin.qr import qr_png, qr_svg
 from kongres.checkin.selectors import badge_registrations
-from kongres.checkin.services import ticket_for_registration
-from kongres.checkin.tickets import ticket_mail, ticket_pdf_attachment
+from kongres.core.qr import qr_png, qr_svg
+from kongres.registration.tickets import ticket_for_registration, ticket_mail, ticket_pdf_attachment
 
 pytestmark = pytest.mark.django_db
 
@@ -118,7 +117,7 @@ def test_mail_parts_carry_the_qr_inline_and_the_pdfs_made_when_sent(register):
         (
             f"ticket-{slug}{suffix}.pdf",
             b"",
-            "checkin.ticket_pdf",
+            "registration.ticket_pdf",
             {"ticket": parts.ticket.pk, "size": size, "language": "pl"},
         )
         for size, suffix in (("a4", ""), ("phone", "-phone"))
@@ -126,9 +125,9 @@ def test_mail_parts_carry_the_qr_inline_and_the_pdfs_made_when_sent(register):
     for pdf in pdfs:  # what the mail worker makes
         made = ticket_pdf_attachment(**pdf.params)
         assert decode(pdf_pages(made)[0][0]) == [parts.ticket.code]
-    html = render_to_string("checkin/mail/_ticket.html", parts.context)
+    html = render_to_string("registration/mail/_ticket.html", parts.context)
     assert f'<img src="cid:{qr.content_id}" width="198" height="198"' in html
-    text = render_to_string("checkin/mail/_ticket.txt", parts.context)
+    text = render_to_string("registration/mail/_ticket.txt", parts.context)
     assert parts.ticket.code_grouped in text
 
 
@@ -137,7 +136,7 @@ def test_participant_page_snippet_has_an_accessible_inline_qr(register):
     ticket = ticket_for_registration(registration=registration)
     with translation.override("pl"):
         html = render_to_string(
-            "checkin/_ticket.html", {"ticket": ticket, "token": registration.token}
+            "registration/_ticket.html", {"ticket": ticket, "token": registration.token}
         )
     assert '<svg role="img" focusable="false"' in html
     assert "<title>Kod QR Twojego biletu</title>" in html

@@ -9,19 +9,19 @@ import pytest
 from django.db import close_old_connections, connection
 from django.utils import timezone, translation
 
-from kongres.checkin.models import CheckIn, Ticket
+from kongres.accounts.models import EditionRole
+from kongres.accounts.services import role_revoke
+from kongres.checkin.models import CheckIn
 from kongres.checkin.selectors import checkin_access_edition, checkin_counts
-from kongres.checkin.services import (
-    CheckinError,
-    checkin_perform,
-    ticket_for_registration,
-    ticket_issue,
+from kongres.checkin.services import CheckinError, checkin_perform
+from kongres.registration.exceptions import RegistrationError
+from kongres.registration.models import Ticket
+from kongres.registration.services import (
+    edition_capacity_change,
+    registration_cancel,
     ticket_reissue,
-    ticket_revoke,
 )
-from kongres.orga.models import EditionRole
-from kongres.orga.services import role_revoke
-from kongres.registration.services import edition_capacity_change, registration_cancel
+from kongres.registration.tickets import ticket_for_registration, ticket_issue, ticket_revoke
 from tests.factories import EditionFactory
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +54,7 @@ def test_no_ticket_for_the_waiting_list(edition, register):
     register()
     waiting = register(over_capacity=False)
     assert waiting.status == "waiting"
-    with pytest.raises(CheckinError) as error:
+    with pytest.raises(RegistrationError) as error:
         ticket_for_registration(registration=waiting)
     assert error.value.code == "not_confirmed"
 

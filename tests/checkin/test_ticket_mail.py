@@ -13,17 +13,17 @@ from django.urls import reverse
 from django.utils import translation
 from PIL import Image
 
-from kongres.checkin.models import Ticket
-from kongres.checkin.services import checkin_perform, ticket_reissue
+from kongres.audit.models import AuditLogEntry
+from kongres.checkin.services import checkin_perform
 from kongres.mail.models import OutboxMessage
-from kongres.orga.models import AuditLogEntry
-from kongres.registration.models import Registration
+from kongres.registration.models import Registration, Ticket
 from kongres.registration.services import (
     RegistrationData,
     registration_cancel,
     registration_create,
     registration_link_resend,
     registration_verify,
+    ticket_reissue,
 )
 from tests.checkin.test_qr_pdf import decode, pdf_pages, svg_to_image
 

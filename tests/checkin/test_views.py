@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from kongres.checkin.models import CheckIn
-from kongres.checkin.services import ticket_for_registration, ticket_reissue
+from kongres.registration.services import ticket_reissue
+from kongres.registration.tickets import ticket_for_registration
 from tests.checkin.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db

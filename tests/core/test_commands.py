@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
 
-from kongres.core.organisers import DEMO_ORGANISER_EMAIL, ORGANISERS_GROUP
+from kongres.accounts.organisers import DEMO_ORGANISER_EMAIL, ORGANISERS_GROUP
 
 PASSWORD = "Organiser-Password-2024"
 
@@ -283,8 +283,9 @@ def test_serve_says_so_when_the_port_is_taken(tmp_path):
 
 
 def test_createorganiser_demo_runs_the_demo_edition_in_the_back_office(db, settings, tmp_path):
+    from kongres.accounts.models import EditionRole
+    from kongres.audit.models import AuditLogEntry
     from kongres.events.models import Edition
-    from kongres.orga.models import AuditLogEntry, EditionRole
 
     settings.DATA_DIR = tmp_path
     call_command("demo", stdout=io.StringIO())

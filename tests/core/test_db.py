@@ -8,8 +8,8 @@ import pytest
 from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 
+from kongres.audit.models import AuditLogEntry
 from kongres.core import db as core_db
-from kongres.orga.models import AuditLogEntry
 from kongres.registration.models import SeatPool
 from tests.factories import EditionFactory
 

@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import override
 
+from kongres.accounts.organisers import organiser_create
 from kongres.content.models import NewsPost
-from kongres.core.organisers import organiser_create
 from kongres.events.models import Edition, Session
 
 PASSWORD = "Organiser-Password-2024"

@@ -2,7 +2,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import translation
 
-from kongres.orga.models import EditionRole
+from kongres.accounts.models import EditionRole
 from tests.factories import DayFactory, EditionFactory, TrackFactory
 from tests.factories.registration import RegistrationFactory
 

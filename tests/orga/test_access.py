@@ -2,14 +2,11 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from kongres.orga.access import (
-    orga_access_edition,
-    orga_access_registration,
-    orga_can,
-    orga_editions,
-)
-from kongres.orga.models import AuditLogEntry, EditionRole
-from kongres.orga.services import OrgaError, role_grant, role_revoke
+from kongres.accounts.models import EditionRole
+from kongres.accounts.roles import editions_of, role_can
+from kongres.accounts.services import AccountsError, role_grant, role_revoke
+from kongres.audit.models import AuditLogEntry
+from kongres.orga.access import orga_access_edition, orga_access_registration
 from tests.factories import EditionFactory
 from tests.factories.registration import RegistrationFactory
 from tests.orga.conftest import make_user
@@ -31,7 +28,7 @@ pytestmark = pytest.mark.django_db
 )
 def test_roles_fulfil_needs(edition, role_user, role, need, allowed):
     user = role_user(role)
-    assert orga_can(user=user, edition=edition, need=need) is allowed
+    assert role_can(user=user, edition=edition, need=need) is allowed
 
 
 def test_role_is_per_edition(edition, manager):
@@ -39,12 +36,12 @@ def test_role_is_per_edition(edition, manager):
     assert orga_access_edition(user=manager, edition=edition, need="view") == edition
     with pytest.raises(PermissionDenied):
         orga_access_edition(user=manager, edition=other, need="view")
-    assert [e for e, _roles in orga_editions(user=manager)] == [edition]
+    assert [e for e, _roles in editions_of(user=manager)] == [edition]
 
 
 def test_superuser_is_admin_everywhere(edition):
     root = make_user("root", superuser=True)
-    assert orga_can(user=root, edition=EditionFactory(), need="roles")
+    assert role_can(user=root, edition=EditionFactory(), need="roles")
 
 
 def test_registration_of_another_edition_is_not_found(edition, manager):
@@ -60,10 +57,10 @@ def test_role_grant_and_revoke_are_logged(edition):
     make_user("pomocnik")
     granted = role_grant(edition=edition, email="POMOCNIK@example.org", role="editor", actor=admin)
     assert granted.user.username == "pomocnik"
-    with pytest.raises(OrgaError) as error:
+    with pytest.raises(AccountsError) as error:
         role_grant(edition=edition, email="pomocnik@example.org", role="editor", actor=admin)
     assert error.value.code == "duplicate"
-    with pytest.raises(OrgaError) as error:
+    with pytest.raises(AccountsError) as error:
         role_grant(edition=edition, email="nikt@example.org", role="editor", actor=admin)
     assert error.value.code == "unknown_user"
     role_revoke(role=granted, actor=admin)

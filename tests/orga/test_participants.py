@@ -1,10 +1,10 @@
 import pytest
 from django.urls import reverse
 
-from kongres.orga.models import AuditLogEntry
-from kongres.orga.selectors import registration_filter
+from kongres.audit.models import AuditLogEntry
 from kongres.registration.choices import Sector, Voivodeship
 from kongres.registration.models import Registration
+from kongres.registration.segments import registration_filter
 from tests.factories.registration import QuestionFactory
 from tests.orga.conftest import register
 

@@ -11,7 +11,8 @@ from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from kongres.orga.models import AuditLogEntry, EditionSettings
+from kongres.accounts.models import EditionSettings
+from kongres.audit.models import AuditLogEntry
 from tests.orga.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -11,9 +11,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from kongres.audit.models import AuditLogEntry
 from kongres.campaigns.models import Campaign
 from kongres.mail.models import OutboxMessage
-from kongres.orga.models import AuditLogEntry
 from kongres.registration.choices import Voivodeship
 from kongres.registration.models import Registration
 from tests.factories.registration import RegistrationFactory
@@ -71,6 +71,18 @@ def test_export_page_keeps_the_filters_and_counts_the_rows(manager_client, editi
     assert 'value="xlsx"' in text and "Kolumny" in text
 
 
+def test_export_on_get_is_the_form_and_writes_nothing(manager_client, edition, people):
+    """A download is recorded, so it is a POST: a GET (a link preview, a prefetch) only shows
+    the form, even with the form's fields in the address."""
+    response = manager_client.get(
+        url("orga:registration-export", edition), {"format": "csv", "columns": ["email"]}
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert '<form method="post"' in response.content.decode()
+    assert not AuditLogEntry.objects.filter(action="export").exists()
+
+
 def test_list_links_to_export_and_message_with_its_filters(manager_client, edition, people):
     response = manager_client.get(url("orga:registration-list", edition), {"status": "waiting"})
     text = response.content.decode()
@@ -80,7 +92,7 @@ def test_list_links_to_export_and_message_with_its_filters(manager_client, editi
 
 
 def test_csv_has_a_bom_polish_letters_and_is_logged(manager_client, manager, edition, people):
-    response = manager_client.get(
+    response = manager_client.post(
         url("orga:registration-export", edition),
         {"format": "csv", "columns": ["first_name", "last_name", "town"], "sort": "name"},
     )
@@ -105,7 +117,7 @@ def test_csv_has_a_bom_polish_letters_and_is_logged(manager_client, manager, edi
 
 
 def test_xlsx_opens_and_respects_the_filters(manager_client, edition, people):
-    response = manager_client.get(
+    response = manager_client.post(
         url("orga:registration-export", edition),
         {"format": "xlsx", "columns": ["last_name", "status", "email"], "status": "confirmed"},
     )
@@ -128,7 +140,7 @@ def test_xlsx_opens_and_respects_the_filters(manager_client, edition, people):
 )
 def test_export_and_messages_by_role(client, role_user, edition, people, role, status):
     client.force_login(role_user(role))
-    download = client.get(url("orga:registration-export", edition), {"format": "csv"})
+    download = client.post(url("orga:registration-export", edition), {"format": "csv"})
     assert download.status_code == status
     assert client.get(url("orga:campaign-list", edition)).status_code == status
     assert client.get(url("orga:campaign-compose", edition)).status_code == status

@@ -10,11 +10,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 
+from kongres.audit.models import AuditLogEntry
 from kongres.content.models import Page
 from kongres.events.models import Edition
 from kongres.mail.models import OutboxMessage
 from kongres.mail.services import mail_rendered
-from kongres.orga.models import AuditLogEntry
 from kongres.registration.choices import QuestionKind
 from kongres.registration.models import Registration, RegistrationToken, SeatPool
 from kongres.registration.selectors import edition_seat_audit, edition_seats

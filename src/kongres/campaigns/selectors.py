@@ -6,16 +6,12 @@ from django.db.models import Count, Q, QuerySet
 
 from kongres.campaigns.models import Campaign
 from kongres.mail.models import OutboxMessage
-from kongres.registration.models import Registration
-
-# The address an erased registration keeps (see orga/gdpr.py): never written to.
-ERASED_DOMAIN = "erased.invalid"
+from kongres.registration.models import ERASED_DOMAIN, Registration
+from kongres.registration.segments import registration_filter
 
 
 def campaign_recipients(*, campaign: Campaign) -> QuerySet[Registration]:
     """The registrations the message goes to: its segment of the list, erased ones left out."""
-    from kongres.orga.exports import registration_filter
-
     return registration_filter(edition=campaign.edition, params=campaign.segment).exclude(
         email__iendswith=f"@{ERASED_DOMAIN}"
     )

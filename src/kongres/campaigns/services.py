@@ -21,13 +21,13 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
+from kongres.audit.services import audit_log
 from kongres.campaigns.models import Campaign
 from kongres.campaigns.selectors import campaign_recipients
 from kongres.core.exceptions import KongresError
 from kongres.core.markdown import render_markdown
 from kongres.events.models import Edition
 from kongres.mail.services import BulkMail, mail_queue_bulk
-from kongres.orga.services import audit_log
 from kongres.registration.models import RegistrationToken
 from kongres.registration.tokens import token_new
 
@@ -186,7 +186,7 @@ def campaign_queue(
     *, campaign: Campaign, actor: AbstractBaseUser | None, now: dt.datetime | None = None
 ) -> int:
     """Queue the message to every recipient of its segment (once); returns how many."""
-    from kongres.checkin.models import Ticket
+    from kongres.registration.models import Ticket
 
     now = now or timezone.now()
     with transaction.atomic():

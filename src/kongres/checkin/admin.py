@@ -6,8 +6,9 @@ from django.utils.translation import ngettext
 
 from kongres.checkin import selectors
 from kongres.checkin.badges import badges_pdf
-from kongres.checkin.models import CheckIn, Gate, Ticket
-from kongres.checkin.services import CheckinError, ticket_reissue
+from kongres.checkin.models import CheckIn, Gate
+from kongres.registration.models import Ticket
+from kongres.registration.services import RegistrationError, ticket_reissue
 
 
 @admin.register(Ticket)
@@ -34,7 +35,7 @@ class TicketAdmin(admin.ModelAdmin):
         for ticket in queryset.filter(is_active=True).select_related("registration"):
             try:
                 ticket_reissue(registration=ticket.registration, actor=request.user)
-            except CheckinError as error:
+            except RegistrationError as error:
                 self.message_user(request, f"{ticket}: {error.message}", messages.ERROR)
             else:
                 done += 1

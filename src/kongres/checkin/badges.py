@@ -9,13 +9,12 @@ from dataclasses import dataclass
 
 from django.utils import translation
 
-from kongres.checkin.models import Ticket
-from kongres.checkin.pdf import pdf_render
-from kongres.checkin.qr import qr_data_uri
-from kongres.checkin.services import ticket_issue
+from kongres.core.pdf import pdf_render
+from kongres.core.qr import qr_data_uri
 from kongres.events.models import Edition
 from kongres.registration.choices import Sector
-from kongres.registration.models import Registration
+from kongres.registration.models import Registration, Ticket
+from kongres.registration.tickets import ticket_issue
 
 COLUMNS = 2
 ROWS = 4

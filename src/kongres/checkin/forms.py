@@ -7,6 +7,7 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kongres.checkin import selectors
 from kongres.checkin.models import Gate
 from kongres.checkin.services import NONCE_MAX_LENGTH
 from kongres.events.models import Day, Edition
@@ -51,8 +52,6 @@ class ScanForm(forms.Form):
     device = forms.CharField(max_length=64, required=False)
 
     def __init__(self, *args, edition: Edition, **kwargs) -> None:
-        from kongres.checkin import selectors  # selectors import the services, as this does
-
         super().__init__(*args, **kwargs)
         self.edition = edition
         self.fields["registration"].queryset = Registration.objects.filter(edition=edition)

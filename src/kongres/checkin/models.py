@@ -1,6 +1,6 @@
-"""Tickets, gates and check-ins (every scan, accepted or refused). Who may check people in is
-a role of the back office (``orga.EditionRole``, "check-in staff"). Every change goes through
-``services.py``."""
+"""Gates and check-ins (every scan, accepted or refused). Tickets belong to registrations
+(``registration.Ticket``). Who may check people in is a role (``accounts.EditionRole``,
+"check-in staff"). Every change goes through ``services.py``."""
 
 from __future__ import annotations
 
@@ -10,49 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kongres.events.models import Day, Edition
-from kongres.registration.models import Registration
-
-
-class Ticket(models.Model):
-    """The key a participant shows at the door. ``code`` is random (160 bits, base32, upper
-    case: it fits the QR alphanumeric mode and survives a keyboard wedge); it says nothing about
-    the person. A registration has at most one active ticket; re-issuing deactivates the old one,
-    whose code is then refused."""
-
-    registration = models.ForeignKey(
-        Registration,
-        on_delete=models.CASCADE,
-        related_name="tickets",
-        verbose_name=_("registration"),
-    )
-    code = models.CharField(_("code"), max_length=64, unique=True)
-    is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(_("issued"), default=timezone.now)
-    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("ticket")
-        verbose_name_plural = _("tickets")
-        ordering = ["-created_at", "-pk"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["registration"],
-                condition=models.Q(is_active=True),
-                name="checkin_ticket_one_active",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(is_active=True) | models.Q(revoked_at__isnull=False),
-                name="checkin_ticket_revoked_has_time",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.code[:4]}… ({self.registration.full_name})"
-
-    @property
-    def code_grouped(self) -> str:
-        """The code in groups of four, for people to read out or type."""
-        return " ".join(self.code[i : i + 4] for i in range(0, len(self.code), 4))
+from kongres.registration.models import Registration, Ticket
 
 
 class Gate(models.Model):

@@ -10,14 +10,14 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kongres.checkin.models import CheckIn, Gate, Ticket
-from kongres.checkin.search import Fold, fold
+from kongres.accounts.roles import role_can
+from kongres.checkin.models import CheckIn, Gate
 from kongres.checkin.services import CheckinError
 from kongres.core.cache import memoized
+from kongres.core.search import Fold, fold
 from kongres.events.ics import edition_zone
 from kongres.events.models import Day, Edition
-from kongres.orga.access import orga_can
-from kongres.registration.models import Registration
+from kongres.registration.models import Registration, Ticket
 
 SEARCH_MIN_LENGTH = 2
 SEARCH_LIMIT = 20
@@ -33,7 +33,7 @@ def checkin_access_edition(
         raise CheckinError(_("There is no edition to check people in for."), "no_edition")
     if not (user.is_authenticated and user.is_active):
         raise CheckinError(_("Log in to check people in."), "forbidden")
-    if orga_can(user=user, edition=edition, need="checkin"):  # superusers: every role
+    if role_can(user=user, edition=edition, need="checkin"):  # superusers: every role
         return edition
     raise CheckinError(
         _("Your account may not check people in at this edition. Ask the organisers."),

@@ -1,9 +1,5 @@
-"""Every change of tickets and check-ins.
-
-Tickets: ``ticket_issue`` (idempotent: one active ticket per registration),
-``ticket_for_registration`` (the lazy get-or-issue the pages, mails and badges use),
-``ticket_reissue`` (a new code; the old one is refused from then on; the participant gets it
-by mail with a new secret link) and ``ticket_revoke``.
+"""Every change of check-ins (tickets are issued by the registration app,
+``kongres.registration.tickets``).
 
 Check-in: ``checkin_perform`` answers one scan, green or red with a reason, and records it.
 It is idempotent by the client's nonce (a resend gets the first answer again) and lets a
@@ -16,9 +12,7 @@ cancelled registration is refused at once, whether or not its ticket was revoked
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import secrets
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -28,16 +22,16 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from kongres.checkin.models import CheckIn, Gate, Ticket
+from kongres.checkin.models import CheckIn, Gate
 from kongres.core.exceptions import KongresError
 from kongres.events.ics import edition_zone
 from kongres.events.models import Day
-from kongres.registration.models import Registration
+from kongres.registration.models import Registration, Ticket
+from kongres.registration.tickets import active_ticket, ticket_code_normalise
 
 Status = Registration.Status
 Result = CheckIn.Result
 
-CODE_BYTES = 20  # 160 random bits → 32 base32 characters
 NONCE_MAX_LENGTH = 64
 # A scan's time comes from the device (it may have been queued offline); a clock far ahead
 # is not believed.
@@ -49,117 +43,6 @@ _NOT_CONFIRMED = {Status.HELD, Status.PENDING_APPROVAL, Status.EXPIRED, Status.R
 
 class CheckinError(KongresError):
     code = "checkin"
-
-
-# --- tickets ---------------------------------------------------------------------------------
-
-
-def ticket_code_new() -> str:
-    """A fresh random code: 160 bits, base32 without padding (A to Z, 2 to 7)."""
-    return base64.b32encode(secrets.token_bytes(CODE_BYTES)).decode("ascii").rstrip("=")
-
-
-def ticket_code_normalise(raw: str) -> str:
-    """What a person typed or a scanner sent → a code as stored: upper case, without spaces
-    or dashes (the code is shown in groups of four)."""
-    return "".join(raw.split()).replace("-", "").upper()[:64]
-
-
-def _require_confirmed(registration: Registration) -> None:
-    if registration.status != Status.CONFIRMED:
-        raise CheckinError(_("Only a confirmed registration has a ticket."), "not_confirmed")
-
-
-def _active_ticket(registration: Registration) -> Ticket | None:
-    return Ticket.objects.filter(registration=registration, is_active=True).first()
-
-
-def _lock(registration: Registration) -> Registration:
-    return Registration.objects.select_for_update().get(pk=registration.pk)
-
-
-def ticket_issue(*, registration: Registration, now: dt.datetime | None = None) -> Ticket:
-    """The registration's active ticket, made now if it has none. Only a confirmed
-    registration gets one (code ``not_confirmed``). Safe to call twice, also at once."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        registration = _lock(registration)
-        _require_confirmed(registration)
-        ticket = _active_ticket(registration)
-        if ticket is not None:
-            return ticket
-        try:
-            with transaction.atomic():
-                return Ticket.objects.create(
-                    registration=registration, code=ticket_code_new(), created_at=now
-                )
-        except IntegrityError:  # issued by someone else meanwhile (the partial unique index)
-            ticket = _active_ticket(registration)
-            if ticket is None:
-                raise
-            return ticket
-
-
-def ticket_for_registration(*, registration: Registration) -> Ticket:
-    """The ticket to show or print for a confirmed registration, issued on first use."""
-    ticket = (
-        Ticket.objects.select_related("registration__edition")
-        .filter(registration=registration, is_active=True)
-        .first()
-    )
-    if ticket is not None and registration.status == Status.CONFIRMED:
-        return ticket
-    return ticket_issue(registration=registration)
-
-
-def ticket_revoke(*, registration: Registration, now: dt.datetime | None = None) -> int:
-    """Deactivate the registration's ticket (for instance when it is cancelled); returns how
-    many were active. Check-ins refuse a cancelled registration even without this."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        _lock(registration)
-        return Ticket.objects.filter(registration=registration, is_active=True).update(
-            is_active=False, revoked_at=now
-        )
-
-
-def ticket_reissue(
-    *,
-    registration: Registration,
-    actor: AbstractBaseUser | None = None,
-    notify: bool = True,
-    now: dt.datetime | None = None,
-) -> Ticket:
-    """A new ticket with a new code (a lost or shared ticket); the old code is refused at the
-    door from now on (``revoked``). With ``notify`` the participant is mailed a new secret
-    link with the new ticket, in the same transaction; earlier links stop working, since
-    whoever has the old ticket may have the link too. Recorded in the audit log."""
-    from kongres.orga.services import audit_log  # the back office's log, which builds on this
-    from kongres.registration.services import registration_mail_resend
-
-    now = now or timezone.now()
-    with transaction.atomic():
-        registration = _lock(registration)
-        _require_confirmed(registration)
-        replaced = Ticket.objects.filter(registration=registration, is_active=True).update(
-            is_active=False, revoked_at=now
-        )
-        ticket = Ticket.objects.create(
-            registration=registration, code=ticket_code_new(), created_at=now
-        )
-        audit_log(
-            actor=actor,
-            action="registration.ticket_reissue",
-            obj=registration,
-            before={"tickets_active": replaced},
-            after={"ticket": ticket.code[:4] + "…", "mailed": notify},
-        )
-        if notify:
-            registration_mail_resend(registration=registration, actor=actor)
-    return ticket
-
-
-# --- check-in --------------------------------------------------------------------------------
 
 
 @dataclass
@@ -394,7 +277,7 @@ def _record(
     accepted_today = None
     with transaction.atomic():
         if registration is not None:
-            ticket = _active_ticket(registration)
+            ticket = active_ticket(registration)
             # read once, locked (not read first and then again to lock it)
             registration = Registration.objects.select_for_update().get(pk=registration.pk)
         else:

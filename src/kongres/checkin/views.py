@@ -28,16 +28,11 @@ from kongres.checkin import selectors
 from kongres.checkin.badges import badges_pdf
 from kongres.checkin.forms import BadgeFilterForm, PlaceForm, ScanForm, SearchForm
 from kongres.checkin.models import Gate
-from kongres.checkin.services import (
-    CheckinError,
-    CheckInResult,
-    checkin_perform,
-    ticket_for_registration,
-)
-from kongres.checkin.tickets import SIZES, ticket_filename, ticket_pdf
+from kongres.checkin.services import CheckinError, CheckInResult, checkin_perform
 from kongres.events.ics import edition_zone
 from kongres.events.models import Day, Edition
 from kongres.registration.models import Registration
+from kongres.registration.tickets import SIZES, active_ticket, ticket_filename, ticket_pdf
 from kongres.registration.views import token_page
 
 # What the service worker keeps for offline use, besides the page itself.
@@ -297,9 +292,9 @@ def ticket_pdf_view(request: HttpRequest, registration: Registration, token: str
     """The PDF ticket of a confirmed registration (``?size=phone`` for a screen), in the active
     language. Only the secret link opens it: the ticket's code, which staff see at the door,
     does not."""
-    if registration.status != Registration.Status.CONFIRMED:
-        raise Http404("no ticket")
-    ticket = ticket_for_registration(registration=registration)
+    ticket = active_ticket(registration)
+    if registration.status != Registration.Status.CONFIRMED or ticket is None:
+        raise Http404("no ticket")  # the participant's page issues one (a button)
     size = request.GET.get("size", "a4")
     size = size if size in SIZES else "a4"
     pdf = ticket_pdf(ticket=ticket, size=size, language=request.LANGUAGE_CODE)

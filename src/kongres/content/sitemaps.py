@@ -8,6 +8,13 @@ from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
 from kongres.content.models import NewsPost, Page
+from kongres.content.selectors import news_published, page_published_list
+from kongres.events.selectors import (
+    edition_current,
+    edition_public_list,
+    session_list,
+    speaker_list,
+)
 
 
 class _Bilingual(Sitemap):
@@ -56,7 +63,6 @@ class PageSitemap(_Bilingual):
     changefreq = "monthly"
 
     def items(self):
-        from kongres.content.selectors import page_published_list
 
         return page_published_list()
 
@@ -66,7 +72,6 @@ class PageSitemap(_Bilingual):
 
 class NewsSitemap(_Bilingual):
     def items(self):
-        from kongres.content.selectors import news_published
 
         return news_published()
 
@@ -78,7 +83,6 @@ class EditionSitemap(_Bilingual):
     """Every public edition's page (the current one and the archive)."""
 
     def items(self):
-        from kongres.events.selectors import edition_public_list
 
         return edition_public_list()
 
@@ -88,7 +92,6 @@ class EditionSitemap(_Bilingual):
 
 class SessionSitemap(_Bilingual):
     def items(self):
-        from kongres.events.selectors import edition_current, session_list
 
         edition = edition_current()
         return session_list(edition=edition) if edition else []
@@ -96,7 +99,6 @@ class SessionSitemap(_Bilingual):
 
 class SpeakerSitemap(_Bilingual):
     def items(self):
-        from kongres.events.selectors import edition_current, speaker_list
 
         edition = edition_current()
         return speaker_list(edition=edition) if edition else []

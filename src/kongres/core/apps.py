@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,5 +9,8 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from kongres.core.cache import connect_signals
+        from kongres.core.search import sqlite_register_fold
 
         connect_signals()
+        # SQLite has no unaccent(): give each new connection our own folding function.
+        connection_created.connect(sqlite_register_fold, dispatch_uid="kongres_core_fold")

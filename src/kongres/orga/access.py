@@ -1,16 +1,14 @@
 """Who may see and do what in the back office: the one place that decides.
 
 Every back-office view and action gets its objects through these getters (or the
-``orga_view`` decorator, which calls them). Roles are per edition (``EditionRole``);
-superusers are administrators of every edition. A "need" names what a page or action
-requires; ``NEEDS`` says which roles fulfil it."""
+``orga_view`` decorator, which calls them). The permission table (which roles fulfil which
+need) is ``kongres.accounts.roles``."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,46 +17,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
+from kongres.accounts.models import EditionRole
+from kongres.accounts.roles import NEEDS, User, role_can, roles_of, two_factor_required
+from kongres.audit.models import AuditLogEntry
+from kongres.campaigns.models import Campaign
+from kongres.events.ics import edition_zone
 from kongres.events.models import Edition
-from kongres.orga.models import AuditLogEntry, EditionRole, EditionSettings
 from kongres.registration.models import Registration
-
-Role = EditionRole.Role
-ALL_ROLES = frozenset(Role.values)
-NEEDS: dict[str, frozenset[str]] = {
-    "any": ALL_ROLES,  # the edition's start page in the back office
-    "view": frozenset({Role.ADMIN, Role.REGISTRATION_MANAGER}),  # dashboard, participants
-    "change": frozenset({Role.ADMIN, Role.REGISTRATION_MANAGER}),  # actions on registrations
-    "audit": frozenset({Role.ADMIN, Role.REGISTRATION_MANAGER}),
-    "export": frozenset({Role.ADMIN, Role.REGISTRATION_MANAGER}),
-    "message": frozenset({Role.ADMIN, Role.REGISTRATION_MANAGER}),
-    "gdpr": frozenset({Role.ADMIN}),
-    "roles": frozenset({Role.ADMIN}),
-    "settings": frozenset({Role.ADMIN}),
-    "content": frozenset({Role.ADMIN, Role.EDITOR}),
-    "checkin": frozenset({Role.ADMIN, Role.CHECKIN_STAFF}),
-}
-
-User = AbstractBaseUser | AnonymousUser
-
-
-def orga_roles(*, user: User, edition: Edition) -> frozenset[str]:
-    """The roles of ``user`` in ``edition`` (all of them for a superuser); kept on the user
-    object for the request, so that a page asks the database once."""
-    if not (user.is_authenticated and user.is_active):
-        return frozenset()
-    if user.is_superuser:
-        return ALL_ROLES
-    cache = user.__dict__.setdefault("_orga_roles", {})
-    if edition.pk not in cache:
-        cache[edition.pk] = frozenset(
-            EditionRole.objects.filter(user=user, edition=edition).values_list("role", flat=True)
-        )
-    return cache[edition.pk]
-
-
-def orga_can(*, user: User, edition: Edition, need: str) -> bool:
-    return bool(orga_roles(user=user, edition=edition) & NEEDS[need])
 
 
 def orga_access_edition(*, user: User, edition: Edition | None, need: str) -> Edition:
@@ -67,7 +32,7 @@ def orga_access_edition(*, user: User, edition: Edition | None, need: str) -> Ed
         raise Http404("no edition")
     if need not in NEEDS:
         raise ValueError(f"unknown need {need!r}")
-    if not orga_can(user=user, edition=edition, need=need):
+    if not role_can(user=user, edition=edition, need=need):
         raise PermissionDenied(need)
     return edition
 
@@ -108,25 +73,6 @@ def orga_access_audit_entries(*, user: User, edition: Edition):
     return AuditLogEntry.objects.filter(edition=edition)
 
 
-def orga_editions(*, user: User) -> list[tuple[Edition, frozenset[str]]]:
-    """The editions where ``user`` has any role, newest first, with the roles."""
-    if not (user.is_authenticated and user.is_active):
-        return []
-    editions = Edition.objects.select_related("series").order_by("-start_date", "-pk")
-    if user.is_superuser:
-        return [(edition, ALL_ROLES) for edition in editions]
-    roles: dict[int, set[str]] = {}
-    for edition_id, role in EditionRole.objects.filter(user=user).values_list("edition", "role"):
-        roles.setdefault(edition_id, set()).add(role)
-    return [
-        (edition, frozenset(roles[edition.pk])) for edition in editions.filter(pk__in=roles.keys())
-    ]
-
-
-def two_factor_required(*, edition: Edition) -> bool:
-    return EditionSettings.objects.filter(edition=edition, requires_two_factor=True).exists()
-
-
 def _is_verified(user: User) -> bool:
     is_verified = getattr(user, "is_verified", None)
     return bool(is_verified and is_verified())
@@ -147,10 +93,8 @@ def orga_view(need: str) -> Callable:
             if two_factor_required(edition=found) and not _is_verified(request.user):
                 query = urlencode({"next": request.get_full_path()})
                 return redirect(f"{reverse('orga:two-factor')}?{query}")
-            request.orga_roles = orga_roles(user=request.user, edition=found)
+            request.orga_roles = roles_of(user=request.user, edition=found)
             request.orga_edition = found
-            from kongres.events.ics import edition_zone
-
             with timezone.override(edition_zone(edition=found)):
                 return view(request, found, *args, **kwargs)
 
@@ -162,8 +106,6 @@ def orga_view(need: str) -> Callable:
 
 def orga_access_campaign(*, user: User, edition: Edition, campaign_id: int, need: str):
     """A message to participants of ``edition`` (404 for another edition's)."""
-    from kongres.campaigns.models import Campaign
-
     orga_access_edition(user=user, edition=edition, need=need)
     campaign = (
         Campaign.objects.select_related("edition", "created_by", "queued_by")

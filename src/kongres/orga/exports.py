@@ -23,10 +23,10 @@ from django.utils.translation import gettext_lazy as _
 
 from kongres.checkin.models import CheckIn
 from kongres.events.models import Day, Edition, Track
-from kongres.orga.selectors import registration_filter  # the one definition of a segment
 from kongres.orga.xlsx import xlsx_write
 from kongres.registration.choices import AccessibilityNeed, MunicipalitySize, Sector, Voivodeship
 from kongres.registration.models import Question, Registration
+from kongres.registration.segments import registration_filter  # the one definition of a segment
 from kongres.registration.selectors import question_list
 
 CHUNK = 2000

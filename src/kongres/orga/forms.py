@@ -4,11 +4,11 @@ actions, roles, settings, the audit log search and two-factor codes."""
 from __future__ import annotations
 
 from django import forms
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from kongres.accounts.models import EditionRole
 from kongres.events.models import Edition
-from kongres.orga.models import EditionRole
-from kongres.orga.selectors import ANSWER_PREFIX, SORTS
 from kongres.registration.choices import (
     AccessibilityNeed,
     MunicipalitySize,
@@ -18,6 +18,7 @@ from kongres.registration.choices import (
 )
 from kongres.registration.forms import RegistrationEditForm, RegistrationFieldsForm
 from kongres.registration.models import Question, Registration
+from kongres.registration.segments import ANSWER_PREFIX, SORTS
 
 YES_NO = [("", _("any")), ("yes", _("yes")), ("no", _("no"))]
 
@@ -218,3 +219,26 @@ class CampaignForm(forms.Form):
     body_en = forms.CharField(
         label=_("Message (English)"), required=False, widget=forms.Textarea(attrs={"rows": 10})
     )
+
+
+# Parameters of these pages that are not filters of the list.
+NOT_FILTERS = frozenset({"page", "columns", "format", "csrfmiddlewaretoken"})
+
+
+def segment_from(params: QueryDict) -> dict[str, list[str]]:
+    """The list's filters in ``params`` as a plain dict (each value a list; empty ones left out)."""
+    segment = {}
+    for key in params:
+        if key in NOT_FILTERS:
+            continue
+        values = [value for value in params.getlist(key) if value.strip()]
+        if values:
+            segment[key] = values
+    return segment
+
+
+def segment_query(segment: dict[str, list[str]]) -> str:
+    query = QueryDict(mutable=True)
+    for key, values in segment.items():
+        query.setlist(key, values)
+    return query.urlencode()

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin
 
+from kongres.registration.admin_capacity import capacity_admins_register
 from kongres.registration.models import Question, Registration
 from kongres.registration.services import (
     RegistrationError,
@@ -229,3 +230,6 @@ class QuestionAdmin(TranslationAdmin):
         "depends_on",
         "depends_value",
     ]
+
+
+capacity_admins_register(admin.site)

@@ -10,8 +10,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from kongres.events.ics import edition_calendar, edition_zone
+from kongres.mail.services import AttachmentUnavailable, mail_queue
 from kongres.registration import selectors
 from kongres.registration.models import Registration, RegistrationToken
+from kongres.registration.tickets import ticket_mail
 from kongres.registration.tokens import token_new
 
 Status = Registration.Status
@@ -47,8 +49,6 @@ def mail(
     caller's transaction. Without ``token`` a new secret link is made for it. The mails of a
     confirmed registration in ``TICKET_MAILS`` carry its ticket, issued here (in the
     transaction that confirms it) when it has none."""
-    from kongres.mail.services import mail_queue
-
     if token is None:
         token, hashed = token_new()
         RegistrationToken.objects.create(registration=registration, token_hash=hashed)
@@ -68,8 +68,6 @@ def mail_context(*, registration: int, name: str, token: str, status: str) -> di
     as it is then, but with the ``status`` it had when the mail was written (a mail about the
     seat held speaks of it even if the person has confirmed meanwhile). ``token`` is the link
     the mail gives (only its hash is stored)."""
-    from kongres.mail.services import AttachmentUnavailable
-
     found = Registration.objects.select_related("edition").filter(pk=registration).first()
     if found is None:
         raise AttachmentUnavailable(f"registration {registration} is gone")
@@ -91,10 +89,6 @@ def mail_kwargs(
                 (f"{edition.slug}.ics", edition_calendar(edition=edition), "text/calendar")
             )
     if name in TICKET_MAILS and registration.status == Status.CONFIRMED:
-        # The check-in app builds on this one (tickets belong to registrations), so it is
-        # imported here, when used, as the back office's audit log is in ``_audit``.
-        from kongres.checkin.tickets import ticket_mail
-
         ticket = ticket_mail(registration=registration, language=language)
         context.update(ticket.context)
         attachments.extend(ticket.attachments)

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +21,9 @@ from kongres.registration.choices import MunicipalitySize, QuestionKind, Sector,
 _SEAT_VALUES = ("held", "offered", "pending_approval", "confirmed")
 _ACTIVE_VALUES = (*_SEAT_VALUES, "waiting_unverified", "waiting")
 _FINAL_VALUES = ("expired", "cancelled", "rejected")
+# The domain of the address an erased registration gets (GDPR, ``kongres.privacy``): reserved,
+# never delivered to; messages to participants leave it out.
+ERASED_DOMAIN = "erased.invalid"
 
 
 class Registration(TimeStampedModel):
@@ -146,6 +150,15 @@ class Registration(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name} <{self.email}>"
+
+    @property
+    def erased_email(self) -> str:
+        """The address this registration gets when the person's data is erased."""
+        return f"erased-{self.pk}@{ERASED_DOMAIN}"
+
+    @property
+    def is_erased(self) -> bool:
+        return self.email.lower().endswith(f"@{ERASED_DOMAIN}")
 
     @property
     def full_name(self) -> str:
@@ -328,3 +341,46 @@ class Question(models.Model):
         if isinstance(given, list):
             return self.depends_value in [str(v) for v in given]
         return given is not None and str(given) == self.depends_value
+
+
+class Ticket(models.Model):
+    """The key a participant shows at the door. ``code`` is random (160 bits, base32, upper
+    case: it fits the QR alphanumeric mode and survives a keyboard wedge); it says nothing about
+    the person. A registration has at most one active ticket; re-issuing deactivates the old one,
+    whose code is then refused."""
+
+    registration = models.ForeignKey(
+        Registration,
+        on_delete=models.CASCADE,
+        related_name="tickets",
+        verbose_name=_("registration"),
+    )
+    code = models.CharField(_("code"), max_length=64, unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("issued"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        ordering = ["-created_at", "-pk"]
+        db_table = "checkin_ticket"  # its first name (the model moved here from check-in)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration"],
+                condition=models.Q(is_active=True),
+                name="checkin_ticket_one_active",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(is_active=True) | models.Q(revoked_at__isnull=False),
+                name="checkin_ticket_revoked_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code[:4]}… ({self.registration.full_name})"
+
+    @property
+    def code_grouped(self) -> str:
+        """The code in groups of four, for people to read out or type."""
+        return " ".join(self.code[i : i + 4] for i in range(0, len(self.code), 4))

@@ -91,14 +91,14 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kongres.audit.services import audit_entry, audit_log
 from kongres.core import db
 from kongres.core.cache import content_changed, memo_forget, memoized
-from kongres.core.exceptions import KongresError
 from kongres.events.models import Day, Edition, Track
-from kongres.registration import mails, seats, selectors
+from kongres.registration import mails, rules, seats, selectors
 from kongres.registration.choices import (
     AccessibilityNeed,
     MunicipalitySize,
@@ -106,6 +106,7 @@ from kongres.registration.choices import (
     Sector,
     Voivodeship,
 )
+from kongres.registration.exceptions import RegistrationError
 from kongres.registration.models import (
     ACTIVE_STATUSES,
     SEAT_STATUSES,
@@ -113,7 +114,9 @@ from kongres.registration.models import (
     Registration,
     RegistrationToken,
     SeatPool,
+    Ticket,
 )
+from kongres.registration.tickets import registration_lock, require_confirmed, ticket_code_new
 from kongres.registration.tokens import token_new
 
 logger = logging.getLogger(__name__)
@@ -121,13 +124,6 @@ logger = logging.getLogger(__name__)
 Status = Registration.Status
 # A compare-and-set that lost a race is retried with the registration read again.
 ATTEMPTS = 3
-
-
-class RegistrationError(KongresError):
-    """Codes: not_open, closed, duplicate, invalid, invalid_link, expired, offer_expired,
-    no_offer, not_active, deadline, full, wrong_status, conflict."""
-
-    code = "registration"
 
 
 @dataclass
@@ -189,7 +185,7 @@ def registration_create(
     """
     now = now or timezone.now()
     if actor is None:
-        _check_window(edition, now)
+        rules.registration_window_check(edition, now)
     clean = _clean(edition, data, participant=actor is None, parts=parts)
     version = _privacy_notice_version(now) if clean.privacy_consent else ""
     day_ids = [day.pk for day in parts.days] if parts else None
@@ -312,7 +308,7 @@ def registration_cancel(
         registration = _fresh(registration)
         if registration.status not in ACTIVE_STATUSES:
             raise _not_active()
-        if actor is None and _is_past(registration.edition, now):
+        if actor is None and rules.is_past(registration.edition, now):
             raise RegistrationError(_("This edition is over."), "closed")
         status = registration.status
         with transaction.atomic():
@@ -357,7 +353,7 @@ def registration_update(
     edition = registration.edition
     if registration.status not in ACTIVE_STATUSES:
         raise _not_active()
-    if now >= _edit_deadline(edition):
+    if now >= rules.edit_deadline(edition):
         raise RegistrationError(_("Answers can no longer be changed."), "deadline")
     clean = _clean(edition, data, participant=False)
     version = _privacy_notice_version(now) if clean.privacy_consent else ""
@@ -580,6 +576,62 @@ def registration_restore(
     raise _conflict()
 
 
+def ticket_reissue(
+    *,
+    registration: Registration,
+    actor: AbstractBaseUser | None = None,
+    notify: bool = True,
+    now: dt.datetime | None = None,
+) -> Ticket:
+    """A new ticket with a new code (a lost or shared ticket); the old code is refused at the
+    door from now on (``revoked``). With ``notify`` the participant is mailed a new secret
+    link with the new ticket, in the same transaction; earlier links stop working, since
+    whoever has the old ticket may have the link too. Recorded in the audit log."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        registration = registration_lock(registration)
+        require_confirmed(registration)
+        replaced = Ticket.objects.filter(registration=registration, is_active=True).update(
+            is_active=False, revoked_at=now
+        )
+        ticket = Ticket.objects.create(
+            registration=registration, code=ticket_code_new(), created_at=now
+        )
+        audit_log(
+            actor=actor,
+            action="registration.ticket_reissue",
+            obj=registration,
+            before={"tickets_active": replaced},
+            after={"ticket": ticket.code[:4] + "…", "mailed": notify},
+        )
+        if notify:
+            registration_mail_resend(registration=registration, actor=actor)
+    return ticket
+
+
+def registration_organiser_act(
+    *,
+    registration: Registration,
+    action: str,
+    actor: AbstractBaseUser | None,
+    over_capacity: bool = False,
+    note: str = "",
+) -> None:
+    """One action of the back office on a registration (``ORGANISER_ACTIONS``), and the
+    organiser's note about it in the audit log, in one transaction: the note stands or falls
+    with the change it describes."""
+    if action not in ORGANISER_ACTIONS:
+        raise RegistrationError(_("This cannot be done with a registration."), "invalid")
+    with transaction.atomic():
+        ORGANISER_ACTIONS[action](
+            registration=registration, actor=actor, over_capacity=over_capacity
+        )
+        if note:
+            audit_log(
+                actor=actor, action=f"registration.{action}.note", obj=registration, note=note
+            )
+
+
 def registration_expire_due(*, now: dt.datetime | None = None) -> int:
     """The periodic job: end the holds and offers whose time has passed (freeing their seats
     for the waiting list) and unconfirmed waiting-list registrations; bring the seat pools in
@@ -777,7 +829,7 @@ def _create_at_once(
             "status": registration.status,
         },
         language=registration.language,
-        time_zone=_zone(edition).key,
+        time_zone=rules.zone(edition).key,
         kind="registration.verify",
         related=selectors.registration_mail_key(registration),
     )
@@ -830,36 +882,6 @@ def _privacy_notice_store(now: dt.datetime) -> str:
             ignore_conflicts=True,
         )
     return version
-
-
-def _check_window(edition: Edition, now: dt.datetime) -> None:
-    if edition.status == Edition.Status.DRAFT:
-        raise RegistrationError(_("Registration is not open yet."), "not_open")
-    if edition.status == Edition.Status.ARCHIVED or _is_past(edition, now):
-        raise RegistrationError(_("This edition is over."), "closed")
-    if edition.registration_opens_at and now < edition.registration_opens_at:
-        when = formats.date_format(
-            timezone.localtime(edition.registration_opens_at, _zone(edition)), "DATETIME_FORMAT"
-        )
-        raise RegistrationError(_("Registration opens on %(when)s.") % {"when": when}, "not_open")
-    if edition.registration_closes_at and now >= edition.registration_closes_at:
-        raise RegistrationError(_("Registration is closed."), "closed")
-
-
-def _is_past(edition: Edition, now: dt.datetime) -> bool:
-    return edition.is_past(timezone.localtime(now, _zone(edition)).date())
-
-
-def _edit_deadline(edition: Edition) -> dt.datetime:
-    if edition.edit_deadline:
-        return edition.edit_deadline
-    return dt.datetime.combine(edition.start_date, dt.time.min, tzinfo=_zone(edition))
-
-
-def _zone(edition: Edition):
-    from kongres.events.ics import edition_zone
-
-    return edition_zone(edition=edition)
 
 
 def _clean(
@@ -1104,7 +1126,7 @@ def _offer_free_seats(
     confirmed) first served, skipping those whose days are full. Call with the edition's pool
     locked. The registration ``present`` (someone confirming their address right now) gets the
     seat at once instead of an offer. Returns the ids of the registrations given a seat."""
-    if _is_past(edition, now):
+    if rules.is_past(edition, now):
         return []
     pools = {pool.day_id: pool for pool in SeatPool.objects.filter(edition_id=edition.pk)}
     edition_pool = pools[None]
@@ -1268,8 +1290,6 @@ def _audit_entry(
     changes: tuple[dict, dict] | None = None,
     **after,
 ):
-    from kongres.orga.services import audit_entry
-
     before_values = {"status": str(before)} if before else {}
     after_values = {"status": str(registration.status), **after}
     if changes is not None:
@@ -1341,3 +1361,29 @@ def _resend(registration: Registration) -> None:
         RegistrationToken.objects.filter(registration=registration).delete()
         RegistrationToken.objects.create(registration=registration, token_hash=hashed)
         mails.mail(registration, "link", token=token)
+
+
+# The back office's actions on a registration (``registration_organiser_act``).
+ORGANISER_ACTIONS = {
+    "approve": lambda *, registration, actor, over_capacity: registration_approve(
+        registration=registration, actor=actor
+    ),
+    "reject": lambda *, registration, actor, over_capacity: registration_reject(
+        registration=registration, actor=actor
+    ),
+    "offer": lambda *, registration, actor, over_capacity: registration_offer(
+        registration=registration, actor=actor, over_capacity=over_capacity
+    ),
+    "cancel": lambda *, registration, actor, over_capacity: registration_cancel(
+        registration=registration, actor=actor
+    ),
+    "restore": lambda *, registration, actor, over_capacity: registration_restore(
+        registration=registration, actor=actor, over_capacity=over_capacity
+    ),
+    "resend": lambda *, registration, actor, over_capacity: registration_mail_resend(
+        registration=registration, actor=actor
+    ),
+    "reissue": lambda *, registration, actor, over_capacity: ticket_reissue(
+        registration=registration, actor=actor
+    ),
+}

@@ -2,13 +2,13 @@
 opens (confirm the address, take an offered seat, see, change, cancel, download), and "I lost
 my link". Views parse input with a form, call one service, and show its result or its error.
 
-Nothing changes state on GET: a link from an e-mail opens a page with a button.
+Nothing changes state on GET: a link from an e-mail opens a page with a button (a test asks
+every GET of these pages and counts the writes).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import json
 from collections.abc import Callable
 from functools import wraps
@@ -25,7 +25,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from kongres.core.cache import memoized
-from kongres.events.ics import edition_zone
 from kongres.events.models import Edition
 from kongres.events.selectors import edition_days, edition_tracks
 from kongres.registration import selectors, services
@@ -37,7 +36,7 @@ from kongres.registration.forms import (
     RegistrationForm,
     day_label,
 )
-from kongres.registration.models import Question, Registration
+from kongres.registration.models import Question, Registration, Ticket
 from kongres.registration.ratelimit import (
     RateLimited,
     client_ip,
@@ -45,43 +44,14 @@ from kongres.registration.ratelimit import (
     ratelimit_enabled,
     ratelimit_hit,
 )
+from kongres.registration.rules import Window, edit_deadline, registration_window
 from kongres.registration.services import RegistrationError
+from kongres.registration.tickets import active_ticket, ticket_issue
 from kongres.registration.validators import normalise_line
 
 SUBMITTED_COOKIE = "kongres_submitted"
 SUBMITTED_MAX_AGE = 24 * 3600
 WINDOW_CODES = {"not_open", "closed"}
-
-
-class Window(enum.StrEnum):
-    OPEN = "open"
-    NOT_OPEN = "not_open"
-    CLOSED = "closed"
-    PAST = "past"
-
-
-def registration_window(edition: Edition, now: dt.datetime) -> Window:
-    """Whether the edition takes registrations at ``now`` (the services check it again)."""
-    today = timezone.localtime(now, edition_zone(edition=edition)).date()
-    if edition.status == Edition.Status.ARCHIVED or edition.is_past(today):
-        return Window.PAST
-    if edition.status == Edition.Status.DRAFT:
-        return Window.NOT_OPEN
-    if edition.registration_opens_at and now < edition.registration_opens_at:
-        return Window.NOT_OPEN
-    if edition.registration_closes_at and now >= edition.registration_closes_at:
-        return Window.CLOSED
-    return Window.OPEN
-
-
-def edit_deadline(edition: Edition) -> dt.datetime:
-    """Until when participants may change their answers: the edition's deadline, or the
-    start of its first day (as the services decide)."""
-    if edition.edit_deadline:
-        return edition.edit_deadline
-    return dt.datetime.combine(
-        edition.start_date, dt.time.min, tzinfo=edition_zone(edition=edition)
-    )
 
 
 # -- shared pieces ---------------------------------------------------------------------------
@@ -389,19 +359,25 @@ def _needs_text(registration: Registration) -> list[str]:
     return out
 
 
-def _ticket(registration: Registration):
-    """The ticket of a confirmed registration (issued now if it has none), else None."""
+def _ticket(registration: Registration) -> Ticket | None:
+    """The active ticket of a confirmed registration, else None (read only: a ticket is issued
+    with the confirmation, or by the button of the page)."""
     if registration.status != Registration.Status.CONFIRMED:
         return None
-    # The check-in app builds on this one; imported when used (see mails.mail_kwargs).
-    from kongres.checkin.services import ticket_for_registration
-
-    return ticket_for_registration(registration=registration)
+    return active_ticket(registration)
 
 
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])
 @token_page
 def manage(request: HttpRequest, registration: Registration, token: str) -> HttpResponse:
+    """The participant's page. A confirmed registration without a ticket (issued with the
+    confirmation; made otherwise, say imported, it has none) gets one by the page's button."""
+    if request.method == "POST":
+        try:
+            ticket_issue(registration=registration)
+        except RegistrationError as error:
+            return _action_failed(request, error, token)
+        return redirect("registration:manage", token=token)
     now = timezone.now()
     edition = registration.edition
     return render(

@@ -1,0 +1,80 @@
+"""Who may do what in an edition: per-edition roles of staff accounts (``EditionRole``) and
+the edition's access settings (``EditionSettings``: two-factor authentication). The permission
+table and its checks are ``roles.py``; changes go through ``services.py``. The tables keep their
+first names (``orga_*``): the models moved here from the back office, which builds on them.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kongres.events.models import Edition
+
+
+class EditionRole(models.Model):
+    """One role of one user in one edition. Superusers are administrators of every edition
+    without a row here."""
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("administrator")
+        REGISTRATION_MANAGER = "registration_manager", _("registration manager")
+        EDITOR = "editor", _("editor (content only)")
+        CHECKIN_STAFF = "checkin_staff", _("check-in staff")
+
+    edition = models.ForeignKey(
+        Edition, on_delete=models.CASCADE, related_name="orga_roles", verbose_name=_("edition")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="edition_roles",
+        verbose_name=_("user"),
+    )
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    created_at = models.DateTimeField(_("granted"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("granted by"),
+    )
+
+    class Meta:
+        verbose_name = _("role in an edition")
+        verbose_name_plural = _("roles in editions")
+        ordering = ["edition", "role", "user__email"]
+        db_table = "orga_editionrole"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["edition", "user", "role"], name="orga_editionrole_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} @ {self.edition}"
+
+
+class EditionSettings(models.Model):
+    """Access settings of an edition (kept beside the roles, so the events app stays untouched)."""
+
+    edition = models.OneToOneField(
+        Edition, on_delete=models.CASCADE, related_name="orga_settings", verbose_name=_("edition")
+    )
+    requires_two_factor = models.BooleanField(
+        _("requires two-factor authentication"),
+        default=False,
+        help_text=_("Organisers must confirm a code from an authenticator app to open its pages."),
+    )
+
+    class Meta:
+        verbose_name = _("back-office settings")
+        verbose_name_plural = _("back-office settings")
+        db_table = "orga_editionsettings"
+
+    def __str__(self) -> str:
+        return str(self.edition)

@@ -1,0 +1,67 @@
+"""The permission table: which roles fulfil which need, and the checks every entry point uses
+(the back office's ``orga.access``, the check-in pages, the admin). Roles are per edition
+(``EditionRole``); superusers are administrators of every edition. A "need" names what a page
+or an action requires; ``NEEDS`` says which roles fulfil it."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+from kongres.accounts.models import EditionRole, EditionSettings
+from kongres.events.models import Edition
+
+Role = EditionRole.Role
+ALL_ROLES = frozenset(Role.values)
+NEEDS: dict[str, frozenset[str]] = {
+    "any": ALL_ROLES,  # the edition's start page in the back office
+    "view": frozenset({Role.ADMIN, Role.REGISTRATION_MANAGER}),  # dashboard, participants
+    "change": frozenset({Role.ADMIN, Role.REGISTRATION_MANAGER}),  # actions on registrations
+    "audit": frozenset({Role.ADMIN, Role.REGISTRATION_MANAGER}),
+    "export": frozenset({Role.ADMIN, Role.REGISTRATION_MANAGER}),
+    "message": frozenset({Role.ADMIN, Role.REGISTRATION_MANAGER}),
+    "gdpr": frozenset({Role.ADMIN}),
+    "roles": frozenset({Role.ADMIN}),
+    "settings": frozenset({Role.ADMIN}),
+    "content": frozenset({Role.ADMIN, Role.EDITOR}),
+    "checkin": frozenset({Role.ADMIN, Role.CHECKIN_STAFF}),
+}
+
+User = AbstractBaseUser | AnonymousUser
+
+
+def roles_of(*, user: User, edition: Edition) -> frozenset[str]:
+    """The roles of ``user`` in ``edition`` (all of them for a superuser); kept on the user
+    object for the request, so that a page asks the database once."""
+    if not (user.is_authenticated and user.is_active):
+        return frozenset()
+    if user.is_superuser:
+        return ALL_ROLES
+    cache = user.__dict__.setdefault("_edition_roles", {})
+    if edition.pk not in cache:
+        cache[edition.pk] = frozenset(
+            EditionRole.objects.filter(user=user, edition=edition).values_list("role", flat=True)
+        )
+    return cache[edition.pk]
+
+
+def role_can(*, user: User, edition: Edition, need: str) -> bool:
+    return bool(roles_of(user=user, edition=edition) & NEEDS[need])
+
+
+def editions_of(*, user: User) -> list[tuple[Edition, frozenset[str]]]:
+    """The editions where ``user`` has any role, newest first, with the roles."""
+    if not (user.is_authenticated and user.is_active):
+        return []
+    editions = Edition.objects.select_related("series").order_by("-start_date", "-pk")
+    if user.is_superuser:
+        return [(edition, ALL_ROLES) for edition in editions]
+    roles: dict[int, set[str]] = {}
+    for edition_id, role in EditionRole.objects.filter(user=user).values_list("edition", "role"):
+        roles.setdefault(edition_id, set()).add(role)
+    return [
+        (edition, frozenset(roles[edition.pk])) for edition in editions.filter(pk__in=roles.keys())
+    ]
+
+
+def two_factor_required(*, edition: Edition) -> bool:
+    return EditionSettings.objects.filter(edition=edition, requires_two_factor=True).exists()

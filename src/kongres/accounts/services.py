@@ -1,0 +1,111 @@
+"""Changes of roles and of an edition's access settings, each recorded in the audit log in
+the same transaction."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device
+
+from kongres.accounts.models import EditionRole, EditionSettings
+from kongres.audit.services import audit_log
+from kongres.core.exceptions import KongresError
+from kongres.events.models import Edition
+
+
+class AccountsError(KongresError):
+    """Codes: invalid, unknown_user, duplicate."""
+
+    code = "accounts"
+
+
+def role_grant(
+    *, edition: Edition, email: str, role: str, actor: AbstractBaseUser | None
+) -> EditionRole:
+    """Give an existing user (found by e-mail address, case ignored) a role in the edition."""
+    if role not in EditionRole.Role.values:
+        raise AccountsError(_("Choose a role."), "invalid")
+    users = list(get_user_model().objects.filter(email__iexact=email.strip(), is_active=True)[:2])
+    if len(users) != 1:
+        raise AccountsError(
+            _("There is no single active account with this e-mail address."), "unknown_user"
+        )
+    try:
+        with transaction.atomic():
+            granted = EditionRole.objects.create(
+                edition=edition, user=users[0], role=role, created_by=actor
+            )
+            audit_log(
+                actor=actor,
+                action="role.grant",
+                obj=granted,
+                edition=edition,
+                after={"user": users[0].get_username(), "role": role},
+            )
+    except IntegrityError as error:
+        raise AccountsError(_("This person has this role already."), "duplicate") from error
+    return granted
+
+
+def role_ensure(
+    *, edition: Edition, user: AbstractBaseUser, role: str, actor: AbstractBaseUser | None = None
+) -> EditionRole:
+    """Make sure ``user`` has ``role`` in the edition (the demo organiser, set-up scripts);
+    running it again changes nothing and logs nothing."""
+    with transaction.atomic():
+        granted, created = EditionRole.objects.get_or_create(edition=edition, user=user, role=role)
+        if created:
+            audit_log(
+                actor=actor,
+                action="role.grant",
+                obj=granted,
+                edition=edition,
+                after={"user": user.get_username(), "role": role},
+            )
+    return granted
+
+
+def role_revoke(*, role: EditionRole, actor: AbstractBaseUser | None) -> None:
+    with transaction.atomic():
+        audit_log(
+            actor=actor,
+            action="role.revoke",
+            obj=role,
+            edition=role.edition,
+            before={"user": role.user.get_username(), "role": role.role},
+        )
+        role.delete()
+
+
+def edition_settings_get(*, edition: Edition) -> EditionSettings:
+    settings, _created = EditionSettings.objects.get_or_create(edition=edition)
+    return settings
+
+
+def edition_settings_update(
+    *, edition: Edition, requires_two_factor: bool, actor: AbstractBaseUser | None
+) -> EditionSettings:
+    with transaction.atomic():
+        settings = edition_settings_get(edition=edition)
+        before = {"requires_two_factor": settings.requires_two_factor}
+        settings.requires_two_factor = requires_two_factor
+        settings.save(update_fields=["requires_two_factor"])
+        audit_log(
+            actor=actor,
+            action="edition.settings",
+            obj=edition,
+            before=before,
+            after={"requires_two_factor": requires_two_factor},
+        )
+    return settings
+
+
+def two_factor_device_confirm(*, device: Device, actor: AbstractBaseUser) -> None:
+    """The authenticator app a user has just proved to hold (a right code) becomes their
+    second factor; recorded in the audit log in the same transaction."""
+    with transaction.atomic():
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        audit_log(actor=actor, action="account.two_factor", obj=None)

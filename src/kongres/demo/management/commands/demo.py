@@ -1,0 +1,43 @@
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
+from django.utils import timezone
+
+from kongres.demo.loader import demo_load
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo edition (IV Kongres Polityki Miejskiej i Regionalnej, in Polish and "
+        "English). Running it again changes nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--as-published",
+            action="store_true",
+            help="use the announcement's own dates (2024) and archive the edition",
+        )
+        parser.add_argument(
+            "--port", type=int, default=8000, help="port shown in the site's address (8000)"
+        )
+
+    def handle(self, *args, as_published: bool, port: int, **options):
+        try:
+            result = demo_load(today=timezone.localdate(), as_published=as_published)
+        except DatabaseError as error:
+            first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise CommandError(
+                f"the database is not ready ({first_line}); run `kongres migrate` first"
+            ) from error
+        edition = result.edition
+        days = ", ".join(day.date.isoformat() for day in result.days)
+        changed = f"{result.changed} rows" if result.changed else "nothing (already loaded)"
+        self.stdout.write(
+            f"Demo loaded: {edition.title_pl} ({edition.status})\n"
+            f"  days:      {days}\n"
+            f"  sessions:  {result.session_count}\n"
+            f"  news post: {result.news_post.title_pl}"
+            f" ({timezone.localtime(result.news_post.published_at):%Y-%m-%d %H:%M})\n"
+            f"  changed:   {changed}\n"
+            f"  site:      http://127.0.0.1:{port}/"
+        )
