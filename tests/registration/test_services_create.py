@@ -72,34 +72,6 @@ def test_create_mails_the_verify_link_with_the_manage_link(edition, now):
     assert f'href="{link("manage", token, "en")}"' in mail.body_html
 
 
-def test_the_verify_mail_is_rendered_when_sent_as_it_was_written(edition, now, mailoutbox):
-    """In one round trip (PostgreSQL) the mail is rendered by the worker when it sends it: it
-    still speaks of the seat held although the address was confirmed meanwhile, and the link
-    it carries is no longer stored once it is rendered."""
-    from kongres.core.db import can_run_at_once
-    from kongres.mail.services import mail_deliver
-    from kongres.registration.services import registration_verify
-
-    _registration, token = create(edition, now, email="anna@example.org", language="en")
-    stored = OutboxMessage.objects.get(kind="registration.verify")
-    if can_run_at_once():
-        assert (stored.template, stored.body_text) == ("registration/mail/verify", "")
-        assert stored.template_params["params"]["token"] == token
-    else:  # written statement by statement: rendered at once, as every other mail
-        assert stored.template == "" and link("verify", token, "en") in stored.body_text
-    registration_verify(token=token, now=now + dt.timedelta(minutes=1))
-
-    assert mail_deliver(message_id=stored.pk) == "sent"
-
-    stored.refresh_from_db()
-    assert stored.subject == "Confirm your registration for Test Congress"
-    assert "We are holding a place for you until" in stored.body_text
-    assert link("verify", token, "en") in stored.body_text
-    assert (stored.template, stored.template_params) == ("", {})
-    [sent] = mailoutbox
-    assert sent.subject == stored.subject and link("verify", token, "en") in sent.body
-
-
 def test_create_when_full_joins_the_waiting_list_unverified(edition, now):
     create(edition, now)
     create(edition, now)
@@ -307,8 +279,7 @@ def test_a_full_day_puts_on_the_waiting_list_though_the_edition_has_seats(db, no
 @pytest.mark.parametrize("full", ["edition", "day"])
 def test_a_seat_taken_meanwhile_puts_on_the_waiting_list(db, now, monkeypatch, full):
     """The pools read before the transaction said there was a seat; by the time of the write
-    another registration had taken it: the whole write is undone and made again without a seat
-    (on PostgreSQL the check constraint fails the message of ``_create_at_once``)."""
+    another registration had taken it: the whole write is undone and made again without a seat."""
     from kongres.registration import seats
 
     edition = EditionFactory(capacity=1 if full == "edition" else 10)

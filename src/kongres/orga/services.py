@@ -51,8 +51,7 @@ def audit_entry(
     after: dict[str, Any] | None = None,
     note: str = "",
 ) -> AuditLogEntry:
-    """The entry ``audit_log`` records, not saved: for a change written at once with its record
-    (``kongres.core.db.run_at_once``)."""
+    """The entry ``audit_log`` records, not saved."""
     if edition is None and obj is not None:
         edition_id = obj.pk if isinstance(obj, Edition) else getattr(obj, "edition_id", None)
     else:

@@ -94,8 +94,8 @@ from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from kongres.core import db
-from kongres.core.cache import content_changed, memo_forget, memoized
+from kongres.core.cache import content_changed, memoized
+from kongres.core.constraints import constraint_violated
 from kongres.core.exceptions import KongresError
 from kongres.events.models import Day, Edition, Track
 from kongres.registration import mails, seats, selectors
@@ -193,37 +193,19 @@ def registration_create(
     clean = _clean(edition, data, participant=actor is None, parts=parts)
     version = _privacy_notice_version(now) if clean.privacy_consent else ""
     day_ids = [day.pk for day in parts.days] if parts else None
-    ids = None
-    if actor is None and db.can_run_at_once():
-        # A participant's registration on PostgreSQL is one round trip (``_create_at_once``):
-        # the pools as this process read them up to a second ago (they only say whether to
-        # try for a seat, the database checks the seat itself) and ids from this process's
-        # block of them.
-        pools = memoized(
-            seats.pools_key(edition.pk),
-            lambda: _pools_ready(edition, now, day_ids=day_ids),
-            seconds=seats.pools_fresh_seconds(),
-        )
-        ids = seats.ids_next()
-    else:
-        pools = _pools_ready(edition, now, day_ids=day_ids)
+    pools = _pools_ready(edition, now, day_ids=day_ids)
     expect_seat = over_capacity or seats.seems_free(pools, clean.day_ids)
     token, hashed = token_new()
     # Usually one attempt; a second one when the seat that looked free was taken meanwhile.
     for with_seat in (True, False) if expect_seat else (False,):
         try:
-            if ids is not None:
-                made = _create_at_once(edition, clean, version, token, hashed, now, with_seat, ids)
-                if made is not None:
-                    return made
             return _create(
                 edition, clean, version, token, hashed, now, actor, with_seat, over_capacity
             )
         except _NoSeat:
-            memo_forget(seats.pools_key(edition.pk))  # read the pools again next time
             continue
         except IntegrityError as error:
-            if "registration_active_email_unique" in str(error):
+            if constraint_violated(error, "registration_active_email_unique"):
                 raise RegistrationError(
                     _("This e-mail address is already registered for this edition."), "duplicate"
                 ) from error
@@ -383,7 +365,7 @@ def registration_update(
                     _("There are no free places left on one of the days you added."), "full"
                 )
             if removed:
-                seats.release_days(registration.edition_id, removed)
+                seats.release_days(removed)
         changes = {name: getattr(clean, name) for name in _UPDATABLE_FIELDS}
         old_tracks = sorted(registration.tracks.values_list("pk", flat=True))
         old_values = {name: getattr(registration, name) for name in changes}
@@ -570,7 +552,7 @@ def registration_restore(
                 else:
                     mails.mail(registration, "waiting")
         except IntegrityError as error:
-            if "registration_active_email_unique" in str(error):
+            if constraint_violated(error, "registration_active_email_unique"):
                 raise RegistrationError(
                     _("This e-mail address has another active registration in this edition."),
                     "duplicate",
@@ -741,73 +723,6 @@ def _new(
         registration.verified_at = now
         registration.confirmed_at = now if with_seat else None
     return registration
-
-
-def _create_at_once(
-    edition: Edition,
-    clean: RegistrationData,
-    privacy_notice_version: str,
-    token: str,
-    hashed: str,
-    now: dt.datetime,
-    with_seat: bool,
-    ids: seats.Ids,
-) -> tuple[Registration, str] | None:
-    """What ``_create`` does for a participant, sent to PostgreSQL as one message of
-    statements (``kongres.core.db.run_at_once``), which the server runs as one transaction: the
-    rows (registration, its days and panels, its link, the audit entry, the mail and its
-    sending task) and then the seat. The seat is one unconditional ``taken + 1`` per pool:
-    when a pool is full the check constraint ``seatpool_taken_within_capacity`` fails it,
-    which undoes the whole message (``_NoSeat``). None when the mail cannot be queued so (a
-    task backend other than the database): ``_create`` then."""
-    from kongres.mail.services import mail_message_later, mail_rows
-
-    registration = _new(edition, clean, privacy_notice_version, now, None, with_seat)
-    registration.pk = ids.registration
-    # rendered by the worker when it sends it (the render would cost this request more CPU
-    # than all its statements)
-    message = mail_message_later(
-        to=registration.email,
-        template="registration/mail/verify",
-        context=mails.MAIL_CONTEXT,
-        params={
-            "registration": registration.pk,
-            "name": "verify",
-            "token": token,
-            "status": registration.status,
-        },
-        language=registration.language,
-        time_zone=_zone(edition).key,
-        kind="registration.verify",
-        related=selectors.registration_mail_key(registration),
-    )
-    message.pk = ids.message
-    task = mail_rows(message)
-    if task is None:
-        return None
-    through_days, through_tracks = Registration.days.through, Registration.tracks.through
-    rows = [
-        registration,
-        *(through_days(registration_id=ids.registration, day_id=day) for day in clean.day_ids),
-        *(through_tracks(registration_id=ids.registration, track_id=t) for t in clean.track_ids),
-        RegistrationToken(registration=registration, token_hash=hashed),
-        _audit_entry(registration, "create", actor=None, before=None, over_capacity=False),
-        message,
-        *task,
-    ]
-    statements = db.insert_statements(rows)
-    if with_seat:  # last: the pools' rows are locked from here to the end of the message
-        statements.append((seats.TAKE_EDITION_ANY_SQL, [edition.pk]))
-        if clean.day_ids:
-            days = ", ".join(["%s"] * len(clean.day_ids))
-            statements.append((seats.TAKE_DAYS_ANY_SQL.format(days=days), clean.day_ids))
-    try:
-        db.run_at_once(statements)
-    except IntegrityError as error:
-        if "seatpool_taken_within_capacity" in str(error):
-            raise _NoSeat from error
-        raise
-    return registration, token
 
 
 def _privacy_notice_version(now: dt.datetime) -> str:
@@ -1185,7 +1100,6 @@ def _pools_sync(edition_id: int, now: dt.datetime) -> int:
     """Create missing pools, recount them from the registrations, set their capacities from the
     edition and its days, and offer the seats that became free. Returns the offers made."""
     seats.pools_create(edition_id)
-    memo_forget(seats.pools_key(edition_id))
     with transaction.atomic():
         seats.lock_edition_pool(edition_id)
         edition = Edition.objects.get(pk=edition_id)
@@ -1254,28 +1168,14 @@ def _audit(
 ) -> None:
     """Record a transition in the audit log, in its transaction: who (None: the participant
     or the system), the status before and after (and other values changed)."""
-    _audit_entry(registration, action, actor=actor, before=before, changes=changes, **after).save(
-        force_insert=True
-    )
-
-
-def _audit_entry(
-    registration: Registration,
-    action: str,
-    *,
-    actor: AbstractBaseUser | None,
-    before: str | None,
-    changes: tuple[dict, dict] | None = None,
-    **after,
-):
-    from kongres.orga.services import audit_entry
+    from kongres.orga.services import audit_log
 
     before_values = {"status": str(before)} if before else {}
     after_values = {"status": str(registration.status), **after}
     if changes is not None:
         before_values.update(changes[0])
         after_values.update(changes[1])
-    return audit_entry(
+    audit_log(
         actor=actor,
         action=f"registration.{action}",
         obj=registration,
