@@ -66,7 +66,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        (_("Content"), {"fields": ["template", "body_text", "body_html"]}),
+        (_("Content"), {"fields": ["body_text", "body_html"]}),
     ]
     readonly_fields = [field for _title, options in fieldsets for field in options["fields"]]
 

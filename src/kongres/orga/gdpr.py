@@ -40,7 +40,6 @@ from kongres.campaigns.selectors import ERASED_DOMAIN
 from kongres.checkin.models import CheckIn, Ticket
 from kongres.events.models import Edition
 from kongres.mail.models import OutboxMessage
-from kongres.mail.services import mail_rendered
 from kongres.orga.models import AuditLogEntry
 from kongres.orga.services import audit_log
 from kongres.registration import selectors as registration_selectors
@@ -147,7 +146,7 @@ def registration_export(registration: Registration) -> dict[str, Any]:
             "status": mail.status,
             "text": mail.body_text,
         }
-        for mail in map(mail_rendered, registration_mails(registration))
+        for mail in registration_mails(registration)
     ]
     data["tickets"] = [
         {
@@ -290,8 +289,6 @@ def _erase_mails(registration: Registration) -> None:
         body_text="",
         body_html="",
         last_error="",
-        template="",
-        template_params={},
     )
 
 
