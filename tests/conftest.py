@@ -20,14 +20,10 @@ def _empty_cache(settings, tmp_path):
     and its own content-generation stamp."""
     from django.core.cache import cache
 
-    from kongres.core.cache import memo_clear
-
     settings.PUBLIC_CACHE_STAMP = tmp_path / "public-cache.stamp"
     cache.clear()
-    memo_clear()
     yield
     cache.clear()
-    memo_clear()
 
 
 @pytest.fixture(scope="session")

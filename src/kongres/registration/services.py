@@ -728,9 +728,9 @@ def _new(
 def _privacy_notice_version(now: dt.datetime) -> str:
     """The fingerprint of the privacy notice now shown ("" without one), its text kept as a
     ``PrivacyNoticeVersion`` the first time a consent refers to it. Stored before the consent's
-    own transaction (a text kept that nobody consented to in the end does no harm) and read once
-    per process while the content is unchanged (``memoized``: editing the page bumps the
-    content generation), so a registration spends no query on it."""
+    own transaction (a text kept that nobody consented to in the end does no harm) and kept in
+    the cache while the content is unchanged (``memoized``: editing the page bumps the content
+    generation), so a registration spends no query on it."""
     return memoized("registration:privacy-notice", lambda: _privacy_notice_store(now))
 
 
