@@ -67,7 +67,8 @@ DEFAULT_APPS = ("events", "content")
 DEFAULT_MODELS = ("registration.question", "checkin.gate")
 
 
-def _seconds() -> int:
+def cache_seconds() -> int:
+    """How long a public page, a memoized value or a cached fragment is kept."""
     return getattr(settings, "PUBLIC_CACHE_SECONDS", DEFAULT_SECONDS)
 
 
@@ -154,7 +155,7 @@ def memoized[T](key: str, load: Callable[[], T], *, seconds: float | None = None
     of the public content changes, or that may be ``seconds`` late. Every call gets its own
     copy of the value (the cache stores it pickled), so what a request does with it stays in
     that request; with a shared cache (Redis) every process reads the same value."""
-    timeout = _seconds() if seconds is None else seconds
+    timeout = cache_seconds() if seconds is None else seconds
     if not timeout:
         return load()
     cache_key = _memo_key(key)
@@ -182,7 +183,7 @@ def _cacheable_request(request: HttpRequest) -> bool:
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and CookieStorage.cookie_name not in request.COOKIES
         and not request.path_info.startswith(settings.STATIC_URL)
-        and _seconds() > 0
+        and cache_seconds() > 0
     )
 
 
@@ -225,7 +226,7 @@ class PublicPageCacheMiddleware:
             return cached
         response = self.get_response(request)
         if _cacheable_response(request, response):
-            cache.set(key, response, _seconds())
+            cache.set(key, response, cache_seconds())
         return response
 
 
