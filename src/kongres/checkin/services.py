@@ -8,7 +8,8 @@ by mail with a new secret link) and ``ticket_revoke``.
 Check-in: ``checkin_perform`` answers one scan, green or red with a reason, and records it.
 It is idempotent by the client's nonce (a resend gets the first answer again) and lets a
 registration in once per day. Locks: the registration's row (``select_for_update`` on
-PostgreSQL; on SQLite the write lock taken at BEGIN by the IMMEDIATE transaction mode), then
+PostgreSQL, waited for at most ``KONGRES_LOCK_TIMEOUT_MS``, then "busy"; on SQLite the write
+lock taken at BEGIN by the IMMEDIATE transaction mode), then
 two unique constraints as the second guard — the nonce, and one accepted check-in per
 registration and day. The registration's status is read under that lock at every scan, so a
 cancelled registration is refused at once, whether or not its ticket was revoked.
@@ -30,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kongres.checkin.models import CheckIn, Gate, Ticket
 from kongres.core.exceptions import KongresError
+from kongres.core.locks import atomic_bounded
 from kongres.events.ics import edition_zone
 from kongres.events.models import Day
 from kongres.registration.models import Registration
@@ -49,6 +51,16 @@ _NOT_CONFIRMED = {Status.HELD, Status.PENDING_APPROVAL, Status.EXPIRED, Status.R
 
 class CheckinError(KongresError):
     code = "checkin"
+
+
+def _busy() -> CheckinError:
+    return CheckinError(_("The check-in is busy right now. Please try again in a moment."), "busy")
+
+
+def _atomic():
+    """A transaction that locks a registration's row: its wait for the lock is bounded
+    (``atomic_bounded``), then it raises "busy"."""
+    return atomic_bounded(_busy)
 
 
 # --- tickets ---------------------------------------------------------------------------------
@@ -82,7 +94,7 @@ def ticket_issue(*, registration: Registration, now: dt.datetime | None = None) 
     """The registration's active ticket, made now if it has none. Only a confirmed
     registration gets one (code ``not_confirmed``). Safe to call twice, also at once."""
     now = now or timezone.now()
-    with transaction.atomic():
+    with _atomic():
         registration = _lock(registration)
         _require_confirmed(registration)
         ticket = _active_ticket(registration)
@@ -116,7 +128,7 @@ def ticket_revoke(*, registration: Registration, now: dt.datetime | None = None)
     """Deactivate the registration's ticket (for instance when it is cancelled); returns how
     many were active. Check-ins refuse a cancelled registration even without this."""
     now = now or timezone.now()
-    with transaction.atomic():
+    with _atomic():
         _lock(registration)
         return Ticket.objects.filter(registration=registration, is_active=True).update(
             is_active=False, revoked_at=now
@@ -138,7 +150,7 @@ def ticket_reissue(
     from kongres.registration.services import registration_mail_resend
 
     now = now or timezone.now()
-    with transaction.atomic():
+    with _atomic():
         registration = _lock(registration)
         _require_confirmed(registration)
         replaced = Ticket.objects.filter(registration=registration, is_active=True).update(
@@ -392,7 +404,7 @@ def _record(
     """Decide and record one scan, in one transaction: the registration is read once, locked,
     so that two scans of one person are answered one after the other."""
     accepted_today = None
-    with transaction.atomic():
+    with _atomic():
         if registration is not None:
             ticket = _active_ticket(registration)
             # read once, locked (not read first and then again to lock it)

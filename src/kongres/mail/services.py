@@ -35,8 +35,11 @@ from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 from django_tasks_db.models import DBTaskResult
 
+from kongres.core.exceptions import KongresError
+from kongres.core.locks import atomic_bounded
 from kongres.mail.models import OutboxAttachment, OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -83,6 +86,16 @@ class Attachment:
     content_id: str = ""
     renderer: str = ""
     params: dict = field(default_factory=dict)
+
+
+class MailError(KongresError):
+    """Codes: busy."""
+
+    code = "mail"
+
+
+def _busy() -> MailError:
+    return MailError(_("The outbox is busy right now. Please try again in a moment."), "busy")
 
 
 class AttachmentUnavailable(Exception):
@@ -381,7 +394,7 @@ def mail_retry_due(*, now: dt.datetime | None = None) -> int:
     Running it twice at once is harmless: a message is claimed before it is sent.
     """
     now = now or timezone.now()
-    with transaction.atomic():
+    with transaction.atomic():  # waits for no lock: rows another run holds are skipped
         stale = list(
             OutboxMessage.objects.select_for_update(skip_locked=True)
             .filter(
@@ -408,10 +421,11 @@ def mail_retry_due(*, now: dt.datetime | None = None) -> int:
 
 
 def mail_retry_now(*, messages: Iterable[OutboxMessage]) -> int:
-    """Try queued or failed messages again at once (the admin's "retry now")."""
+    """Try queued or failed messages again at once (the admin's "retry now"). ``MailError``
+    "busy" when a message stays locked (a worker is sending it) longer than the lock timeout."""
     now = timezone.now()
     ids = [message.pk for message in messages]
-    with transaction.atomic():
+    with atomic_bounded(_busy):
         retry = list(
             OutboxMessage.objects.select_for_update()
             .filter(

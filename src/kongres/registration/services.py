@@ -97,6 +97,7 @@ from django.utils.translation import gettext_lazy as _
 from kongres.core.cache import content_changed, memoized
 from kongres.core.constraints import constraint_violated
 from kongres.core.exceptions import KongresError
+from kongres.core.locks import atomic_bounded
 from kongres.events.models import Day, Edition, Track
 from kongres.registration import mails, seats, selectors
 from kongres.registration.choices import (
@@ -125,9 +126,22 @@ ATTEMPTS = 3
 
 class RegistrationError(KongresError):
     """Codes: not_open, closed, duplicate, invalid, invalid_link, expired, offer_expired,
-    no_offer, not_active, deadline, full, wrong_status, conflict."""
+    no_offer, not_active, deadline, full, wrong_status, conflict, busy."""
 
     code = "registration"
+
+
+def _busy() -> RegistrationError:
+    return RegistrationError(
+        _("Too many people are registering right now. Please try again in a moment."), "busy"
+    )
+
+
+def _atomic():
+    """The transaction of a change here: its waits for locks are bounded (``atomic_bounded``:
+    PostgreSQL's ``lock_timeout``, SQLite's busy timeout), after which it is rolled back and
+    raises "busy"."""
+    return atomic_bounded(_busy)
 
 
 @dataclass
@@ -258,7 +272,7 @@ def registration_offer_claim(*, token: str, now: dt.datetime | None = None) -> R
                 _expire(registration, now)
                 raise _offer_expired()
             new = _seat_confirmed_status(registration.edition)
-            with transaction.atomic():
+            with _atomic():
                 if not _cas(
                     registration,
                     {Status.OFFERED},
@@ -297,7 +311,7 @@ def registration_cancel(
         if actor is None and _is_past(registration.edition, now):
             raise RegistrationError(_("This edition is over."), "closed")
         status = registration.status
-        with transaction.atomic():
+        with _atomic():
             if status in SEAT_STATUSES:
                 seats.lock_edition_pool(registration.edition_id)
             if not _cas(
@@ -345,7 +359,7 @@ def registration_update(
     version = _privacy_notice_version(now) if clean.privacy_consent else ""
     _pools_ready(edition, now)
     new_days = set(clean.day_ids)
-    with transaction.atomic():
+    with _atomic():
         old_days = set(_day_ids(registration))
         moves_seats = new_days != old_days and registration.status in (
             SEAT_STATUSES | {Status.WAITING}
@@ -419,7 +433,7 @@ def registration_mail_resend(
     registration = _fresh(registration)
     if registration.status not in ACTIVE_STATUSES:
         raise _not_active()
-    with transaction.atomic():
+    with _atomic():
         _resend(registration)
         _audit(registration, "resend", actor=actor, before=registration.status)
     return registration
@@ -433,7 +447,7 @@ def registration_approve(
         registration = _fresh(registration)
         if registration.status != Status.PENDING_APPROVAL:
             raise _wrong_status()
-        with transaction.atomic():
+        with _atomic():
             if not _cas(
                 registration,
                 {Status.PENDING_APPROVAL},
@@ -458,7 +472,7 @@ def registration_reject(
         registration = _fresh(registration)
         if registration.status != Status.PENDING_APPROVAL:
             raise _wrong_status()
-        with transaction.atomic():
+        with _atomic():
             seats.lock_edition_pool(registration.edition_id)
             if not _cas(
                 registration,
@@ -494,7 +508,7 @@ def registration_offer(
         if status not in {Status.WAITING, Status.WAITING_UNVERIFIED}:
             raise _wrong_status()
         _pools_ready(registration.edition, now)
-        with transaction.atomic():
+        with _atomic():
             seats.lock_edition_pool(registration.edition_id)
             day_ids = _day_ids(registration)
             if not seats.take_seat(registration.edition_id, day_ids, force=over_capacity):
@@ -527,7 +541,7 @@ def registration_restore(
             raise _wrong_status()
         _pools_ready(registration.edition, now)
         try:
-            with transaction.atomic():
+            with _atomic():
                 seats.lock_edition_pool(registration.edition_id)
                 day_ids = _day_ids(registration)
                 with_seat = seats.take_seat(registration.edition_id, day_ids, force=over_capacity)
@@ -599,7 +613,7 @@ def edition_capacity_change(
     if capacity is not None and capacity < 0:
         raise RegistrationError(_("The number of places cannot be negative."), "invalid")
     now = now or timezone.now()
-    with transaction.atomic():
+    with _atomic():
         Edition.objects.filter(pk=edition.pk).update(capacity=capacity, updated_at=now)
         content_changed()  # the memoized edition (kongres.core.cache) is read again
         offers = _pools_sync(edition.pk, now)
@@ -622,7 +636,7 @@ def day_capacity_change(
     if capacity is not None and capacity < 0:
         raise RegistrationError(_("The number of places cannot be negative."), "invalid")
     now = now or timezone.now()
-    with transaction.atomic():
+    with _atomic():
         Day.objects.filter(pk=day.pk).update(capacity=capacity)
         content_changed()
         offers = _pools_sync(day.edition_id, now)
@@ -671,7 +685,7 @@ def _create(
     over_capacity: bool,
 ) -> tuple[Registration, str]:
     registration = _new(edition, clean, privacy_notice_version, now, actor, with_seat)
-    with transaction.atomic():
+    with _atomic():
         registration.save(force_insert=True)
         Registration.days.through.objects.bulk_create(
             Registration.days.through(registration_id=registration.pk, day_id=day_id)
@@ -926,7 +940,7 @@ def _clean_answer(question: Question, value: object) -> object:
 
 def _verify_held(registration: Registration, token: str, now: dt.datetime) -> bool:
     new = _seat_confirmed_status(registration.edition)
-    with transaction.atomic():
+    with _atomic():
         if not _cas(
             registration,
             {Status.HELD},
@@ -944,7 +958,7 @@ def _verify_held(registration: Registration, token: str, now: dt.datetime) -> bo
 
 
 def _verify_waiting(registration: Registration, token: str, now: dt.datetime) -> bool:
-    with transaction.atomic():
+    with _atomic():
         seats.lock_edition_pool(registration.edition_id)
         if not _cas(
             registration,
@@ -977,7 +991,7 @@ def _expire(registration: Registration, now: dt.datetime) -> bool:
         Status.WAITING_UNVERIFIED: "hold_expires_at",
         Status.OFFERED: "offer_expires_at",
     }[status]
-    with transaction.atomic():
+    with _atomic():
         if status in SEAT_STATUSES:
             seats.lock_edition_pool(registration.edition_id)
         if not _cas(
@@ -1100,7 +1114,7 @@ def _pools_sync(edition_id: int, now: dt.datetime) -> int:
     """Create missing pools, recount them from the registrations, set their capacities from the
     edition and its days, and offer the seats that became free. Returns the offers made."""
     seats.pools_create(edition_id)
-    with transaction.atomic():
+    with _atomic():
         seats.lock_edition_pool(edition_id)
         edition = Edition.objects.get(pk=edition_id)
         counts = selectors.edition_seats(edition=edition)
@@ -1237,7 +1251,7 @@ def _conflict() -> RegistrationError:
 def _resend(registration: Registration) -> None:
     """Replace every link of the registration with a new one and mail it."""
     token, hashed = token_new()
-    with transaction.atomic():
+    with _atomic():
         RegistrationToken.objects.filter(registration=registration).delete()
         RegistrationToken.objects.create(registration=registration, token_hash=hashed)
         mails.mail(registration, "link", token=token)
