@@ -65,13 +65,20 @@ Transitions that move no seat (confirming a held seat, claiming an offer, approv
 the waiting list) take only 3. On SQLite the settings use ``"transaction_mode": "IMMEDIATE"``:
 the write lock is taken at BEGIN, so the transactions are simply serialised.
 
-The locked section is short: ``registration_create`` validates, reads and renders its mail
-before (on PostgreSQL the mail worker renders it when it sends it: ``mails.mail_context``),
-inserts the registration, its links and its mail first (nobody else can see those rows yet),
-and takes the seat last, so on PostgreSQL the pool row is held only for the UPDATE and the
-COMMIT. When the seat it expected is gone, the transaction is rolled back and done once
-more as a waiting-list registration. Freed seats are offered (``_offer_free_seats``) in the
-same transaction that frees them, while the edition's pool is still locked.
+Every transaction here is ``_atomic()`` (``kongres.core.locks.atomic_bounded``): on PostgreSQL
+it starts with ``SET LOCAL lock_timeout`` (``KONGRES_LOCK_TIMEOUT_MS``), on SQLite the busy
+timeout bounds the wait for the write lock. A wait that runs out rolls the transaction back and
+raises ``RegistrationError`` "busy" (the form is shown again with what was typed).
+
+The locked section is short: ``registration_create`` validates and reads the seat pools
+before its transaction (uncached: they only decide whether to try for a seat), then inserts
+the registration, its days and panels, its link, the audit entry and its mail (rendered, with
+its sending task enqueued through ``django.tasks``) first (nobody else can see those rows yet),
+and takes the seat last with the conditional UPDATEs, so the pool row is held only for those
+UPDATEs and the COMMIT. The same ORM statements run on SQLite and PostgreSQL. When the seat
+it expected is gone, the transaction is rolled back and done once more as a waiting-list
+registration. Freed seats are offered (``_offer_free_seats``) in the same transaction that
+frees them, while the edition's pool is still locked.
 
 Mail is queued in the same transaction (``mails.mail``); each mail carries
 a secret link (a new one when the service has none at hand; earlier links keep working until
