@@ -20,16 +20,10 @@ def _empty_cache(settings, tmp_path):
     and its own content-generation stamp."""
     from django.core.cache import cache
 
-    from kongres.core.cache import memo_clear
-    from kongres.registration.seats import ids_forget
-
     settings.PUBLIC_CACHE_STAMP = tmp_path / "public-cache.stamp"
     cache.clear()
-    memo_clear()
-    ids_forget()  # the ids a registration takes in blocks (PostgreSQL)
     yield
     cache.clear()
-    memo_clear()
 
 
 @pytest.fixture(scope="session")

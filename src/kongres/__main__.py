@@ -23,9 +23,9 @@ def _fail(message: str, code: int = 1) -> None:
 
 def _load_settings() -> None:
     """Read the configuration now, so that a mistake in it is one line, not a traceback."""
-    from django.conf import settings
+    from django.conf import settings  # noqa: PLC0415 -- the configuration is read first
 
-    from kongres.config import ConfigError
+    from kongres.config import ConfigError  # noqa: PLC0415 -- the configuration is read first
 
     try:
         settings.INSTALLED_APPS  # noqa: B018 -- imports kongres.settings
@@ -34,13 +34,13 @@ def _load_settings() -> None:
     except Exception as error:  # a value the settings could not use
         _fail(f"configuration error: {type(error).__name__}: {error}")
 
-    import django
+    import django  # noqa: PLC0415 -- the configuration is read first
 
     django.setup()
 
 
 def _help_text() -> str:
-    from django.core.management import get_commands
+    from django.core.management import get_commands  # noqa: PLC0415 -- after django.setup()
 
     commands = get_commands()
     lines = [
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kongres.settings")
     _load_settings()
 
-    from django.core.management import execute_from_command_line, get_commands
+    from django.core.management import execute_from_command_line, get_commands  # noqa: PLC0415 -- after django.setup()
 
     command = argv[1] if len(argv) > 1 else "help"
     if command in HELP_FLAGS and len(argv) <= 2:

@@ -25,6 +25,12 @@ DEFAULTS: dict[str, Any] = {
     "debug": False,
     "data_dir": "var",
     "database_url": "",  # empty: SQLite in data_dir
+    # How long a transaction waits for a row lock (PostgreSQL) before the person is told to try
+    # again in a moment; SQLite's own busy timeout plays this role there.
+    "lock_timeout_ms": 3000,
+    # How a kept PostgreSQL connection is checked at the start of a request: "query" (Django's
+    # SELECT 1) or "poll" (look at the socket, no query; kongres/core/postgresql/base.py).
+    "database_health_check": "query",
     "secret_key": "",  # empty: generated once and kept in data_dir
     "allowed_hosts": ["127.0.0.1", "localhost", "[::1]"],
     "site_url": "http://127.0.0.1:8000",
@@ -36,6 +42,8 @@ DEFAULTS: dict[str, Any] = {
 
 BOOLEANS = {"debug"}
 LISTS = {"allowed_hosts"}
+INTEGERS = {"lock_timeout_ms"}
+CHOICES = {"database_health_check": ("query", "poll")}
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off", ""}
 
@@ -59,8 +67,17 @@ def _coerce(key: str, value: Any, source: str) -> Any:
         if isinstance(value, list) and all(isinstance(item, str) for item in value):
             return [item.strip() for item in value if item.strip()]
         raise ConfigError(f"{source} must be a list of strings or a comma-separated string")
+    if key in INTEGERS:
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value)
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value
+        raise ConfigError(f"{source} must be a whole number above 0, not {value!r}")
     if not isinstance(value, str):
         raise ConfigError(f"{source} must be a string, not {value!r}")
+    if key in CHOICES and value.strip() not in CHOICES[key]:
+        allowed = " or ".join(repr(choice) for choice in CHOICES[key])
+        raise ConfigError(f"{source} must be {allowed}, not {value!r}")
     return value.strip()
 
 

@@ -87,8 +87,12 @@ TEMPLATES = [
 if CONFIG["database_url"]:
     DATABASES = {"default": dj_database_url.parse(CONFIG["database_url"], conn_max_age=600)}
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        # the same, with a health check that sends no query (kongres/core/postgresql/base.py)
+    if (
+        DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+        and CONFIG["database_health_check"] == "poll"
+    ):
+        # Django's backend, with a health check that polls the socket instead of sending
+        # SELECT 1; it cannot see every failure (kongres/core/postgresql/base.py says which)
         DATABASES["default"]["ENGINE"] = "kongres.core.postgresql"
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -98,6 +102,8 @@ else:
             "NAME": DATA_DIR / "kongres.sqlite3",
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
+                # seconds a transaction waits for the write lock: SQLite's lock timeout
+                # (kongres.core.locks)
                 "timeout": 20,
                 "init_command": (
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
@@ -106,6 +112,9 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# How long a locking transaction waits for a row lock on PostgreSQL (SET LOCAL lock_timeout,
+# kongres.core.locks) before the person gets "busy: try again in a moment".
+KONGRES_LOCK_TIMEOUT_MS = CONFIG["lock_timeout_ms"]
 
 if CONFIG["cache_url"]:
     CACHES = {

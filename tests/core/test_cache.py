@@ -300,16 +300,34 @@ def test_a_view_not_marked_public_is_not_cached(db):
     assert len(calls) == 2
 
 
-def test_generation_in_a_shared_cache(db, monkeypatch):
-    """With Redis (any cache but local memory) the generation is a counter in the cache."""
-    monkeypatch.setattr(page_cache, "_shared", lambda: True)
+@pytest.fixture
+def shared_cache(db, settings):
+    """A cache every process shares (the database cache here; Redis in production)."""
+    from django.core.cache import cache
+    from django.core.management import call_command
+
+    before = settings.CACHES
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "kongres_test_cache",
+        }
+    }
+    call_command("createcachetable", verbosity=0)
+    yield cache
+    settings.CACHES = before  # while the database is still there for the tests' clean-up
+
+
+def test_generation_in_a_shared_cache(shared_cache, settings):
+    """With a shared cache (any cache but local memory) the generation is a counter in the
+    cache, not the stamp file."""
     first = page_cache.generation()
+    assert shared_cache.get(page_cache.GENERATION_KEY) == first
     assert page_cache.generation() == first
     page_cache.bump()
     assert page_cache.generation() == first + 1
-    from django.core.cache import cache
-
-    cache.delete(page_cache.GENERATION_KEY)  # evicted: a fresh value, not one seen before
+    assert not settings.PUBLIC_CACHE_STAMP.exists()
+    shared_cache.delete(page_cache.GENERATION_KEY)  # evicted: a fresh value, not one seen before
     page_cache.bump()
     assert page_cache.generation() > first + 1
 
@@ -366,20 +384,42 @@ def test_memoized_reads_once_per_generation(db):
     assert page_cache.memoized("test:key", load) == 4
 
 
-def test_memoized_for_at_most_the_cache_lifetime(db, settings, monkeypatch):
+def test_memoized_for_at_most_the_cache_lifetime(db, settings):
     """An edit that sends no signal (``QuerySet.update``) shows once the value is too old."""
-    settings.PUBLIC_CACHE_SECONDS = 60
-    clock = [1000.0]
-    monkeypatch.setattr(page_cache.time, "monotonic", lambda: clock[0])
     loads = []
-    assert page_cache.memoized("test:key", lambda: loads.append(1) or len(loads)) == 1
-    clock[0] += 59
-    assert page_cache.memoized("test:key", lambda: loads.append(1) or len(loads)) == 1
-    clock[0] += 2
-    assert page_cache.memoized("test:key", lambda: loads.append(1) or len(loads)) == 2
+
+    def load():
+        loads.append(1)
+        return len(loads)
+
+    assert page_cache.memoized("test:key", load, seconds=0.3) == 1
+    assert page_cache.memoized("test:key", load, seconds=0.3) == 1
+    time.sleep(0.4)
+    assert page_cache.memoized("test:key", load, seconds=0.3) == 2
     settings.PUBLIC_CACHE_SECONDS = 0  # caching turned off: read every time
-    assert page_cache.memoized("test:key", lambda: loads.append(1) or len(loads)) == 3
-    assert page_cache.memoized("test:key", lambda: loads.append(1) or len(loads)) == 4
+    assert page_cache.memoized("test:key", load) == 3
+    assert page_cache.memoized("test:key", load) == 4
+
+
+def test_memoized_gives_each_caller_its_own_copy(db):
+    value = page_cache.memoized("test:list", lambda: [1])
+    value.append(2)
+    assert page_cache.memoized("test:list", lambda: [9]) == [1]
+
+
+def test_memoized_in_a_shared_cache_is_read_by_every_process(shared_cache):
+    """The value is in the shared cache under the generation: another process finds it there,
+    and a bump (an edit in any process) makes it stale."""
+    assert page_cache.memoized("test:key", lambda: "first") == "first"
+    key = f"{page_cache.MEMO_KEY_PREFIX}:{page_cache.generation()}:test:key"
+    assert shared_cache.get(key) == "first"
+    assert page_cache.memoized("test:key", lambda: "second") == "first"
+    page_cache.memo_forget("test:key")
+    assert page_cache.memoized("test:key", lambda: "third") == "third"
+    page_cache.bump()
+    assert page_cache.memoized("test:key", lambda: "fourth") == "fourth"
+    page_cache.memo_clear()
+    assert page_cache.memoized("test:key", lambda: "fifth") == "fifth"
 
 
 def test_registration_questions_bump_though_registrations_do_not(db):

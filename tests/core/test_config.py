@@ -249,3 +249,73 @@ def test_secret_key_processes_starting_at_once_agree(tmp_path):
 
     assert len(set(keys)) == 1
     assert keys[0] == (data_dir / "secret_key").read_text()
+
+
+def test_database_health_check_and_lock_timeout(tmp_path):
+    assert load_config({})["database_health_check"] == "query"
+    assert load_config({})["lock_timeout_ms"] == 3000
+    config = load_config(
+        {"KONGRES_DATABASE_HEALTH_CHECK": "poll", "KONGRES_LOCK_TIMEOUT_MS": " 500 "}
+    )
+    assert (config["database_health_check"], config["lock_timeout_ms"]) == ("poll", 500)
+    path = _toml(tmp_path, 'database_health_check = "query"\nlock_timeout_ms = 250\n')
+    config = load_config({"KONGRES_CONFIG": str(path)})
+    assert (config["database_health_check"], config["lock_timeout_ms"]) == ("query", 250)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"KONGRES_DATABASE_HEALTH_CHECK": "ping"},
+            "KONGRES_DATABASE_HEALTH_CHECK must be 'query' or 'poll', not 'ping'",
+        ),
+        (
+            {"KONGRES_LOCK_TIMEOUT_MS": "3s"},
+            "KONGRES_LOCK_TIMEOUT_MS must be a whole number above 0, not '3s'",
+        ),
+        (
+            {"KONGRES_LOCK_TIMEOUT_MS": "0"},
+            "KONGRES_LOCK_TIMEOUT_MS must be a whole number above 0, not 0",
+        ),
+    ],
+)
+def test_database_health_check_and_lock_timeout_mistakes(env, message):
+    with pytest.raises(ConfigError) as error:
+        load_config(env)
+    assert str(error.value) == message
+
+
+@pytest.mark.parametrize(
+    ("check", "engine"),
+    [
+        ("", "django.db.backends.postgresql"),
+        ("query", "django.db.backends.postgresql"),
+        ("poll", "kongres.core.postgresql"),
+    ],
+)
+def test_settings_use_the_polling_backend_only_when_asked(tmp_path, check, engine):
+    env = {
+        **os.environ,
+        "KONGRES_DATA_DIR": str(tmp_path),
+        "KONGRES_DATABASE_URL": "postgres://kongres@127.0.0.1:5432/kongres",
+        "KONGRES_LOCK_TIMEOUT_MS": "1234",
+        "DJANGO_SETTINGS_MODULE": "kongres.settings",
+    }
+    env.pop("KONGRES_DATABASE_HEALTH_CHECK", None)
+    if check:
+        env["KONGRES_DATABASE_HEALTH_CHECK"] = check
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from kongres import settings; "
+            "print(settings.DATABASES['default']['ENGINE'], settings.KONGRES_LOCK_TIMEOUT_MS)",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    )
+    assert result.stdout.split() == [engine, "1234"]

@@ -6,7 +6,9 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from kongres.mail.models import OutboxMessage
-from kongres.mail.services import backoff_delay, mail_queue
+from kongres.mail.services import BulkMail, backoff_delay, mail_queue, mail_queue_bulk
+from kongres.mail.tasks import mail_send
+from tests.mail.test_delivery import run_worker
 
 
 def queue_greeting(**overrides) -> OutboxMessage:
@@ -116,7 +118,11 @@ def test_mail_queue_rolled_back_with_the_callers_transaction_leaves_nothing(tran
     assert DBTaskResult.objects.count() == 0
 
 
-def test_mail_queue_committed_with_the_callers_transaction_keeps_both(transactional_db):
+def test_mail_queue_committed_with_the_callers_transaction_keeps_both_and_is_delivered(
+    transactional_db, smtp_server
+):
+    """The task is enqueued through ``django.tasks`` in the caller's transaction; once that
+    commits, the real worker finds it and delivers the message."""
     with transaction.atomic():
         message = mail_queue(
             to="anna@example.org", template="mailtest/greeting", context={}, language="en"
@@ -124,6 +130,47 @@ def test_mail_queue_committed_with_the_callers_transaction_keeps_both(transactio
 
     assert OutboxMessage.objects.get().pk == message.pk
     assert str(DBTaskResult.objects.get().id) == message.task_id
+    assert mail_send.get_result(message.task_id).args == [message.pk]
+    run_worker()
+    assert [received["To"] for received in smtp_server.messages] == ["anna@example.org"]
+    message.refresh_from_db()
+    assert message.status == OutboxMessage.Status.SENT
+
+
+def bulk(count: int) -> list[BulkMail]:
+    return [
+        BulkMail(to=f"a{n}@example.org", language="pl", subject="Ż", body_text="ó")
+        for n in range(count)
+    ]
+
+
+def test_mail_queue_bulk_rolled_back_with_the_callers_transaction_leaves_nothing(
+    transactional_db,
+):
+    class Boom(Exception):
+        pass
+
+    with pytest.raises(Boom), transaction.atomic():
+        mail_queue_bulk(mails=bulk(3))
+        assert (OutboxMessage.objects.count(), DBTaskResult.objects.count()) == (3, 3)
+        raise Boom
+
+    assert (OutboxMessage.objects.count(), DBTaskResult.objects.count()) == (0, 0)
+
+
+def test_mail_queue_bulk_committed_is_delivered_one_task_per_message(transactional_db, smtp_server):
+    with transaction.atomic():
+        messages = mail_queue_bulk(mails=bulk(3))
+
+    stored = {message.pk: message.task_id for message in OutboxMessage.objects.all()}
+    assert stored == {message.pk: message.task_id for message in messages}
+    assert sorted(mail_send.get_result(task).args[0] for task in stored.values()) == sorted(stored)
+    run_worker()
+    assert sorted(received["To"] for received in smtp_server.messages) == [
+        "a0@example.org",
+        "a1@example.org",
+        "a2@example.org",
+    ]
 
 
 def test_backoff_grows_and_is_capped():

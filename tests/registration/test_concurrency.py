@@ -16,7 +16,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from kongres.mail.models import OutboxMessage
@@ -369,3 +369,85 @@ def test_random_mix_in_16_threads_keeps_the_seats_right(seed, django_user_model,
     assert errors == []
     assert total["register"] > 50
     Mix(0, edition=edition, days=days, organiser=organiser).check()
+
+
+# --- lock timeout --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def pool_locked():
+    """``lock(edition)``: another connection (a thread) holds the edition's seat pool row
+    (``SELECT … FOR UPDATE``) until the test ends. PostgreSQL only: SQLite has no row locks
+    (its write lock and busy timeout play that part)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the test database is not PostgreSQL")
+    release = threading.Event()
+    holders = []
+
+    def lock(edition):
+        locked = threading.Event()
+
+        def hold():
+            try:
+                with transaction.atomic():
+                    SeatPool.objects.select_for_update().get(edition=edition, day__isnull=True)
+                    locked.set()
+                    release.wait(30)
+            finally:
+                connection.close()
+
+        holder = threading.Thread(target=hold)
+        holder.start()
+        holders.append(holder)
+        assert locked.wait(10)
+
+    yield lock
+    release.set()
+    for holder in holders:
+        holder.join()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_registration_waits_for_a_locked_pool_at_most_the_lock_timeout(settings, pool_locked):
+    settings.KONGRES_LOCK_TIMEOUT_MS = 300
+    edition = EditionFactory(capacity=5)
+    registration_create(edition=edition, data=person(0))  # the pools exist
+    pool_locked(edition)
+
+    started = time.perf_counter()
+    with pytest.raises(RegistrationError) as error:
+        registration_create(edition=edition, data=person(1))
+    waited = time.perf_counter() - started
+
+    assert error.value.code == "busy"
+    assert str(error.value.message) == (
+        "Zbyt wiele osób rejestruje się w tej chwili. Spróbuj ponownie za moment."
+    )
+    assert 0.3 <= waited < 3, waited
+    # nothing of it was written
+    assert not Registration.objects.filter(email=person(1).email).exists()
+    assert OutboxMessage.objects.count() == 1
+    assert SeatPool.objects.get(edition=edition, day__isnull=True).taken == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_busy_registration_shows_the_form_again_with_what_was_typed(
+    client, settings, pool_locked
+):
+    from tests.registration.test_views import REGISTER_PL, form_data
+
+    settings.KONGRES_LOCK_TIMEOUT_MS = 300
+    edition = EditionFactory(capacity=5, slug="kongres-busy")
+    DayFactory(edition=edition, date=edition.start_date)
+    registration_create(
+        edition=edition, data=person(0, day_ids=list(edition.days.values_list("pk", flat=True)))
+    )
+    pool_locked(edition)
+
+    response = client.post(REGISTER_PL, form_data(edition, town="Zakopane"))
+
+    assert response.status_code == 200
+    assert "Zbyt wiele osób rejestruje się w tej chwili." in response.text
+    assert 'value="Zakopane"' in response.text
+    assert 'value="lukasz@example.org"' in response.text
+    assert not Registration.objects.filter(email="lukasz@example.org").exists()

@@ -328,8 +328,8 @@ def test_each_form_has_its_own_choices_and_day_labels_follow_the_language(editio
 
 
 def test_each_form_has_its_own_fields_widgets_and_messages(edition):
-    """Each form's fields are copies (``field_copy``, faster than Django's deep copy): what a
-    form changes on its field, widget, widget attributes, messages or validators stays there."""
+    """Each form's fields are Django's deep copies: what a form changes on its field, widget,
+    widget attributes, messages or validators stays there."""
     days = list(edition.days.all())
     kwargs = {"edition": edition, "days": days, "tracks": [], "now": NOW}
     first = RegistrationForm(**kwargs)
@@ -350,16 +350,12 @@ def test_each_form_has_its_own_fields_widgets_and_messages(edition):
     assert type(second["sector"].widget) is type(RegistrationForm.base_fields["sector"].widget)
 
 
-def test_field_copy_falls_back_to_the_deep_copy_of_a_field_with_its_own():
-    from django import forms
-
-    from kongres.registration.forms import field_copy
-
-    field = forms.SplitDateTimeField()
-    copied = field_copy(field)
-    assert copied.fields[0] is not field.fields[0]
-    assert copied.widget.widgets[0] is not field.widget.widgets[0]
-    choice = forms.ChoiceField(choices=[("a", "A")], widget=forms.RadioSelect)
-    copied = field_copy(choice)
-    assert copied.widget is not choice.widget and type(copied.widget) is forms.RadioSelect
-    assert copied.choices == choice.choices and copied.widget.choices == choice.widget.choices
+def test_building_a_form_does_not_change_the_days_it_is_given(edition):
+    """The days may be shared (read from the cache by many requests): the labels are the
+    form's own, nothing is written onto the days."""
+    days = list(edition.days.all())
+    before = [dict(day.__dict__) for day in days]
+    for language in ("pl", "en"):
+        with translation.override(language):
+            RegistrationForm(edition=edition, days=days, tracks=[], now=NOW)
+    assert [day.__dict__ for day in days] == before

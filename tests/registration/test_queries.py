@@ -21,25 +21,17 @@ from tests.registration.test_views import (  # noqa: F401 - fixtures
 # The seat pools (which days are full); the edition, its days, panels and questions are read
 # once per process while the content is unchanged (kongres.core.cache.memoized).
 GET_QUERIES = 1
-# SQLite: before the transaction, the seat pools (the privacy notice's version is memoized
-# too); in it: registration, its days, its tracks, its link, audit log, outbox message, its
-# task, edition pool, day pools; and the savepoint around it (BEGIN and COMMIT in production,
-# which are not captured).
-POST_QUERIES = 1 + 9 + 2
-POST_QUERIES_FULL = POST_QUERIES - 2  # no seat to take: no UPDATE of the pools
-# PostgreSQL: all of it as one message (kongres.core.db.run_at_once), inside the test's
-# savepoint; the seat pools as the process read them up to a second ago and ids from a block
-# taken before (registration.seats). In production that message is its own transaction: one
-# round trip.
-POST_QUERIES_AT_ONCE = 1 + 2
-# The first registration of a process: the block of ids, the seat pools, the message.
-POST_QUERIES_AT_ONCE_COLD = 1 + 1 + 1 + 2
+# Before the transaction, the seat pools (the privacy notice's version is memoized too); in it:
+# registration, its days, its tracks, its link, audit log, outbox message, its task (enqueued
+# through django.tasks), the message's task id, edition pool, day pools; and the savepoint
+# around it (BEGIN and COMMIT in production, which are not captured). The same statements on
+# SQLite and PostgreSQL, where the transaction starts with SET LOCAL lock_timeout
+# (kongres.core.locks).
+POST_QUERIES = 1 + 10 + 2
 
 
-def at_once() -> bool:
-    from kongres.core.db import can_run_at_once
-
-    return can_run_at_once()
+def post_queries() -> int:
+    return POST_QUERIES + (connection.vendor == "postgresql")
 
 
 def tables(queries) -> list[str]:
@@ -61,10 +53,7 @@ def register(client, the_edition, email):
 
 @pytest.fixture
 def warm(client, edition, settings):  # noqa: F811 - the fixture
-    """One registration made first: the seat pools exist, the privacy notice version is kept,
-    the pools are read and ids taken (for a minute here: the tests must not depend on how
-    fast they run)."""
-    settings.KONGRES_SEATS_FRESH_SECONDS = 60
+    """One registration made first: the seat pools exist, the privacy notice version is kept."""
     register(client, edition, "first@example.org")
     return edition
 
@@ -85,29 +74,19 @@ def test_form_page_queries(client, warm):
 def test_registration_post_queries(client, warm):
     queries = register(client, warm, "anna@example.org")
     names = tables(queries)
-    if at_once():
-        assert len(names) == POST_QUERIES_AT_ONCE, names
-        sql = queries[1]["sql"]
-        inserted = re.findall(r'INSERT INTO "(\w+)"', sql)
-        assert inserted == [
-            "registration_registration",
-            "registration_registration_days",
-            "registration_registration_tracks",
-            "registration_registrationtoken",
-            "orga_auditlogentry",
-            "mail_outboxmessage",
-            "django_tasks_database_dbtaskresult",
-        ]
-        # the seat is taken last: the pools' rows are locked only for the end of the message
-        statements = [part.strip() for part in sql.split(";\n")]
-        assert [part.split()[0] for part in statements[-2:]] == ["UPDATE", "UPDATE"]
-        assert all("registration_seatpool" in part for part in statements[-2:])
-    else:
-        assert len(names) == POST_QUERIES, names
-        # the seat is taken last: the lock on the edition's pool row is held for these two
-        # UPDATEs and the COMMIT only (the mail is rendered and queued before)
-        assert names[-3:-1] == ["UPDATE registration_seatpool", "UPDATE registration_seatpool"]
-        assert names.count("INSERT mail_outboxmessage") == 1
+    assert len(names) == post_queries(), names
+    assert [name for name in names if name.startswith("INSERT")] == [
+        "INSERT registration_registration",
+        "INSERT registration_registration_days",
+        "INSERT registration_registration_tracks",
+        "INSERT registration_registrationtoken",
+        "INSERT orga_auditlogentry",
+        "INSERT mail_outboxmessage",
+        "INSERT django_tasks_database_dbtaskresult",
+    ]
+    # the seat is taken last: the lock on the edition's pool row is held for these two
+    # UPDATEs and the COMMIT only (the mail is rendered and queued before)
+    assert names[-3:-1] == ["UPDATE registration_seatpool", "UPDATE registration_seatpool"]
     assert names[-1] in {"RELEASE", "COMMIT"}
     assert "SELECT registration_registration" not in names  # no counting of registrations
     assert not any("django_session" in name for name in names)  # no session written
@@ -126,12 +105,8 @@ def test_registration_post_queries_when_full(client, warm):
     register(client, warm, "first-after-the-change@example.org")
     queries = register(client, warm, "anna@example.org")
     names = tables(queries)
-    if at_once():
-        assert len(names) == POST_QUERIES_AT_ONCE, names
-        assert "UPDATE" not in queries[1]["sql"]
-    else:
-        assert len(names) == POST_QUERIES_FULL, names
-        assert "UPDATE registration_seatpool" not in names
+    assert len(names) == post_queries() - 2, names  # no UPDATE of the pools
+    assert "UPDATE registration_seatpool" not in names
     registration = Registration.objects.get(email="anna@example.org")
     assert registration.status == Registration.Status.WAITING_UNVERIFIED
 
@@ -149,9 +124,9 @@ def test_page_after_registering_comes_from_a_signed_cookie(client, warm):
 
 
 def test_form_page_read_cold_then_memoized(client, warm):
-    from kongres.core.cache import memo_clear
+    from django.core.cache import cache
 
-    memo_clear()  # as in a process that has just started
+    cache.clear()  # as when the server starts with an empty cache
     with CaptureQueriesContext(connection) as cold:
         assert client.get(REGISTER_PL).status_code == 200
     memoized = {
@@ -193,8 +168,6 @@ def test_the_seat_statements_name_the_models_tables():
         [
             seats.TAKE_EDITION_SQL,
             seats.TAKE_DAYS_SQL,
-            seats.TAKE_EDITION_ANY_SQL,
-            seats.TAKE_DAYS_ANY_SQL,
             seats.POOLS_SQL,
         ]
     )
@@ -202,42 +175,18 @@ def test_the_seat_statements_name_the_models_tables():
     assert tables_named == {SeatPool._meta.db_table, Edition._meta.db_table, Day._meta.db_table}
 
 
-def test_first_registration_of_a_process_takes_ids_and_reads_the_pools(client, warm):
-    from kongres.core.cache import memo_forget
-    from kongres.registration.seats import IDS_AT_ONCE, ids_forget, pools_key
-
-    memo_forget(pools_key(warm.pk))
-    ids_forget()  # as in a process that has just started (the edition read already)
-    names = tables(register(client, warm, "anna@example.org"))
-    if not at_once():
-        assert len(names) == POST_QUERIES, names
-        return
-    assert names[:2] == ["SELECT registration_seatpool", "SELECT generate_series"], names
-    assert len(names) == POST_QUERIES_AT_ONCE_COLD, names
-    # the next ones use the block of ids and the pools read then
-    later = [tables(register(client, warm, f"p{n}@example.org")) for n in range(IDS_AT_ONCE)]
-    assert [len(each) for each in later[:-1]] == [POST_QUERIES_AT_ONCE] * (IDS_AT_ONCE - 1)
-    assert later[-1][0] == "SELECT generate_series"  # the block used up: a new one
-    ids = list(Registration.objects.filter(edition=warm).values_list("pk", flat=True))
-    assert len(ids) == len(set(ids)) == IDS_AT_ONCE + 2
-
-
-def test_a_seat_taken_by_another_process_meanwhile_is_not_given_twice(client, warm):
-    """The pools this process read say there is a seat, but others have taken the last ones
-    since: the registration joins the waiting list, no seat beyond the capacity is taken, and
-    the pools are read again for the next registration."""
+def test_a_seat_taken_by_another_process_is_not_given_twice(client, warm):
+    """Others have taken the last seats (the pools say so, the edition's capacity does not):
+    the registration reads the pools, joins the waiting list and takes no seat."""
     from django.db.models import F
 
     pool = SeatPool.objects.filter(edition=warm, day__isnull=True)
     pool.update(taken=F("capacity"))
     taken = pool.get().taken
-    register(client, warm, "anna@example.org")
+    names = tables(register(client, warm, "anna@example.org"))
+    assert names[0] == "SELECT registration_seatpool"
+    assert "UPDATE registration_seatpool" not in names
     anna = Registration.objects.get(email="anna@example.org")
     assert anna.status == Registration.Status.WAITING_UNVERIFIED
     assert pool.get().taken == taken == warm.capacity
-    names = tables(register(client, warm, "jan@example.org"))
-    assert "SELECT registration_seatpool" in names
-    assert "UPDATE" not in " ".join(query["sql"] for query in connection.queries[-2:])
-    jan = Registration.objects.get(email="jan@example.org")
-    assert jan.status == Registration.Status.WAITING_UNVERIFIED
-    assert OutboxMessage.objects.filter(to__in=["anna@example.org", "jan@example.org"]).count() == 2
+    assert OutboxMessage.objects.filter(to="anna@example.org").count() == 1

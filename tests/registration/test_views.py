@@ -206,10 +206,25 @@ def test_conditional_questions_are_all_shown_with_hints(client, edition):
     assert "Answer only if your answer to “Do you need a hotel?” was “Yes”." in text
 
 
+def fragment_key(edition, language: str, full_days: str = "") -> str:
+    """Where ``{% cache %}`` keeps the blank form's fields (register.html)."""
+    from django.core.cache.utils import make_template_fragment_key
+
+    from kongres.core.cache import generation
+
+    return make_template_fragment_key(
+        "registration-form", [edition.pk, language, generation(), full_days]
+    )
+
+
 def test_blank_form_is_rendered_once_and_again_after_an_edit_or_a_full_day(client, edition):
-    """The fields of the blank form are rendered once per process, language and content
-    generation (and days then full): what an organiser edits, and a day that fills up, show at
-    the next GET."""
+    """The fields of the blank form are kept in Django's cache per edition, language, content
+    generation and days then full: what an organiser edits (a question, a day's capacity) and
+    a day that fills up show at the next GET."""
+    from django.core.cache import cache
+
+    from kongres.registration.services import day_capacity_change
+
     rendered: list[str] = []
 
     def collect(sender, template, context, **kwargs):
@@ -217,8 +232,10 @@ def test_blank_form_is_rendered_once_and_again_after_an_edit_or_a_full_day(clien
 
     template_rendered.connect(collect)
     try:
+        assert cache.get(fragment_key(edition, "pl")) is None
         assert "Imię" in client.get(REGISTER_PL).text
         assert "registration/_field.html" in rendered
+        assert "Imię" in cache.get(fragment_key(edition, "pl"))
         rendered.clear()
         text = client.get(REGISTER_PL).text
         assert "registration/_field.html" not in rendered
@@ -226,6 +243,7 @@ def test_blank_form_is_rendered_once_and_again_after_an_edit_or_a_full_day(clien
         assert 'name="csrfmiddlewaretoken"' in text and 'name="started"' in text
         text = client.get(REGISTER_EN).text
         assert "First name" in text
+        assert "First name" in cache.get(fragment_key(edition, "en"))
         assert '<a href="/en/privacy/" target="_blank" rel="noopener">Read the privacy' in text
         text = client.get(REGISTER_PL).text
         assert '<a href="/polityka-prywatnosci/" target="_blank" rel="noopener">Przeczytaj' in text
@@ -241,8 +259,26 @@ def test_blank_form_is_rendered_once_and_again_after_an_edit_or_a_full_day(clien
         assert "brak wolnych miejsc" not in client.get(REGISTER_PL).text
         other_registration(edition)  # not an edit: the content generation stays
         assert "brak wolnych miejsc" in client.get(REGISTER_PL).text
+        assert "brak wolnych miejsc" in cache.get(fragment_key(edition, "pl", str(second.pk)))
+
+        day_capacity_change(day=second, capacity=5)  # an update that sends no signal
+        rendered.clear()
+        assert "brak wolnych miejsc" not in client.get(REGISTER_PL).text
+        assert "registration/_field.html" in rendered
     finally:
         template_rendered.disconnect(collect)
+
+
+def test_a_sent_form_is_neither_read_from_nor_kept_in_the_cache(client, edition):
+    """A form sent back with an error shows what was typed: its fields are rendered for it."""
+    from django.core.cache import cache
+
+    client.get(REGISTER_PL)  # the blank form is cached
+    response = client.post(REGISTER_PL, form_data(edition, first_name="", town="Zakopane"))
+    assert response.status_code == 200
+    assert 'value="Zakopane"' in response.text
+    assert "Zakopane" not in cache.get(fragment_key(edition, "pl"))
+    assert 'value="Zakopane"' not in client.get(REGISTER_PL).text
 
 
 # -- the registration window -----------------------------------------------------------------

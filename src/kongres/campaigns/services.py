@@ -25,10 +25,11 @@ from kongres.audit.services import audit_log
 from kongres.campaigns.models import Campaign
 from kongres.campaigns.selectors import campaign_recipients
 from kongres.core.exceptions import KongresError
+from kongres.core.locks import atomic_bounded
 from kongres.core.markdown import render_markdown
 from kongres.events.models import Edition
 from kongres.mail.services import BulkMail, mail_queue_bulk
-from kongres.registration.models import RegistrationToken
+from kongres.registration.models import RegistrationToken, Ticket
 from kongres.registration.tokens import token_new
 
 PLACEHOLDERS = ("first_name", "personal_link", "ticket")
@@ -38,9 +39,16 @@ _MARK = "\x00{}\x00"
 
 
 class CampaignError(KongresError):
-    """Codes: invalid, already_queued, empty."""
+    """Codes: invalid, already_queued, empty, busy."""
 
     code = "campaign"
+
+
+def _busy() -> CampaignError:
+    return CampaignError(
+        _("This message is being changed or sent right now. Please try again in a moment."),
+        "busy",
+    )
 
 
 @dataclass(frozen=True)
@@ -186,10 +194,9 @@ def campaign_queue(
     *, campaign: Campaign, actor: AbstractBaseUser | None, now: dt.datetime | None = None
 ) -> int:
     """Queue the message to every recipient of its segment (once); returns how many."""
-    from kongres.registration.models import Ticket
 
     now = now or timezone.now()
-    with transaction.atomic():
+    with atomic_bounded(_busy):
         locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
         if locked.status != Campaign.Status.DRAFT:
             raise CampaignError(_("This message has already been sent."), code="already_queued")

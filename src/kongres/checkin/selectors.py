@@ -42,8 +42,8 @@ def checkin_access_edition(
 
 
 def checkin_days(*, edition: Edition) -> list[Day]:
-    """The edition's days, read once per process while the content is unchanged (an edit
-    of a day bumps the content generation, see ``kongres.core.cache.memoized``)."""
+    """The edition's days, kept in the cache while the content is unchanged (an edit of a
+    day bumps the content generation, see ``kongres.core.cache.memoized``)."""
     return memoized(f"checkin:days:{edition.pk}", lambda: list(edition.days.all()))
 
 

@@ -4,7 +4,8 @@
 Check-in: ``checkin_perform`` answers one scan, green or red with a reason, and records it.
 It is idempotent by the client's nonce (a resend gets the first answer again) and lets a
 registration in once per day. Locks: the registration's row (``select_for_update`` on
-PostgreSQL; on SQLite the write lock taken at BEGIN by the IMMEDIATE transaction mode), then
+PostgreSQL, waited for at most ``KONGRES_LOCK_TIMEOUT_MS``, then "busy"; on SQLite the write
+lock taken at BEGIN by the IMMEDIATE transaction mode), then
 two unique constraints as the second guard — the nonce, and one accepted check-in per
 registration and day. The registration's status is read under that lock at every scan, so a
 cancelled registration is refused at once, whether or not its ticket was revoked.
@@ -16,7 +17,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Exists, OuterRef
 from django.utils import formats, timezone
 from django.utils.translation import gettext
@@ -24,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kongres.checkin.models import CheckIn, Gate
 from kongres.core.exceptions import KongresError
+from kongres.core.locks import atomic_bounded
 from kongres.events.ics import edition_zone
 from kongres.events.models import Day
 from kongres.registration.models import Registration, Ticket
@@ -43,6 +45,16 @@ _NOT_CONFIRMED = {Status.HELD, Status.PENDING_APPROVAL, Status.EXPIRED, Status.R
 
 class CheckinError(KongresError):
     code = "checkin"
+
+
+def _busy() -> CheckinError:
+    return CheckinError(_("The check-in is busy right now. Please try again in a moment."), "busy")
+
+
+def _atomic():
+    """A transaction that locks a registration's row: its wait for the lock is bounded
+    (``atomic_bounded``), then it raises "busy"."""
+    return atomic_bounded(_busy)
 
 
 @dataclass
@@ -275,7 +287,7 @@ def _record(
     """Decide and record one scan, in one transaction: the registration is read once, locked,
     so that two scans of one person are answered one after the other."""
     accepted_today = None
-    with transaction.atomic():
+    with _atomic():
         if registration is not None:
             ticket = active_ticket(registration)
             # read once, locked (not read first and then again to lock it)

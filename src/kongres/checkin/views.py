@@ -101,7 +101,8 @@ def page(request: HttpRequest, edition: Edition) -> HttpResponse:
     if request.method == "POST":
         form = ScanForm(request.POST, edition=edition)
         if form.is_valid():
-            result, scan_error = _perform(request, form)
+            result, error = _perform(request, form)
+            scan_error = str(error.message) if error is not None else ""
         else:
             scan_error = " ".join(e for errors in form.errors.values() for e in errors)
     search = SearchForm(request.GET)
@@ -149,7 +150,9 @@ def _script_strings() -> dict[str, str]:
     }
 
 
-def _perform(request: HttpRequest, form: ScanForm) -> tuple[CheckInResult | None, str]:
+def _perform(
+    request: HttpRequest, form: ScanForm
+) -> tuple[CheckInResult | None, CheckinError | None]:
     data = form.cleaned_data
     try:
         result = checkin_perform(
@@ -163,8 +166,8 @@ def _perform(request: HttpRequest, form: ScanForm) -> tuple[CheckInResult | None
             device=data["device"],
         )
     except CheckinError as error:
-        return None, str(error.message)
-    return result, ""
+        return None, error
+    return result, None
 
 
 @never_cache
@@ -173,14 +176,17 @@ def _perform(request: HttpRequest, form: ScanForm) -> tuple[CheckInResult | None
 def scan_api(request: HttpRequest, edition: Edition) -> JsonResponse:
     """A scan from the page's script (CSRF token in the X-CSRFToken header). 200 and the
     answer when the person may come in; 409 and the answer (``code``, ``message``) when not;
-    422 for input that is not a scan."""
+    422 for input that is not a scan; 503 (code ``busy``) when the person's row stayed locked
+    longer than the lock timeout (the script keeps the scan and sends it again)."""
     form = ScanForm(request.POST, edition=edition)
     if not form.is_valid():
         message = " ".join(e for errors in form.errors.values() for e in errors)
         return JsonResponse({"code": "invalid", "message": message}, status=422)
     result, error = _perform(request, form)
+    if error is not None and error.code == "busy":  # the page's script sends it again later
+        return JsonResponse({"code": "busy", "message": str(error.message)}, status=503)
     if result is None:
-        return JsonResponse({"code": "invalid", "message": error}, status=422)
+        return JsonResponse({"code": "invalid", "message": str(error.message)}, status=422)
     return JsonResponse(result.as_json(), status=200 if result.ok else 409)
 
 

@@ -8,8 +8,8 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from kongres.core.cache import connect_signals
-        from kongres.core.search import sqlite_register_fold
+        from kongres.core.cache import connect_signals  # noqa: PLC0415 -- ready()
+        from kongres.core.search import sqlite_register_fold  # noqa: PLC0415 -- ready()
 
         connect_signals()
         # SQLite has no unaccent(): give each new connection our own folding function.

@@ -35,7 +35,7 @@ does not bump the generation.
 
 The same generation keeps ``memoized`` values correct: what every request reads and only an
 edit changes (the current edition, its days, panels and questions, the privacy notice's
-fingerprint) is read from the database once per process and generation, for at most
+fingerprint) is kept in the same cache under the generation, for at most
 ``PUBLIC_CACHE_SECONDS`` (which bounds how late a change made by ``QuerySet.update``, which
 sends no signal, shows). A registration in a rush then spends no query on them.
 """
@@ -67,7 +67,8 @@ DEFAULT_APPS = ("events", "content")
 DEFAULT_MODELS = ("registration.question", "checkin.gate")
 
 
-def _seconds() -> int:
+def cache_seconds() -> int:
+    """How long a public page, a memoized value or a cached fragment is kept."""
     return getattr(settings, "PUBLIC_CACHE_SECONDS", DEFAULT_SECONDS)
 
 
@@ -140,36 +141,40 @@ def connect_signals() -> None:
         signal.connect(_content_changed, dispatch_uid=f"kongres-public-cache-{id(signal)}")
 
 
-_memo: dict[str, tuple[int, float, object]] = {}
+MEMO_KEY_PREFIX = "kongres:memo"
+_MISSING = object()
+
+
+def _memo_key(key: str) -> str:
+    return f"{MEMO_KEY_PREFIX}:{generation()}:{key}"
 
 
 def memoized[T](key: str, load: Callable[[], T], *, seconds: float | None = None) -> T:
-    """``load()``, kept in this process under ``key`` while the content generation stays the
-    same, for at most ``seconds`` (default ``PUBLIC_CACHE_SECONDS``; never with 0). For reads
-    that only an edit of the public content changes, or that may be ``seconds`` late; the value
-    is shared by every request of the process, so it is read, never changed (model instances
-    included: read the row again to change it)."""
-    current = generation()
-    now = time.monotonic()
-    hit = _memo.get(key)
-    if (
-        hit is not None
-        and hit[0] == current
-        and now - hit[1] < (_seconds() if seconds is None else seconds)
-    ):
-        return hit[2]  # type: ignore[return-value]
-    value = load()
-    _memo[key] = (current, now, value)
-    return value
+    """``load()``, kept in Django's cache under ``key`` and the content generation, for at most
+    ``seconds`` (default ``PUBLIC_CACHE_SECONDS``; never with 0). For reads that only an edit
+    of the public content changes, or that may be ``seconds`` late. Every call gets its own
+    copy of the value (the cache stores it pickled), so what a request does with it stays in
+    that request; with a shared cache (Redis) every process reads the same value."""
+    timeout = cache_seconds() if seconds is None else seconds
+    if not timeout:
+        return load()
+    cache_key = _memo_key(key)
+    value = cache.get(cache_key, _MISSING)
+    if value is _MISSING:
+        value = load()
+        cache.set(cache_key, value, timeout)
+    return value  # type: ignore[return-value]
 
 
 def memo_forget(key: str) -> None:
-    """Read ``key`` again the next time (this process)."""
-    _memo.pop(key, None)
+    """Read ``key`` again the next time."""
+    cache.delete(_memo_key(key))
 
 
 def memo_clear() -> None:
-    _memo.clear()
+    """Read every memoized value again (the content generation is bumped: cached pages are
+    made again too, as after an edit)."""
+    bump()
 
 
 def _cacheable_request(request: HttpRequest) -> bool:
@@ -178,7 +183,7 @@ def _cacheable_request(request: HttpRequest) -> bool:
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and CookieStorage.cookie_name not in request.COOKIES
         and not request.path_info.startswith(settings.STATIC_URL)
-        and _seconds() > 0
+        and cache_seconds() > 0
     )
 
 
@@ -221,7 +226,7 @@ class PublicPageCacheMiddleware:
             return cached
         response = self.get_response(request)
         if _cacheable_response(request, response):
-            cache.set(key, response, _seconds())
+            cache.set(key, response, cache_seconds())
         return response
 
 

@@ -13,8 +13,8 @@ def _edition_current():
 
 class CurrentEditionMiddleware:
     """``request.edition``: the edition the public site shows, looked up at most once per
-    request, and read from the database once per process while the content is unchanged
-    (``memoized``). Read it, never change it: the instance is shared by the process."""
+    request, and read from the database only when the cache does not have it for the current
+    content (``memoized``)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

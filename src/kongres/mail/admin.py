@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from kongres.mail.models import OutboxAttachment, OutboxMessage
-from kongres.mail.services import mail_retry_now
+from kongres.mail.services import MailError, mail_retry_now
 
 
 class OutboxAttachmentInline(admin.TabularInline):
@@ -66,7 +66,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        (_("Content"), {"fields": ["template", "body_text", "body_html"]}),
+        (_("Content"), {"fields": ["body_text", "body_html"]}),
     ]
     readonly_fields = [field for _title, options in fieldsets for field in options["fields"]]
 
@@ -88,7 +88,11 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Retry now"), permissions=["retry"])
     def retry_now(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> None:
-        count = mail_retry_now(messages=queryset)
+        try:
+            count = mail_retry_now(messages=queryset)
+        except MailError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return
         skipped = queryset.count() - count
         self.message_user(
             request,

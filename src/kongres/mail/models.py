@@ -5,8 +5,7 @@ from kongres.core.models import TimeStampedModel
 
 
 class OutboxMessage(TimeStampedModel):
-    """One e-mail, rendered when it was queued (or, with a ``template``, when it is sent),
-    waiting for (or done with) delivery.
+    """One e-mail, rendered when it was queued, waiting for (or done with) delivery.
 
     The row is written in the same transaction as the change that causes the mail, together
     with the task that sends it (see ``services.mail_queue``); the task claims the row before
@@ -39,10 +38,6 @@ class OutboxMessage(TimeStampedModel):
     last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     task_id = models.CharField(_("task"), max_length=64, blank=True)
-    # A message rendered when it is sent, not when it is queued (``services.mail_message_later``):
-    # the template and what its context is made from; both emptied once it is rendered.
-    template = models.CharField(_("template (rendered when sent)"), max_length=200, blank=True)
-    template_params = models.JSONField(_("template parameters"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("outgoing message")

@@ -13,18 +13,15 @@ then costs the worker its time, not the transaction that queues the mail. An att
 a ``content_id`` is an inline part of the HTML body (``<img src="cid:…">``), which mail clients
 show in the message (``data:`` images are blocked by many).
 
-A message may be rendered when it is sent instead of when it is queued
-(``mail_message_later``): the outbox keeps its template and the parameters from which a context
-maker, registered by an app (``mail_context_register``), makes the context again. Rendering
-three templates costs a request more CPU than anything else it does in a registration rush;
-the worker renders them later, from the state of that time.
+Every sending task is enqueued through ``django.tasks`` (``mail_send.enqueue``); the database
+task backend writes its row in the current transaction, so the outbox row and its task commit
+(or roll back) together.
 """
 
 import datetime as dt
 import email.policy
 import logging
 import smtplib
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -38,9 +35,11 @@ from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
-from django_tasks_db.backend import DatabaseBackend
-from django_tasks_db.models import DBTaskResult, get_date_max
+from django.utils.translation import gettext_lazy as _
+from django_tasks_db.models import DBTaskResult
 
+from kongres.core.exceptions import KongresError
+from kongres.core.locks import atomic_bounded
 from kongres.mail.models import OutboxAttachment, OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -54,7 +53,6 @@ CLAIM_TIMEOUT = dt.timedelta(minutes=10)
 LOST_AFTER = dt.timedelta(minutes=5)
 MAX_ERROR_LENGTH = 2000
 RETRY_DUE_BATCH = 1000  # messages looked at per run of mail_retry_due
-RENDERED_FIELDS = ("subject", "body_text", "body_html", "template", "template_params")
 
 
 def _render_text(name: str, context: dict) -> str:
@@ -90,20 +88,19 @@ class Attachment:
     params: dict = field(default_factory=dict)
 
 
+class MailError(KongresError):
+    """Codes: busy."""
+
+    code = "mail"
+
+
+def _busy() -> MailError:
+    return MailError(_("The outbox is busy right now. Please try again in a moment."), "busy")
+
+
 class AttachmentUnavailable(Exception):
-    """A renderer cannot make its file, or a context maker its context, any more (the object
-    is gone): the message fails at once instead of being tried again."""
-
-
-# name → dotted path of a function ``(**params) -> dict``, the context of a message rendered
-# when it is sent; imported when first used.
-_CONTEXTS: dict[str, str] = {}
-
-
-def mail_context_register(name: str, path: str) -> None:
-    """Let ``mail_message_later`` name ``name``: the function at ``path`` makes the context of
-    the message from its parameters when the message is sent."""
-    _CONTEXTS[name] = path
+    """A renderer cannot make its file any more (the object is gone): the message fails at
+    once instead of being tried again."""
 
 
 # name → dotted path of a function ``(**params) -> bytes``; imported when first used.
@@ -136,7 +133,7 @@ def backoff_delay(attempts: int) -> dt.timedelta:
 
 
 def _enqueue_send(message: OutboxMessage, *, run_after: dt.datetime | None = None) -> str:
-    from kongres.mail.tasks import mail_send  # tasks.py imports this module
+    from kongres.mail.tasks import mail_send  # noqa: PLC0415 -- tasks.py imports this module
 
     task = mail_send.using(run_after=run_after) if run_after is not None else mail_send
     return task.enqueue(message.pk).id
@@ -164,7 +161,7 @@ def mail_queue(
         item if isinstance(item, Attachment) else Attachment(item[0], item[2], item[1])
         for item in attachments
     ]
-    message = mail_message(
+    message = _message(
         to=to,
         template=template,
         context=context,
@@ -176,7 +173,7 @@ def mail_queue(
     # No savepoint: inside the caller's transaction (as it should be called) this saves two
     # round trips per mail, and an error here rolls the caller's change back anyway.
     with transaction.atomic(savepoint=False):
-        message = _outbox_insert([message])[0]
+        [message] = _outbox_insert([message])
         OutboxAttachment.objects.bulk_create(
             OutboxAttachment(
                 message=message,
@@ -192,7 +189,7 @@ def mail_queue(
     return message
 
 
-def mail_message(
+def _message(
     *,
     to: str,
     template: str,
@@ -202,8 +199,7 @@ def mail_message(
     kind: str = "",
     related: str = "",
 ) -> OutboxMessage:
-    """The message ``mail_queue`` queues (without attachments), rendered and not saved: for a
-    caller that writes it with other rows at once (``mail_rows``)."""
+    """The message ``mail_queue`` queues (without attachments), rendered and not saved."""
     language = _language(language)
     subject, body_text, body_html = _render(template, context, language)
     return OutboxMessage(
@@ -220,40 +216,6 @@ def mail_message(
     )
 
 
-def mail_message_later(
-    *,
-    to: str,
-    template: str,
-    context: str,
-    params: dict,
-    language: str,
-    time_zone: str = "",
-    kind: str = "",
-    related: str = "",
-) -> OutboxMessage:
-    """As ``mail_message``, but rendered when it is sent: the context maker registered as
-    ``context`` makes the context from ``params`` (JSON) then, and dates are shown in
-    ``time_zone`` (the current one if empty). Not saved (``mail_rows``)."""
-    if context not in _CONTEXTS:
-        raise ValueError(f"no mail context maker {context!r}")
-    return OutboxMessage(
-        to=to,
-        language=_language(language),
-        subject="",
-        body_text="",
-        message_id=_message_id(),
-        kind=kind,
-        related=related,
-        next_attempt_at=timezone.now(),
-        template=template,
-        template_params={
-            "context": context,
-            "params": params,
-            "time_zone": time_zone or timezone.get_current_timezone_name(),
-        },
-    )
-
-
 def _render(template: str, context: dict, language: str) -> tuple[str, str, str]:
     """The subject, plain text and HTML of ``template`` in ``language``."""
     with translation.override(language):
@@ -265,70 +227,14 @@ def _render(template: str, context: dict, language: str) -> tuple[str, str, str]
     return subject, body_text, body_html
 
 
-def mail_rendered(message: OutboxMessage) -> OutboxMessage:
-    """``message`` with its subject and bodies: rendered now, in memory, if it is to be rendered
-    when sent (``mail_message_later``; raises ``AttachmentUnavailable`` when its context cannot
-    be made any more). The row is not changed."""
-    if not message.template:
-        return message
-    spec = message.template_params
-    path = _CONTEXTS.get(spec.get("context", ""))
-    if path is None:
-        raise AttachmentUnavailable(f"no mail context maker {spec.get('context')!r}")
-    context = import_string(path)(**spec.get("params", {}))
-    with timezone.override(spec.get("time_zone") or timezone.get_current_timezone_name()):
-        subject, body_text, body_html = _render(message.template, context, message.language)
-    message.subject, message.body_text, message.body_html = subject, body_text, body_html
-    message.template, message.template_params = "", {}
-    return message
-
-
-def mail_rows(message: OutboxMessage) -> list[DBTaskResult] | None:
-    """The sending task of ``message`` (from ``mail_message``, its primary key set) as a row
-    to insert after it, in the same transaction (``kongres.core.db.insert_statements``); None
-    when the task backend is not the database, whose tasks are made through its API
-    (``mail_queue`` then)."""
-    from kongres.mail.tasks import mail_send
-
-    backend = mail_send.get_backend()
-    if not isinstance(backend, DatabaseBackend):
-        return None
-    message.task_id = str(uuid.uuid4())
-    return [_task_row(message, backend)]
-
-
-def _task_row(message: OutboxMessage, backend: DatabaseBackend) -> DBTaskResult:
-    from kongres.mail.tasks import mail_send
-
-    return DBTaskResult(
-        id=message.task_id,
-        args_kwargs={"args": [message.pk], "kwargs": {}},
-        priority=mail_send.priority,
-        task_path=mail_send.module_path,
-        queue_name=mail_send.queue_name,
-        run_after=get_date_max(),
-        backend_name=backend.alias,
-    )
-
-
 def _outbox_insert(messages: list[OutboxMessage]) -> list[OutboxMessage]:
-    """Insert ``messages`` and a sending task for each, in the caller's transaction. With the
-    database task backend the task ids are chosen here, so the messages and the tasks are two
-    bulk inserts and nothing more; another backend enqueues through its API, one at a time."""
-    from kongres.mail.tasks import mail_send
-
-    backend = mail_send.get_backend()
-    direct = isinstance(backend, DatabaseBackend)
-    if direct:
-        for message in messages:
-            message.task_id = str(uuid.uuid4())
+    """Insert ``messages`` and enqueue the sending task of each (``django.tasks``), in the
+    caller's transaction: with the database task backend the task rows are written in it too,
+    so the messages and their tasks are committed, or rolled back, together."""
     messages = OutboxMessage.objects.bulk_create(messages)
-    if direct:
-        DBTaskResult.objects.bulk_create(_task_row(message, backend) for message in messages)
-    else:
-        for message in messages:
-            message.task_id = _enqueue_send(message)
-            message.save(update_fields=["task_id"])
+    for message in messages:
+        message.task_id = _enqueue_send(message)
+    OutboxMessage.objects.bulk_update(messages, ["task_id"])
     return messages
 
 
@@ -435,8 +341,6 @@ def mail_deliver(*, message_id: int) -> str:
         return "skipped"
     message = OutboxMessage.objects.get(pk=message_id)
     try:
-        if message.template:  # rendered now, and kept so (a retry sends the same text)
-            mail_rendered(message).save(update_fields=[*RENDERED_FIELDS, "updated_at"])
         _email(message).send(using="default")
     except Exception as error:  # the outside world: refused, timed out, broken pipe, …
         return _record_failure(message, error)
@@ -490,7 +394,7 @@ def mail_retry_due(*, now: dt.datetime | None = None) -> int:
     Running it twice at once is harmless: a message is claimed before it is sent.
     """
     now = now or timezone.now()
-    with transaction.atomic():
+    with transaction.atomic():  # waits for no lock: rows another run holds are skipped
         stale = list(
             OutboxMessage.objects.select_for_update(skip_locked=True)
             .filter(
@@ -517,10 +421,11 @@ def mail_retry_due(*, now: dt.datetime | None = None) -> int:
 
 
 def mail_retry_now(*, messages: Iterable[OutboxMessage]) -> int:
-    """Try queued or failed messages again at once (the admin's "retry now")."""
+    """Try queued or failed messages again at once (the admin's "retry now"). ``MailError``
+    "busy" when a message stays locked (a worker is sending it) longer than the lock timeout."""
     now = timezone.now()
     ids = [message.pk for message in messages]
-    with transaction.atomic():
+    with atomic_bounded(_busy):
         retry = list(
             OutboxMessage.objects.select_for_update()
             .filter(
@@ -554,9 +459,9 @@ class BulkMail:
 
 
 def mail_queue_bulk(*, mails: Sequence[BulkMail]) -> list[OutboxMessage]:
-    """Queue many already rendered messages at once: the outbox rows and their sending tasks
-    in a few bulk inserts (``mail_queue`` renders and inserts one at a time). Same transaction
-    rules as ``mail_queue``; the same worker and retries deliver them."""
+    """Queue many already rendered messages at once: the outbox rows in one bulk insert, a
+    sending task enqueued for each (``mail_queue`` renders and inserts one at a time). Same
+    transaction rules as ``mail_queue``; the same worker and retries deliver them."""
     now = timezone.now()
     with transaction.atomic():
         return _outbox_insert(

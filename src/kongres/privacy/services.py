@@ -40,8 +40,7 @@ from kongres.audit.services import audit_log
 from kongres.campaigns.models import Campaign
 from kongres.checkin.models import CheckIn
 from kongres.events.models import Edition
-from kongres.mail.models import OutboxMessage
-from kongres.mail.services import mail_rendered
+from kongres.mail.models import OutboxAttachment, OutboxMessage
 from kongres.registration import selectors as registration_selectors
 from kongres.registration.choices import QuestionKind
 from kongres.registration.exceptions import RegistrationError
@@ -143,7 +142,7 @@ def registration_export(registration: Registration) -> dict[str, Any]:
             "status": mail.status,
             "text": mail.body_text,
         }
-        for mail in map(mail_rendered, registration_mails(registration))
+        for mail in registration_mails(registration)
     ]
     data["tickets"] = [
         {
@@ -281,8 +280,6 @@ def _erase_mails(registration: Registration) -> None:
     unsent = (OutboxMessage.Status.QUEUED, OutboxMessage.Status.SENDING)
     OutboxMessage.objects.filter(pk__in=mails.filter(status__in=unsent).values("pk")).delete()
     kept = list(mails.values_list("pk", flat=True))
-    from kongres.mail.models import OutboxAttachment
-
     OutboxAttachment.objects.filter(message_id__in=kept).delete()
     OutboxMessage.objects.filter(pk__in=kept).update(
         to=registration.erased_email,
@@ -290,8 +287,6 @@ def _erase_mails(registration: Registration) -> None:
         body_text="",
         body_html="",
         last_error="",
-        template="",
-        template_params={},
     )
 
 

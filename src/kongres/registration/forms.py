@@ -7,7 +7,6 @@ windows, duplicates). ``RegistrationForm.to_data()`` turns the cleaned form into
 
 from __future__ import annotations
 
-import copy
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,7 +20,6 @@ from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from kongres.core.cache import memoized
 from kongres.events.models import Day, Edition, Track
 from kongres.registration.choices import (
     AccessibilityNeed,
@@ -64,57 +62,6 @@ class TextField(forms.CharField):
         return normalise_text(super().to_python(value))
 
 
-def field_copy(field: forms.Field) -> forms.Field:
-    """The copy of a declared field that a form gets: what Django's ``Field.__deepcopy__``
-    copies (the field, its widget and the widget's attributes, the error messages and the
-    validators), each copied shallowly without the ``copy`` module's generic machinery, which
-    was most of what building the registration form cost. The choices are shared between the
-    forms (Django copies them deeply): the forms here replace a field's choices, never change
-    them in place. A field or widget with a copy of its own (``MultiValueField``,
-    ``MultiWidget``) is copied by it."""
-    if type(field).__deepcopy__ not in _PLAIN_FIELD_COPIES:
-        return copy.deepcopy(field)
-    new = _shallow_copy(field)
-    widget = field.widget
-    if type(widget).__deepcopy__ in _PLAIN_WIDGET_COPIES:
-        new.widget = _shallow_copy(widget)
-        new.widget.attrs = widget.attrs.copy()
-        if "_choices" in widget.__dict__:  # a list of its own, not normalised again (setter)
-            new.widget._choices = copy.copy(widget._choices)
-        elif hasattr(widget, "choices"):
-            new.widget.choices = copy.copy(widget.choices)
-    else:
-        new.widget = copy.deepcopy(widget)
-    new.error_messages = field.error_messages.copy()
-    new.validators = field.validators[:]
-    return new
-
-
-_PLAIN_FIELD_COPIES = {forms.Field.__deepcopy__, forms.ChoiceField.__deepcopy__}
-_PLAIN_WIDGET_COPIES = {forms.Widget.__deepcopy__, forms.widgets.ChoiceWidget.__deepcopy__}
-
-
-def _shallow_copy(instance):
-    new = object.__new__(type(instance))
-    new.__dict__.update(instance.__dict__)
-    return new
-
-
-class _DeclaredFields(dict):
-    """A form class's ``base_fields``, which each form copies (``copy.deepcopy``) as its own
-    ``fields``: copied field by field with ``field_copy``."""
-
-    def __deepcopy__(self, memo):
-        return {name: field_copy(field) for name, field in self.items()}
-
-
-class FieldsCopiedFastMetaclass(forms.forms.DeclarativeFieldsMetaclass):
-    def __new__(mcs, name, bases, attrs):
-        new_class = super().__new__(mcs, name, bases, attrs)
-        new_class.base_fields = _DeclaredFields(new_class.base_fields)
-        return new_class
-
-
 class NameField(LineField):
     default_validators = [validate_person_name]
 
@@ -134,17 +81,8 @@ class EmailField(forms.EmailField):
 
 def day_label(day: Day) -> str:
     """ "Monday, 5 January 2027", or "Day one (Monday, 5 January 2027)"; Polish writes the
-    weekday in small letters inside a sentence ("Dzień pierwszy (poniedziałek, …)"). Kept on
-    the day per language: the days of the registration form are shared by the requests of a
-    process until the content changes (``memoized``), and then they are read again."""
+    weekday in small letters inside a sentence ("Dzień pierwszy (poniedziałek, …)")."""
     language = get_language() or ""
-    labels = day.__dict__.setdefault("_kongres_labels", {})
-    if language not in labels:
-        labels[language] = _day_label(day, language)
-    return labels[language]
-
-
-def _day_label(day: Day, language: str) -> str:
     when = date_format(day.date, "l, j E Y")
     if not day.name:
         return when
@@ -247,7 +185,7 @@ class AccessibleFormMixin:
         return out
 
 
-class RegistrationFieldsForm(AccessibleFormMixin, forms.Form, metaclass=FieldsCopiedFastMetaclass):
+class RegistrationFieldsForm(AccessibleFormMixin, forms.Form):
     """The participant's answers, shared by the registration and the edit form."""
 
     first_name = NameField(
@@ -584,13 +522,10 @@ class RegistrationForm(RegistrationFieldsForm):
         super().__init__(*args, **kwargs)
         self.now = time.time() if now is None else now
         self.fields["privacy_consent"].summary_label = _("Privacy notice")
-        self.fields["privacy_consent"].help_text = memoized(
-            f"registration:privacy-link:{get_language()}",
-            lambda: format_html(
-                '<a href="{}" target="_blank" rel="noopener">{}</a>',
-                reverse("content:privacy"),
-                _("Read the privacy notice (opens in a new tab)"),
-            ),
+        self.fields["privacy_consent"].help_text = format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a>',
+            reverse("content:privacy"),
+            _("Read the privacy notice (opens in a new tab)"),
         )
 
     @staticmethod

@@ -1,7 +1,5 @@
-"""The registration's mails: which template, with which context and attachments, queued in
-the transaction of the change (``mail``) or rendered by the mail worker when it sends it
-(``mail_context``, for ``kongres.mail.services.mail_message_later``). Each mail carries a
-secret link."""
+"""The registration's mails: which template, with which context and attachments, rendered and
+queued in the transaction of the change (``mail``). Each mail carries a secret link."""
 
 from __future__ import annotations
 
@@ -10,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from kongres.events.ics import edition_calendar, edition_zone
-from kongres.mail.services import AttachmentUnavailable, mail_queue
+from kongres.mail.services import mail_queue
 from kongres.registration import selectors
 from kongres.registration.models import Registration, RegistrationToken
 from kongres.registration.tickets import ticket_mail
@@ -57,22 +55,6 @@ def mail(
     )
     with timezone.override(edition_zone(edition=registration.edition)):
         mail_queue(**kwargs)
-
-
-MAIL_CONTEXT = "registration.mail"  # registered in apps.py (mail_context)
-
-
-def mail_context(*, registration: int, name: str, token: str, status: str) -> dict:
-    """The context of the mail ``registration/mail/<name>`` of ``registration`` (its id), made
-    when the mail is sent (``kongres.mail.services.mail_message_later``): from the registration
-    as it is then, but with the ``status`` it had when the mail was written (a mail about the
-    seat held speaks of it even if the person has confirmed meanwhile). ``token`` is the link
-    the mail gives (only its hash is stored)."""
-    found = Registration.objects.select_related("edition").filter(pk=registration).first()
-    if found is None:
-        raise AttachmentUnavailable(f"registration {registration} is gone")
-    found.status = status
-    return mail_kwargs(found, name, token=token)["context"]
 
 
 def mail_kwargs(

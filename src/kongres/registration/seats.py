@@ -4,80 +4,13 @@ their order; this module is the statements they run on the pools."""
 
 from __future__ import annotations
 
-import functools
-from dataclasses import dataclass
-
-from django.conf import settings
 from django.db import connection
 from django.db.models import Case, Count, F, PositiveIntegerField, Q, When
 
-from kongres.core import db
-from kongres.core.cache import memo_forget
 from kongres.events.models import Day, Edition
-from kongres.registration.models import SEAT_STATUSES, Registration, SeatPool
+from kongres.registration.models import SEAT_STATUSES, SeatPool
 
 Pools = dict[int | None, tuple[int | None, int]]  # day id or None (the edition): capacity, taken
-
-
-@dataclass(frozen=True)
-class Ids:
-    """Ids taken from the sequences before a registration is written
-    (``services._create_at_once``)."""
-
-    registration: int
-    message: int
-
-
-# What a process knows of an edition's pools, for a participant's registration on PostgreSQL
-# (``services.registration_create``): read at most this many seconds ago (setting
-# ``KONGRES_SEATS_FRESH_SECONDS``; ``memoized``, so also forgotten when the content changes, and
-# when this process frees a seat or finds a pool full).
-# It only decides whether to try for a seat: the database refuses a seat beyond the capacity
-# (the check constraint), and the registration is then written again without one. A seat freed
-# by another process while nobody waits may be missed for that long by a newcomer, who then
-# joins the waiting list and gets the seat on confirming the address (``registration_verify``).
-POOLS_FRESH_SECONDS = 1.0
-# Ids of registrations and of their mails taken from the sequences in one query (``ids_next``).
-IDS_AT_ONCE = 20
-_ids: list[Ids] = []
-
-
-def pools_key(edition_id: int) -> str:
-    return f"registration:pools:{edition_id}"
-
-
-def pools_fresh_seconds() -> float:
-    return float(getattr(settings, "KONGRES_SEATS_FRESH_SECONDS", POOLS_FRESH_SECONDS))
-
-
-def ids_next() -> Ids:
-    """The ids of a registration and of its mail (PostgreSQL), from a block of ``IDS_AT_ONCE``
-    that this process takes from the sequences in one query. Ids a process does not use (it
-    ends) are gaps in the numbering, nothing more; nothing orders by id but as a tie-break."""
-    while True:
-        try:
-            return _ids.pop()
-        except IndexError:
-            with connection.cursor() as cursor:
-                cursor.execute(_ids_sql(), [IDS_AT_ONCE])
-                _ids.extend(Ids(*row) for row in reversed(cursor.fetchall()))
-
-
-def ids_forget() -> None:
-    """Drop the ids taken (tests: a database whose sequences may start again)."""
-    _ids.clear()
-
-
-@functools.cache
-def _ids_sql() -> str:
-    from kongres.mail.models import OutboxMessage
-
-    return IDS_SQL.format(
-        registration=db.sequence_next_sql(Registration), message=db.sequence_next_sql(OutboxMessage)
-    )
-
-
-IDS_SQL = "SELECT {registration}, {message} FROM generate_series(1, %s)"
 
 
 def free_q(pool_field: str = "") -> Q:
@@ -136,12 +69,6 @@ TAKE_DAYS_SQL = (
     "SELECT 1 FROM registration_seatpool full_pool WHERE full_pool.day_id IN ({days}) "
     "AND full_pool.capacity IS NOT NULL AND full_pool.taken >= full_pool.capacity)"
 )
-# A seat taken in ``_create_at_once``, where a full pool must fail the whole message: no
-# condition, the check constraint (taken <= capacity + overbooked) refuses the seat.
-TAKE_EDITION_ANY_SQL = (
-    "UPDATE registration_seatpool SET taken = taken + 1 WHERE edition_id = %s AND day_id IS NULL"
-)
-TAKE_DAYS_ANY_SQL = "UPDATE registration_seatpool SET taken = taken + 1 WHERE day_id IN ({days})"
 POOLS_SQL = (
     "SELECT pool.day_id, pool.capacity, pool.taken, edition.capacity, day.capacity "
     "FROM registration_seatpool pool "
@@ -171,13 +98,12 @@ def take_days(day_ids: list[int]) -> bool:
 
 def release_seat(edition_id: int, day_ids: list[int]) -> None:
     SeatPool.objects.filter(edition_id=edition_id, day__isnull=True).update(**RELEASE)
-    release_days(edition_id, day_ids)
+    release_days(day_ids)
 
 
-def release_days(edition_id: int, day_ids: list[int]) -> None:
+def release_days(day_ids: list[int]) -> None:
     if day_ids:
         SeatPool.objects.filter(day_id__in=day_ids).update(**RELEASE)
-    memo_forget(pools_key(edition_id))  # a seat is free: this process tries for it again
 
 
 def lock_edition_pool(edition_id: int) -> None:

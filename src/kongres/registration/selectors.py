@@ -12,6 +12,7 @@ from django.db.models.functions import Lower
 
 from kongres.content.models import Page, PrivacyNoticeVersion
 from kongres.events.models import Day, Edition
+from kongres.mail.models import OutboxMessage
 from kongres.registration.models import (
     ACTIVE_STATUSES,
     SEAT_STATUSES,
@@ -226,8 +227,6 @@ def registration_data_export(*, registration: Registration) -> dict[str, Any]:
     """Everything stored about the participant, as a JSON-able dict (GDPR access request):
     the registration, the choices with their labels, the consents, the answers and the mails
     sent to them. Secret links are left out: only their hashes are stored."""
-    from kongres.mail.models import OutboxMessage
-    from kongres.mail.services import mail_rendered
 
     registration = (
         Registration.objects.select_related("edition")
@@ -288,7 +287,7 @@ def registration_data_export(*, registration: Registration) -> dict[str, Any]:
         },
         "mails": [
             {
-                "subject": mail_rendered(mail).subject,
+                "subject": mail.subject,
                 "to": mail.to,
                 "queued": _iso(mail.created_at),
                 "sent": _iso(mail.sent_at),

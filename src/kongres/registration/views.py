@@ -17,14 +17,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from kongres.core.cache import memoized
+from kongres.core.cache import cache_seconds, generation, memoized
 from kongres.events.models import Edition
 from kongres.events.selectors import edition_days, edition_tracks
 from kongres.registration import selectors, services
@@ -107,18 +106,6 @@ def _form_kwargs(edition: Edition, *, seats: bool = True) -> tuple[dict, selecto
     return kwargs, full
 
 
-def _blank_sections(form: RegistrationForm, edition: Edition, full_day_ids: frozenset[int]) -> str:
-    """The fields of the blank form, rendered once per process, language and content
-    generation (``memoized``) and the days then full: they are the same for everyone (the CSRF
-    token and the signed start time are outside them). Rendering the widgets is most of the
-    form page's time, and in a rush everybody first GETs the form."""
-    days = ",".join(str(day_id) for day_id in sorted(full_day_ids))
-    return memoized(
-        f"registration:blank-form:{edition.pk}:{get_language()}:{days}",
-        lambda: render_to_string("registration/_form_sections.html", {"form": form}),
-    )
-
-
 def _submitted_set(response: HttpResponse, registration: Registration) -> None:
     """Remember which registration this browser just sent, for the page after it: in a signed
     cookie, so that a registration writes no session (nobody registering is logged in)."""
@@ -152,7 +139,6 @@ def register(request: HttpRequest) -> HttpResponse:
     if state != Window.OPEN:
         return _window_page(request, edition, state)
 
-    sections = ""  # the blank form's fields, rendered already (``_blank_sections``)
     if request.method == "POST":
         try:
             _limit(request, ip_scope="register-ip", email_scope="register-email")
@@ -187,16 +173,20 @@ def register(request: HttpRequest) -> HttpResponse:
     else:
         kwargs, full = _form_kwargs(edition)
         form = RegistrationForm(**kwargs)
-        sections = _blank_sections(form, edition, full.day_ids)
     return render(
         request,
         "registration/register.html",
         {
             "edition": edition,
             "form": form,
-            "sections": sections,
             "edition_full": full.edition,
             "closes_at": edition.registration_closes_at,
+            # The blank form's fields are the same for everyone (the CSRF token and the signed
+            # start time are outside them): the template caches them ({% cache %}) per edition,
+            # language, content generation and days full.
+            "fragment_seconds": cache_seconds(),
+            "generation": generation(),
+            "full_days": ",".join(map(str, sorted(full.day_ids))),
         },
     )
 

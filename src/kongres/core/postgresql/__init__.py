@@ -1,1 +1,2 @@
-"""Django's PostgreSQL backend with a health check that costs no round trip (``base.py``)."""
+"""Django's PostgreSQL backend with a health check that sends no query (``base.py``), used only
+when the configuration says ``database_health_check = "poll"``."""

@@ -4,6 +4,10 @@ the QR code of the provisioning URI drawn with segno)."""
 
 from __future__ import annotations
 
+import base64
+import io
+
+import segno
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -102,8 +106,6 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 
 
 def _base32(key: bytes) -> str:
-    import base64
-
     text = base64.b32encode(key).decode().rstrip("=")
     return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
 
@@ -113,10 +115,6 @@ def _base32(key: bytes) -> str:
 @login_required(login_url="orga:login")
 def two_factor_qr(request: HttpRequest) -> HttpResponse:
     """The QR code of the provisioning URI of the device being set up (SVG)."""
-    import io
-
-    import segno
-
     device = _unconfirmed(request.user)
     buffer = io.BytesIO()
     segno.make(device.config_url, error="m").save(

@@ -116,7 +116,7 @@ class Command(BaseCommand):
         # instead of collecting the whole heap on the way out (which Ctrl-C would wait for).
         gc.freeze()
 
-        from gunicorn.app.base import BaseApplication
+        from gunicorn.app.base import BaseApplication  # noqa: PLC0415 -- only when serving
 
         bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
@@ -141,7 +141,7 @@ class Command(BaseCommand):
                     self.cfg.set(key, value)
 
             def load(self):
-                from kongres.wsgi import application
+                from kongres.wsgi import application  # noqa: PLC0415 -- in the worker, after the fork
 
                 return application
 

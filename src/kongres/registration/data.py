@@ -1,0 +1,45 @@
+"""What a registration is made of, as the services take it: the answers of the form
+(``RegistrationData``) and the parts of an edition the caller has already read
+(``EditionParts``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from kongres.events.models import Day, Track
+from kongres.registration.models import Question
+
+
+@dataclass
+class RegistrationData:
+    first_name: str
+    last_name: str
+    email: str
+    institution: str = ""
+    position: str = ""
+    sector: str = ""
+    town: str = ""
+    voivodeship: str = ""
+    municipality_size: str = ""
+    day_ids: list[int] = field(default_factory=list)
+    track_ids: list[int] = field(default_factory=list)
+    accessibility_needs: list[str] = field(default_factory=list)
+    accessibility_other: str = ""
+    dietary_needs: str = ""
+    privacy_consent: bool = False
+    photo_consent: bool = False
+    newsletter_consent: bool = False
+    answers: dict[str, object] = field(default_factory=dict)
+    language: str = "pl"
+
+
+@dataclass(frozen=True)
+class EditionParts:
+    """The days, panels and questions of an edition as the caller has just read them (the
+    registration form view does): ``registration_create`` checks the answers against these
+    instead of reading them again."""
+
+    days: Sequence[Day]
+    tracks: Sequence[Track]
+    questions: Sequence[Question]

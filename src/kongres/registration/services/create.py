@@ -1,0 +1,142 @@
+"""Creating a registration: one transaction of ORM statements, the seat taken last."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import IntegrityError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kongres.core.constraints import constraint_violated
+from kongres.events.models import Edition
+from kongres.registration import mails, rules, seats
+from kongres.registration.data import EditionParts, RegistrationData
+from kongres.registration.exceptions import RegistrationError
+from kongres.registration.models import (
+    Registration,
+    RegistrationToken,
+)
+from kongres.registration.services._common import Status, _atomic, _audit
+from kongres.registration.services.validation import (
+    _UPDATABLE_FIELDS,
+    _clean,
+    _privacy_notice_version,
+)
+from kongres.registration.services.waiting_list import _pools_ready
+from kongres.registration.tokens import token_new
+
+
+class _NoSeat(Exception):
+    """The seat that looked free was taken meanwhile: roll back and register as waiting."""
+
+
+def registration_create(
+    *,
+    edition: Edition,
+    data: RegistrationData,
+    now: dt.datetime | None = None,
+    actor: AbstractBaseUser | None = None,
+    over_capacity: bool = False,
+    parts: EditionParts | None = None,
+) -> tuple[Registration, str]:
+    """Register someone; return the registration and the secret token of its link.
+
+    A participant gets a held seat (to confirm by the mailed link within the edition's hold
+    time) or, when the edition or one of their days is full, a place that joins the waiting
+    list once the address is confirmed. An organiser (``actor``) may add people outside the
+    registration window; their registration is confirmed at once (no address check), over
+    the capacity when ``over_capacity``, else on the waiting list when there is no seat.
+    ``parts``: the edition's days, panels and questions when the caller has them at hand.
+    """
+    now = now or timezone.now()
+    if actor is None:
+        rules.registration_window_check(edition, now)
+    clean = _clean(edition, data, participant=actor is None, parts=parts)
+    version = _privacy_notice_version(now) if clean.privacy_consent else ""
+    day_ids = [day.pk for day in parts.days] if parts else None
+    pools = _pools_ready(edition, now, day_ids=day_ids)
+    expect_seat = over_capacity or seats.seems_free(pools, clean.day_ids)
+    token, hashed = token_new()
+    # Usually one attempt; a second one when the seat that looked free was taken meanwhile.
+    for with_seat in (True, False) if expect_seat else (False,):
+        try:
+            return _create(
+                edition, clean, version, token, hashed, now, actor, with_seat, over_capacity
+            )
+        except _NoSeat:
+            continue
+        except IntegrityError as error:
+            if constraint_violated(error, "registration_active_email_unique"):
+                raise RegistrationError(
+                    _("This e-mail address is already registered for this edition."), "duplicate"
+                ) from error
+            raise
+    raise AssertionError("unreachable")  # the last attempt never raises _NoSeat
+
+
+def _create(
+    edition: Edition,
+    clean: RegistrationData,
+    privacy_notice_version: str,
+    token: str,
+    hashed: str,
+    now: dt.datetime,
+    actor: AbstractBaseUser | None,
+    with_seat: bool,
+    over_capacity: bool,
+) -> tuple[Registration, str]:
+    registration = _new(edition, clean, privacy_notice_version, now, actor, with_seat)
+    with _atomic():
+        registration.save(force_insert=True)
+        Registration.days.through.objects.bulk_create(
+            Registration.days.through(registration_id=registration.pk, day_id=day_id)
+            for day_id in clean.day_ids
+        )
+        if clean.track_ids:
+            Registration.tracks.through.objects.bulk_create(
+                Registration.tracks.through(registration_id=registration.pk, track_id=track_id)
+                for track_id in clean.track_ids
+            )
+        RegistrationToken.objects.create(registration=registration, token_hash=hashed)
+        _audit(registration, "create", actor=actor, before=None, over_capacity=over_capacity)
+        # The mail is rendered and queued before the seat is taken: the seat's lock is held
+        # only from the UPDATE below to the COMMIT.
+        if actor is None:
+            mails.mail(registration, "verify", token=token)
+        elif with_seat:
+            mails.mail_seat(registration, token=token)
+        else:
+            mails.mail(registration, "waiting", token=token)
+        if with_seat and not seats.take_seat(edition.pk, clean.day_ids, force=over_capacity):
+            raise _NoSeat
+    return registration, token
+
+
+def _new(
+    edition: Edition,
+    clean: RegistrationData,
+    privacy_notice_version: str,
+    now: dt.datetime,
+    actor: AbstractBaseUser | None,
+    with_seat: bool,
+) -> Registration:
+    registration = Registration(
+        edition=edition,
+        email=clean.email,
+        created_by=actor,
+        language=clean.language,
+        **{name: getattr(clean, name) for name in _UPDATABLE_FIELDS if name != "language"},
+    )
+    if clean.privacy_consent:
+        registration.privacy_consent_at = now
+        registration.privacy_notice_version = privacy_notice_version
+    if actor is None:
+        registration.status = Status.HELD if with_seat else Status.WAITING_UNVERIFIED
+        registration.hold_expires_at = now + dt.timedelta(minutes=edition.hold_minutes)
+    else:  # an organiser vouches for the address
+        registration.status = Status.CONFIRMED if with_seat else Status.WAITING
+        registration.verified_at = now
+        registration.confirmed_at = now if with_seat else None
+    return registration
