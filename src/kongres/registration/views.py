@@ -28,13 +28,8 @@ from kongres.events.models import Edition
 from kongres.events.selectors import edition_days, edition_tracks
 from kongres.registration import selectors, services
 from kongres.registration.choices import AccessibilityNeed, QuestionKind
-from kongres.registration.forms import (
-    OTHER_NEED,
-    LinkRequestForm,
-    RegistrationEditForm,
-    RegistrationForm,
-    day_label,
-)
+from kongres.registration.fields import OTHER_NEED, day_label
+from kongres.registration.forms import LinkRequestForm, RegistrationEditForm, RegistrationForm
 from kongres.registration.models import Question, Registration, Ticket
 from kongres.registration.ratelimit import (
     RateLimited,
