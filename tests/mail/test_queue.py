@@ -6,8 +6,14 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from kongres.mail.models import OutboxMessage
-from kongres.mail.services import BulkMail, backoff_delay, mail_queue, mail_queue_bulk
-from kongres.mail.tasks import mail_send
+from kongres.mail.services import (
+    BULK_TASK_SIZE,
+    BulkMail,
+    backoff_delay,
+    mail_queue,
+    mail_queue_bulk,
+)
+from kongres.mail.tasks import mail_send, mail_send_many
 from tests.mail.test_delivery import run_worker
 
 
@@ -152,19 +158,28 @@ def test_mail_queue_bulk_rolled_back_with_the_callers_transaction_leaves_nothing
 
     with pytest.raises(Boom), transaction.atomic():
         mail_queue_bulk(mails=bulk(3))
-        assert (OutboxMessage.objects.count(), DBTaskResult.objects.count()) == (3, 3)
+        assert (OutboxMessage.objects.count(), DBTaskResult.objects.count()) == (3, 1)
         raise Boom
 
     assert (OutboxMessage.objects.count(), DBTaskResult.objects.count()) == (0, 0)
 
 
-def test_mail_queue_bulk_committed_is_delivered_one_task_per_message(transactional_db, smtp_server):
-    with transaction.atomic():
-        messages = mail_queue_bulk(mails=bulk(3))
+def test_mail_queue_bulk_enqueues_one_task_per_batch(db):
+    messages = mail_queue_bulk(mails=bulk(BULK_TASK_SIZE + 1))
 
-    stored = {message.pk: message.task_id for message in OutboxMessage.objects.all()}
+    stored = dict(OutboxMessage.objects.values_list("pk", "task_id"))
     assert stored == {message.pk: message.task_id for message in messages}
-    assert sorted(mail_send.get_result(task).args[0] for task in stored.values()) == sorted(stored)
+    batches = sorted(mail_send_many.get_result(task).args[0] for task in set(stored.values()))
+    pks = [message.pk for message in messages]
+    assert batches == [pks[:BULK_TASK_SIZE], pks[BULK_TASK_SIZE:]]
+    assert DBTaskResult.objects.count() == 2
+
+
+def test_mail_queue_bulk_committed_is_delivered(transactional_db, smtp_server):
+    with transaction.atomic():
+        mail_queue_bulk(mails=bulk(3))
+
+    assert DBTaskResult.objects.count() == 1
     run_worker()
     assert sorted(received["To"] for received in smtp_server.messages) == [
         "a0@example.org",

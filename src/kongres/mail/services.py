@@ -53,6 +53,8 @@ CLAIM_TIMEOUT = dt.timedelta(minutes=10)
 LOST_AFTER = dt.timedelta(minutes=5)
 MAX_ERROR_LENGTH = 2000
 RETRY_DUE_BATCH = 1000  # messages looked at per run of mail_retry_due
+# Messages sent by one task when many are queued at once (``mail_queue_bulk``).
+BULK_TASK_SIZE = 100
 
 
 def _render_text(name: str, context: dict) -> str:
@@ -228,16 +230,26 @@ def _render(template: str, context: dict, language: str) -> tuple[str, str, str]
 
 
 def _outbox_insert(messages: list[OutboxMessage]) -> list[OutboxMessage]:
-    """Insert ``messages`` and enqueue the sending task of each (``django.tasks``), in the
-    caller's transaction: with the database task backend the task rows are written in it too,
-    so the messages and their tasks are committed, or rolled back, together."""
+    """Insert ``messages`` and enqueue their sending tasks (``django.tasks``), in the caller's
+    transaction: with the database task backend the task rows are written in it too, so the
+    messages and their tasks are committed, or rolled back, together. One message gets a task
+    of its own; many (a message to participants) one task for each ``BULK_TASK_SIZE`` of them,
+    so that queuing 10,000 messages is 100 tasks, not 10,000."""
+    from kongres.mail.tasks import mail_send_many  # noqa: PLC0415 -- tasks.py imports this module
+
     messages = OutboxMessage.objects.bulk_create(messages)
-    for message in messages:
+    if len(messages) == 1:
+        [message] = messages
         message.task_id = _enqueue_send(message)
-    if len(messages) == 1:  # a plain UPDATE: bulk_update's CASE costs a mail ~1 ms of CPU
-        OutboxMessage.objects.filter(pk=messages[0].pk).update(task_id=messages[0].task_id)
-    else:
-        OutboxMessage.objects.bulk_update(messages, ["task_id"], batch_size=500)
+        OutboxMessage.objects.filter(pk=message.pk).update(task_id=message.task_id)
+        return messages
+    for start in range(0, len(messages), BULK_TASK_SIZE):
+        batch = messages[start : start + BULK_TASK_SIZE]
+        ids = [message.pk for message in batch]
+        task_id = mail_send_many.enqueue(ids).id
+        OutboxMessage.objects.filter(pk__in=ids).update(task_id=task_id)
+        for message in batch:
+            message.task_id = task_id
     return messages
 
 
