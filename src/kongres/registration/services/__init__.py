@@ -83,6 +83,14 @@ frees them, while the edition's pool is still locked.
 Mail is queued in the same transaction (``mails.mail``); each mail carries
 a secret link (a new one when the service has none at hand; earlier links keep working until
 the participant asks for a new one with ``registration_link_resend``).
+
+Modules
+=======
+``create`` (a new registration), ``transitions`` (everything after: verify, claim, cancel,
+update, the organisers' actions, links, tickets re-issued), ``waiting_list`` (seat pools,
+offers of freed seats, expiry, capacity changes), ``validation`` (the last word on what a form
+sent), ``_common`` (the bounded transaction, compare-and-set, audit entry, errors). Callers
+import the public names from here; the rules of time are ``registration.rules``.
 """
 
 from kongres.registration.data import EditionParts, RegistrationData
