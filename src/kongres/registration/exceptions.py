@@ -1,3 +1,5 @@
+from django.utils.translation import gettext_lazy as _
+
 from kongres.core.exceptions import KongresError
 
 
@@ -6,3 +8,10 @@ class RegistrationError(KongresError):
     no_offer, not_active, deadline, full, wrong_status, conflict, not_confirmed, busy."""
 
     code = "registration"
+
+
+def busy() -> RegistrationError:
+    """The error of a transaction whose wait for a lock ran out (``atomic_bounded``)."""
+    return RegistrationError(
+        _("Too many people are registering right now. Please try again in a moment."), "busy"
+    )

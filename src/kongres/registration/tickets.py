@@ -23,7 +23,7 @@ from kongres.core.locks import atomic_bounded
 from kongres.core.pdf import pdf_render
 from kongres.core.qr import qr_png, qr_svg_data_uri
 from kongres.mail.services import Attachment, AttachmentUnavailable, attachment_content_id
-from kongres.registration.exceptions import RegistrationError
+from kongres.registration.exceptions import RegistrationError, busy
 from kongres.registration.models import Registration, Ticket
 
 Status = Registration.Status
@@ -51,15 +51,6 @@ def active_ticket(registration: Registration) -> Ticket | None:
     return Ticket.objects.filter(registration=registration, is_active=True).first()
 
 
-def _atomic():
-    """A transaction that locks a registration's row, its wait bounded (``atomic_bounded``)."""
-    return atomic_bounded(
-        lambda: RegistrationError(
-            _("Too many people are registering right now. Please try again in a moment."), "busy"
-        )
-    )
-
-
 def registration_lock(registration: Registration) -> Registration:
     return Registration.objects.select_for_update().get(pk=registration.pk)
 
@@ -68,7 +59,7 @@ def ticket_issue(*, registration: Registration, now: dt.datetime | None = None) 
     """The registration's active ticket, made now if it has none. Only a confirmed
     registration gets one (code ``not_confirmed``). Safe to call twice, also at once."""
     now = now or timezone.now()
-    with _atomic():
+    with atomic_bounded(busy):
         registration = registration_lock(registration)
         require_confirmed(registration)
         ticket = active_ticket(registration)
@@ -102,7 +93,7 @@ def ticket_revoke(*, registration: Registration, now: dt.datetime | None = None)
     """Deactivate the registration's ticket (for instance when it is cancelled); returns how
     many were active. Check-ins refuse a cancelled registration even without this."""
     now = now or timezone.now()
-    with _atomic():
+    with atomic_bounded(busy):
         registration_lock(registration)
         return Ticket.objects.filter(registration=registration, is_active=True).update(
             is_active=False, revoked_at=now

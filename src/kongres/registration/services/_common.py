@@ -12,7 +12,7 @@ from kongres.audit.services import audit_log
 from kongres.core.locks import atomic_bounded
 from kongres.events.models import Edition
 from kongres.registration import mails, selectors
-from kongres.registration.exceptions import RegistrationError
+from kongres.registration.exceptions import RegistrationError, busy
 from kongres.registration.models import (
     Registration,
     RegistrationToken,
@@ -26,17 +26,11 @@ Status = Registration.Status
 ATTEMPTS = 3
 
 
-def _busy() -> RegistrationError:
-    return RegistrationError(
-        _("Too many people are registering right now. Please try again in a moment."), "busy"
-    )
-
-
 def _atomic():
     """The transaction of a change here: its waits for locks are bounded (``atomic_bounded``:
     PostgreSQL's ``lock_timeout``, SQLite's busy timeout), after which it is rolled back and
     raises "busy"."""
-    return atomic_bounded(_busy)
+    return atomic_bounded(busy)
 
 
 def _cas(registration: Registration, from_statuses: set, now: dt.datetime, **changes) -> bool:
