@@ -50,7 +50,9 @@ class SessionTimeoutMiddleware:
         return self.get_response(request)
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> None:
-        if not request.user.is_authenticated:
+        # Without a session cookie nobody is signed in; not reading the session then keeps
+        # public pages cacheable (kongres.core.cache: a page that read the session is not).
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES or not request.user.is_authenticated:
             return
         session = request.session
         now = int(time.time())
