@@ -137,6 +137,9 @@ def test_a_checkin_phone_is_signed_out_sooner(door_client):
     assert response.status_code == 403
     assert response.json()["code"] == "login"
     assert SESSION_KEY not in door_client.session
+    login = door_client.get("/checkin/", follow=True)
+    assert login.redirect_chain[-1][0].startswith(reverse("checkin:login"))
+    assert "Wylogowano po 15 min bez aktywności. Zaloguj się ponownie." in login.text
 
 
 def test_the_checkin_counts_refreshing_by_themselves_are_no_activity(door_client):
