@@ -37,11 +37,25 @@ DEFAULTS: dict[str, Any] = {
     "mail_url": "",  # smtp://user:password@host:port, console:, file:/path; empty: file in data_dir
     "mail_from": "kongres <noreply@localhost>",
     "time_zone": "Europe/Warsaw",
-    "cache_url": "",  # redis://127.0.0.1:6379/0; empty: local memory
+    "cache_url": "",  # redis://127.0.0.1:6379/0; empty: the database
+    # Mail providers that deliver name+tag@domain to name@domain: such addresses are one person
+    # for the duplicate check of registrations.
+    "email_tag_domains": [
+        "gmail.com",
+        "googlemail.com",
+        "outlook.com",
+        "hotmail.com",
+        "live.com",
+        "icloud.com",
+        "me.com",
+        "proton.me",
+        "protonmail.com",
+        "fastmail.com",
+    ],
 }
 
 BOOLEANS = {"debug"}
-LISTS = {"allowed_hosts"}
+LISTS = {"allowed_hosts", "email_tag_domains"}
 INTEGERS = {"lock_timeout_ms"}
 CHOICES = {"database_health_check": ("query", "poll")}
 TRUE = {"1", "true", "yes", "on"}

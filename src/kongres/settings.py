@@ -16,6 +16,9 @@ DEBUG = CONFIG["debug"]
 SECRET_KEY = CONFIG["secret_key"] or secret_key_from(DATA_DIR)
 ALLOWED_HOSTS = CONFIG["allowed_hosts"]
 SITE_URL = CONFIG["site_url"].rstrip("/")
+# Duplicate registrations are found on the address without "+tag" at these domains
+# (kongres.registration.validators.email_key).
+KONGRES_EMAIL_TAG_DOMAINS = [domain.lower() for domain in CONFIG["email_tag_domains"]]
 
 INSTALLED_APPS = [
     "modeltranslation",  # before admin, so that translated fields show side by side
