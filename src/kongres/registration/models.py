@@ -52,7 +52,7 @@ class Registration(TimeStampedModel):
     # The address as duplicates are found (``validators.email_key``: lower case, no ``+tag`` at
     # the domains that ignore it), set by the services; empty (NULL) on rows made without them,
     # which are then compared by ``lower(email)`` (the constraint below).
-    email_key = models.CharField(
+    email_key = models.CharField(  # noqa: DJ001 (NULL: the constraint falls back to lower(email))
         _("e-mail address, normalised"), max_length=254, null=True, blank=True, editable=False
     )
     first_name = models.CharField(_("first name"), max_length=100)
