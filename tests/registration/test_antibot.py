@@ -10,12 +10,22 @@ import pytest
 
 from kongres.registration import antibot
 from kongres.registration.models import Registration
-from tests.registration.test_views import REGISTER_PL, edition, form_data  # noqa: F401 (fixture)
+from tests.factories import DayFactory, EditionFactory, PageFactory
+from tests.registration.test_views import REGISTER_PL, form_data
 
 ROOT = Path(__file__).resolve().parents[2]
 VENDOR = ROOT / "src/kongres/registration/static/registration/vendor/altcha"
 TOKEN = re.compile(r'name="started" value="([^"]+)"')
 CHALLENGE = re.compile(r'<altcha-widget[^>]* challenge="([^"]+)"')
+
+
+@pytest.fixture
+def edition(db):
+    edition = EditionFactory(capacity=50)
+    DayFactory(edition=edition, date=edition.start_date)
+    DayFactory(edition=edition, date=edition.end_date)
+    PageFactory(kind="privacy", slug="polityka-prywatnosci")
+    return edition
 
 
 @pytest.fixture
