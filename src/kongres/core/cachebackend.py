@@ -25,7 +25,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import redis.backoff
 import redis.exceptions
+import redis.retry
 from django.core.cache import BaseCache, caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
@@ -41,6 +43,9 @@ class RedisWithDatabaseFallback(BaseCache):
         options = dict(params.get("OPTIONS") or {})
         self._fallback_alias = options.pop("FALLBACK", "database")
         self._retry_seconds = float(options.pop("RETRY_SECONDS", 10))
+        # one quick retry (a dropped connection), not redis-py's default backoff: the database
+        # takes over instead
+        options.setdefault("retry", redis.retry.Retry(redis.backoff.NoBackoff(), 1))
         self._redis = RedisCache(server, {**params, "OPTIONS": options})
         self._location = server
         self._lock = threading.Lock()
