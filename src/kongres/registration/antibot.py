@@ -17,6 +17,9 @@ Settings (optional, read on each call):
 
 ``KONGRES_REGISTRATION_FORM_TOKEN_SECONDS`` how long a form token (and a challenge) is valid,
                                             3 hours
+``KONGRES_REGISTRATION_FORM_TOKEN_ONCE``    a token is accepted once (on; the benchmark's
+                                            load generator, which sends one form many times,
+                                            turns it off and says so)
 ``KONGRES_REGISTRATION_POW_COST``           PBKDF2 iterations per attempt, 1000
 ``KONGRES_REGISTRATION_POW_MAX_NUMBER``     attempts needed at most (on average half), 1000
 """
@@ -72,6 +75,8 @@ def form_token_read(raw: str) -> FormToken | None:
 
 def form_token_use(token: FormToken) -> bool:
     """Mark the token as used; False when it was used before (a replay)."""
+    if not getattr(settings, "KONGRES_REGISTRATION_FORM_TOKEN_ONCE", True):
+        return True
     key = f"{FORM_KEY_PREFIX}:{hashlib.sha256(token.nonce.encode()).hexdigest()[:32]}"
     return bool(cache.add(key, 1, timeout=token_seconds() + 60))
 
