@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test lint fmt lock bench messages clean
+.PHONY: demo test lint fmt lock bench messages clean vendor
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "kongres needs Python 3.12 or newer (set PYTHON=...)")'
@@ -56,6 +56,14 @@ lock:
 	rm -rf /tmp/kongres-lock && $(PYTHON) -m venv /tmp/kongres-lock
 	/tmp/kongres-lock/bin/pip install --quiet setuptools '.[dev,bench]'
 	/tmp/kongres-lock/bin/pip freeze --all --exclude kongres --exclude pip | sort -f > requirements.lock
+
+# Copy the front-end code we serve from the npm packages (package.json) into the static files,
+# after changing a version there: the ALTCHA widget (registration/static/registration/vendor/altcha).
+vendor: node_modules/.installed
+	cp node_modules/altcha/dist/external/altcha.min.js node_modules/altcha/dist/external/altcha.css \
+	   node_modules/altcha/dist/workers/pbkdf2.js node_modules/altcha/dist/i18n/pl.js \
+	   node_modules/altcha/LICENSE.txt src/kongres/registration/static/registration/vendor/altcha/
+	@echo "vendor: now update the version in src/kongres/registration/static/registration/vendor/altcha/README.txt"
 
 # Each app keeps its own translations in <app>/locale (needs GNU gettext).
 messages: $(VENV)/.installed

@@ -15,12 +15,17 @@ def _test_settings(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache(settings, tmp_path):
-    """Each test starts with an empty cache (public pages are cached whole, kongres.core.cache)
-    and its own content-generation stamp."""
+def _empty_cache(settings):
+    """Each test starts with an empty cache (public pages are cached whole, kongres.core.cache).
+    The tests of one process use local memory as the default cache, so that a test without the
+    database can use it; the shared caches (the database cache, Redis) have their own tests
+    (tests/core/test_shared_cache.py), with several processes."""
     from django.core.cache import cache
 
-    settings.PUBLIC_CACHE_STAMP = tmp_path / "public-cache.stamp"
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
     cache.clear()
     yield
     cache.clear()

@@ -37,17 +37,31 @@ DEFAULTS: dict[str, Any] = {
     "mail_url": "",  # smtp://user:password@host:port, console:, file:/path; empty: file in data_dir
     "mail_from": "kongres <noreply@localhost>",
     "time_zone": "Europe/Warsaw",
-    "cache_url": "",  # redis://127.0.0.1:6379/0; empty: local memory
+    "cache_url": "",  # redis://127.0.0.1:6379/0; empty: the database
     # Staff sessions (kongres.accounts.middleware): signed out after this many minutes without
     # activity (a check-in phone at the door: the shorter time), and this many hours after
     # signing in, whatever the activity.
     "session_idle_minutes": 30,
     "checkin_session_idle_minutes": 15,
     "session_max_hours": 12,
+    # Mail providers that deliver name+tag@domain to name@domain: such addresses are one person
+    # for the duplicate check of registrations.
+    "email_tag_domains": [
+        "gmail.com",
+        "googlemail.com",
+        "outlook.com",
+        "hotmail.com",
+        "live.com",
+        "icloud.com",
+        "me.com",
+        "proton.me",
+        "protonmail.com",
+        "fastmail.com",
+    ],
 }
 
 BOOLEANS = {"debug"}
-LISTS = {"allowed_hosts"}
+LISTS = {"allowed_hosts", "email_tag_domains"}
 INTEGERS = {
     "lock_timeout_ms",
     "session_idle_minutes",

@@ -16,6 +16,9 @@ DEBUG = CONFIG["debug"]
 SECRET_KEY = CONFIG["secret_key"] or secret_key_from(DATA_DIR)
 ALLOWED_HOSTS = CONFIG["allowed_hosts"]
 SITE_URL = CONFIG["site_url"].rstrip("/")
+# Duplicate registrations are found on the address without "+tag" at these domains
+# (kongres.registration.validators.email_key).
+KONGRES_EMAIL_TAG_DOMAINS = [domain.lower() for domain in CONFIG["email_tag_domains"]]
 
 INSTALLED_APPS = [
     "modeltranslation",  # before admin, so that translated fields show side by side
@@ -117,18 +120,35 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # kongres.core.locks) before the person gets "busy: try again in a moment".
 KONGRES_LOCK_TIMEOUT_MS = CONFIG["lock_timeout_ms"]
 
+# The cache every process shares: rate-limit counters, one-time form tokens, sessions, the
+# content generation (kongres.core.cache), cached pages. Redis when cache_url says so (falling
+# back to the database cache while Redis is unreachable: kongres.core.cachebackend), else the
+# database cache (its table is made by the migration core 0001). Never a process's memory:
+# gunicorn or granian run several processes, and `kongres worker` another.
+CACHE_TABLE = "kongres_cache"
+CACHES = {
+    "database": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": CACHE_TABLE,
+        # rate-limit counters must not be culled early: Django's default keeps 300 entries
+        "OPTIONS": {"MAX_ENTRIES": 100_000, "CULL_FREQUENCY": 4},
+    }
+}
 if CONFIG["cache_url"]:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": CONFIG["cache_url"],
-        }
+    CACHES["default"] = {
+        "BACKEND": "kongres.core.cachebackend.RedisWithDatabaseFallback",
+        "LOCATION": CONFIG["cache_url"],
+        "OPTIONS": {
+            "FALLBACK": "database",
+            "RETRY_SECONDS": 10,
+            # an unreachable Redis must cost a request milliseconds, not seconds
+            "socket_connect_timeout": 0.5,
+            "socket_timeout": 0.5,
+        },
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Without a shared cache, the processes share the content generation through this file's time
-# (kongres.core.cache).
-PUBLIC_CACHE_STAMP = DATA_DIR / "public-cache.stamp"
+    CACHES["default"] = CACHES["database"]
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 # Jobs that `kongres worker` runs on a schedule: (dotted path of a function taking no

@@ -4,6 +4,7 @@ import pytest
 from django.test import override_settings
 from django.utils import translation
 
+from kongres.registration import antibot
 from kongres.registration.choices import QuestionKind
 from kongres.registration.forms import (
     LinkRequestForm,
@@ -30,7 +31,9 @@ def edition(db):
     return edition
 
 
-def make_form(edition, data=None, *, questions=(), started_ago=60.0, **overrides):
+def make_form(
+    edition, data=None, *, questions=(), started_ago=60.0, proof_required=False, **overrides
+):
     payload = None
     if data is not None:
         payload = {"started": RegistrationForm.sign_started(NOW - started_ago), **data}
@@ -43,6 +46,7 @@ def make_form(edition, data=None, *, questions=(), started_ago=60.0, **overrides
         tracks=list(edition.tracks.all()),
         questions=list(questions),
         now=NOW,
+        proof_required=proof_required,
     )
 
 
@@ -135,8 +139,11 @@ def test_too_fast_is_refused_and_the_start_time_is_kept(edition):
     form = make_form(edition, valid_data(edition), started_ago=1.0)
     assert not form.is_valid()
     assert form.has_error("__all__", "too_fast")
-    # sent back with the original start time: once enough time has passed, it goes through
-    assert form.started_value() == form.data["started"]
+    # sent back with the original start time in a new token: once enough time has passed, it
+    # goes through (the token sent is used up)
+    again = form.started_value()
+    assert again != form.data["started"]
+    assert antibot.form_token_read(again).started == NOW - 1.0
 
 
 @override_settings(KONGRES_REGISTRATION_MIN_FILL_SECONDS=0)
@@ -148,10 +155,39 @@ def test_missing_or_forged_start_time_is_refused(edition):
     form = make_form(edition, valid_data(edition), started="1700000000.0")
     assert not form.is_valid()
     assert form.has_error("__all__", "started_missing")
-    assert form.started_value() != "1700000000.0"
-    assert abs(time.time() - NOW) > 0  # a new, genuine start time is issued
-    started = RegistrationForm.sign_started(NOW)
-    assert form.started_value() == started
+    assert antibot.form_token_read(form.started_value()).started == NOW  # a new, genuine one
+
+
+def test_a_replayed_form_token_is_refused_every_time(edition):
+    token = RegistrationForm.sign_started(NOW - 60)
+    assert make_form(edition, valid_data(edition), started=token).is_valid()
+    for _ in range(5):
+        form = make_form(edition, valid_data(edition), started=token)
+        assert not form.is_valid()
+        assert form.has_error("__all__", "replayed")
+        # the page shown again has a new token that starts now (no credit for the replay)
+        assert antibot.form_token_read(form.started_value()).started == NOW
+
+
+def test_a_form_token_expires(edition, settings):
+    settings.KONGRES_REGISTRATION_FORM_TOKEN_SECONDS = 1
+    token = RegistrationForm.sign_started(NOW - 60)
+    time.sleep(2.1)  # the signature's own time, not the start time, decides
+    form = make_form(edition, valid_data(edition), started=token)
+    assert form.has_error("__all__", "started_missing")
+
+
+def test_past_the_soft_limit_the_form_needs_a_solved_challenge(edition, settings):
+    settings.KONGRES_REGISTRATION_POW_COST = 1
+    settings.KONGRES_REGISTRATION_POW_MAX_NUMBER = 20
+    form = make_form(edition, valid_data(edition), proof_required=True)
+    assert form.has_error("__all__", "proof")
+    payload = antibot.pow_solve(form.proof_challenge())
+    assert make_form(edition, valid_data(edition), proof_required=True, altcha=payload).is_valid()
+    again = make_form(edition, valid_data(edition), proof_required=True, altcha=payload)
+    assert again.has_error("__all__", "proof")  # a solved challenge counts once
+    forged = make_form(edition, valid_data(edition), proof_required=True, altcha="e30=")
+    assert forged.has_error("__all__", "proof")
 
 
 def test_other_accessibility_need_asks_for_the_text(edition):

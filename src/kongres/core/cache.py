@@ -11,11 +11,10 @@ Why it stays correct:
   before is never looked up again (it expires on its own). The bump happens at once (the same
   process reads its own writes, tests included) and again after the transaction commits, so a
   page rendered by another process from the data of before the commit cannot outlive it.
-* **Every process sees the bump.** With a shared cache (Redis, ``cache_url``) the generation
-  is a counter in that cache (``cache.incr``). The local-memory cache is per process (gunicorn
-  runs several, plus ``kongres worker``), so there the generation is the modification time of a
-  stamp file in the data directory (one ``stat`` per request, no query). Several machines need
-  a shared cache.
+* **Every process sees the bump.** The generation is a counter in Django's cache
+  (``cache.incr``), which every process shares: Redis (``cache_url``) or the database cache
+  (``settings.CACHES``; never a process's memory, since gunicorn or granian run several
+  processes, plus ``kongres worker``).
 * **Time.** Some pages change with the clock alone: a news post whose ``published_at`` comes,
   registration opening or closing on the home page ("opens on …" vs the form), an edition
   becoming past. No edit bumps anything then, so the short lifetime bounds how late such a change
@@ -44,15 +43,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 import time
 from collections.abc import Callable, Iterable
-from pathlib import Path
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
-from django.core.cache import cache, caches
-from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
@@ -72,50 +68,22 @@ def cache_seconds() -> int:
     return getattr(settings, "PUBLIC_CACHE_SECONDS", DEFAULT_SECONDS)
 
 
-def _stamp() -> Path:
-    # Read several times a request: the settings' own Path (which keeps its text) when it is one.
-    stamp = settings.PUBLIC_CACHE_STAMP
-    return stamp if isinstance(stamp, Path) else Path(stamp)
-
-
-def _shared() -> bool:
-    """Whether every process sees the same cache (not the per-process local memory)."""
-    return not isinstance(caches["default"], LocMemCache)
-
-
 def generation() -> int:
     """The current content generation."""
-    if _shared():
+    value = cache.get(GENERATION_KEY)
+    if value is None:
+        # A fresh value (not 1): if the key was evicted, old pages must not match again.
+        cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
         value = cache.get(GENERATION_KEY)
-        if value is None:
-            # A fresh value (not 1): if the key was evicted, old pages must not match again.
-            cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
-            value = cache.get(GENERATION_KEY)
-        return value
-    try:
-        return os.stat(_stamp()).st_mtime_ns
-    except FileNotFoundError:
-        bump()
-        return os.stat(_stamp()).st_mtime_ns
+    return value
 
 
 def bump() -> None:
     """Make every page cached so far stale."""
-    if _shared():
-        try:
-            cache.incr(GENERATION_KEY)
-        except ValueError:  # not there (evicted or never set)
-            cache.set(GENERATION_KEY, time.time_ns(), timeout=None)
-        return
-    stamp = _stamp()
     try:
-        before = os.stat(stamp).st_mtime_ns
-    except FileNotFoundError:
-        stamp.parent.mkdir(parents=True, exist_ok=True)
-        stamp.touch()
-        before = 0
-    now = max(time.time_ns(), before + 1)  # set exactly: file times can be coarse
-    os.utime(stamp, ns=(now, now))
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # not there (evicted or never set)
+        cache.set(GENERATION_KEY, time.time_ns(), timeout=None)
 
 
 def _content_changed(sender, **kwargs) -> None:

@@ -223,6 +223,7 @@ def registration_erase(
         )
         changes: dict[str, Any] = {
             "email": registration.erased_email,
+            "email_key": None,  # compared by the erased address, like the e-mail
             "first_name": ERASED_TEXT,
             "last_name": "",
             "accessibility_other": ERASED_TEXT if registration.accessibility_other else "",

@@ -12,13 +12,13 @@ from collections.abc import Sequence
 
 from django import forms
 from django.conf import settings
-from django.core import signing
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kongres.events.models import Day, Edition, Track
+from kongres.registration import antibot
 from kongres.registration.choices import (
     MunicipalitySize,
     QuestionKind,
@@ -45,7 +45,6 @@ from kongres.registration.models import Question, Registration
 
 QUESTION_PREFIX = "q_"
 TEXT_ANSWER_MAX_LENGTH = 1000
-STARTED_SALT = "kongres.registration.form-started"
 DEFAULT_MIN_FILL_SECONDS = 5
 
 
@@ -388,9 +387,15 @@ class RegistrationForm(RegistrationFieldsForm):
         (_("Consents"), ("privacy_consent", "photo_consent", "newsletter_consent")),
     )
 
-    def __init__(self, *args, now: float | None = None, **kwargs) -> None:
+    def __init__(
+        self, *args, now: float | None = None, proof_required: bool = False, **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.now = time.time() if now is None else now
+        # past the soft limit of the address: the browser must solve a proof of work
+        self.proof_required = proof_required
+        self._token: antibot.FormToken | None = None
+        self._token_fresh = False  # the token was genuine and not used before
         self.fields["privacy_consent"].summary_label = _("Privacy notice")
         self.fields["privacy_consent"].help_text = format_html(
             '<a href="{}" target="_blank" rel="noopener">{}</a>',
@@ -400,20 +405,19 @@ class RegistrationForm(RegistrationFieldsForm):
 
     @staticmethod
     def sign_started(now: float) -> str:
-        return signing.dumps(round(now, 3), salt=STARTED_SALT, compress=False)
-
-    def _started_at(self) -> float | None:
-        raw = self.data.get("started", "") if self.is_bound else ""
-        try:
-            return float(signing.loads(raw, salt=STARTED_SALT))
-        except (signing.BadSignature, TypeError, ValueError):
-            return None
+        """A new one-time form token for a form opened at ``now``."""
+        return antibot.form_token_new(started=now)
 
     def started_value(self) -> str:
-        """The signed start time to put in the page: the one sent back if it is genuine (so
-        that a person who sent the form too quickly can just send it again), else now."""
-        started = self._started_at()
-        return self.sign_started(self.now if started is None else started)
+        """The token to put in the page: a new one, with the start time of the one sent back
+        if that was genuine and not a replay (so that a person who sent the form too quickly
+        or mistyped can just send it again), else with now."""
+        started = self._token.started if self._token and self._token_fresh else self.now
+        return self.sign_started(started)
+
+    def proof_challenge(self) -> str:
+        """The proof-of-work challenge for the widget (JSON)."""
+        return antibot.pow_challenge()
 
     def clean_homepage(self) -> str:
         if self.cleaned_data.get("homepage"):
@@ -429,8 +433,8 @@ class RegistrationForm(RegistrationFieldsForm):
             messages = self.errors.pop("homepage")
             for message in messages:
                 self.add_error(None, message)
-        started = self._started_at()
-        if started is None:
+        self._token = antibot.form_token_read(self.data.get("started", "") or "")
+        if self._token is None:
             self.add_error(
                 None,
                 forms.ValidationError(
@@ -438,15 +442,37 @@ class RegistrationForm(RegistrationFieldsForm):
                     code="started_missing",
                 ),
             )
-        elif self.now - started < min_fill_seconds():
+        elif not antibot.form_token_use(self._token):
+            self.add_error(
+                None,
+                forms.ValidationError(
+                    _("This form was sent already. Please check your answers and send it again."),
+                    code="replayed",
+                ),
+            )
+        else:
+            self._token_fresh = True
+            if self.now - self._token.started < min_fill_seconds():
+                self.add_error(
+                    None,
+                    forms.ValidationError(
+                        _(
+                            "The form was sent faster than a person can fill it in. Please "
+                            "check your answers and send it again."
+                        ),
+                        code="too_fast",
+                    ),
+                )
+        if self.proof_required and not antibot.pow_verify(self.data.get("altcha", "") or ""):
             self.add_error(
                 None,
                 forms.ValidationError(
                     _(
-                        "The form was sent faster than a person can fill it in. Please check "
-                        "your answers and send it again."
+                        "Many registrations come from your network just now. Please tick the "
+                        "check box “I'm not a robot” above the button and send the form again; "
+                        "your browser then solves a small puzzle."
                     ),
-                    code="too_fast",
+                    code="proof",
                 ),
             )
         return cleaned

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -49,6 +49,12 @@ class Registration(TimeStampedModel):
         _("status"), max_length=20, choices=Status.choices, default=Status.HELD
     )
     email = models.EmailField(_("e-mail address"))
+    # The address as duplicates are found (``validators.email_key``: lower case, no ``+tag`` at
+    # the domains that ignore it), set by the services; empty (NULL) on rows made without them,
+    # which are then compared by ``lower(email)`` (the constraint below).
+    email_key = models.CharField(  # noqa: DJ001 (NULL: the constraint falls back to lower(email))
+        _("e-mail address, normalised"), max_length=254, null=True, blank=True, editable=False
+    )
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100)
     institution = models.CharField(_("institution"), max_length=200, blank=True)
@@ -120,9 +126,10 @@ class Registration(TimeStampedModel):
         verbose_name_plural = _("registrations")
         ordering = ["-created_at", "-pk"]
         constraints = [
-            # One active registration per address and edition (the second guard of "duplicate").
+            # One active registration per address and edition (the second guard of "duplicate"),
+            # the address normalised (``email_key``; ``Jan+x@gmail.com`` is ``jan@gmail.com``).
             models.UniqueConstraint(
-                Lower("email"),
+                Coalesce("email_key", Lower("email")),
                 "edition",
                 condition=models.Q(status__in=_ACTIVE_VALUES),
                 name="registration_active_email_unique",

@@ -9,7 +9,10 @@ app servers sharing one cache count together.
 Settings (all optional; read on each request, never at import time):
 
 ``KONGRES_RATELIMIT_ENABLED``        on by default
-``KONGRES_RATELIMIT_REGISTER_IP``    registration forms sent from one network, ``"60/h"``
+``KONGRES_RATELIMIT_REGISTER_IP``    registration forms sent from one network, ``"1000/h"``: the
+                                     hard limit, against floods
+``KONGRES_RATELIMIT_REGISTER_IP_SOFT`` past this (``"20/h"``) the form asks for a proof of work
+                                     (``kongres.registration.antibot``); nobody is refused
 ``KONGRES_RATELIMIT_REGISTER_EMAIL`` registration forms sent for one e-mail address, ``"10/h"``
 ``KONGRES_RATELIMIT_LINK_IP``        "send me my link" requests from one network, ``"30/h"``
 ``KONGRES_RATELIMIT_LINK_EMAIL``     "send me my link" requests for one address, ``"5/h"``
@@ -17,7 +20,10 @@ Settings (all optional; read on each request, never at import time):
 ``KONGRES_RATELIMIT_PROXY_COUNT``    reverse proxies in front of the app that append to
                                      ``X-Forwarded-For`` (0: use the peer address)
 
-The limits are far above what one person (or a whole office behind one address) ever needs.
+The hard limits are far above what one person (or a whole office behind one address) ever
+needs; a shared address past the soft limit costs each person a second of the browser's work.
+Without Redis the counters live in the database cache, where Django increments by a read and a
+write: under concurrency a few hits may be missed, never added.
 IPv6 clients are counted per /64 network, since one machine may use many addresses of its /64.
 """
 
@@ -35,7 +41,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 
 DEFAULT_RATES: dict[str, str] = {
-    "register-ip": "60/h",
+    "register-ip": "1000/h",
+    "register-ip-soft": "20/h",
     "register-email": "10/h",
     "link-ip": "30/h",
     "link-email": "5/h",
@@ -114,6 +121,32 @@ def network_key(address: str) -> str:
     return str(ip)
 
 
+def _key(scope: str, value: str, window: int) -> str:
+    digest = hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]
+    return f"kongres:rl:{scope}:{digest}:{window}"
+
+
+def ratelimit_count(*, scope: str, value: str, now: float | None = None) -> int:
+    """Count one request of ``value`` in ``scope``; return the count in the current window."""
+    rate = ratelimit_rate(scope)
+    now = time.time() if now is None else now
+    key = _key(scope, value, int(now // rate.seconds))
+    timeout = rate.seconds + 1
+    cache.add(key, 0, timeout)
+    try:
+        return cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.add(key, 1, timeout)
+        return 1
+
+
+def ratelimit_peek(*, scope: str, value: str, now: float | None = None) -> int:
+    """The count of ``value`` in ``scope`` in the current window, without counting."""
+    rate = ratelimit_rate(scope)
+    now = time.time() if now is None else now
+    return int(cache.get(_key(scope, value, int(now // rate.seconds))) or 0)
+
+
 def ratelimit_hit(*, scope: str, value: str, now: float | None = None) -> None:
     """Count one request of ``value`` (an address, an e-mail address) in ``scope``; raise
     ``RateLimited`` when it is over the scope's limit for the current window."""
@@ -121,19 +154,21 @@ def ratelimit_hit(*, scope: str, value: str, now: float | None = None) -> None:
         return
     rate = ratelimit_rate(scope)
     now = time.time() if now is None else now
-    window = int(now // rate.seconds)
-    digest = hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]
-    key = f"kongres:rl:{scope}:{digest}:{window}"
-    timeout = rate.seconds + 1
-    cache.add(key, 0, timeout)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.add(key, 1, timeout)
-        count = 1
-    if count > rate.count:
+    if ratelimit_count(scope=scope, value=value, now=now) > rate.count:
+        window = int(now // rate.seconds)
         retry_after = max(1, math.ceil((window + 1) * rate.seconds - now))
         raise RateLimited(scope=scope, retry_after=retry_after)
+
+
+def ratelimit_soft_over(*, scope: str, value: str, count: bool) -> bool:
+    """Whether ``value`` is past the soft limit ``scope`` (counting this request when
+    ``count``; without it, whether the next request would be past it)."""
+    if not ratelimit_enabled():
+        return False
+    limit = ratelimit_rate(scope).count
+    if count:
+        return ratelimit_count(scope=scope, value=value) > limit
+    return ratelimit_peek(scope=scope, value=value) >= limit
 
 
 def ratelimit_hit_ip(request: HttpRequest, *, scope: str) -> None:

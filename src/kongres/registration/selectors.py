@@ -7,8 +7,8 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q
-from django.db.models.functions import Lower
+from django.db.models import CharField, Count, Q
+from django.db.models.functions import Coalesce, Lower
 
 from kongres.content.models import Page, PrivacyNoticeVersion
 from kongres.events.models import Day, Edition
@@ -21,6 +21,7 @@ from kongres.registration.models import (
     SeatPool,
 )
 from kongres.registration.tokens import token_hash, token_looks_valid
+from kongres.registration.validators import email_key
 
 Status = Registration.Status
 
@@ -37,10 +38,13 @@ def registration_get_by_token(*, token: str) -> Registration | None:
 
 
 def registration_get_active(*, edition: Edition, email: str) -> Registration | None:
-    """The live registration of an address in an edition (case does not matter), or None."""
+    """The live registration of an address in an edition, or None; the address is compared
+    normalised, as duplicates are (``validators.email_key``)."""
     return (
-        Registration.objects.annotate(email_lower=Lower("email"))
-        .filter(edition=edition, email_lower=email.strip().lower(), status__in=ACTIVE_STATUSES)
+        Registration.objects.annotate(
+            key=Coalesce("email_key", Lower("email"), output_field=CharField())
+        )
+        .filter(edition=edition, key=email_key(email), status__in=ACTIVE_STATUSES)
         .select_related("edition")
         .first()
     )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -48,3 +50,18 @@ def validate_person_name(value: str) -> None:
             )
     if not has_letter:
         raise ValidationError(_("Enter a name with at least one letter."), code="name_letters")
+
+
+def email_key(address: str, *, tag_domains: Iterable[str] | None = None) -> str:
+    """The address as duplicates are found: in lower case, and without a ``+tag`` at the
+    domains that ignore it (``settings.KONGRES_EMAIL_TAG_DOMAINS``): ``Jan+x@Gmail.com`` and
+    ``jan@gmail.com`` are one person."""
+    address = address.strip().lower()
+    local, at, domain = address.rpartition("@")
+    if not at:
+        return address
+    if tag_domains is None:
+        tag_domains = settings.KONGRES_EMAIL_TAG_DOMAINS
+    if domain in {name.strip().lower() for name in tag_domains} and "+" in local:
+        local = local.split("+", 1)[0] or local
+    return f"{local}@{domain}"

@@ -37,6 +37,7 @@ from kongres.registration.ratelimit import (
     network_key,
     ratelimit_enabled,
     ratelimit_hit,
+    ratelimit_soft_over,
 )
 from kongres.registration.rules import Window, edit_deadline, registration_window
 from kongres.registration.services import RegistrationError
@@ -67,6 +68,14 @@ def _limit(request: HttpRequest, *, ip_scope: str, email_scope: str = "") -> Non
     email = normalise_line(request.POST.get("email", ""))[:254] if email_scope else ""
     if email:
         ratelimit_hit(scope=email_scope, value=email)
+
+
+def _proof_required(request: HttpRequest, *, count: bool) -> bool:
+    """Whether the address is past the soft limit, so that the form asks the browser for a
+    proof of work (counting this request when ``count``)."""
+    return ratelimit_soft_over(
+        scope="register-ip-soft", value=network_key(client_ip(request)), count=count
+    )
 
 
 def _window_page(request: HttpRequest, edition: Edition | None, state: str) -> HttpResponse:
@@ -140,7 +149,9 @@ def register(request: HttpRequest) -> HttpResponse:
         except RateLimited as error:
             return _too_many(request, error)
         kwargs, _full = _form_kwargs(edition, seats=False)
-        form = RegistrationForm(request.POST, **kwargs)
+        form = RegistrationForm(
+            request.POST, proof_required=_proof_required(request, count=True), **kwargs
+        )
         if form.is_valid():
             parts = services.EditionParts(
                 days=kwargs["days"], tracks=kwargs["tracks"], questions=kwargs["questions"]
@@ -167,7 +178,7 @@ def register(request: HttpRequest) -> HttpResponse:
         form.mark_full_days(full.day_ids)
     else:
         kwargs, full = _form_kwargs(edition)
-        form = RegistrationForm(**kwargs)
+        form = RegistrationForm(proof_required=_proof_required(request, count=False), **kwargs)
     return render(
         request,
         "registration/register.html",

@@ -50,7 +50,8 @@ Seats and locks
 Seats are counted in ``SeatPool`` rows: one for the edition, one per day. Taking a seat is one
 conditional ``UPDATE seat pool SET taken = taken + 1 WHERE … AND taken < capacity`` per pool
 (``CheckConstraint(taken <= capacity + overbooked)`` is the second guard; the partial
-``UniqueConstraint(edition, lower(email))`` over active registrations guards "duplicate").
+``UniqueConstraint(edition, coalesce(email_key, lower(email)))`` over active registrations,
+on the normalised address, guards "duplicate").
 The edition's pool row stands for the edition: the ``Edition`` row itself is never locked, so
 editing the edition or showing it never waits for a registration rush.
 

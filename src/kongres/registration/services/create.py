@@ -26,6 +26,7 @@ from kongres.registration.services.validation import (
 )
 from kongres.registration.services.waiting_list import _pools_ready
 from kongres.registration.tokens import token_new
+from kongres.registration.validators import email_key
 
 
 class _NoSeat(Exception):
@@ -125,6 +126,7 @@ def _new(
     registration = Registration(
         edition=edition,
         email=clean.email,
+        email_key=email_key(clean.email),
         created_by=actor,
         language=clean.language,
         **{name: getattr(clean, name) for name in _UPDATABLE_FIELDS if name != "language"},

@@ -1,0 +1,55 @@
+"""Run as a separate process by tests/core/test_shared_cache.py: one app process on the given
+configuration (KONGRES_DATABASE_URL, KONGRES_CACHE_URL), doing what argv says and printing the
+results as JSON.
+
+    python -m tests.core.shared_cache_process hit SCOPE VALUE   # count a rate-limit hit
+    python -m tests.core.shared_cache_process generation        # the content generation
+    python -m tests.core.shared_cache_process bump              # bump it, print the new one
+    python -m tests.core.shared_cache_process post JSON         # send the registration form
+"""
+
+import json
+import os
+import sys
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kongres.settings")
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.test import Client, override_settings  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
+
+from kongres.core import cache as page_cache  # noqa: E402
+from kongres.registration.ratelimit import ratelimit_count  # noqa: E402
+
+
+def post(data: dict) -> dict:
+    setup_test_environment()  # the test client's host is allowed; mail kept in memory
+    storages = {  # no collectstatic here, as in the tests (tests/conftest.py)
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    with override_settings(STORAGES=storages):
+        response = Client().post("/rejestracja/", data)
+    text = response.content.decode()
+    return {"status": response.status_code, "replayed": "został już wysłany" in text}
+
+
+def main(argv: list[str]) -> dict:
+    command = argv[0]
+    if command == "hit":
+        return {"count": ratelimit_count(scope=argv[1], value=argv[2])}
+    if command == "generation":
+        return {"generation": page_cache.generation()}
+    if command == "bump":
+        page_cache.bump()
+        return {"generation": page_cache.generation()}
+    if command == "post":
+        return post(json.loads(argv[1]))
+    raise SystemExit(f"unknown command {command!r}")
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(sys.argv[1:])))
