@@ -103,23 +103,9 @@ def deployed(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("deploy")
     data_dir = tmp / "data"
     (tmp / "acme").mkdir()
+    certificate = f"req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN={HOST}".split()
     subprocess.run(  # noqa: S603 -- a fixed command
-        [
-            openssl,
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            f"/CN={HOST}",
-            "-keyout",
-            tmp / "key.pem",
-            "-out",
-            tmp / "cert.pem",
-        ],
+        [openssl, *certificate, "-keyout", tmp / "key.pem", "-out", tmp / "cert.pem"],
         check=True,
         capture_output=True,
     )
@@ -142,25 +128,6 @@ def deployed(tmp_path_factory):
         [*kongres, "migrate", "--verbosity", "0"], env=env, cwd=tmp, capture_output=True, text=True
     )
     assert migrate.returncode == 0, migrate.stderr
-    app_log = tmp / "app.log"
-    with app_log.open("w") as log:
-        app = subprocess.Popen(  # noqa: S603 -- our own program
-            [
-                *kongres,
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(ports["app"]),
-                "--workers",
-                "1",
-            ],
-            env=env,
-            cwd=tmp,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
     site = tmp / "kongres.conf"
     site.write_text(render_site(tmp, data_dir=data_dir, **ports))
     conf = tmp / "nginx.conf"
@@ -168,18 +135,33 @@ def deployed(tmp_path_factory):
     command = [nginx, "-p", str(tmp), "-c", str(conf), "-e", str(tmp / "error.log")]
     tested = subprocess.run([*command, "-t"], capture_output=True, text=True)  # noqa: S603
     assert tested.returncode == 0, tested.stderr
-    proxy = subprocess.Popen(  # noqa: S603 -- nginx with our configuration
-        [*command, "-g", "daemon off;"], stderr=subprocess.DEVNULL, start_new_session=True
-    )
+
+    app_log = tmp / "app.log"
+    serve = ["serve", "--host", "127.0.0.1", "--port", str(ports["app"]), "--workers", "1"]
+    started = []
     try:
+        with app_log.open("w") as log:
+            app = subprocess.Popen(  # noqa: S603 -- our own program
+                [*kongres, *serve],
+                env=env,
+                cwd=tmp,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        started.append((app, signal.SIGTERM))
+        proxy = subprocess.Popen(  # noqa: S603 -- nginx with our configuration
+            [*command, "-g", "daemon off;"], stderr=subprocess.DEVNULL, start_new_session=True
+        )
+        started.append((proxy, signal.SIGQUIT))  # nginx's graceful stop
         wait_for_port(ports["app"], app, "kongres serve", app_log)
         wait_for_port(ports["https"], proxy, "nginx", tmp / "error.log")
         yield {"tmp": tmp, "data_dir": data_dir, **ports}
     finally:
-        os.killpg(proxy.pid, signal.SIGQUIT)
-        os.killpg(app.pid, signal.SIGTERM)
-        proxy.wait(timeout=30)
-        app.wait(timeout=30)
+        for process, stop in started:
+            os.killpg(process.pid, stop)
+        for process, _stop in started:
+            process.wait(timeout=30)
 
 
 def request(
