@@ -12,6 +12,8 @@ EXAMPLE = ROOT / "deploy" / "kongres.toml.example"
 def check_deploy(tmp_path: Path, **extra: str) -> subprocess.CompletedProcess:
     env = {key: value for key, value in os.environ.items() if not key.startswith("KONGRES_")}
     env.pop("DJANGO_SETTINGS_MODULE", None)
+    # set by tests/browser/conftest.py for Playwright; `check --deploy` rightly objects to it
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     env |= {
         "KONGRES_CONFIG": str(EXAMPLE),
         # the example's /var/lib/kongres does not exist here; everything else is the example's

@@ -112,6 +112,7 @@ def deployed(tmp_path_factory):
     ports = {"app": free_port(), "http": free_port(), "https": free_port()}
 
     env = {key: value for key, value in os.environ.items() if not key.startswith("KONGRES_")}
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # tests/browser/conftest.py's, not production's
     env |= {
         "KONGRES_CONFIG": str(EXAMPLE),
         # the example's values, except what needs a machine of its own: SQLite and the
