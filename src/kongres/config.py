@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import ipaddress
 import os
 import secrets
 import tempfile
@@ -20,6 +21,7 @@ import zoneinfo
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 DEFAULTS: dict[str, Any] = {
     "debug": False,
@@ -58,16 +60,26 @@ DEFAULTS: dict[str, Any] = {
         "protonmail.com",
         "fastmail.com",
     ],
+    # Behind a reverse proxy (deploy/): the addresses or networks (CIDR) of the proxies whose
+    # X-Forwarded-For and X-Forwarded-Proto are believed; empty: no proxy, both are ignored.
+    "trusted_proxies": [],
+    # Origins besides site_url's from which forms may be sent (https://other.example.org).
+    "csrf_trusted_origins": [],
+    "https_redirect": False,  # redirect every http:// request to https://
+    "hsts_seconds": 0,  # Strict-Transport-Security max-age; 0: no header
+    "hsts_include_subdomains": False,
+    "hsts_preload": False,
 }
 
-BOOLEANS = {"debug"}
-LISTS = {"allowed_hosts", "email_tag_domains"}
+BOOLEANS = {"debug", "https_redirect", "hsts_include_subdomains", "hsts_preload"}
+LISTS = {"allowed_hosts", "email_tag_domains", "trusted_proxies", "csrf_trusted_origins"}
 INTEGERS = {
     "lock_timeout_ms",
     "session_idle_minutes",
     "checkin_session_idle_minutes",
     "session_max_hours",
 }
+COUNTS = {"hsts_seconds"}  # whole numbers, 0 allowed
 CHOICES = {"database_health_check": ("query", "poll")}
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off", ""}
@@ -98,6 +110,12 @@ def _coerce(key: str, value: Any, source: str) -> Any:
         if isinstance(value, int) and not isinstance(value, bool) and value > 0:
             return value
         raise ConfigError(f"{source} must be a whole number above 0, not {value!r}")
+    if key in COUNTS:
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value)
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return value
+        raise ConfigError(f"{source} must be a whole number, 0 or more, not {value!r}")
     if not isinstance(value, str):
         raise ConfigError(f"{source} must be a string, not {value!r}")
     if key in CHOICES and value.strip() not in CHOICES[key]:
@@ -135,6 +153,22 @@ def _check(config: dict[str, Any]) -> None:
         raise ConfigError(
             f"site_url must start with http:// or https://, not {config['site_url']!r}"
         )
+    for proxy in config["trusted_proxies"]:
+        try:
+            ipaddress.ip_network(proxy)
+        except ValueError as error:
+            raise ConfigError(
+                f"trusted_proxies: {proxy!r} is not an address or a network (CIDR): {error}"
+            ) from error
+    for origin in config["csrf_trusted_origins"]:
+        parts = urlsplit(origin)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path:
+            raise ConfigError(
+                f"csrf_trusted_origins: {origin!r} must be an origin like https://kongres.example.org"
+            )
+    for key in ("hsts_seconds", "https_redirect"):
+        if config[key] and not config["site_url"].startswith("https://"):
+            raise ConfigError(f"{key} needs a site_url that starts with https://")
     try:
         zoneinfo.ZoneInfo(config["time_zone"])
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:

@@ -1,6 +1,7 @@
 """Django settings for kongres: the one settings module. Values come from ``config.py``."""
 
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import dj_database_url
 from django.utils.csp import CSP
@@ -48,7 +49,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "kongres.core.cache.PublicPageCacheMiddleware",  # first: a cached public page skips the rest
+    # first: the scheme (X-Forwarded-Proto) is believed only from a trusted proxy
+    "kongres.core.proxy.ForwardedProtoMiddleware",
+    "kongres.core.cache.PublicPageCacheMiddleware",  # a cached public page skips the rest
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -220,8 +223,6 @@ elif _mail_url.startswith("file:"):
         }
     }
 else:
-    from urllib.parse import unquote, urlsplit
-
     _mail = urlsplit(_mail_url)
     MAILERS = {
         "default": {
@@ -259,7 +260,21 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 if SITE_URL.startswith("https://"):
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
-    CSRF_TRUSTED_ORIGINS = [SITE_URL]
+# Forms may be sent from the site's own origin (as the visitor sees it, also behind a proxy)
+# and from the origins the configuration adds.
+_site = urlsplit(SITE_URL)
+CSRF_TRUSTED_ORIGINS = [f"{_site.scheme}://{_site.netloc}", *CONFIG["csrf_trusted_origins"]]
+
+# Behind a reverse proxy (deploy/): the proxies whose X-Forwarded-For (the client's address,
+# kongres.core.proxy.client_ip) and X-Forwarded-Proto (https) are believed. Requests from
+# anyone else have X-Forwarded-Proto removed (kongres.core.proxy.ForwardedProtoMiddleware).
+KONGRES_TRUSTED_PROXIES = CONFIG["trusted_proxies"]
+if KONGRES_TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = CONFIG["https_redirect"]
+SECURE_HSTS_SECONDS = CONFIG["hsts_seconds"]
+SECURE_HSTS_INCLUDE_SUBDOMAINS = CONFIG["hsts_include_subdomains"]
+SECURE_HSTS_PRELOAD = CONFIG["hsts_preload"]
 
 LOGIN_URL = "admin:login"
 

@@ -338,3 +338,99 @@ def test_session_limits_default_and_come_from_the_file_or_the_environment(tmp_pa
     with pytest.raises(ConfigError) as error:
         load_config({"KONGRES_SESSION_IDLE_MINUTES": "0"})
     assert str(error.value) == "KONGRES_SESSION_IDLE_MINUTES must be a whole number above 0, not 0"
+
+
+def test_reverse_proxy_keys(tmp_path):
+    config = load_config({})
+    assert config["trusted_proxies"] == []
+    assert config["csrf_trusted_origins"] == []
+    assert (config["https_redirect"], config["hsts_seconds"]) == (False, 0)
+    path = _toml(
+        tmp_path,
+        'site_url = "https://kongres.example.org"\ntrusted_proxies = ["127.0.0.1", "10.0.0.0/8"]\n'
+        "https_redirect = true\nhsts_seconds = 31536000\nhsts_include_subdomains = true\n",
+    )
+    config = load_config(
+        {
+            "KONGRES_CONFIG": str(path),
+            "KONGRES_HSTS_PRELOAD": "yes",
+            "KONGRES_CSRF_TRUSTED_ORIGINS": "https://a.example.org, https://b.example.org:8443",
+        }
+    )
+    assert config["trusted_proxies"] == ["127.0.0.1", "10.0.0.0/8"]
+    assert config["https_redirect"] is True
+    assert config["hsts_seconds"] == 31536000
+    assert (config["hsts_include_subdomains"], config["hsts_preload"]) == (True, True)
+    assert config["csrf_trusted_origins"] == ["https://a.example.org", "https://b.example.org:8443"]
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"KONGRES_TRUSTED_PROXIES": "127.0.0.1, nginx"},
+            "trusted_proxies: 'nginx' is not an address or a network (CIDR)",
+        ),
+        (
+            {"KONGRES_TRUSTED_PROXIES": "10.0.0.1/8"},
+            "trusted_proxies: '10.0.0.1/8' is not an address or a network (CIDR)",
+        ),
+        (
+            {"KONGRES_CSRF_TRUSTED_ORIGINS": "kongres.example.org"},
+            "csrf_trusted_origins: 'kongres.example.org' must be an origin",
+        ),
+        (
+            {"KONGRES_CSRF_TRUSTED_ORIGINS": "https://kongres.example.org/path"},
+            "csrf_trusted_origins: 'https://kongres.example.org/path' must be an origin",
+        ),
+        ({"KONGRES_HSTS_SECONDS": "-1"}, "KONGRES_HSTS_SECONDS must be a whole number, 0 or more"),
+        ({"KONGRES_HSTS_SECONDS": "600"}, "hsts_seconds needs a site_url that starts with https"),
+        ({"KONGRES_HTTPS_REDIRECT": "1"}, "https_redirect needs a site_url that starts with https"),
+    ],
+)
+def test_reverse_proxy_mistakes(env, message):
+    with pytest.raises(ConfigError) as error:
+        load_config(env)
+    assert str(error.value).startswith(message)
+
+
+def _settings_in_subprocess(tmp_path, env: dict, expression: str) -> str:
+    environ = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("KONGRES_") or key == "KONGRES_DATABASE_URL"
+    }
+    environ |= {"KONGRES_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "kongres.settings"}
+    result = subprocess.run(  # noqa: S603 -- our own settings, a fixed expression
+        [sys.executable, "-c", f"from kongres import settings as s; print({expression})"],
+        env=environ | env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    )
+    return result.stdout.strip()
+
+
+def test_settings_behind_a_reverse_proxy(tmp_path):
+    expression = (
+        "getattr(s, 'SECURE_PROXY_SSL_HEADER', None), s.KONGRES_TRUSTED_PROXIES, "
+        "s.CSRF_TRUSTED_ORIGINS, s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, "
+        "s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_HSTS_PRELOAD"
+    )
+    # no proxy: X-Forwarded-Proto means nothing; forms from the site's own origin
+    assert _settings_in_subprocess(tmp_path, {}, expression) == (
+        "None [] ['http://127.0.0.1:8000'] False 0 False False"
+    )
+    behind = {
+        "KONGRES_SITE_URL": "https://kongres.example.org/path/",
+        "KONGRES_TRUSTED_PROXIES": "127.0.0.1,::1",
+        "KONGRES_CSRF_TRUSTED_ORIGINS": "https://www.example.org",
+        "KONGRES_HTTPS_REDIRECT": "true",
+        "KONGRES_HSTS_SECONDS": "31536000",
+        "KONGRES_HSTS_INCLUDE_SUBDOMAINS": "true",
+    }
+    assert _settings_in_subprocess(tmp_path, behind, expression) == (
+        "('HTTP_X_FORWARDED_PROTO', 'https') ['127.0.0.1', '::1'] "
+        "['https://kongres.example.org', 'https://www.example.org'] True 31536000 True False"
+    )

@@ -17,8 +17,9 @@ Settings (all optional; read on each request, never at import time):
 ``KONGRES_RATELIMIT_LINK_IP``        "send me my link" requests from one network, ``"30/h"``
 ``KONGRES_RATELIMIT_LINK_EMAIL``     "send me my link" requests for one address, ``"5/h"``
 ``KONGRES_RATELIMIT_TOKEN_IP``       pages opened by a secret link from one network, ``"300/h"``
-``KONGRES_RATELIMIT_PROXY_COUNT``    reverse proxies in front of the app that append to
-                                     ``X-Forwarded-For`` (0: use the peer address)
+
+The client's address is ``kongres.core.proxy.client_ip``: the peer's, or behind the trusted
+reverse proxies of the configuration (``trusted_proxies``) the one they forwarded.
 
 The hard limits are far above what one person (or a whole office behind one address) ever
 needs; a shared address past the soft limit costs each person a second of the browser's work.
@@ -39,6 +40,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
+
+from kongres.core.proxy import client_ip
 
 DEFAULT_RATES: dict[str, str] = {
     "register-ip": "1000/h",
@@ -90,22 +93,6 @@ def ratelimit_enabled() -> bool:
 def ratelimit_rate(scope: str) -> Rate:
     setting = "KONGRES_RATELIMIT_" + scope.upper().replace("-", "_")
     return parse_rate(getattr(settings, setting, DEFAULT_RATES[scope]))
-
-
-def client_ip(request: HttpRequest) -> str:
-    """The client's address; behind ``KONGRES_RATELIMIT_PROXY_COUNT`` trusted proxies, the
-    address the outermost of them saw (proxies append, so it is counted from the right)."""
-    address = request.META.get("REMOTE_ADDR", "") or ""
-    proxies = int(getattr(settings, "KONGRES_RATELIMIT_PROXY_COUNT", 0) or 0)
-    if proxies > 0:
-        forwarded = [
-            part.strip()
-            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-            if part.strip()
-        ]
-        if len(forwarded) >= proxies:
-            address = forwarded[-proxies]
-    return address
 
 
 def network_key(address: str) -> str:
