@@ -334,7 +334,7 @@ def test_generation_in_a_shared_cache(shared_cache, settings):
 
 def test_generation_stamp_is_shared_by_processes(db, settings):
     """Local memory is per process: the generation is a stamp file's time, which another
-    process (another gunicorn worker, ``kongres worker``) changes."""
+    process (another granian worker, ``kongres worker``) changes."""
     import subprocess
     import sys
 

@@ -12,7 +12,7 @@ Why it stays correct:
   process reads its own writes, tests included) and again after the transaction commits, so a
   page rendered by another process from the data of before the commit cannot outlive it.
 * **Every process sees the bump.** With a shared cache (Redis, ``cache_url``) the generation
-  is a counter in that cache (``cache.incr``). The local-memory cache is per process (gunicorn
+  is a counter in that cache (``cache.incr``). The local-memory cache is per process (granian
   runs several, plus ``kongres worker``), so there the generation is the modification time of a
   stamp file in the data directory (one ``stat`` per request, no query). Several machines need
   a shared cache.
