@@ -22,10 +22,12 @@ node_modules/.installed: package.json package-lock.json
 	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --silent && touch $@; \
 	 else echo "npm not found: browser accessibility tests will say so"; fi
 
+# The demo's address in mails, feeds and pages follows PORT (unless KONGRES_SITE_URL is set).
+demo: export KONGRES_SITE_URL ?= http://127.0.0.1:$(PORT)
 demo: $(VENV)/.installed
 	@$(BIN)/kongres migrate --verbosity 0
-	@$(BIN)/kongres demo --port $(PORT)
-	@$(BIN)/kongres createorganiser --demo --port $(PORT)
+	@$(BIN)/kongres demo
+	@$(BIN)/kongres createorganiser --demo
 	@# the worker sends the mail (to var/mail/ unless mail_url says otherwise); stopped with the server
 	@$(BIN)/kongres worker & worker=$$!; \
 	 trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \

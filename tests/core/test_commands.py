@@ -94,7 +94,8 @@ def test_createorganiser_refuses_a_second_account_with_the_same_email(db):
 
 def test_createorganiser_demo_keeps_one_login(db, settings, tmp_path):
     settings.DATA_DIR = tmp_path
-    first = createorganiser(demo=True, port=8123)
+    settings.SITE_URL = "http://127.0.0.1:8123"
+    first = createorganiser(demo=True)
     path = tmp_path / "demo-organiser.txt"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     password = path.read_text().splitlines()[1]
@@ -106,7 +107,7 @@ def test_createorganiser_demo_keeps_one_login(db, settings, tmp_path):
     assert user.groups.filter(name=ORGANISERS_GROUP).exists()
     before = get_user_model().objects.values().get()
 
-    second = createorganiser(demo=True, port=8123)
+    second = createorganiser(demo=True)
     assert second == first
     assert get_user_model().objects.values().get() == before
     assert path.read_text().splitlines()[1] == password
@@ -200,8 +201,9 @@ def test_createorganiser_demo_runs_the_demo_edition_in_the_back_office(db, setti
     from kongres.events.models import Edition
 
     settings.DATA_DIR = tmp_path
+    settings.SITE_URL = "http://127.0.0.1:8123"
     call_command("demo", stdout=io.StringIO())
-    output = createorganiser(demo=True, port=8123)
+    output = createorganiser(demo=True)
     assert "back office: http://127.0.0.1:8123/orga/" in output
     edition = Edition.objects.get()
     user = get_user_model().objects.get()
@@ -209,5 +211,5 @@ def test_createorganiser_demo_runs_the_demo_edition_in_the_back_office(db, setti
         (edition.pk, user.pk, EditionRole.Role.ADMIN)
     ]
     logged = AuditLogEntry.objects.count()
-    createorganiser(demo=True, port=8123)
+    createorganiser(demo=True)
     assert EditionRole.objects.count() == 1 and AuditLogEntry.objects.count() == logged
