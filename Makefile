@@ -13,8 +13,9 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: $(BIN)/python requirements.lock pyproject.toml
-	$(BIN)/pip install --quiet -r requirements.lock
+# The site's packages and the tools to test, lint and measure it, every file checked by its hash.
+$(VENV)/.installed: $(BIN)/python requirements.lock requirements-dev.lock pyproject.toml
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock -r requirements-dev.lock
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $@
 
@@ -53,11 +54,23 @@ fmt: $(VENV)/.installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Regenerate the lock file from pyproject.toml (needs the network to PyPI).
+# Regenerate the lock files from pyproject.toml with uv (needs the network to PyPI; uv runs from
+# a throw-away venv and is no dependency of kongres). requirements.lock: what the site installs
+# (the dependencies, the redis extra, setuptools to install kongres itself); requirements-dev.lock:
+# the dev and bench extras, without what requirements.lock has. Both carry every file's hash and
+# hold for Python 3.12+ on any platform. The versions locked stay unless pyproject.toml rules them
+# out; `make lock UPGRADE=--upgrade` takes the newest.
+LOCK_VENV := /tmp/kongres-lock
+UV_COMPILE = $(LOCK_VENV)/bin/uv pip compile --quiet --universal --python-version 3.12 \
+	--generate-hashes $(UPGRADE) --custom-compile-command "make lock"
 lock:
-	rm -rf /tmp/kongres-lock && $(PYTHON) -m venv /tmp/kongres-lock
-	/tmp/kongres-lock/bin/pip install --quiet setuptools '.[dev,bench]'
-	/tmp/kongres-lock/bin/pip freeze --all --exclude kongres --exclude pip | sort -f > requirements.lock
+	rm -rf $(LOCK_VENV) && $(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install --quiet uv==0.13.8
+	sed -n 's/^requires = \["\(setuptools[^"]*\)"\]$$/\1/p' pyproject.toml > $(LOCK_VENV)/build.in
+	$(UV_COMPILE) --extra redis -o requirements.lock pyproject.toml $(LOCK_VENV)/build.in
+	$(UV_COMPILE) --extra redis --extra dev --extra bench -c requirements.lock \
+	  $$(sed -n 's/^\([A-Za-z0-9._-]*\)==.*/--no-emit-package \1/p' requirements.lock) \
+	  -o requirements-dev.lock pyproject.toml
 
 # Each app keeps its own translations in <app>/locale (needs GNU gettext).
 messages: $(VENV)/.installed
