@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from django.urls import reverse
+from django.utils import translation
 
 from kongres.accounts.models import EditionRole
 from kongres.accounts.organisers import DEMO_ORGANISER_FILE, demo_organiser_ensure, organiser_create
@@ -64,8 +65,9 @@ class Command(BaseCommand):
         # the demo organiser runs every edition loaded (the demo's) in the back office
         for edition in Edition.objects.all():
             role_ensure(edition=edition, user=demo.user, role=EditionRole.Role.ADMIN)
-        admin_url = settings.SITE_URL + reverse("admin:index")
-        orga_url = settings.SITE_URL + reverse("orga:index")
+        with translation.override(settings.LANGUAGE_CODE):  # the addresses without /en/
+            admin_url = settings.SITE_URL + reverse("admin:index")
+            orga_url = settings.SITE_URL + reverse("orga:index")
         self.stdout.write(
             "\n"
             "  Organiser login (demo)\n"
