@@ -38,11 +38,22 @@ DEFAULTS: dict[str, Any] = {
     "mail_from": "kongres <noreply@localhost>",
     "time_zone": "Europe/Warsaw",
     "cache_url": "",  # redis://127.0.0.1:6379/0; empty: local memory
+    # Staff sessions (kongres.accounts.middleware): signed out after this many minutes without
+    # activity (a check-in phone at the door: the shorter time), and this many hours after
+    # signing in, whatever the activity.
+    "session_idle_minutes": 30,
+    "checkin_session_idle_minutes": 15,
+    "session_max_hours": 12,
 }
 
 BOOLEANS = {"debug"}
 LISTS = {"allowed_hosts"}
-INTEGERS = {"lock_timeout_ms"}
+INTEGERS = {
+    "lock_timeout_ms",
+    "session_idle_minutes",
+    "checkin_session_idle_minutes",
+    "session_max_hours",
+}
 CHOICES = {"database_health_check": ("query", "poll")}
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off", ""}

@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified() (two-factor)
     "django.contrib.messages.middleware.MessageMiddleware",
+    "kongres.accounts.middleware.SessionTimeoutMiddleware",  # staff: idle and absolute limits
     "kongres.events.middleware.CurrentEditionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -137,12 +138,22 @@ KONGRES_PERIODIC_JOBS = [
     ("kongres.registration.tasks.expire_due", 30),
 ]
 
+# Staff accounts (security review 2026-12, L5): passwords of 12 characters or more (ASVS L2);
+# a session ends after a time without activity (shorter on a check-in phone) and a fixed time
+# after signing in (kongres.accounts.middleware.SessionTimeoutMiddleware).
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+SESSION_COOKIE_AGE = CONFIG["session_max_hours"] * 3600
+KONGRES_SESSION_MAX_AGE = SESSION_COOKIE_AGE  # seconds after signing in, whatever the activity
+KONGRES_SESSION_IDLE = CONFIG["session_idle_minutes"] * 60  # seconds without activity
+KONGRES_SESSION_IDLE_CHECKIN = CONFIG["checkin_session_idle_minutes"] * 60
 
 # Internationalisation: Polish first, English second.
 LANGUAGE_CODE = "pl"

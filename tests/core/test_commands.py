@@ -69,7 +69,7 @@ def test_createorganiser_password_from_the_environment(db, monkeypatch):
     ("args", "options", "message"),
     [
         (["not-an-email"], {"password": PASSWORD}, "e-mail"),
-        (["short@example.org"], {"password": "abc"}, "8"),
+        (["short@example.org"], {"password": "abc"}, "12"),
         (["nopass@example.org"], {}, "no password"),
         ([], {"password": PASSWORD}, "e-mail address"),
         (["x@example.org"], {"demo": True}, "--demo"),

@@ -319,3 +319,22 @@ def test_settings_use_the_polling_backend_only_when_asked(tmp_path, check, engin
         cwd=tmp_path,
     )
     assert result.stdout.split() == [engine, "1234"]
+
+
+def test_session_limits_default_and_come_from_the_file_or_the_environment(tmp_path):
+    config = load_config({})
+    assert (
+        config["session_idle_minutes"],
+        config["checkin_session_idle_minutes"],
+        config["session_max_hours"],
+    ) == (30, 15, 12)
+    path = _toml(tmp_path, "session_idle_minutes = 20\nsession_max_hours = 8\n")
+    config = load_config({"KONGRES_CONFIG": str(path), "KONGRES_CHECKIN_SESSION_IDLE_MINUTES": "5"})
+    assert (
+        config["session_idle_minutes"],
+        config["checkin_session_idle_minutes"],
+        config["session_max_hours"],
+    ) == (20, 5, 8)
+    with pytest.raises(ConfigError) as error:
+        load_config({"KONGRES_SESSION_IDLE_MINUTES": "0"})
+    assert str(error.value) == "KONGRES_SESSION_IDLE_MINUTES must be a whole number above 0, not 0"

@@ -132,3 +132,28 @@ def test_navigation_is_translated(client):
     for label in ("Programme", "Speakers", "News", "Venue", "Organisers", "Register"):
         assert f">{label}</a>" in text
     assert '<a href="/en/privacy/">Privacy notice</a>' in text
+
+
+@pytest.mark.django_db
+def test_page_frame_is_cached_but_follows_edits_and_the_page(client, settings):
+    """The brand, menu and footer are cached fragments: an edit of the edition shows at once on
+    a page that is never cached whole (the registration form), and the menu marks the page
+    being shown, whichever page filled the cache first."""
+    from django.urls import reverse
+
+    settings.PUBLIC_CACHE_SECONDS = 60
+    edition = EditionFactory(title_pl="Kongres Pierwszy")
+    with translation.override("pl"):
+        register, link = reverse("registration:register"), reverse("registration:link")
+
+    first = client.get(register).text
+    assert first.count("Kongres Pierwszy") >= 2  # brand and footer
+    assert f'<a class="nav-cta" href="{register}" aria-current="page">' in first
+
+    edition.title_pl = "Kongres Drugi"
+    edition.save()
+    again = client.get(register).text
+    assert "Kongres Pierwszy" not in again and again.count("Kongres Drugi") >= 2
+
+    other = client.get(link).text
+    assert 'aria-current="page"' not in other and f'href="{register}">' in other

@@ -246,3 +246,62 @@ def test_worker_process_delivers_queued_mail_and_stops_cleanly_on_signal(
 def test_worker_refuses_to_run_inside_a_transaction():
     with pytest.raises(CommandError, match="use the transactional_db fixture"):
         call_command("worker", "--batch", verbosity=0)
+
+
+# -- the database going away under a running worker (PostgreSQL: the suite's second run) -----
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_survives_a_database_outage_and_delivers_after_it(tmp_path, smtp_server):
+    """The connection to PostgreSQL is cut for several seconds under a running worker (through
+    a proxy, as a restart or failover cuts it): the worker logs it, stays up, and delivers the
+    mail queued during and after the outage once the database is back."""
+    from django.db import connection
+
+    from kongres.mail.models import OutboxMessage
+    from kongres.mail.services import mail_queue
+    from tests.tcpproxy import CuttableProxy
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the test database is not PostgreSQL")
+    database = connection.settings_dict
+    proxy = CuttableProxy((database["HOST"] or "127.0.0.1", int(database["PORT"] or 5432)))
+    env = process_environment(tmp_path, f"smtp://{smtp_server.host}:{smtp_server.port}") | {
+        "KONGRES_DATABASE_URL": (
+            f"postgres://{database['USER']}@127.0.0.1:{proxy.port}/{database['NAME']}"
+        )
+    }
+
+    def queue(to: str) -> None:
+        mail_queue(to=to, template="mail/test", context={}, language="en")
+
+    process, lines = start_worker(env, tmp_path)
+    try:
+        queue("before@example.org")
+        wait_for(lambda: len(smtp_server.messages) == 1, process)
+
+        proxy.cut()
+        queue("during@example.org")
+        wait_for(lambda: any("database is unavailable" in line for line in lines), process)
+        time.sleep(4)  # several failed reconnections
+        assert process.poll() is None, "the worker exited during the outage"
+        assert len(smtp_server.messages) == 1
+
+        proxy.restore()
+        queue("after@example.org")
+        wait_for(lambda: len(smtp_server.messages) == 3, process, seconds=60)
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+    finally:
+        proxy.close()
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+    assert process.returncode == 0
+    assert sorted(message["To"] for message in smtp_server.messages) == [
+        "after@example.org",
+        "before@example.org",
+        "during@example.org",
+    ]
+    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {"sent"}

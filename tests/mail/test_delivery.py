@@ -10,7 +10,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult, get_date_max
 
 from kongres.mail.models import OutboxMessage
-from kongres.mail.services import MAX_ATTEMPTS, mail_queue, mail_retry_due
+from kongres.mail.services import GIVE_UP_AFTER, MAX_ATTEMPTS, mail_queue, mail_retry_due
 from kongres.mail.tasks import mail_send
 
 ICS = "BEGIN:VCALENDAR\r\nSUMMARY:Kongres, Kraków\r\nEND:VCALENDAR\r\n".encode()
@@ -127,13 +127,17 @@ def test_second_failure_waits_longer(transactional_db, smtp_server):
 
     message.refresh_from_db()
     assert (message.status, message.attempts) == ("queued", 2)
-    assert message.next_attempt_at >= before + dt.timedelta(minutes=2)
+    # a transactional message: 30 s, then 1 min, 2 min, then every 5 min at most
+    assert message.next_attempt_at >= before + dt.timedelta(minutes=1)
+    assert message.next_attempt_at < before + dt.timedelta(minutes=2)
 
 
 def test_message_fails_for_good_after_the_last_attempt(transactional_db, smtp_server):
     smtp_server.stop()
     message = queue()
-    OutboxMessage.objects.filter(pk=message.pk).update(attempts=MAX_ATTEMPTS - 1)
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        attempts=MAX_ATTEMPTS - 1, created_at=timezone.now() - GIVE_UP_AFTER
+    )
 
     run_worker()
 
@@ -141,6 +145,27 @@ def test_message_fails_for_good_after_the_last_attempt(transactional_db, smtp_se
     assert (message.status, message.attempts) == ("failed", MAX_ATTEMPTS)
     assert "ConnectionRefusedError" in message.last_error
     assert not DBTaskResult.objects.filter(status="READY").exists()
+
+
+def test_a_transactional_message_is_tried_every_5_minutes_until_a_day_has_passed(
+    transactional_db, smtp_server
+):
+    """A mail server down for hours: a verification keeps being tried at most 5 minutes apart
+    (it is not given up after MAX_ATTEMPTS quick attempts), so it goes out soon after the
+    server is back."""
+    smtp_server.stop()
+    message = queue()
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        attempts=MAX_ATTEMPTS + 5, created_at=timezone.now() - dt.timedelta(hours=6)
+    )
+    before = timezone.now()
+
+    run_worker()
+
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == ("queued", MAX_ATTEMPTS + 6)
+    assert message.next_attempt_at <= timezone.now() + dt.timedelta(minutes=5)
+    assert message.next_attempt_at >= before + dt.timedelta(minutes=5)
 
 
 def test_recipient_refused_for_good_fails_at_once(transactional_db, smtp_server):

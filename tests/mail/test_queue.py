@@ -199,3 +199,49 @@ def test_backoff_grows_and_is_capped():
         dt.timedelta(hours=2),
     ]
     assert delays[5:] == [dt.timedelta(hours=6)] * 4
+
+
+def test_backoff_of_a_transactional_message_is_capped_at_5_minutes():
+    delays = [backoff_delay(attempt, transactional=True) for attempt in range(1, 8)]
+
+    assert delays[:4] == [
+        dt.timedelta(seconds=30),
+        dt.timedelta(minutes=1),
+        dt.timedelta(minutes=2),
+        dt.timedelta(minutes=5),
+    ]
+    assert set(delays[4:]) == {dt.timedelta(minutes=5)}
+
+
+def test_a_message_to_many_is_queued_behind_transactional_mail(db):
+    """The tasks of a message to many participants have a lower priority than a verification's:
+    a campaign queued first does not delay the mails people wait for."""
+    [campaign] = mail_queue_bulk(mails=bulk(1))
+    batch = mail_queue_bulk(mails=bulk(3))
+    verification = queue_greeting()
+
+    priorities = {
+        message.pk: DBTaskResult.objects.get(pk=message.task_id).priority
+        for message in [campaign, *batch, verification]
+    }
+    assert priorities[verification.pk] == OutboxMessage.Priority.TRANSACTIONAL
+    assert {priorities[message.pk] for message in [campaign, *batch]} == {
+        OutboxMessage.Priority.BULK
+    }
+
+
+def test_the_worker_sends_transactional_mail_before_a_message_to_many(
+    transactional_db, smtp_server
+):
+    with transaction.atomic():
+        mail_queue_bulk(mails=bulk(3))
+    queue_greeting(to="first@example.org")
+
+    run_worker()
+
+    assert [received["To"] for received in smtp_server.messages] == [
+        "first@example.org",
+        "a0@example.org",
+        "a1@example.org",
+        "a2@example.org",
+    ]

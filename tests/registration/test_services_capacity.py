@@ -19,6 +19,7 @@ from kongres.registration.services import (
 )
 from tests.factories import DayFactory, EditionFactory, TrackFactory
 from tests.factories.registration import RegistrationDataFactory, RegistrationFactory
+from tests.mail.outbox import outbox_delivered
 
 Status = Registration.Status
 
@@ -119,6 +120,7 @@ def test_a_capacity_changed_behind_the_services_back_is_caught_up(edition, now):
     (waiting,) = queue(edition, now, 1)
     Edition.objects.filter(pk=edition.pk).update(capacity=3)
 
+    outbox_delivered()
     registration_expire_due(now=now)
 
     assert statuses(waiting) == [Status.OFFERED]

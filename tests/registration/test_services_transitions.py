@@ -33,6 +33,7 @@ from kongres.registration.services import (
 )
 from tests.factories import DayFactory, EditionFactory
 from tests.factories.registration import RegistrationFactory
+from tests.mail.outbox import outbox_delivered
 
 Status = Registration.Status
 HOLD = dt.timedelta(minutes=120)
@@ -233,6 +234,7 @@ def test_expire_due_ends_holds_and_unverified_places(edition, now):
     confirmed = register(edition, now, verified=True)
     unverified = register(edition, now)
 
+    outbox_delivered()
     assert registration_expire_due(now=now + HOLD - dt.timedelta(seconds=1)) == 0
     assert registration_expire_due(now=now + HOLD) == 2
     assert registration_expire_due(now=now + HOLD) == 0
@@ -253,6 +255,7 @@ def test_expire_due_passes_an_expired_offer_to_the_next_person(edition, now):
     assert status_of(second) == Status.OFFERED  # verified first
     assert status_of(first) == Status.WAITING
 
+    outbox_delivered()
     assert registration_expire_due(now=now + OFFER - dt.timedelta(seconds=1)) == 0
     assert registration_expire_due(now=now + OFFER) == 1
 
@@ -550,6 +553,7 @@ def test_every_mail_carries_a_working_manage_link(edition, now, organiser):
     seated, (first, second) = full_edition(edition, now)
     registration_approve(registration=seated[0], actor=organiser, now=now)
     registration_cancel(registration=seated[1], actor=organiser, now=now)
+    outbox_delivered()
     registration_expire_due(now=now + OFFER)
 
     sent = list(OutboxMessage.objects.all())

@@ -19,6 +19,7 @@ from kongres.registration.models import Registration
 from kongres.registration.services import registration_expire_due
 from tests.factories import DayFactory, EditionFactory, TrackFactory
 from tests.factories.registration import QuestionFactory, RegistrationFactory
+from tests.mail.outbox import outbox_delivered
 
 
 @pytest.fixture
@@ -307,6 +308,7 @@ def test_claim_after_the_offer_ended(client, edition):
     client.post(f"/rejestracja/moja/{first.token}/anuluj/")
     second.refresh_from_db()
     assert second.status == Registration.Status.OFFERED
+    outbox_delivered()
     registration_expire_due(now=second.offer_expires_at + dt.timedelta(seconds=1))
     response = client.get(f"/rejestracja/przyjmij/{second.token}/", follow=True)
     assert "Status: wygasła" in response.text

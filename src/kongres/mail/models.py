@@ -12,6 +12,11 @@ class OutboxMessage(TimeStampedModel):
     sending, so a message is handed to the mail server once even if two workers pick it up.
     """
 
+    class Priority(models.IntegerChoices):
+        # about one person (a verification, an offer, a ticket): sent before any message to many
+        TRANSACTIONAL = 10, _("transactional")
+        BULK = -10, _("message to many")
+
     class Status(models.TextChoices):
         QUEUED = "queued", _("queued")
         SENDING = "sending", _("sending")
@@ -38,6 +43,9 @@ class OutboxMessage(TimeStampedModel):
     last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     task_id = models.CharField(_("task"), max_length=64, blank=True)
+    priority = models.SmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.TRANSACTIONAL
+    )
 
     class Meta:
         verbose_name = _("outgoing message")

@@ -41,12 +41,19 @@ from django_tasks_db.models import DBTaskResult
 from kongres.core.exceptions import KongresError
 from kongres.core.locks import atomic_bounded
 from kongres.mail.models import OutboxAttachment, OutboxMessage
+from kongres.mail.signals import message_sent
 
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 10
-# Seconds to wait after the n-th failed attempt; the last value repeats.
+# Seconds to wait after the n-th failed attempt; the last value repeats. A transactional
+# message (a verification, an offer: somebody waits for it, and a hold runs) is tried at least
+# every 5 minutes, so that it goes out soon after the mail server is back; a message to many
+# backs off further.
 BACKOFF_SECONDS = (30, 120, 600, 1800, 7200, 21600)
+TRANSACTIONAL_BACKOFF_SECONDS = (30, 60, 120, 300)
+# A message is given up (failed) after MAX_ATTEMPTS attempts and this long since it was queued.
+GIVE_UP_AFTER = dt.timedelta(hours=24)
 # How long a worker may hold a claimed message before another may take it over.
 CLAIM_TIMEOUT = dt.timedelta(minutes=10)
 # A queued message this long past its due time is taken to have lost its task.
@@ -128,17 +135,23 @@ def _attachment_content(attachment: OutboxAttachment) -> bytes:
     return import_string(path)(**attachment.params)
 
 
-def backoff_delay(attempts: int) -> dt.timedelta:
-    """The wait after ``attempts`` failed attempts (1 → 30 s, 2 → 2 min, … capped)."""
-    index = min(max(attempts, 1), len(BACKOFF_SECONDS)) - 1
-    return dt.timedelta(seconds=BACKOFF_SECONDS[index])
+def backoff_delay(attempts: int, *, transactional: bool = False) -> dt.timedelta:
+    """The wait after ``attempts`` failed attempts (1 → 30 s, 2 → 2 min, … capped; for a
+    transactional message 30 s, 1 min, 2 min, then every 5 min)."""
+    schedule = TRANSACTIONAL_BACKOFF_SECONDS if transactional else BACKOFF_SECONDS
+    index = min(max(attempts, 1), len(schedule)) - 1
+    return dt.timedelta(seconds=schedule[index])
 
 
 def _enqueue_send(message: OutboxMessage, *, run_after: dt.datetime | None = None) -> str:
+    """Enqueue the task that sends ``message``, at the message's priority: the worker runs
+    the tasks of transactional messages before those of messages to many."""
     from kongres.mail.tasks import mail_send  # noqa: PLC0415 -- tasks.py imports this module
 
-    task = mail_send.using(run_after=run_after) if run_after is not None else mail_send
-    return task.enqueue(message.pk).id
+    options = {"priority": message.priority}
+    if run_after is not None:
+        options["run_after"] = run_after
+    return mail_send.using(**options).enqueue(message.pk).id
 
 
 def mail_queue(
@@ -246,7 +259,7 @@ def _outbox_insert(messages: list[OutboxMessage]) -> list[OutboxMessage]:
     for start in range(0, len(messages), BULK_TASK_SIZE):
         batch = messages[start : start + BULK_TASK_SIZE]
         ids = [message.pk for message in batch]
-        task_id = mail_send_many.enqueue(ids).id
+        task_id = mail_send_many.using(priority=batch[0].priority).enqueue(ids).id
         OutboxMessage.objects.filter(pk__in=ids).update(task_id=task_id)
         for message in batch:
             message.task_id = task_id
@@ -361,13 +374,22 @@ def mail_deliver(*, message_id: int) -> str:
         return _record_failure(message, error)
 
     now = timezone.now()
-    OutboxMessage.objects.filter(pk=message.pk, status=OutboxMessage.Status.SENDING).update(
-        status=OutboxMessage.Status.SENT,
-        sent_at=now,
-        claimed_until=None,
-        last_error="",
-        updated_at=now,
-    )
+    # The receivers of message_sent (a hold's deadline that starts again at the delivery)
+    # commit with the "sent" mark, each in a savepoint of its own.
+    with transaction.atomic():
+        OutboxMessage.objects.filter(pk=message.pk, status=OutboxMessage.Status.SENDING).update(
+            status=OutboxMessage.Status.SENT,
+            sent_at=now,
+            claimed_until=None,
+            last_error="",
+            updated_at=now,
+        )
+        message.sent_at = now
+        for receiver, result in message_sent.send_robust(sender=OutboxMessage, message=message):
+            if isinstance(result, Exception):
+                logger.error(
+                    "Mail %s: %s failed: %s", message.pk, receiver, result, exc_info=result
+                )
     logger.info("Mail %s sent to %s", message.pk, message.to)
     return OutboxMessage.Status.SENT.value
 
@@ -375,14 +397,17 @@ def mail_deliver(*, message_id: int) -> str:
 def _record_failure(message: OutboxMessage, error: Exception) -> str:
     now = timezone.now()
     text = f"{type(error).__name__}: {error}"[:MAX_ERROR_LENGTH]
-    give_up = message.attempts >= MAX_ATTEMPTS or _is_permanent(error)
+    transactional = message.priority >= OutboxMessage.Priority.TRANSACTIONAL
+    give_up = _is_permanent(error) or (
+        message.attempts >= MAX_ATTEMPTS and now - message.created_at >= GIVE_UP_AFTER
+    )
     with transaction.atomic():
         if give_up:
             status, next_attempt_at = OutboxMessage.Status.FAILED, message.next_attempt_at
         else:
             status, next_attempt_at = (
                 OutboxMessage.Status.QUEUED,
-                now + backoff_delay(message.attempts),
+                now + backoff_delay(message.attempts, transactional=transactional),
             )
         updated = OutboxMessage.objects.filter(
             pk=message.pk, status=OutboxMessage.Status.SENDING
@@ -491,6 +516,7 @@ def mail_queue_bulk(*, mails: Sequence[BulkMail]) -> list[OutboxMessage]:
                     kind=mail.kind,
                     related=mail.related,
                     next_attempt_at=now,
+                    priority=OutboxMessage.Priority.BULK,
                 )
                 for mail in mails
             ]

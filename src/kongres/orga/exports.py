@@ -229,6 +229,19 @@ def _many(through, pks: QuerySet, other: str, names: dict[int, str]) -> dict[int
     return found
 
 
+# A text that starts like this is read as a formula by Excel and LibreOffice when they open a
+# CSV file; in the file it gets a leading apostrophe, which makes it text (OWASP, "CSV
+# Injection"). XLSX needs nothing: its cells are text cells (kongres.orga.xlsx).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """``value`` as written to a CSV file: a text that starts like a formula gets a ``'``."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 class _Echo:
     """A file-like object whose write returns what it was given (for csv.writer)."""
 
@@ -240,11 +253,12 @@ def export_csv(
     *, edition: Edition, params: Mapping[str, Any], columns: list[Column]
 ) -> Iterator[bytes]:
     """The CSV file in pieces of bytes: UTF-8 with a byte order mark (Excel then reads Polish
-    letters right), comma separated, CRLF line ends. Pieces of about 500 rows."""
+    letters right), comma separated, CRLF line ends, no cell a spreadsheet would read as a
+    formula (``csv_cell``). Pieces of about 500 rows."""
     writer = csv.writer(_Echo())
     buffer: list[str] = [BOM]
     for number, row in enumerate(export_rows(edition=edition, params=params, columns=columns)):
-        buffer.append(writer.writerow(row))
+        buffer.append(writer.writerow([csv_cell(value) for value in row]))
         if number % 500 == 0:
             yield "".join(buffer).encode()
             buffer = []

@@ -191,15 +191,16 @@ def register(request: HttpRequest) -> HttpResponse:
 def submitted(request: HttpRequest) -> HttpResponse:
     """After sending the form: seat held (or waiting list), and the e-mail link to click."""
     pk = _submitted_get(request)
-    registration = (
-        Registration.objects.select_related("edition").filter(pk=pk).first() if pk else None
-    )
+    registration = Registration.objects.filter(pk=pk).first() if pk else None
     if registration is None:
         return redirect("registration:register")
+    edition = request.edition or None  # the current edition, already read (memoized)
+    if edition is None or edition.pk != registration.edition_id:
+        edition = registration.edition
     return render(
         request,
         "registration/submitted.html",
-        {"registration": registration, "edition": registration.edition},
+        {"registration": registration, "edition": edition},
     )
 
 

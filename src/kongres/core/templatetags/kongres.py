@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 from django.conf import settings
-from django.urls import Resolver404, resolve, reverse, translate_url
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, override
@@ -61,9 +61,19 @@ def other_language_url(context, code: str, absolute: bool = False) -> str:
 
 
 def _other_language_url(request, code: str) -> str:
-    try:
-        resolve(request.path_info)
-    except Resolver404:
-        with override(code):
-            return reverse("events:home")
-    return translate_url(request.get_full_path_info(), code)
+    # The view Django resolved for this request (no second resolve); a page that has none
+    # (an address that names no page) leads to that language's home page.
+    match = request.resolver_match
+    if match is None:
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            with override(code):
+                return reverse("events:home")
+    with override(code):
+        try:
+            url = reverse(match.view_name, args=match.args, kwargs=match.kwargs)
+        except NoReverseMatch:
+            return request.get_full_path_info()
+    query = request.META.get("QUERY_STRING", "")
+    return f"{url}?{query}" if query else url

@@ -8,13 +8,15 @@ import datetime as dt
 import logging
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import connection
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import CharField, Exists, OuterRef, Q, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kongres.core.cache import content_changed
 from kongres.events.models import Day, Edition
+from kongres.mail.models import OutboxMessage
 from kongres.registration import mails, rules, seats, selectors
 from kongres.registration.exceptions import RegistrationError
 from kongres.registration.models import (
@@ -33,6 +35,56 @@ from kongres.registration.services._common import (
 )
 
 logger = logging.getLogger(__name__)
+
+# The mail that announces each deadline: the statuses it concerns, the deadline's field and its
+# length. A deadline does not run out while its mail waits to be delivered (the mail server is
+# down, a queue is long), and it lasts its whole length from the delivery
+# (``deadline_after_mail``): a mail that arrives late costs nobody the place.
+DEADLINE_MAILS = {
+    "registration.verify": (
+        (Status.HELD, Status.WAITING_UNVERIFIED),
+        "hold_expires_at",
+        lambda edition: dt.timedelta(minutes=edition.hold_minutes),
+    ),
+    "registration.offer": (
+        (Status.OFFERED,),
+        "offer_expires_at",
+        lambda edition: dt.timedelta(hours=edition.offer_hours),
+    ),
+}
+
+
+def _mail_undelivered(kind: str) -> Exists:
+    """Whether the registration (the outer row) has a mail of ``kind`` not yet delivered."""
+    return Exists(
+        OutboxMessage.objects.filter(
+            related=Concat(Value("registration:"), Cast(OuterRef("pk"), CharField())),
+            kind=kind,
+            status__in=[OutboxMessage.Status.QUEUED, OutboxMessage.Status.SENDING],
+        )
+    )
+
+
+def deadline_after_mail(*, message: OutboxMessage, **kwargs) -> None:
+    """Receiver of ``mail.signals.message_sent``: when the mail announcing a hold or an offer
+    is delivered, its deadline becomes at least the delivery plus the deadline's full length."""
+    rule = DEADLINE_MAILS.get(message.kind)
+    prefix, _sep, pk = message.related.partition(":")
+    if rule is None or prefix != "registration" or not pk.isdigit():
+        return
+    statuses, field, length = rule
+    with transaction.atomic():  # a savepoint inside the delivery's transaction
+        registration = (
+            Registration.objects.select_related("edition")
+            .filter(pk=int(pk), status__in=statuses)
+            .first()
+        )
+        if registration is None:
+            return
+        deadline = message.sent_at + length(registration.edition)
+        Registration.objects.filter(
+            pk=registration.pk, status__in=statuses, **{f"{field}__lt": deadline}
+        ).update(**{field: deadline, "updated_at": timezone.now()})
 
 
 def _pools_ready(
@@ -202,8 +254,16 @@ def registration_expire_due(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     due = (
         Registration.objects.filter(
-            Q(status__in=[Status.HELD, Status.WAITING_UNVERIFIED], hold_expires_at__lte=now)
-            | Q(status=Status.OFFERED, offer_expires_at__lte=now)
+            Q(
+                ~_mail_undelivered("registration.verify"),
+                status__in=[Status.HELD, Status.WAITING_UNVERIFIED],
+                hold_expires_at__lte=now,
+            )
+            | Q(
+                ~_mail_undelivered("registration.offer"),
+                status=Status.OFFERED,
+                offer_expires_at__lte=now,
+            )
         )
         .select_related("edition")
         .order_by("hold_expires_at", "offer_expires_at", "pk")

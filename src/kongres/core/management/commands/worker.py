@@ -2,17 +2,24 @@
 
 import logging
 import threading
+import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.db import DatabaseError, connection, connections
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 
 from kongres.core.schedule import Scheduler
 
-LOGGERS = ("django.tasks", "django_tasks_db")
+LOGGERS = ("django.tasks", "django_tasks_db", __name__)
+logger = logging.getLogger(__name__)
+
+# After losing the database, the worker waits this long before trying again, doubling each time
+# up to the maximum (a restart or failover of PostgreSQL takes seconds to a minute).
+RECONNECT_FIRST_SECONDS = 1.0
+RECONNECT_MAX_SECONDS = 30.0
 
 
 class Command(BaseCommand):
@@ -80,7 +87,7 @@ class Command(BaseCommand):
         worker.configure_signals()
         exit_code = 0
         try:
-            worker.run()
+            run_through_outages(worker)
         except SystemExit as exit:  # raised by the worker's signal handler when idle
             exit_code = exit.code or 0
         finally:
@@ -98,6 +105,33 @@ class Command(BaseCommand):
             logger.setLevel(level)
             if not logger.hasHandlers():
                 logger.addHandler(logging.StreamHandler(self.stdout))
+
+
+def run_through_outages(worker: Worker) -> None:
+    """Run ``worker`` until it is stopped, surviving database outages: when the database goes
+    away (a restart, a failover, the network), log it, drop the broken connections, wait with a
+    growing delay and carry on. The scheduler thread survives on its own (a failed job runs
+    again at its next time). A signal stops the worker during the wait too (its handler exits
+    at once when no task is running)."""
+    delay = RECONNECT_FIRST_SECONDS
+    while True:
+        started = time.monotonic()
+        try:
+            worker.run()
+            return
+        except DatabaseError as error:
+            if not worker.running:  # stopping anyway
+                return
+            if time.monotonic() - started > 10 * RECONNECT_MAX_SECONDS:
+                delay = RECONNECT_FIRST_SECONDS  # a new outage, not the same one going on
+            logger.warning(
+                "The database is unavailable (%s); trying again in %.0f s.",
+                str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__,
+                delay,
+            )
+            connections.close_all()
+            time.sleep(delay)
+            delay = min(delay * 2, RECONNECT_MAX_SECONDS)
 
 
 def mail_destination() -> str:
