@@ -13,8 +13,9 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: $(BIN)/python requirements.lock pyproject.toml
-	$(BIN)/pip install --quiet -r requirements.lock
+# The site's packages and the tools to test, lint and measure it, every file checked by its hash.
+$(VENV)/.installed: $(BIN)/python requirements.lock requirements-dev.lock pyproject.toml
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock -r requirements-dev.lock
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $@
 
@@ -22,10 +23,12 @@ node_modules/.installed: package.json package-lock.json
 	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --silent && touch $@; \
 	 else echo "npm not found: browser accessibility tests will say so"; fi
 
+# The demo's address in mails, feeds and pages follows PORT (unless KONGRES_SITE_URL is set).
+demo: export KONGRES_SITE_URL ?= http://127.0.0.1:$(PORT)
 demo: $(VENV)/.installed
 	@$(BIN)/kongres migrate --verbosity 0
-	@$(BIN)/kongres demo --port $(PORT)
-	@$(BIN)/kongres createorganiser --demo --port $(PORT)
+	@$(BIN)/kongres demo
+	@$(BIN)/kongres createorganiser --demo
 	@# the worker sends the mail (to var/mail/ unless mail_url says otherwise); stopped with the server
 	@$(BIN)/kongres worker & worker=$$!; \
 	 trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
@@ -51,11 +54,23 @@ fmt: $(VENV)/.installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Regenerate the lock file from pyproject.toml (needs the network to PyPI).
+# Regenerate the lock files from pyproject.toml with uv (needs the network to PyPI; uv runs from
+# a throw-away venv and is no dependency of kongres). requirements.lock: what the site installs
+# (the dependencies, the redis extra, setuptools to install kongres itself); requirements-dev.lock:
+# the dev and bench extras, without what requirements.lock has. Both carry every file's hash and
+# hold for Python 3.12+ on any platform. The versions locked stay unless pyproject.toml rules them
+# out; `make lock UPGRADE=--upgrade` takes the newest.
+LOCK_VENV := /tmp/kongres-lock
+UV_COMPILE = $(LOCK_VENV)/bin/uv pip compile --quiet --universal --python-version 3.12 \
+	--generate-hashes $(UPGRADE) --custom-compile-command "make lock"
 lock:
-	rm -rf /tmp/kongres-lock && $(PYTHON) -m venv /tmp/kongres-lock
-	/tmp/kongres-lock/bin/pip install --quiet setuptools '.[dev,bench]'
-	/tmp/kongres-lock/bin/pip freeze --all --exclude kongres --exclude pip | sort -f > requirements.lock
+	rm -rf $(LOCK_VENV) && $(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install --quiet uv==0.13.8
+	sed -n 's/^requires = \["\(setuptools[^"]*\)"\]$$/\1/p' pyproject.toml > $(LOCK_VENV)/build.in
+	$(UV_COMPILE) --extra redis -o requirements.lock pyproject.toml $(LOCK_VENV)/build.in
+	$(UV_COMPILE) --extra redis --extra dev --extra bench -c requirements.lock \
+	  $$(sed -n 's/^\([A-Za-z0-9._-]*\)==.*/--no-emit-package \1/p' requirements.lock) \
+	  -o requirements-dev.lock pyproject.toml
 
 # Copy the front-end code we serve from the npm packages (package.json) into the static files,
 # after changing a version there: the ALTCHA widget (registration/static/registration/vendor/altcha).

@@ -13,7 +13,7 @@ OUR_COMMANDS = {
     "restore": "put back a backup made by kongres backup (--force, --check)",
     "demo": "load the demo edition, IV Kongres (--as-published: with its 2024 dates)",
     "createorganiser": "create an organiser account for the admin (--demo: the demo login)",
-    "serve": "serve the site with gunicorn, static files included (--host, --port, --workers)",
+    "serve": "serve the site with granian, static files included (--host, --port, --workers)",
 }
 HELP_FLAGS = {"-h", "--help", "help"}
 

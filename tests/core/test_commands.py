@@ -1,16 +1,11 @@
-"""The command line: createorganiser, --help, one-line errors, and `kongres serve` for real."""
+"""The command line: createorganiser, --help, one-line errors (`kongres serve`: test_serve.py)."""
 
 import io
 import os
 import re
-import signal
-import socket
 import stat
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -99,7 +94,8 @@ def test_createorganiser_refuses_a_second_account_with_the_same_email(db):
 
 def test_createorganiser_demo_keeps_one_login(db, settings, tmp_path):
     settings.DATA_DIR = tmp_path
-    first = createorganiser(demo=True, port=8123)
+    settings.SITE_URL = "http://127.0.0.1:8123"
+    first = createorganiser(demo=True)
     path = tmp_path / "demo-organiser.txt"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     password = path.read_text().splitlines()[1]
@@ -111,7 +107,7 @@ def test_createorganiser_demo_keeps_one_login(db, settings, tmp_path):
     assert user.groups.filter(name=ORGANISERS_GROUP).exists()
     before = get_user_model().objects.values().get()
 
-    second = createorganiser(demo=True, port=8123)
+    second = createorganiser(demo=True)
     assert second == first
     assert get_user_model().objects.values().get() == before
     assert path.read_text().splitlines()[1] == password
@@ -199,97 +195,15 @@ def test_demo_before_migrate_says_what_to_do(tmp_path):
     ]
 
 
-# -- kongres serve -------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def fetch(url: str) -> tuple[int, str]:
-    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 -- http://127.0.0.1
-        return response.status, response.read().decode()
-
-
-def test_serve_serves_pages_and_static_files_and_stops_on_ctrl_c(tmp_path):
-    for setup in (["migrate", "--verbosity", "0"], ["demo"]):
-        result = kongres(tmp_path, *setup)
-        assert result.returncode == 0, result.stderr
-    port = free_port()
-    server = subprocess.Popen(  # noqa: S603 -- our own program
-        [sys.executable, "-m", "kongres", "serve", "--port", str(port), "--workers", "2"],
-        cwd=tmp_path,
-        env=kongres_env(tmp_path),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,  # its own process group, as in a terminal
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                status, home = fetch(base + "/")
-                break
-            except (urllib.error.URLError, ConnectionError):
-                assert server.poll() is None, server.communicate()
-                assert time.monotonic() < deadline, "kongres serve did not answer in 60 s"
-                time.sleep(0.3)
-        assert status == 200
-        assert "IV Kongres Polityki Miejskiej i Regionalnej" in home
-        css = re.search(r'href="(/static/kongres/kongres\.[0-9a-f]+\.css)"', home)
-        assert css, "the stylesheet has a hashed name (manifest storage)"
-        status, stylesheet = fetch(base + css.group(1))
-        assert status == 200
-        assert "{" in stylesheet
-        status, admin_login = fetch(base + "/admin/login/")
-        assert status == 200 and "kongres" in admin_login
-    finally:
-        os.killpg(server.pid, signal.SIGINT)  # Ctrl-C reaches the whole group
-        stdout, stderr = server.communicate(timeout=30)
-    assert server.returncode == 0, stderr
-    assert "Traceback" not in stderr
-    assert f"http://127.0.0.1:{port}/" in stdout
-
-
-def test_serve_collects_static_files_only_when_they_changed(settings, tmp_path):
-    from kongres.core.management.commands.serve import _collect_static
-
-    settings.DATA_DIR = tmp_path
-    settings.STATIC_ROOT = tmp_path / "static"
-    stylesheet = settings.STATIC_ROOT / "kongres" / "kongres.css"
-    _collect_static()
-    assert stylesheet.is_file()
-    stylesheet.unlink()
-    _collect_static()  # no source changed: skipped
-    assert not stylesheet.exists()
-    (tmp_path / "static-collected").unlink()
-    _collect_static()
-    assert stylesheet.is_file()
-
-
-def test_serve_says_so_when_the_port_is_taken(tmp_path):
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = taken.getsockname()[1]
-        result = kongres(tmp_path, "serve", "--port", str(port))
-    assert result.returncode != 0
-    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
-    assert "Address already in use" in result.stderr or "in use" in result.stderr
-
-
 def test_createorganiser_demo_runs_the_demo_edition_in_the_back_office(db, settings, tmp_path):
     from kongres.accounts.models import EditionRole
     from kongres.audit.models import AuditLogEntry
     from kongres.events.models import Edition
 
     settings.DATA_DIR = tmp_path
+    settings.SITE_URL = "http://127.0.0.1:8123"
     call_command("demo", stdout=io.StringIO())
-    output = createorganiser(demo=True, port=8123)
+    output = createorganiser(demo=True)
     assert "back office: http://127.0.0.1:8123/orga/" in output
     edition = Edition.objects.get()
     user = get_user_model().objects.get()
@@ -297,5 +211,5 @@ def test_createorganiser_demo_runs_the_demo_edition_in_the_back_office(db, setti
         (edition.pk, user.pk, EditionRole.Role.ADMIN)
     ]
     logged = AuditLogEntry.objects.count()
-    createorganiser(demo=True, port=8123)
+    createorganiser(demo=True)
     assert EditionRole.objects.count() == 1 and AuditLogEntry.objects.count() == logged

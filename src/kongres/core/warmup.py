@@ -6,7 +6,7 @@ the first request needs them. A new process then answers its first requests in a
 of a second more than the others (0.13 s for the registration form on the bench machine), and
 at the opening of registration every process is new to the form at the same moment.
 ``warm_up`` does all that at start-up instead. It sends no query: it may run where no database
-connection may be opened yet (gunicorn's master before it forks its workers).
+connection may be opened yet (``kongres serve`` before granian forks its workers).
 """
 
 from __future__ import annotations

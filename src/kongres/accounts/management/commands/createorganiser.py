@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from django.urls import reverse
+from django.utils import translation
 
 from kongres.accounts.models import EditionRole
 from kongres.accounts.organisers import DEMO_ORGANISER_FILE, demo_organiser_ensure, organiser_create
@@ -36,16 +37,13 @@ class Command(BaseCommand):
                 f"kept in DATA_DIR/{DEMO_ORGANISER_FILE}"
             ),
         )
-        parser.add_argument(
-            "--port", type=int, default=8000, help="port shown in the admin's address (--demo)"
-        )
 
-    def handle(self, *args, email, password, superuser, demo, port, **options):
+    def handle(self, *args, email, password, superuser, demo, **options):
         try:
             if demo:
                 if email or password or superuser:
                     raise CommandError("--demo takes no e-mail, password or --superuser")
-                self._demo(port)
+                self._demo()
                 return
             if not email:
                 raise CommandError("give the organiser's e-mail address (or --demo)")
@@ -62,13 +60,14 @@ class Command(BaseCommand):
         admin_url = settings.SITE_URL + reverse("admin:index")
         self.stdout.write(f"{kind} {user.username} created; log in at {admin_url}")
 
-    def _demo(self, port: int) -> None:
+    def _demo(self) -> None:
         demo = demo_organiser_ensure(data_dir=settings.DATA_DIR)
         # the demo organiser runs every edition loaded (the demo's) in the back office
         for edition in Edition.objects.all():
             role_ensure(edition=edition, user=demo.user, role=EditionRole.Role.ADMIN)
-        admin_url = f"http://127.0.0.1:{port}{reverse('admin:index')}"
-        orga_url = f"http://127.0.0.1:{port}{reverse('orga:index')}"
+        with translation.override(settings.LANGUAGE_CODE):  # the addresses without /en/
+            admin_url = settings.SITE_URL + reverse("admin:index")
+            orga_url = settings.SITE_URL + reverse("orga:index")
         self.stdout.write(
             "\n"
             "  Organiser login (demo)\n"

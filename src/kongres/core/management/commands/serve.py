@@ -1,8 +1,20 @@
-import gc
+"""``kongres serve``: the site on granian (WSGI), static files included.
+
+This process prepares everything once (static files, the warm-up of ``kongres.wsgi``), then
+granian forks the workers from it: each starts with the application loaded, and what start-up
+built is shared between them. Ctrl-C (SIGINT, sent by a terminal to every process of the group)
+and SIGTERM (``kill``, systemd) both stop it: granian's master asks each worker to stop with
+SIGTERM and waits up to ``WORKER_STOP_SECONDS`` for the requests in flight.
+"""
+
 import hashlib
+import ipaddress
+import multiprocessing
 import os
+import signal
 import socket
 import sys
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
@@ -12,9 +24,15 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connections
 from django.db.migrations.executor import MigrationExecutor
 
+# How long the master waits for a worker to finish its requests before it kills it.
+WORKER_STOP_SECONDS = 10
+LOCAL_NAMES = {"localhost", "localhost.localdomain"}
+
 
 def default_workers() -> int:
-    return max(1, min(2 * (os.cpu_count() or 1), 4))
+    """One worker per core this process may run on."""
+    cores = getattr(os, "process_cpu_count", os.cpu_count)()  # process_cpu_count: Python 3.13
+    return max(1, cores or 1)
 
 
 def _static_fingerprint() -> str:
@@ -40,17 +58,8 @@ def _collect_static() -> None:
     stamp.write_text(fingerprint)
 
 
-def _worker_quit(worker) -> None:
-    """Ctrl-C (SIGINT) or SIGQUIT in a worker: gunicorn's quick shutdown, which drops what is in
-    flight anyway. Leave at once rather than tear the interpreter down, which on a busy machine
-    can outlast the master's patience (it then kills the worker and says so)."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
-
-
 def _check_free(host: str, port: int) -> None:
-    """One clear line instead of gunicorn's five retries when the port is taken."""
+    """One clear line when the port is taken, before anything is loaded."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as error:
@@ -64,12 +73,51 @@ def _check_free(host: str, port: int) -> None:
             raise CommandError(f"cannot listen on {host}:{port}: {error.strerror}") from error
 
 
+def _is_local(host: str) -> bool:
+    if host.lower() in LOCAL_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def site_url_mismatch(site_url: str, host: str, port: int) -> str | None:
+    """Why ``site_url`` (the address in mails and feeds) does not lead to this server listening
+    on ``host``:``port``, or None. A public name is taken to be a reverse proxy's, which may
+    listen anywhere; an address of this machine (127.0.0.1, localhost, the ``--host`` given)
+    must be the one served, port included."""
+    parts = urlsplit(site_url)
+    url_host = (parts.hostname or "").lower()
+    url_port = parts.port or (443 if parts.scheme == "https" else 80)
+    here = host.lower()
+    if url_host != here and not _is_local(url_host):
+        return None  # a reverse proxy's public name
+    wildcard = here in {"0.0.0.0", "::"}  # noqa: S104 -- compared, not bound
+    if url_host != here and not (wildcard or _is_local(here)):
+        return f"this server listens on {host} only, not on {url_host}"
+    if url_port != port:
+        return f"this server listens on port {port}, not {url_port}"
+    return None
+
+
+def worker_application(_target: str):
+    """What each worker runs as it starts (a fork of this process): the application, already
+    loaded, and SIGINT blocked. A terminal's Ctrl-C reaches every process of the group; granian's
+    master then stops each worker with SIGTERM. A worker given SIGINT as well as SIGTERM
+    sometimes never stopped (6 of 10 trials with 2 workers, granian 2.8.9)."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # its threads inherit the mask
+    from kongres.wsgi import application  # noqa: PLC0415 -- loaded by the master before the fork
+
+    return application
+
+
 class Command(BaseCommand):
     help = (
-        "Serve the site with gunicorn (static files included): collects the static files, "
-        "then serves until Ctrl-C."
+        "Serve the site with granian (WSGI, static files included): collects the static files, "
+        "then serves until Ctrl-C or SIGTERM."
     )
-    requires_system_checks = []  # checked by the workers when they load the application
+    requires_system_checks = "__all__"
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
@@ -78,14 +126,14 @@ class Command(BaseCommand):
             "--workers",
             type=int,
             default=default_workers(),
-            help=f"worker processes (here {default_workers()}: twice the cores, at most 4)",
+            help=f"worker processes (here {default_workers()}: one per core)",
         )
         parser.add_argument(
             "--threads",
             type=int,
             default=1,
-            help="threads per worker (1: sync workers, the fastest on the registration path "
-            "in bench/README.md; more: gthread workers, for clients not behind a buffering proxy)",
+            help="threads per worker that run the application (1: the fastest on the "
+            "registration path, bench/README.md; more for slow requests such as PDFs)",
         )
         parser.add_argument(
             "--access-log", action="store_true", help="log every request to standard output"
@@ -110,45 +158,43 @@ class Command(BaseCommand):
         _check_free(host, port)
         _collect_static()
         self._warn_unapplied_migrations()
+        mismatch = site_url_mismatch(settings.SITE_URL, host, port)
+        if mismatch:
+            url_host = f"[{host}]" if ":" in host else host
+            sys.stderr.write(
+                f"kongres: warning: site_url {settings.SITE_URL} (the address in mails and "
+                f"feeds) does not lead here: {mismatch}. Set site_url to the address people "
+                f"use, e.g. KONGRES_SITE_URL=http://{url_host}:{port}\n"
+            )
+
+        from granian.constants import Interfaces  # noqa: PLC0415 -- only when serving
+        from granian.log import LogLevels  # noqa: PLC0415 -- only when serving
+        from granian.server import MPServer  # noqa: PLC0415 -- only when serving
+
+        import kongres.wsgi  # noqa: PLC0415, F401 -- loads and warms up the application once
+
         connections.close_all()  # no connection may cross the fork into the workers
-        # What is loaded now is shared by the workers and kept out of their garbage collection:
-        # less memory copied after the fork, and a worker exits in a fraction of a second
-        # instead of collecting the whole heap on the way out (which Ctrl-C would wait for).
-        gc.freeze()
-
-        from gunicorn.app.base import BaseApplication  # noqa: PLC0415 -- only when serving
-
-        bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-        class KongresApplication(BaseApplication):
-            def load_config(self):
-                settings = {
-                    "bind": [bind],
-                    "workers": workers,
-                    # Sync workers: on the registration rush they were as fast as gthread
-                    # (4 threads) and on the locked path 2-4 times faster (bench/README.md).
-                    "worker_class": "gthread" if threads > 1 else "sync",
-                    "threads": threads,
-                    "accesslog": "-" if access_log else None,
-                    "errorlog": "-",
-                    "loglevel": "warning",
-                    "proc_name": "kongres",
-                    "control_socket_disable": True,  # no socket in $HOME
-                    "graceful_timeout": 10,
-                    "worker_int": _worker_quit,
-                }
-                for key, value in settings.items():
-                    self.cfg.set(key, value)
-
-            def load(self):
-                from kongres.wsgi import application  # noqa: PLC0415 -- in the worker, after the fork
-
-                return application
-
+        # The workers are forks of this process (Python 3.14 would spawn new interpreters).
+        multiprocessing.set_start_method("fork", force=True)
+        server = MPServer(
+            "kongres.wsgi:application",
+            address=host,
+            port=port,
+            interface=Interfaces.WSGI,
+            workers=workers,
+            blocking_threads=threads,
+            log_level=LogLevels.warning,
+            log_access=access_log,
+            respawn_failed_workers=True,
+            workers_kill_timeout=WORKER_STOP_SECONDS,
+        )
         url_host = f"[{host}]" if ":" in host else host
-        self.stdout.write(f"kongres: serving http://{url_host}:{port}/ — Ctrl-C stops")
+        self.stdout.write(
+            f"kongres: serving http://{url_host}:{port}/ with {workers} worker"
+            f"{'s' if workers > 1 else ''} — Ctrl-C stops"
+        )
         self.stdout.flush()
-        KongresApplication(prog="kongres serve").run()
+        server.serve(target_loader=worker_application)
 
     def _warn_unapplied_migrations(self) -> None:
         try:

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from django.utils import timezone
@@ -8,7 +9,8 @@ from kongres.demo.loader import demo_load
 class Command(BaseCommand):
     help = (
         "Load the demo edition (IV Kongres Polityki Miejskiej i Regionalnej, in Polish and "
-        "English). Running it again changes nothing."
+        "English). Running it again changes nothing. Its pages link to site_url (make demo: "
+        "http://127.0.0.1:PORT)."
     )
 
     def add_arguments(self, parser):
@@ -17,11 +19,8 @@ class Command(BaseCommand):
             action="store_true",
             help="use the announcement's own dates (2024) and archive the edition",
         )
-        parser.add_argument(
-            "--port", type=int, default=8000, help="port shown in the site's address (8000)"
-        )
 
-    def handle(self, *args, as_published: bool, port: int, **options):
+    def handle(self, *args, as_published: bool, **options):
         try:
             result = demo_load(today=timezone.localdate(), as_published=as_published)
         except DatabaseError as error:
@@ -39,5 +38,5 @@ class Command(BaseCommand):
             f"  news post: {result.news_post.title_pl}"
             f" ({timezone.localtime(result.news_post.published_at):%Y-%m-%d %H:%M})\n"
             f"  changed:   {changed}\n"
-            f"  site:      http://127.0.0.1:{port}/"
+            f"  site:      {settings.SITE_URL}/"
         )
