@@ -11,6 +11,9 @@ INSTALLED_APPS = ["django.contrib.staticfiles", "kongres.core"]  # core: `kongre
 MIDDLEWARE = []
 TEMPLATES = []
 ROOT_URLCONF = __name__
+# no database: the page cache in this process, and no migration to warn about
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+MIGRATION_MODULES = {"core": None}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
