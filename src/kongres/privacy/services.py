@@ -41,6 +41,7 @@ from kongres.campaigns.models import Campaign
 from kongres.checkin.models import CheckIn
 from kongres.events.models import Edition
 from kongres.mail.models import OutboxAttachment, OutboxMessage
+from kongres.mail.redaction import redacted
 from kongres.registration import selectors as registration_selectors
 from kongres.registration.choices import QuestionKind
 from kongres.registration.exceptions import RegistrationError
@@ -140,7 +141,7 @@ def registration_export(registration: Registration) -> dict[str, Any]:
             "queued": _iso(mail.created_at),
             "sent": _iso(mail.sent_at),
             "status": mail.status,
-            "text": mail.body_text,
+            "text": redacted(mail.body_text, mail.redact),  # no live link (M3)
         }
         for mail in registration_mails(registration)
     ]
