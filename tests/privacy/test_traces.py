@@ -37,7 +37,7 @@ def person(edition, **data):
 
 
 def test_erasure_covers_the_admin_log_search_words_segments_and_mail_files(
-    edition, manager, settings, tmp_path
+    edition, manager, settings, tmp_path, django_capture_on_commit_callbacks
 ):
     settings.MAILERS = {
         "default": {
@@ -69,7 +69,8 @@ def test_erasure_covers_the_admin_log_search_words_segments_and_mail_files(
     assert "anna.kowalska@example.org" in "".join(p.read_text() for p in tmp_path.iterdir())
     (tmp_path / "someone-else.log").write_text("To: ewa@example.org\n")
 
-    assert registration_erase(registration=registration, actor=manager)
+    with django_capture_on_commit_callbacks(execute=True):  # the files go once committed
+        assert registration_erase(registration=registration, actor=manager)
 
     reprs = dict(LogEntry.objects.values_list("object_id", "object_repr"))
     assert "Kowalska" not in reprs[str(registration.pk)]
