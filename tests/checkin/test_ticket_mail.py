@@ -252,6 +252,7 @@ def test_message_with_the_ticket_placeholder_links_to_the_pdf_by_a_secret_link(
         body_pl="Twój bilet: {ticket}",
         subject_en="Ticket",
         body_en="Your ticket: {ticket}",
+        transactional=True,
         actor=organiser,
     )
 

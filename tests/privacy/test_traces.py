@@ -19,7 +19,7 @@ from kongres.mail.models import OutboxMessage
 from kongres.mail.services import mail_deliver
 from kongres.privacy.services import registration_erase
 from kongres.registration.models import Registration
-from kongres.registration.services import registration_link_resend
+from kongres.registration.services import registration_cancel, registration_link_resend
 from tests.factories import DayFactory, EditionFactory
 from tests.factories.registration import RegistrationFactory
 
@@ -130,6 +130,8 @@ def test_campaigns_reach_only_people_who_may_be_written_to(edition):
     RegistrationFactory(
         edition=edition, data__email="held@example.org", data__day_ids=[edition.days.get().pk]
     )
+    cancelled = person(edition, email="anul@example.org", newsletter_consent=True)
+    registration_cancel(registration=cancelled, actor=None)
     newsletter = Campaign(edition=edition, segment={}, transactional=False)
     practical = Campaign(edition=edition, segment={}, transactional=True)
     assert set(campaign_recipients(campaign=newsletter)) == {yes}

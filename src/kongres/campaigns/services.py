@@ -66,6 +66,7 @@ def campaign_create(
     body_pl: str,
     subject_en: str = "",
     body_en: str = "",
+    transactional: bool = False,
     actor: AbstractBaseUser | None,
 ) -> Campaign:
     if not subject_pl.strip() or not body_pl.strip():
@@ -82,6 +83,7 @@ def campaign_create(
             body_pl=body_pl.strip(),
             subject_en=subject_en.strip(),
             body_en=body_en.strip(),
+            transactional=transactional,
             created_by=actor if actor is not None and actor.is_authenticated else None,
         )
         audit_log(actor=actor, action="campaign.create", obj=campaign, after=_summary(campaign))
