@@ -68,6 +68,7 @@ RULES: dict[str, object] = {
     "orga:registration-action": ("orga", "change"),
     "orga:registration-data": ("orga", "export"),
     "orga:registration-erase": ("orga", "gdpr"),
+    "orga:retention": ("orga", "gdpr"),
     "orga:privacy-notice-version": ("orga", "view"),
     "orga:audit-log": ("orga", "audit"),
     "orga:registration-export": ("orga", "export"),

@@ -8,7 +8,8 @@ import json
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.admin.models import CHANGE, LogEntry
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 
 from kongres.audit.models import AuditLogEntry
 from kongres.audit.services import audit_log
@@ -136,3 +137,24 @@ def test_campaigns_reach_only_people_who_may_be_written_to(edition):
     practical = Campaign(edition=edition, segment={}, transactional=True)
     assert set(campaign_recipients(campaign=newsletter)) == {yes}
     assert set(campaign_recipients(campaign=practical)) == {yes, no}
+
+
+def test_the_back_office_shows_a_dry_run_of_the_purge(client, edition, role_user, settings):
+    settings.KONGRES_PURGE_UNCONFIRMED_AFTER_DAYS = 7
+    never = RegistrationFactory(
+        edition=edition, data__email="never@example.org", data__day_ids=[edition.days.get().pk]
+    )
+    long_ago = timezone.now() - dt.timedelta(days=8)
+    Registration.objects.filter(pk=never.pk).update(
+        status=Registration.Status.EXPIRED, hold_expires_at=long_ago, ended_at=long_ago
+    )
+    person(edition)
+    client.force_login(role_user("admin"))
+    url = reverse("orga:retention", kwargs={"edition": edition.slug})
+    page = client.get(url).text
+    assert "Przechowywanie danych" in page
+    assert "nigdy niepotwierdzone od ponad 7 dni: 1" in page
+    assert Registration.objects.get(pk=never.pk).email == "never@example.org"  # nothing done
+    with translation.override("en"):
+        url = reverse("orga:retention", kwargs={"edition": edition.slug})
+    assert "never confirmed for more than 7 days: 1" in client.get(url).text
