@@ -91,7 +91,7 @@ def test_erasure_covers_the_admin_log_search_words_segments_and_mail_files(
 def test_the_purge_runs_by_itself_and_takes_never_confirmed_registrations(settings):
     paths = [path for path, _seconds in django_settings.KONGRES_PERIODIC_JOBS]
     assert "kongres.privacy.tasks.purge_due" in paths
-    from kongres.privacy.tasks import purge_due  # noqa: PLC0415 -- asserted listed first
+    from kongres.privacy.tasks import purge_due
 
     settings.KONGRES_PURGE_AFTER_DAYS = 200
     settings.KONGRES_PURGE_UNCONFIRMED_AFTER_DAYS = 7

@@ -21,7 +21,7 @@ from kongres.registration.services import (
 from tests.factories import EditionFactory
 from tests.factories.registration import RegistrationFactory
 from tests.registration.test_views import REGISTER_EN, REGISTER_PL, form_data
-from tests.registration.test_views import edition as edition  # noqa: F401 -- the fixture
+from tests.registration.test_views import edition as edition
 
 TOKEN = re.compile(r"/([A-Za-z0-9_-]{43})/")
 
