@@ -3,9 +3,11 @@ nobody but the owner can revoke a link, links do not multiply and expire after t
 and the outbox and the exports keep no live link once a mail has gone."""
 
 import datetime as dt
+import importlib
 import re
 
 import pytest
+from django.apps import apps
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -181,3 +183,20 @@ def test_the_data_export_hands_out_no_live_link(edition):
     exported = str(registration_export(owner))
     assert owner.token not in exported
     assert "lukasz@example.org" in exported
+
+
+def test_mails_sent_before_the_upgrade_lose_their_links(edition):
+    """The data migration: stored copies of mails sent before the outbox redacted links."""
+    migration = importlib.import_module("kongres.registration.migrations.0007_redact_sent_links")
+    owner = registered(edition)
+    registration_link_resend(edition=edition, email=owner.email, language="pl")
+    OutboxMessage.objects.update(redact=[], status="sent", sent_at=timezone.now())
+    [mail] = mails_to(owner.email)
+    assert owner.token in mail.body_text
+
+    migration.redact(apps, None)
+
+    mail.refresh_from_db()
+    assert owner.token not in mail.body_text + mail.body_html + mail.subject
+    assert "[…]" in mail.body_text
+    assert registration_get_by_token(token=owner.token).pk == owner.pk
