@@ -7,7 +7,7 @@ A search word is the person's when it is part of their names or address (``kowal
 backend holds the messages of one connection (one message, as the worker sends them): a file
 that names the person's address is deleted whole (its bodies may be encoded, and attachments
 are). Backups are out of reach: ``registration.erase`` entries of the audit log keep the ids,
-so that erasures can be applied again after a restore (README, "Personal data").
+so that erasures can be applied again after a restore.
 """
 
 from __future__ import annotations
