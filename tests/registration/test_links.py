@@ -28,6 +28,13 @@ from tests.registration.test_views import edition as edition
 TOKEN = re.compile(r"/([A-Za-z0-9_-]{43})/")
 
 
+@pytest.fixture(autouse=True)
+def _language_back():
+    """Each test starts in Polish (a request to /en/ leaves English active in the thread)."""
+    with translation.override("pl"):
+        yield
+
+
 def registered(edition, **data):
     data.setdefault("day_ids", [day.pk for day in edition.days.all()])
     data.setdefault("email", "lukasz@example.org")
