@@ -40,7 +40,7 @@ RULES: dict[str, object] = {
     **{f"registration:{name}": "public" for name in ("register", "link", "link-sent")},
     **{
         f"registration:{name}": "secret"
-        for name in ("verify", "claim", "manage", "edit", "cancel", "export")
+        for name in ("verify", "claim", "manage", "edit", "cancel", "export", "links-replace")
     },
     "registration:submitted": "same",  # redirects to the form without a submission
     "checkin:page": ("checkin", False),
@@ -68,6 +68,7 @@ RULES: dict[str, object] = {
     "orga:registration-action": ("orga", "change"),
     "orga:registration-data": ("orga", "export"),
     "orga:registration-erase": ("orga", "gdpr"),
+    "orga:retention": ("orga", "gdpr"),
     "orga:privacy-notice-version": ("orga", "view"),
     "orga:audit-log": ("orga", "audit"),
     "orga:registration-export": ("orga", "export"),

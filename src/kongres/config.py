@@ -69,6 +69,13 @@ DEFAULTS: dict[str, Any] = {
     "hsts_seconds": 0,  # Strict-Transport-Security max-age; 0: no header
     "hsts_include_subdomains": False,
     "hsts_preload": False,
+    # Personal data (review 2026-12, L6, M7): a participant's secret links open nothing this many
+    # days after the edition's last day; the periodic purge erases the registrations of
+    # editions over for this many days, and never-confirmed registrations this many days
+    # after their hold ended.
+    "link_valid_days": 90,
+    "purge_after_days": 365,
+    "purge_unconfirmed_after_days": 30,
 }
 
 BOOLEANS = {"debug", "https_redirect", "hsts_include_subdomains", "hsts_preload"}
@@ -78,6 +85,9 @@ INTEGERS = {
     "session_idle_minutes",
     "checkin_session_idle_minutes",
     "session_max_hours",
+    "link_valid_days",
+    "purge_after_days",
+    "purge_unconfirmed_after_days",
 }
 COUNTS = {"hsts_seconds"}  # whole numbers, 0 allowed
 CHOICES = {"database_health_check": ("query", "poll")}

@@ -122,6 +122,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # How long a locking transaction waits for a row lock on PostgreSQL (SET LOCAL lock_timeout,
 # kongres.core.locks) before the person gets "busy: try again in a moment".
 KONGRES_LOCK_TIMEOUT_MS = CONFIG["lock_timeout_ms"]
+KONGRES_LINK_VALID_DAYS = CONFIG["link_valid_days"]
+KONGRES_PURGE_AFTER_DAYS = CONFIG["purge_after_days"]
+KONGRES_PURGE_UNCONFIRMED_AFTER_DAYS = CONFIG["purge_unconfirmed_after_days"]
 
 # The cache every process shares: rate-limit counters, one-time form tokens, sessions, the
 # content generation (kongres.core.cache), cached pages. Redis when cache_url says so (falling
@@ -159,6 +162,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 KONGRES_PERIODIC_JOBS = [
     ("kongres.mail.services.mail_retry_due", 60),
     ("kongres.registration.tasks.expire_due", 30),
+    # retention (review 2026-12, M7): purge_after_days, purge_unconfirmed_after_days
+    ("kongres.privacy.tasks.purge_due", 3600),
 ]
 
 # Staff accounts (security review 2026-12, L5): passwords of 12 characters or more (ASVS L2);

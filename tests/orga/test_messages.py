@@ -52,6 +52,7 @@ def create(edition, segment=None):
         body_pl=BODY_PL,
         subject_en="Important: {first_name}, programme",
         body_en=BODY_EN,
+        transactional=True,  # practical: to everyone who may be written to (M7)
         actor=None,
     )
 

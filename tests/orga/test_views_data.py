@@ -182,6 +182,7 @@ def test_compose_preview_test_send_and_delivery(
             "body_pl": "Dzień dobry, {first_name}!\n\nTwoje zgłoszenie: {personal_link}",
             "subject_en": "Room change, {first_name}",
             "body_en": "Hello {first_name}!\n\nYour registration: {personal_link}",
+            "transactional": "on",
         },
     )
     campaign = Campaign.objects.get()
@@ -244,7 +245,11 @@ def test_messaging_the_waiting_list_reaches_only_it(
     mail.outbox.clear()
     manager_client.post(
         url("orga:campaign-compose", edition) + "?status=waiting",
-        {"subject_pl": "Lista rezerwowa", "body_pl": "Czekasz, {first_name}."},
+        {
+            "subject_pl": "Lista rezerwowa",
+            "body_pl": "Czekasz, {first_name}.",
+            "transactional": "on",
+        },
     )
     campaign = Campaign.objects.get()
     page = manager_client.get(url("orga:campaign-send", edition, pk=campaign.pk))
@@ -274,7 +279,12 @@ def test_message_pages_make_the_same_queries_however_many_rows(
 
     for n in range(1 + extra):
         campaign = campaign_create(
-            edition=edition, segment={}, subject_pl=f"Temat {n}", body_pl="Treść", actor=None
+            edition=edition,
+            segment={},
+            subject_pl=f"Temat {n}",
+            body_pl="Treść",
+            transactional=True,
+            actor=None,
         )
     for n in range(extra):
         _register(edition, email=f"dodatkowa{n}@example.org")

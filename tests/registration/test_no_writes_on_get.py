@@ -19,6 +19,7 @@ PAGES = [
     "registration:edit",
     "registration:cancel",
     "registration:export",
+    "registration:links-replace",
     "checkin:ticket-pdf",
 ]
 

@@ -372,24 +372,7 @@ def test_submitted_page_without_a_registration_goes_to_the_form(client, edition)
     assert response["Location"] == "/rejestracja/"
 
 
-def test_duplicate_email_offers_to_resend_the_link(client, edition):
-    other_registration(edition, email="lukasz@example.org")
-    response = client.post(REGISTER_PL, form_data(edition, email="Lukasz@Example.org"))
-    assert response.status_code == 200
-    text = response.text
-    assert "Masz już rejestrację" in text
-    assert "Adres Lukasz@example.org jest już zarejestrowany na wydarzenie IV Kongres" in text
-    assert '<input type="hidden" name="email" value="Lukasz@example.org">' in text
-    assert "Wyślij mi link jeszcze raz" in text
-    assert Registration.objects.count() == 1
-
-    response = client.post("/rejestracja/link/", {"email": "Lukasz@example.org"})
-    assert response["Location"] == "/rejestracja/link/wyslano/"
-    assert OutboxMessage.objects.filter(kind="registration.link").count() == 1
-
-    text = client.post(REGISTER_EN, form_data(edition)).text
-    assert "You are already registered" in text
-    assert "Send me the link again" in text
+# A registered address sent again: tests/registration/test_links.py (no address oracle, L1).
 
 
 def test_honeypot_filled_in_registers_nobody(client, edition):

@@ -23,6 +23,16 @@ class Campaign(TimeStampedModel):
     segment = models.JSONField(
         _("recipients (filters)"), default=dict, blank=True, help_text=_("The list's filters.")
     )
+    # Review 2026-12, M7: a message goes to confirmed participants only, and only to those who
+    # agreed to the newsletter unless it is about their registration itself.
+    transactional = models.BooleanField(
+        _("about the registration itself"),
+        default=False,
+        help_text=_(
+            "Practical information about the congress for confirmed participants: it goes also "
+            "to those who did not agree to the newsletter."
+        ),
+    )
     subject_pl = models.CharField(_("subject (Polish)"), max_length=200)
     body_pl = models.TextField(_("message (Polish)"), help_text=_("Markdown or plain text."))
     subject_en = models.CharField(_("subject (English)"), max_length=200, blank=True)

@@ -6,15 +6,21 @@ from django.db.models import Count, Q, QuerySet
 
 from kongres.campaigns.models import Campaign
 from kongres.mail.models import OutboxMessage
-from kongres.registration.models import ERASED_DOMAIN, Registration
+from kongres.registration.models import ACTIVE_STATUSES, ERASED_DOMAIN, Registration
 from kongres.registration.segments import registration_filter
 
 
 def campaign_recipients(*, campaign: Campaign) -> QuerySet[Registration]:
-    """The registrations the message goes to: its segment of the list, erased ones left out."""
-    return registration_filter(edition=campaign.edition, params=campaign.segment).exclude(
-        email__iendswith=f"@{ERASED_DOMAIN}"
+    """The registrations the message goes to: its segment of the list, of those who may be
+    written to: the address confirmed, the registration active (not cancelled, expired,
+    rejected; the waiting list may be written to), not erased, and with newsletter consent
+    unless the message is about the registration itself (``Campaign.transactional``)."""
+    found = registration_filter(edition=campaign.edition, params=campaign.segment).filter(
+        verified_at__isnull=False, status__in=ACTIVE_STATUSES
     )
+    if not campaign.transactional:
+        found = found.filter(newsletter_consent=True)
+    return found.exclude(email__iendswith=f"@{ERASED_DOMAIN}")
 
 
 def campaign_list(*, edition) -> QuerySet[Campaign]:

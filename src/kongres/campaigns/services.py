@@ -29,8 +29,8 @@ from kongres.core.locks import atomic_bounded
 from kongres.core.markdown import render_markdown
 from kongres.events.models import Edition
 from kongres.mail.services import BulkMail, mail_queue_bulk
-from kongres.registration.models import RegistrationToken, Ticket
-from kongres.registration.tokens import token_new
+from kongres.registration.links import link_tokens
+from kongres.registration.models import Ticket
 
 PLACEHOLDERS = ("first_name", "personal_link", "ticket")
 LANGUAGES = ("pl", "en")
@@ -66,6 +66,7 @@ def campaign_create(
     body_pl: str,
     subject_en: str = "",
     body_en: str = "",
+    transactional: bool = False,
     actor: AbstractBaseUser | None,
 ) -> Campaign:
     if not subject_pl.strip() or not body_pl.strip():
@@ -82,6 +83,7 @@ def campaign_create(
             body_pl=body_pl.strip(),
             subject_en=subject_en.strip(),
             body_en=body_en.strip(),
+            transactional=transactional,
             created_by=actor if actor is not None and actor.is_authenticated else None,
         )
         audit_log(actor=actor, action="campaign.create", obj=campaign, after=_summary(campaign))
@@ -213,16 +215,11 @@ def campaign_queue(
 
         rendered = {language: _render_marked(locked, language) for language in LANGUAGES}
         links = {lang: _url_maker("registration:manage", "token", lang) for lang in LANGUAGES}
-        # the PDF ticket opens only by a secret link: a ticket needs a new link too
+        # the PDF ticket opens only by a secret link: a ticket needs the link too
         tickets_url = {lang: _url_maker("checkin:ticket-pdf", "token", lang) for lang in LANGUAGES}
         tokens: dict[int, str] = {}
-        if wants_link or wants_ticket:
-            rows = []
-            for pk, *_rest in recipients:
-                token, hashed = token_new()
-                tokens[pk] = token
-                rows.append(RegistrationToken(registration_id=pk, token_hash=hashed))
-            RegistrationToken.objects.bulk_create(rows, batch_size=2000)
+        if wants_link or wants_ticket:  # their live links, made again (no new ones)
+            tokens = link_tokens(registration_ids=[pk for pk, *_rest in recipients])
         with_ticket: set[int] = set()
         if wants_ticket:
             with_ticket = set(
@@ -251,6 +248,7 @@ def campaign_queue(
                     body_html=message.body_html,
                     kind="campaign",
                     related=key,
+                    secrets=[tokens[pk]] if pk in tokens else [],
                 )
             )
         mail_queue_bulk(mails=mails)

@@ -46,6 +46,8 @@ class OutboxMessage(TimeStampedModel):
     priority = models.SmallIntegerField(
         _("priority"), choices=Priority.choices, default=Priority.TRANSACTIONAL
     )
+    # SHA-256 hashes of the secrets in the message, blanked once it is sent (``redaction``).
+    redact = models.JSONField(_("secrets to remove after sending"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("outgoing message")

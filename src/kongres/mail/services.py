@@ -41,6 +41,7 @@ from django_tasks_db.models import DBTaskResult
 from kongres.core.exceptions import KongresError
 from kongres.core.locks import atomic_bounded
 from kongres.mail.models import OutboxAttachment, OutboxMessage
+from kongres.mail.redaction import redacted, secret_hashes
 from kongres.mail.signals import message_sent
 
 logger = logging.getLogger(__name__)
@@ -164,13 +165,15 @@ def mail_queue(
     reply_to: str = "",
     kind: str = "",
     related: str = "",
+    secrets: Sequence[str] = (),
 ) -> OutboxMessage:
     """Render ``template`` in ``language`` and queue it for ``to``.
 
     Call it inside the transaction of the change that causes the mail: the message and its
     sending task are committed with that change or not at all. ``template`` names three
     templates: ``<template>_subject.txt``, ``<template>.txt`` and ``<template>.html``.
-    ``attachments`` are ``Attachment`` or ``(filename, content, mimetype)``.
+    ``attachments`` are ``Attachment`` or ``(filename, content, mimetype)``. ``secrets``
+    (a link's token) are removed from the stored message once it is sent (``redaction``).
     """
     attachments = [
         item if isinstance(item, Attachment) else Attachment(item[0], item[2], item[1])
@@ -185,6 +188,7 @@ def mail_queue(
         kind=kind,
         related=related,
     )
+    message.redact = secret_hashes(secrets)
     # No savepoint: inside the caller's transaction (as it should be called) this saves two
     # round trips per mail, and an error here rolls the caller's change back anyway.
     with transaction.atomic(savepoint=False):
@@ -374,6 +378,11 @@ def mail_deliver(*, message_id: int) -> str:
         return _record_failure(message, error)
 
     now = timezone.now()
+    # The stored copy keeps no secret once the mail server has it (``redaction``).
+    bodies = {
+        name: redacted(getattr(message, name), message.redact)
+        for name in ("subject", "body_text", "body_html")
+    }
     # The receivers of message_sent (a hold's deadline that starts again at the delivery)
     # commit with the "sent" mark, each in a savepoint of its own.
     with transaction.atomic():
@@ -383,6 +392,7 @@ def mail_deliver(*, message_id: int) -> str:
             claimed_until=None,
             last_error="",
             updated_at=now,
+            **bodies,
         )
         message.sent_at = now
         for receiver, result in message_sent.send_robust(sender=OutboxMessage, message=message):
@@ -496,6 +506,7 @@ class BulkMail:
     body_html: str = ""
     kind: str = ""
     related: str = ""
+    secrets: Sequence[str] = ()  # removed from the stored message once it is sent
 
 
 def mail_queue_bulk(*, mails: Sequence[BulkMail]) -> list[OutboxMessage]:
@@ -517,6 +528,7 @@ def mail_queue_bulk(*, mails: Sequence[BulkMail]) -> list[OutboxMessage]:
                     related=mail.related,
                     next_attempt_at=now,
                     priority=OutboxMessage.Priority.BULK,
+                    redact=secret_hashes(mail.secrets),
                 )
                 for mail in mails
             ]

@@ -219,6 +219,14 @@ class CampaignForm(forms.Form):
     body_en = forms.CharField(
         label=_("Message (English)"), required=False, widget=forms.Textarea(attrs={"rows": 10})
     )
+    transactional = forms.BooleanField(
+        label=_("About the registration itself"),
+        required=False,
+        help_text=_(
+            "Practical information for confirmed participants. Without it the message goes "
+            "only to those who agreed to the newsletter."
+        ),
+    )
 
 
 # Parameters of these pages that are not filters of the list.

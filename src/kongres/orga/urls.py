@@ -63,6 +63,7 @@ urlpatterns = [
         gdpr.registration_erase_view,
         name="registration-erase",
     ),
+    path(_("orga/<slug:edition>/data-retention/"), gdpr.retention, name="retention"),
     path(
         _("orga/<slug:edition>/privacy-notice/<str:fingerprint>/"),
         gdpr.privacy_notice_version,

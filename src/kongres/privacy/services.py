@@ -15,7 +15,9 @@ accessibility needs (→ "—" when there was one), answers to text questions; t
 the active ticket is revoked. Mails to the person: unsent ones are deleted, sent ones keep their
 date and status only (recipient → the erased address, subject, bodies, attachments, errors
 removed). Earlier audit log entries of the registration (and its tickets) keep who did what
-and when, with the personal values replaced by "—". The erasure itself is logged.
+and when, with the personal values replaced by "—". Django's admin change log, the search words
+of exports and campaigns and the file mail backend's files are covered too (``traces``). The
+erasure itself is logged.
 
 A registration that still holds a place (or waits for one) in an edition that is not over is
 cancelled first, through the registration services, so that its seat is offered to the waiting
@@ -41,6 +43,8 @@ from kongres.campaigns.models import Campaign
 from kongres.checkin.models import CheckIn
 from kongres.events.models import Edition
 from kongres.mail.models import OutboxAttachment, OutboxMessage
+from kongres.mail.redaction import redacted
+from kongres.privacy import traces
 from kongres.registration import selectors as registration_selectors
 from kongres.registration.choices import QuestionKind
 from kongres.registration.exceptions import RegistrationError
@@ -140,7 +144,7 @@ def registration_export(registration: Registration) -> dict[str, Any]:
             "queued": _iso(mail.created_at),
             "sent": _iso(mail.sent_at),
             "status": mail.status,
-            "text": mail.body_text,
+            "text": redacted(mail.body_text, mail.redact),  # no live link (M3)
         }
         for mail in registration_mails(registration)
     ]
@@ -217,6 +221,8 @@ def registration_erase(
         status_before = registration.status
         _erase_mails(registration)
         _erase_audit(registration, own)
+        traces.admin_log_erase(registration=registration, own=own)
+        traces.search_words_erase(registration=registration, own=own)
         RegistrationToken.objects.filter(registration=registration).delete()
         Ticket.objects.filter(registration=registration, is_active=True).update(
             is_active=False, revoked_at=now
@@ -242,6 +248,9 @@ def registration_erase(
             after={"status": registration.status, "erased": True},
             note=note,
         )
+        email = own[0] if own else ""
+        if email:  # files are not rolled back: only once the erasure is committed
+            transaction.on_commit(lambda: traces.mail_files_erase(email=email))
     return True
 
 

@@ -10,9 +10,9 @@ from django.utils import timezone, translation
 from kongres.events.ics import edition_calendar, edition_zone
 from kongres.mail.services import mail_queue
 from kongres.registration import selectors
-from kongres.registration.models import Registration, RegistrationToken
+from kongres.registration.links import link_token
+from kongres.registration.models import Registration
 from kongres.registration.tickets import ticket_mail
-from kongres.registration.tokens import token_new
 
 Status = Registration.Status
 
@@ -44,12 +44,12 @@ def mail(
     **context,
 ) -> None:
     """Queue the mail ``registration/mail/<name>`` in the registration's language, in the
-    caller's transaction. Without ``token`` a new secret link is made for it. The mails of a
+    caller's transaction. Without ``token`` it carries the registration's live link
+    (``links.link_token``). The mails of a
     confirmed registration in ``TICKET_MAILS`` carry its ticket, issued here (in the
     transaction that confirms it) when it has none."""
     if token is None:
-        token, hashed = token_new()
-        RegistrationToken.objects.create(registration=registration, token_hash=hashed)
+        token = link_token(registration=registration)
     kwargs = mail_kwargs(
         registration, name, token=token, attach_calendar=attach_calendar, **context
     )
@@ -90,4 +90,5 @@ def mail_kwargs(
         "attachments": attachments,
         "kind": f"registration.{name}",
         "related": selectors.registration_mail_key(registration),
+        "secrets": [token],  # not kept in the outbox once the mail is sent
     }

@@ -193,8 +193,10 @@ FINAL_STATUSES = frozenset(Registration.Status(value) for value in _FINAL_VALUES
 
 
 class RegistrationToken(models.Model):
-    """A secret link's key, kept only as its SHA-256 hash. A registration may have several live
-    links (one per mail sent); asking for the link again replaces them all with a new one."""
+    """A secret link's key, kept only as its SHA-256 hash, with the salt it is derived from
+    (``tokens.token_derive``). A registration has one live link, made again for every mail
+    (``links.link_token``); only its owner replaces it (``links.link_tokens_replace``). Rows
+    without a salt are links from before, kept until replaced or erased."""
 
     registration = models.ForeignKey(
         Registration,
@@ -203,6 +205,7 @@ class RegistrationToken(models.Model):
         verbose_name=_("registration"),
     )
     token_hash = models.CharField(_("SHA-256 of the token"), max_length=64, unique=True)
+    salt = models.CharField(_("salt"), max_length=32, blank=True, default="")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

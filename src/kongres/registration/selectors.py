@@ -3,12 +3,15 @@ organisers' questions, the privacy notice version, and the participant's data ex
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db.models import CharField, Count, Q
 from django.db.models.functions import Coalesce, Lower
+from django.utils import timezone
 
 from kongres.content.models import Page, PrivacyNoticeVersion
 from kongres.events.models import Day, Edition
@@ -26,8 +29,32 @@ from kongres.registration.validators import email_key
 Status = Registration.Status
 
 
-def registration_get_by_token(*, token: str) -> Registration | None:
-    """The registration a secret link belongs to (with its edition), or None."""
+def registration_get_by_token(*, token: str, today: dt.date | None = None) -> Registration | None:
+    """The registration a secret link belongs to (with its edition), or None; None too once
+    the link has expired (``registration_link_expired``)."""
+    registration = _by_token(token)
+    if registration is None or registration_link_expired(registration=registration, today=today):
+        return None
+    return registration
+
+
+def registration_link_expired(*, registration: Registration, today: dt.date | None = None) -> bool:
+    """Whether the registration's links have expired: ``KONGRES_LINK_VALID_DAYS`` after the
+    edition's last day (review 2026-12, L6)."""
+    today = today or timezone.localdate()
+    days = dt.timedelta(days=settings.KONGRES_LINK_VALID_DAYS)
+    return registration.edition.end_date + days < today
+
+
+def registration_get_by_expired_token(*, token: str) -> Registration | None:
+    """The registration of a link that exists but has expired (for the page that says so)."""
+    registration = _by_token(token)
+    if registration is None or not registration_link_expired(registration=registration):
+        return None
+    return registration
+
+
+def _by_token(token: str) -> Registration | None:
     if not token_looks_valid(token):
         return None
     return (

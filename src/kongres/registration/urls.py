@@ -16,4 +16,5 @@ urlpatterns = [
     path(_("registration/manage/<str:token>/edit/"), views.edit, name="edit"),
     path(_("registration/manage/<str:token>/cancel/"), views.cancel, name="cancel"),
     path(_("registration/manage/<str:token>/data.json"), views.export, name="export"),
+    path(_("registration/manage/<str:token>/new-link/"), views.links_replace, name="links-replace"),
 ]

@@ -110,12 +110,14 @@ def _form_kwargs(edition: Edition, *, seats: bool = True) -> tuple[dict, selecto
     return kwargs, full
 
 
-def _submitted_set(response: HttpResponse, registration: Registration) -> None:
-    """Remember which registration this browser just sent, for the page after it: in a signed
-    cookie, so that a registration writes no session (nobody registering is logged in)."""
+def _submitted_set(response: HttpResponse, shown: dict) -> None:
+    """Remember what the page after the form shows, in a signed cookie (a registration writes
+    no session: nobody registering is logged in). The page reads nothing else, so that a
+    registered address sent again shows the page of a new registration and nothing of the
+    registration already there (review 2026-12, L1)."""
     response.set_signed_cookie(
         SUBMITTED_COOKIE,
-        str(registration.pk),
+        json.dumps(shown, separators=(",", ":")),
         salt=SUBMITTED_COOKIE,
         max_age=SUBMITTED_MAX_AGE,
         secure=settings.SESSION_COOKIE_SECURE,
@@ -124,11 +126,20 @@ def _submitted_set(response: HttpResponse, registration: Registration) -> None:
     )
 
 
-def _submitted_get(request: HttpRequest) -> int | None:
+def _submitted_get(request: HttpRequest) -> dict | None:
     value = request.get_signed_cookie(
         SUBMITTED_COOKIE, default=None, salt=SUBMITTED_COOKIE, max_age=SUBMITTED_MAX_AGE
     )
-    return int(value) if value and value.isdigit() else None
+    try:
+        shown = json.loads(value) if value else None
+    except ValueError:
+        return None
+    return shown if isinstance(shown, dict) and {"email", "status"} <= shown.keys() else None
+
+
+def _shown(email: str, status: str, hold_expires_at: dt.datetime | None) -> dict:
+    until = hold_expires_at.isoformat() if hold_expires_at else None
+    return {"email": email, "status": status, "hold_expires_at": until}
 
 
 # -- the form --------------------------------------------------------------------------------
@@ -162,17 +173,16 @@ def register(request: HttpRequest) -> HttpResponse:
                 )
             except RegistrationError as error:
                 if error.code == "duplicate":
-                    return render(
-                        request,
-                        "registration/duplicate.html",
-                        {"edition": edition, "email": form.cleaned_data["email"]},
-                    )
+                    return _duplicate(request, edition, form.cleaned_data["email"], error)
                 if error.code in WINDOW_CODES:
                     return _window_page(request, edition, error.code)
                 form.add_error(None, error.message)
             else:
                 response = redirect("registration:submitted")
-                _submitted_set(response, registration)
+                shown = _shown(
+                    registration.email, registration.status, registration.hold_expires_at
+                )
+                _submitted_set(response, shown)
                 return response
         full = selectors.edition_full_seats(edition=edition, days=kwargs["days"])
         form.mark_full_days(full.day_ids)
@@ -197,21 +207,32 @@ def register(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _duplicate(
+    request: HttpRequest, edition: Edition, email: str, error: RegistrationError
+) -> HttpResponse:
+    """A registered address sent again: the owner gets a mail with their link, and the sender
+    the answer of a new registration (the same redirect and page, a mail queued likewise), so
+    that nobody learns from the form whether an address is registered (review 2026-12, L1)."""
+    services.registration_link_resend(
+        edition=edition, email=email, language=(get_language() or "pl").split("-")[0], again=True
+    )
+    response = redirect("registration:submitted")
+    _submitted_set(response, _shown(email, error.would_be, error.hold_expires_at))
+    return response
+
+
 @require_safe
 @never_cache
 def submitted(request: HttpRequest) -> HttpResponse:
     """After sending the form: seat held (or waiting list), and the e-mail link to click."""
-    pk = _submitted_get(request)
-    registration = Registration.objects.filter(pk=pk).first() if pk else None
-    if registration is None:
+    shown = _submitted_get(request)
+    edition = request.edition or None
+    if shown is None or edition is None:
         return redirect("registration:register")
-    edition = request.edition or None  # the current edition, already read (memoized)
-    if edition is None or edition.pk != registration.edition_id:
-        edition = registration.edition
+    until = shown.get("hold_expires_at")
+    shown["hold_expires_at"] = dt.datetime.fromisoformat(until) if until else None
     return render(
-        request,
-        "registration/submitted.html",
-        {"registration": registration, "edition": edition},
+        request, "registration/submitted.html", {"registration": shown, "edition": edition}
     )
 
 
@@ -263,7 +284,16 @@ def token_page(view: Callable) -> Callable:
             return _too_many(request, error)
         registration = selectors.registration_get_by_token(token=token) if token else None
         if registration is None:
-            response = render(request, "registration/link_invalid.html", status=404)
+            expired = selectors.registration_get_by_expired_token(token=token) if token else None
+            if expired is not None:
+                response = render(
+                    request,
+                    "registration/link_expired.html",
+                    {"edition": expired.edition, "valid_days": settings.KONGRES_LINK_VALID_DAYS},
+                    status=410,
+                )
+            else:
+                response = render(request, "registration/link_invalid.html", status=404)
         else:
             response = view(request, registration, token)
         response["X-Robots-Tag"] = "noindex, nofollow"
@@ -452,6 +482,25 @@ def cancel(request: HttpRequest, registration: Registration, token: str) -> Http
     return render(
         request,
         "registration/cancel.html",
+        {"registration": registration, "edition": registration.edition, "token": token},
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@token_page
+def links_replace(request: HttpRequest, registration: Registration, token: str) -> HttpResponse:
+    """The owner revokes every link of the registration (say, a mail forwarded by mistake)
+    and gets a new one by mail: a page that asks to confirm; the button replaces them."""
+    if request.method == "POST":
+        services.registration_links_replace(token=token)
+        return render(
+            request,
+            "registration/links_replaced.html",
+            {"registration": registration, "edition": registration.edition},
+        )
+    return render(
+        request,
+        "registration/links_replace.html",
         {"registration": registration, "edition": registration.edition, "token": token},
     )
 

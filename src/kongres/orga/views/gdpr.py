@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from kongres.events.models import Edition
 from kongres.orga.access import orga_access_registration, orga_view
+from kongres.privacy.retention import purge_report
 from kongres.privacy.services import registration_data_export, registration_erase
 from kongres.registration.selectors import privacy_notice_version_get
 
@@ -75,4 +76,16 @@ def privacy_notice_version(
         raise Http404("no such privacy notice version")
     return render(
         request, "orga/privacy_notice_version.html", {"edition": edition, "version": version}
+    )
+
+
+@require_safe
+@orga_view("gdpr")
+def retention(request: HttpRequest, edition: Edition) -> HttpResponse:
+    """A dry run of the periodic purge for this edition: how many registrations it would erase
+    now, and after how long (``privacy.retention``). Changes nothing."""
+    return render(
+        request,
+        "orga/retention.html",
+        {"edition": edition, "report": purge_report(edition=edition)},
     )

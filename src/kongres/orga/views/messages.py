@@ -63,8 +63,9 @@ def campaign_compose(request: HttpRequest, edition: Edition) -> HttpResponse:
             "form": form,
             "segment": segment,
             "query": segment_query(segment),
+            # everyone who may be written to; the send page counts the message's own recipients
             "count": campaign_selectors.campaign_recipients(
-                campaign=Campaign(edition=edition, segment=segment)
+                campaign=Campaign(edition=edition, segment=segment, transactional=True)
             ).count(),
             "placeholders": PLACEHOLDERS,
         },

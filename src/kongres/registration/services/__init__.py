@@ -82,8 +82,9 @@ registration. Freed seats are offered (``_offer_free_seats``) in the same transa
 frees them, while the edition's pool is still locked.
 
 Mail is queued in the same transaction (``mails.mail``); each mail carries
-a secret link (a new one when the service has none at hand; earlier links keep working until
-the participant asks for a new one with ``registration_link_resend``).
+a secret link: the registration's one live link (``registration.links``), which works until
+the edition is over by ``KONGRES_LINK_VALID_DAYS`` or its owner replaces it
+(``registration_links_replace``).
 
 Modules
 =======
@@ -102,6 +103,7 @@ from kongres.registration.services.transitions import (
     registration_approve,
     registration_cancel,
     registration_link_resend,
+    registration_links_replace,
     registration_mail_resend,
     registration_offer,
     registration_offer_claim,
@@ -130,6 +132,7 @@ __all__ = [
     "registration_create",
     "registration_expire_due",
     "registration_link_resend",
+    "registration_links_replace",
     "registration_mail_resend",
     "registration_offer",
     "registration_offer_claim",

@@ -15,9 +15,7 @@ from kongres.registration import mails, selectors
 from kongres.registration.exceptions import RegistrationError, busy
 from kongres.registration.models import (
     Registration,
-    RegistrationToken,
 )
-from kongres.registration.tokens import token_new
 
 Status = Registration.Status
 
@@ -123,10 +121,9 @@ def _seat_confirmed_status(edition: Edition) -> str:
     return Status.PENDING_APPROVAL if edition.requires_approval else Status.CONFIRMED
 
 
-def _resend(registration: Registration) -> None:
-    """Replace every link of the registration with a new one and mail it."""
-    token, hashed = token_new()
+def _resend(registration: Registration, *, again: bool = False) -> None:
+    """Mail the registration's live link (the same one: earlier links keep working, so that a
+    stranger asking for someone's link revokes nothing). ``again``: the mail says someone
+    tried to register the address again."""
     with _atomic():
-        RegistrationToken.objects.filter(registration=registration).delete()
-        RegistrationToken.objects.create(registration=registration, token_hash=hashed)
-        mails.mail(registration, "link", token=token)
+        mails.mail(registration, "link", again=again)

@@ -59,20 +59,25 @@ def registration_create(
     day_ids = [day.pk for day in parts.days] if parts else None
     pools = _pools_ready(edition, now, day_ids=day_ids)
     expect_seat = over_capacity or seats.seems_free(pools, clean.day_ids)
-    token, hashed = token_new()
+    token, hashed, salt = token_new()
     # Usually one attempt; a second one when the seat that looked free was taken meanwhile.
     for with_seat in (True, False) if expect_seat else (False,):
         try:
             return _create(
-                edition, clean, version, token, hashed, now, actor, with_seat, over_capacity
+                edition, clean, version, (token, hashed, salt), now, actor, with_seat, over_capacity
             )
         except _NoSeat:
             continue
         except IntegrityError as error:
             if constraint_violated(error, "registration_active_email_unique"):
-                raise RegistrationError(
+                duplicate = RegistrationError(
                     _("This e-mail address is already registered for this edition."), "duplicate"
-                ) from error
+                )
+                # What a new registration would have been (the form answers as for one, L1).
+                new = _new(edition, clean, version, now, actor, with_seat)
+                duplicate.would_be = new.status
+                duplicate.hold_expires_at = new.hold_expires_at
+                raise duplicate from error
             raise
     raise AssertionError("unreachable")  # the last attempt never raises _NoSeat
 
@@ -81,13 +86,13 @@ def _create(
     edition: Edition,
     clean: RegistrationData,
     privacy_notice_version: str,
-    token: str,
-    hashed: str,
+    link: tuple[str, str, str],
     now: dt.datetime,
     actor: AbstractBaseUser | None,
     with_seat: bool,
     over_capacity: bool,
 ) -> tuple[Registration, str]:
+    token, hashed, salt = link
     registration = _new(edition, clean, privacy_notice_version, now, actor, with_seat)
     with _atomic():
         registration.save(force_insert=True)
@@ -100,7 +105,7 @@ def _create(
                 Registration.tracks.through(registration_id=registration.pk, track_id=track_id)
                 for track_id in clean.track_ids
             )
-        RegistrationToken.objects.create(registration=registration, token_hash=hashed)
+        RegistrationToken.objects.create(registration=registration, token_hash=hashed, salt=salt)
         _audit(registration, "create", actor=actor, before=None, over_capacity=over_capacity)
         # The mail is rendered and queued before the seat is taken: the seat's lock is held
         # only from the UPDATE below to the COMMIT.

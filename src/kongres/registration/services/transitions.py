@@ -17,6 +17,7 @@ from kongres.events.models import Edition
 from kongres.registration import mails, rules, seats, selectors
 from kongres.registration.data import RegistrationData
 from kongres.registration.exceptions import RegistrationError
+from kongres.registration.links import link_tokens_replace
 from kongres.registration.models import (
     ACTIVE_STATUSES,
     SEAT_STATUSES,
@@ -287,20 +288,37 @@ def registration_update(
     return _fresh(registration)
 
 
-def registration_link_resend(*, edition: Edition, email: str, language: str) -> None:
-    """Mail a new secret link to a registered address (earlier links stop working). Says and
-    does nothing visible otherwise, so that nobody learns whether an address is registered."""
+def registration_link_resend(
+    *, edition: Edition, email: str, language: str, again: bool = False
+) -> None:
+    """Mail the live link to a registered address (earlier links keep working: a stranger
+    can revoke nothing). Says and does nothing visible otherwise, so that nobody learns whether
+    an address is registered. ``again``: the registration form was sent once more for the
+    address (review 2026-12, L1): the owner is told, with their link, and the sender is shown
+    the page of a new registration."""
     registration = selectors.registration_get_active(edition=edition, email=email)
     if registration is None:
         logger.info("Link asked for an address not registered for %s", edition.slug)
         return
-    _resend(registration)
+    _resend(registration, again=again)
+
+
+def registration_links_replace(*, token: str) -> Registration:
+    """The owner (holding a working link) revokes every link of the registration and gets a
+    new one by mail: the only way links stop working before they expire."""
+    registration = _by_token(token)
+    with _atomic():
+        new = link_tokens_replace(registration=registration)
+        mails.mail(registration, "link", token=new, replaced=True)
+        _audit(registration, "links_replace", actor=None, before=registration.status)
+    return registration
 
 
 def registration_mail_resend(
     *, registration: Registration, actor: AbstractBaseUser | None = None
 ) -> Registration:
-    """The organiser sends the participant a new link (and the state of their registration)."""
+    """The organiser mails the participant their link again (and the state of their
+    registration); the link stays the same."""
     registration = _fresh(registration)
     if registration.status not in ACTIVE_STATUSES:
         raise _not_active()

@@ -2,6 +2,7 @@
 
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from kongres.events.models import Edition
@@ -26,9 +27,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--after-days",
             type=int,
-            default=PURGE_AFTER_DAYS,
-            help=f"editions whose last day is more than this many days ago (default "
-            f"{PURGE_AFTER_DAYS})",
+            default=None,
+            help="editions whose last day is more than this many days ago (default: "
+            f"purge_after_days of kongres.toml, {PURGE_AFTER_DAYS} unless set)",
         )
         parser.add_argument(
             "--execute",
@@ -38,6 +39,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, edition, after_days, execute, **options):
+        if after_days is None:
+            after_days = settings.KONGRES_PURGE_AFTER_DAYS
         if after_days < 0:
             raise CommandError("--after-days must be 0 or more")
         editions = list(purge_editions(after_days=after_days))
