@@ -183,11 +183,12 @@ def test_news_detail_sanitises_body(client):
 
 
 @pytest.mark.parametrize(
-    "published_at",
-    [None, timezone.now() + dt.timedelta(minutes=5)],
+    "in_minutes",
+    [None, 5],  # not published; to be published in 5 minutes (from when the test runs)
     ids=["unpublished", "future"],
 )
-def test_news_detail_not_published_is_404(client, published_at):
+def test_news_detail_not_published_is_404(client, in_minutes):
+    published_at = None if in_minutes is None else timezone.now() + dt.timedelta(minutes=in_minutes)
     NewsPostFactory(slug="jeszcze-nie", published_at=published_at)
 
     response = client.get("/aktualnosci/jeszcze-nie/")
