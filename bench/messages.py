@@ -41,6 +41,7 @@ def measure(url: str) -> dict:
         "Bilet: {ticket}\n\n**Zażółć gęślą jaźń.**",
         subject_en="Invitation, {first_name}",
         body_en="Hello {first_name}!\n\nYour registration: {personal_link}\n\nTicket: {ticket}",
+        transactional=True,  # about the registration itself: every confirmed participant
         actor=None,
     )
     started = time.perf_counter()

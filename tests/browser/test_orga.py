@@ -262,6 +262,7 @@ def test_organiser_walk(page, live_server, office, smtp_server, axe, screenshot,
         "textarea[name=body_pl]",
         "Dzień dobry, {first_name}!\n\nTwoje zgłoszenie: {personal_link}\n\n**Zażółć** gęślą jaźń.",
     )
+    page.check("input[name=transactional]")  # about the registration: not only the newsletter
     page.click("button:has-text('Zapisz i pokaż podgląd')")
     page.wait_for_selector("#h-preview")
     previews = page.locator(".orga-preview-subject").all_inner_texts()

@@ -27,6 +27,8 @@ from django.db.migrations.executor import MigrationExecutor
 
 # How long the master waits for a worker to finish its requests before it kills it.
 WORKER_STOP_SECONDS = 10
+# How long a worker given SIGTERM by someone else than its master waits for the master's own.
+GROUP_SIGNAL_GRACE_SECONDS = 1.0
 LOCAL_NAMES = {"localhost", "localhost.localdomain"}
 
 
@@ -112,7 +114,7 @@ def worker_application(_target: str):
     (Rust) threads while its main thread waits, the handler never runs and the master kills the
     worker after ``WORKER_STOP_SECONDS`` (about 1 stop in 100 before this). So the workers block
     SIGINT and SIGTERM here, before granian starts its threads (they inherit the mask), and one
-    thread waits for SIGTERM (``signal.sigwait``) and calls granian's own handler, which starts
+    thread waits for SIGTERM (``signal.sigwaitinfo``) and calls granian's own handler, which starts
     the usual graceful stop. SIGINT stays blocked: a terminal's Ctrl-C reaches every process of
     the group, and the master then stops each worker with SIGTERM."""
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
@@ -123,7 +125,13 @@ def worker_application(_target: str):
 
 
 def _stop_on_sigterm() -> None:
-    signal.sigwait({signal.SIGTERM})
+    info = signal.sigwaitinfo({signal.SIGTERM})
+    if info.si_pid != os.getppid():
+        # A SIGTERM to the whole group (systemd, `kill -- -PID`) reaches the master too, which
+        # then stops each worker: a worker that stopped on its own first would be taken by the
+        # master for a crash (exit status 1). So wait a moment for the master's own SIGTERM
+        # (it may also have merged with this one: two pending SIGTERMs are one), then stop.
+        signal.sigtimedwait({signal.SIGTERM}, GROUP_SIGNAL_GRACE_SECONDS)
     handler = signal.getsignal(signal.SIGTERM)  # granian's, installed after this thread started
     if callable(handler):
         handler(signal.SIGTERM, None)
