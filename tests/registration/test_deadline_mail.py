@@ -4,7 +4,6 @@ whole time from the delivery (a mail server down for hours must not cost anyone 
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
 from kongres.mail.models import OutboxMessage
 from kongres.mail.services import mail_deliver
@@ -21,11 +20,6 @@ from tests.mail.outbox import outbox_delivered
 HOLD = dt.timedelta(minutes=120)
 OFFER = dt.timedelta(hours=48)
 Status = Registration.Status
-
-
-@pytest.fixture
-def now():
-    return timezone.now().replace(microsecond=0)
 
 
 @pytest.fixture

@@ -25,11 +25,6 @@ Status = Registration.Status
 
 
 @pytest.fixture
-def now():
-    return timezone.now().replace(microsecond=0)
-
-
-@pytest.fixture
 def edition(db):
     return EditionFactory(capacity=2)
 

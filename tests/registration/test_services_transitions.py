@@ -41,11 +41,6 @@ OFFER = dt.timedelta(hours=48)
 
 
 @pytest.fixture
-def now():
-    return timezone.now().replace(microsecond=0)
-
-
-@pytest.fixture
 def edition(db):
     return EditionFactory(capacity=2, title_pl="Kongres Testowy", title_en="Test Congress")
 
