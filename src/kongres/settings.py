@@ -23,7 +23,7 @@ KONGRES_EMAIL_TAG_DOMAINS = [domain.lower() for domain in CONFIG["email_tag_doma
 
 INSTALLED_APPS = [
     "modeltranslation",  # before admin, so that translated fields show side by side
-    "django.contrib.admin",
+    "kongres.accounts.admin_config.KongresAdminConfig",  # the admin: superusers only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -281,7 +281,7 @@ SECURE_HSTS_SECONDS = CONFIG["hsts_seconds"]
 SECURE_HSTS_INCLUDE_SUBDOMAINS = CONFIG["hsts_include_subdomains"]
 SECURE_HSTS_PRELOAD = CONFIG["hsts_preload"]
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "orga:login"
 
 LOGGING = {
     "version": 1,

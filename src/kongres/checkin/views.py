@@ -46,15 +46,13 @@ OFFLINE_STATIC = [
 COUNTS_POLL_SECONDS = 5
 
 
-def staff_only(
-    view: Callable | None = None, *, api: bool = False, or_permission: str = ""
-) -> Callable:
-    """Let through only users who may check people in at the current edition (or, when
-    given, have ``or_permission``, such as organisers watching the counts in the admin); the
-    view gets the edition as its second argument. Others: the login page, or a 403 that says
-    why (for an ``api`` view, a JSON 403 whose code is ``login`` when the session ended)."""
+def staff_only(view: Callable | None = None, *, api: bool = False) -> Callable:
+    """Let through only users who may check people in at the current edition (by their role
+    there, never by a global permission or ``is_staff``; superusers everywhere): the view gets
+    the edition as its second argument. Others: the login page, or a 403 that says why (for
+    an ``api`` view, a JSON 403 whose code is ``login`` when the session ended)."""
     if view is None:
-        return lambda view: staff_only(view, api=api, or_permission=or_permission)
+        return lambda view: staff_only(view, api=api)
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
@@ -63,9 +61,7 @@ def staff_only(
         try:
             edition = selectors.checkin_access_edition(user=request.user, edition=current)
         except CheckinError as error:
-            if current is not None and or_permission and request.user.has_perm(or_permission):
-                edition = current
-            elif api:
+            if api:
                 code = error.code if request.user.is_authenticated else "login"
                 return JsonResponse({"code": code, "message": str(error.message)}, status=403)
             elif not request.user.is_authenticated:
@@ -202,9 +198,9 @@ def counts_api(request: HttpRequest, edition: Edition) -> JsonResponse:
 
 @never_cache
 @require_safe
-@staff_only(api=True, or_permission="checkin.view_checkin")
+@staff_only(api=True)
 def counts_all_api(request: HttpRequest, edition: Edition) -> JsonResponse:
-    """Every day's counts (for the admin)."""
+    """Every day's counts (for the admin's list of scans)."""
     return JsonResponse(
         {
             "days": [

@@ -23,8 +23,6 @@ from kongres.events.models import (
     Venue,
 )
 
-admin.site.site_header = admin.site.site_title = "kongres"
-
 
 @admin.register(Series)
 class SeriesAdmin(TranslationAdmin):

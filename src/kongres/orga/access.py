@@ -17,7 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from kongres.accounts.models import EditionRole
+from kongres.accounts.invitations import invitations_pending
+from kongres.accounts.models import EditionRole, Invitation
 from kongres.accounts.roles import NEEDS, User, role_can, roles_of, two_factor_required
 from kongres.audit.models import AuditLogEntry
 from kongres.campaigns.models import Campaign
@@ -66,6 +67,17 @@ def orga_access_role(*, user: User, edition: Edition, role_id: int) -> EditionRo
     if not role:
         raise Http404("no such role")
     return role[0]
+
+
+def orga_access_invitation(*, user: User, edition: Edition, invitation_id: int) -> Invitation:
+    """A pending invitation of ``edition`` (404 for another edition's or a spent one)."""
+    orga_access_edition(user=user, edition=edition, need="roles")
+    invitation = (
+        invitations_pending(edition=edition).select_related("edition").filter(pk=invitation_id)
+    ).first()
+    if invitation is None:
+        raise Http404("no such invitation")
+    return invitation
 
 
 def orga_access_audit_entries(*, user: User, edition: Edition):

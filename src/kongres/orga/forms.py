@@ -4,6 +4,8 @@ actions, roles, settings, the audit log search and two-factor codes."""
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import SetPasswordMixin
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
@@ -158,6 +160,44 @@ class ActionForm(forms.Form):
 class RoleGrantForm(forms.Form):
     email = forms.EmailField(label=_("E-mail address of an existing account"))
     role = forms.ChoiceField(label=_("Role"), choices=EditionRole.Role.choices)
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address of the person invited"))
+    role = forms.ChoiceField(label=_("Role"), choices=EditionRole.Role.choices)
+
+
+class InvitationAcceptForm(SetPasswordMixin, forms.Form):
+    """A new account from an invitation: a name and a password (Django's validators, at least
+    12 characters); the address is the invitation's."""
+
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    password1, password2 = SetPasswordMixin.create_password_fields(
+        label1=_("Password"), label2=_("Password (again)")
+    )
+
+    def __init__(self, *args, email: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.email = email
+        for name, autocomplete in (("first_name", "given-name"), ("last_name", "family-name")):
+            self.fields[name].widget.attrs["autocomplete"] = autocomplete
+        self.fields["password1"].help_text = _(
+            "At least 12 characters; not a common password, not only digits, and not like your "
+            "name or e-mail address."
+        )
+        self.fields["password2"].help_text = ""
+
+    def clean(self):
+        self.validate_passwords()
+        user = get_user_model()(
+            username=self.email,
+            email=self.email,
+            first_name=self.cleaned_data.get("first_name", ""),
+            last_name=self.cleaned_data.get("last_name", ""),
+        )
+        self.validate_password_for_user(user, password_field_name="password1")  # noqa: S106
+        return self.cleaned_data
 
 
 class EditionSettingsForm(forms.Form):

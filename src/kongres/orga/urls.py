@@ -8,6 +8,7 @@ from kongres.orga.views import (
     editions,
     exports,
     gdpr,
+    invitations,
     messages,
     participants,
     roles,
@@ -101,4 +102,19 @@ urlpatterns = [
         _("orga/<slug:edition>/roles/<int:pk>/revoke/"), roles.role_revoke_view, name="role-revoke"
     ),
     path(_("orga/<slug:edition>/settings/"), roles.edition_settings, name="settings"),
+    path(
+        _("orga/<slug:edition>/roles/invite/"),
+        roles.invitation_create_view,
+        name="invitation-create",
+    ),
+    path(
+        _("orga/<slug:edition>/roles/invitations/<int:pk>/withdraw/"),
+        roles.invitation_revoke_view,
+        name="invitation-revoke",
+    ),
+    path(
+        _("orga/invitation/<str:token>/"),
+        invitations.invitation_accept_view,
+        name="invitation-accept",
+    ),
 ]

@@ -1,4 +1,4 @@
-"""Who may do what in an edition (roles) and the edition's access settings."""
+"""Who may do what in an edition (roles, invitations) and the edition's access settings."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from kongres.accounts.invitations import invitation_create, invitation_revoke, invitations_pending
 from kongres.accounts.models import EditionRole
 from kongres.accounts.services import (
     AccountsError,
@@ -19,13 +21,36 @@ from kongres.accounts.services import (
 )
 from kongres.events.models import Edition
 from kongres.orga.access import (
+    orga_access_invitation,
     orga_access_role,
     orga_view,
 )
 from kongres.orga.forms import (
     EditionSettingsForm,
+    InvitationForm,
     RoleGrantForm,
 )
+
+
+def _roles_page(
+    request: HttpRequest,
+    edition: Edition,
+    *,
+    form: RoleGrantForm | None = None,
+    invite_form: InvitationForm | None = None,
+) -> HttpResponse:
+    granted = EditionRole.objects.filter(edition=edition).select_related("user", "created_by")
+    return render(
+        request,
+        "orga/roles.html",
+        {
+            "edition": edition,
+            "form": form or RoleGrantForm(),
+            "invite_form": invite_form or InvitationForm(),
+            "granted": granted,
+            "invitations": invitations_pending(edition=edition),
+        },
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -45,9 +70,51 @@ def roles(request: HttpRequest, edition: Edition) -> HttpResponse:
         else:
             messages.success(request, _("The role was granted."))
             return redirect("orga:roles", edition=edition.slug)
-    granted = EditionRole.objects.filter(edition=edition).select_related("user", "created_by")
+    return _roles_page(request, edition, form=form)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@orga_view("roles")
+def invitation_create_view(request: HttpRequest, edition: Edition) -> HttpResponse:
+    """Invite a person by e-mail to a role (the form is on the roles page)."""
+    if request.method != "POST":
+        return _roles_page(request, edition)
+    invite_form = InvitationForm(request.POST)
+    if invite_form.is_valid():
+        try:
+            invitation_create(
+                edition=edition,
+                email=invite_form.cleaned_data["email"],
+                role=invite_form.cleaned_data["role"],
+                actor=request.user,
+                language=translation.get_language(),
+            )
+        except AccountsError as error:
+            invite_form.add_error("email", error.message)
+        else:
+            messages.success(
+                request,
+                _("The invitation was sent to %(email)s.")
+                % {"email": invite_form.cleaned_data["email"]},
+            )
+            return redirect("orga:roles", edition=edition.slug)
+    return _roles_page(request, edition, invite_form=invite_form)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@orga_view("roles")
+def invitation_revoke_view(request: HttpRequest, edition: Edition, pk: int) -> HttpResponse:
+    invitation = orga_access_invitation(user=request.user, edition=edition, invitation_id=pk)
+    if request.method == "POST":
+        try:
+            invitation_revoke(invitation=invitation, actor=request.user)
+        except AccountsError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The invitation was withdrawn."))
+        return redirect("orga:roles", edition=edition.slug)
     return render(
-        request, "orga/roles.html", {"edition": edition, "form": form, "granted": granted}
+        request, "orga/invitation_revoke.html", {"edition": edition, "invitation": invitation}
     )
 
 

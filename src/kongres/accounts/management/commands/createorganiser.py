@@ -19,15 +19,19 @@ PASSWORD_ENV = "KONGRES_ORGANISER_PASSWORD"  # noqa: S105 -- a variable name
 
 class Command(BaseCommand):
     help = (
-        "Create an organiser account (staff, may edit the congress content in the admin). "
-        "The password comes from --password, KONGRES_ORGANISER_PASSWORD or a prompt."
+        "Create the site's superuser (--superuser; the admin is theirs alone) or the demo "
+        "organiser (--demo). Everyone else is invited by an edition's administrator in the "
+        "back office (Roles, Invite). The password comes from --password, "
+        "KONGRES_ORGANISER_PASSWORD or a prompt."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("email", nargs="?", help="e-mail address, also the login")
         parser.add_argument("--password", help=f"the password (or set {PASSWORD_ENV})")
         parser.add_argument(
-            "--superuser", action="store_true", help="a superuser, allowed everything"
+            "--superuser",
+            action="store_true",
+            help="a superuser, allowed everything (required: other accounts are invited)",
         )
         parser.add_argument(
             "--demo",
@@ -47,6 +51,11 @@ class Command(BaseCommand):
                 return
             if not email:
                 raise CommandError("give the organiser's e-mail address (or --demo)")
+            if not superuser:
+                raise CommandError(
+                    "only a superuser is made here (--superuser); an edition's staff are "
+                    "invited by its administrator in the back office (Roles, Invite)"
+                )
             password = password or os.environ.get(PASSWORD_ENV) or self._ask_password()
             user = organiser_create(email=email, password=password, superuser=superuser)
         except KongresError as error:
@@ -56,9 +65,13 @@ class Command(BaseCommand):
                 f"the database is not ready ({str(error).splitlines()[0]}); "
                 "run `kongres migrate` first"
             ) from error
-        kind = "Superuser" if superuser else "Organiser"
-        admin_url = settings.SITE_URL + reverse("admin:index")
-        self.stdout.write(f"{kind} {user.username} created; log in at {admin_url}")
+        with translation.override(settings.LANGUAGE_CODE):  # the addresses without /en/
+            admin_url = settings.SITE_URL + reverse("admin:index")
+            orga_url = settings.SITE_URL + reverse("orga:index")
+        self.stdout.write(
+            f"Superuser {user.username} created; log in at {admin_url} (the admin) "
+            f"or {orga_url} (the back office, where you invite the edition's staff)"
+        )
 
     def _demo(self) -> None:
         demo = demo_organiser_ensure(data_dir=settings.DATA_DIR)
