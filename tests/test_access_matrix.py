@@ -4,15 +4,19 @@ name needs a rule in ``RULES``; adding a URL without a rule fails ``test_every_u
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone, translation
 
-from kongres.accounts.models import EditionRole
+from kongres.accounts.invitations import invitation_create
+from kongres.accounts.models import EditionRole, Invitation
 from kongres.accounts.roles import NEEDS
 from kongres.campaigns.services import campaign_create
 from kongres.content.models import PrivacyNoticeVersion
+from kongres.mail.models import OutboxMessage
 from kongres.registration.tickets import ticket_issue
 from tests.factories import (
     DayFactory,
@@ -80,6 +84,9 @@ RULES: dict[str, object] = {
     "orga:roles": ("orga", "roles"),
     "orga:role-revoke": ("orga", "roles"),
     "orga:settings": ("orga", "settings"),
+    "orga:invitation-create": ("orga", "roles"),
+    "orga:invitation-revoke": ("orga", "roles"),
+    "orga:invitation-accept": "secret",  # the invitation's one-time link
     "content:news-list": "public",
     "content:news-feed": "public",
     "content:news-detail": "public",
@@ -98,6 +105,19 @@ RULES: dict[str, object] = {
     "events:edition": "public",
     "events:edition-ics": "public",
 }
+
+
+def invite(edition, email: str, actor) -> tuple[Invitation, str]:
+    """An invitation through the service, and its token read from the mail in the outbox."""
+    invitation = invitation_create(
+        edition=edition,
+        email=email,
+        role=EditionRole.Role.CHECKIN_STAFF,
+        actor=actor,
+        language="pl",
+    )
+    body = OutboxMessage.objects.get(related=f"accounts.invitation:{invitation.pk}").body_text
+    return invitation, re.search(r"/zaproszenie/([\w-]+)/", body).group(1)
 
 
 def url_names() -> list[str]:
@@ -146,6 +166,7 @@ def world(db):
         if role:
             role_row = EditionRole.objects.create(edition=edition, user=user, role=role)
         users[role] = user
+    invitation, invitation_token = invite(edition, "zaproszona@example.org", users["admin"])
     kwargs = {
         "media": {"path": "nothing.png"},
         "registration": {"token": registration.token},
@@ -160,6 +181,8 @@ def world(db):
             "action": "cancel",
         },
         "orga:role-revoke": {"edition": edition.slug, "pk": role_row.pk},
+        "orga:invitation-revoke": {"edition": edition.slug, "pk": invitation.pk},
+        "orga:invitation-accept": {"token": invitation_token},
         "orga:campaign": {"edition": edition.slug, "pk": campaign.pk},
         "orga:registration-data": {"edition": edition.slug, "pk": registration.pk},
         "orga:registration-erase": {"edition": edition.slug, "pk": registration.pk},
@@ -219,9 +242,10 @@ def test_access(client, world, name):
     elif rule == "post":
         for response in [anonymous, *answers.values()]:
             assert response.status_code == 405, url
-    elif rule == "admin":
-        assert anonymous.status_code == 302
-        assert "/admin/login/" in anonymous["Location"]
+    elif rule == "admin":  # superusers only: every role is sent to the admin's login
+        for response in [anonymous, *answers.values()]:
+            assert response.status_code == 302
+            assert response["Location"].startswith(reverse("admin:login"))
     elif rule == "user":
         assert anonymous.status_code == 302
         assert reverse("orga:login") in anonymous["Location"]
@@ -242,3 +266,169 @@ def test_access(client, world, name):
             allowed = NEEDS["checkin"]
         expected = {role: 200 if role in allowed else 403 for role in ROLES}
         assert {role: r.status_code for role, r in answers.items()} == expected, url
+
+
+# -- the Django admin: superusers only (security review 2026-12, H1) ------------------------------
+#
+# Every admin URL (the site's own pages, and changelist/add/change/delete/history of every
+# registered model, with an object of edition B) for: anonymous, each role of edition A (given
+# the staff flag and the old "Organisers" permissions, as accounts used to be made), staff of
+# another edition, and a superuser. Only the superuser gets a page; the others are sent to the
+# admin's login, and what they post changes nothing.
+
+ADMIN_USERS = ["anonymous", *EditionRole.Role.values, "other-edition-staff", "superuser"]
+MODEL_VIEWS = ("changelist", "add", "change", "delete", "history")
+
+
+@pytest.fixture
+def admin_world(db):
+    from django.contrib.auth.models import Group, Permission
+
+    from kongres.checkin.models import Gate
+    from kongres.checkin.services import checkin_perform
+    from tests.factories import OrganisationFactory, RoomFactory, TrackFactory
+    from tests.factories.registration import QuestionFactory
+
+    edition_a, edition_b, edition_c = EditionFactory(), EditionFactory(), EditionFactory()
+    User = get_user_model()
+    root = User.objects.create_superuser("root", "root@example.org", "x-hasło-123")
+    old_permissions = Permission.objects.filter(
+        content_type__app_label__in=["events", "content", "registration", "checkin", "mail"]
+    )
+    Group.objects.create(name="Organisers").permissions.add(*old_permissions)
+    users: dict[str, object] = {"anonymous": None, "superuser": root}
+    for role in EditionRole.Role.values:
+        user = User.objects.create_user(f"a-{role}", f"a-{role}@example.org", is_staff=True)
+        user.user_permissions.add(*old_permissions)
+        EditionRole.objects.create(edition=edition_a, user=user, role=role)
+        users[role] = user
+    other = User.objects.create_user("c-admin", "c-admin@example.org", is_staff=True)
+    EditionRole.objects.create(edition=edition_c, user=other, role=EditionRole.Role.ADMIN)
+    users["other-edition-staff"] = other
+    # One object of every registered model, in edition B where the model has an edition.
+    day = DayFactory(edition=edition_b)
+    RoomFactory(venue=edition_b.venue)
+    TrackFactory(edition=edition_b)
+    SessionFactory(edition=edition_b)
+    SpeakerFactory()
+    OrganisationFactory()
+    NewsPostFactory(edition=edition_b)
+    PageFactory()
+    QuestionFactory(edition=edition_b)
+    gate = Gate.objects.create(edition=edition_b, name="Brama B")
+    registration = RegistrationFactory(edition=edition_b, verified=True, data__day_ids=[day.pk])
+    ticket = ticket_issue(registration=registration)
+    checkin_perform(code=ticket.code, day=day, gate=gate, staff=root, nonce="matrix")
+    return {"edition_b": edition_b, "users": users}
+
+
+def _admin_object(model, edition_b):
+    if model is type(edition_b):
+        return edition_b
+    if any(field.name == "edition" for field in model._meta.fields):
+        return model._default_manager.filter(edition=edition_b).order_by("pk").first()
+    return model._default_manager.order_by("pk").last()
+
+
+def admin_urls(edition_b) -> list[tuple[str, str, object]]:
+    """(name, url, model admin or None) of every admin URL."""
+    from django.contrib import admin
+    from django.contrib.contenttypes.models import ContentType
+
+    site = admin.site
+    urls = [
+        ("index", reverse("admin:index"), None),
+        ("password_change", reverse("admin:password_change"), None),
+        ("password_change_done", reverse("admin:password_change_done"), None),
+        ("jsi18n", reverse("admin:jsi18n"), None),
+        ("autocomplete", reverse("admin:autocomplete"), None),
+        (
+            "view_on_site",
+            reverse(
+                "admin:view_on_site",
+                args=[ContentType.objects.get_for_model(edition_b).pk, edition_b.pk],
+            ),
+            None,
+        ),
+    ]
+    models = site._registry  # the admin has no public list of its models
+    for label in sorted({model._meta.app_label for model in models}):
+        urls.append((f"app_list:{label}", reverse("admin:app_list", args=[label]), None))
+    for model, model_admin in sorted(models.items(), key=lambda item: item[0]._meta.label):
+        obj = _admin_object(model, edition_b)
+        assert obj is not None, f"admin_world has no {model._meta.label}: add one"
+        prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        for view in MODEL_VIEWS:
+            args = [] if view in {"changelist", "add"} else [obj.pk]
+            urls.append(
+                (
+                    f"{model._meta.label}:{view}",
+                    reverse(f"{prefix}_{view}", args=args),
+                    (model_admin, obj),
+                )
+            )
+    return urls
+
+
+def _superuser_may(view: str, model_admin, obj, user) -> bool:
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/")
+    request.user = user
+    if view == "add":
+        return model_admin.has_add_permission(request)
+    if view == "delete":
+        return model_admin.has_delete_permission(request, obj)
+    return True
+
+
+@pytest.mark.parametrize("who", ADMIN_USERS)
+def test_admin_access(client, admin_world, who):
+    user = admin_world["users"][who]
+    if user is not None:
+        client.force_login(user)
+    login = reverse("admin:login")
+    urls = admin_urls(admin_world["edition_b"])
+    assert len(urls) > 90  # every registered model's pages
+    answers = {name: client.get(url) for name, url, _admin in urls}
+    if who == "superuser":
+        for name, _url, found in urls:
+            status = answers[name].status_code
+            if found is None:
+                # view_on_site redirects to the page; autocomplete refuses a call without its
+                # parameters (a field to complete), whoever asks
+                expected = {"view_on_site": 302, "autocomplete": 403}.get(name, 200)
+                assert status == expected, (name, status)
+                continue
+            model_admin, obj = found
+            view = name.rsplit(":", 1)[1]
+            expected = 200 if _superuser_may(view, model_admin, obj, user) else 403
+            assert status == expected, (name, status)
+        return
+    assert client.get(login).status_code == 200  # the login page, for everyone
+    leaked = {
+        name: response.status_code
+        for name, response in answers.items()
+        if response.status_code != 302 or not response["Location"].startswith(login)
+    }
+    assert leaked == {}
+    before = _counts({found[1]._meta.label for _name, _url, found in urls if found})
+    for name, url, found in urls:
+        if found is None:
+            continue
+        view = name.rsplit(":", 1)[1]
+        if view == "changelist":
+            data = {"action": "delete_selected", "_selected_action": [found[1].pk], "post": "yes"}
+        elif view in {"change", "delete"}:
+            data = {"post": "yes"}
+        else:
+            continue
+        response = client.post(url, data)
+        assert response.status_code == 302 and response["Location"].startswith(login), name
+    assert _counts(before) == before
+
+
+def _counts(labels) -> dict[str, int]:
+    from django.apps import apps
+
+    return {label: apps.get_model(label)._default_manager.count() for label in labels}

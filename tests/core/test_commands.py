@@ -9,10 +9,9 @@ import sys
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
 
-from kongres.accounts.organisers import DEMO_ORGANISER_EMAIL, ORGANISERS_GROUP
+from kongres.accounts.organisers import DEMO_ORGANISER_EMAIL
 
 PASSWORD = "Organiser-Password-2024"
 
@@ -31,46 +30,35 @@ def createorganiser(*args, **options) -> str:
 # -- createorganiser ------------------------------------------------------------------------------
 
 
-def test_createorganiser_makes_a_staff_member_of_the_organisers(db):
-    output = createorganiser("Anna@Example.ORG", password=PASSWORD)
-    user = get_user_model().objects.get()
-    assert user.username == user.email == "Anna@example.org"
-    assert user.is_staff and not user.is_superuser
-    assert user.check_password(PASSWORD)
-    assert list(user.groups.values_list("name", flat=True)) == [ORGANISERS_GROUP]
-    assert user.has_perm("events.change_edition")
-    assert user.has_perm("events.add_session")
-    assert user.has_perm("content.delete_newspost")
-    assert user.has_perm("content.view_page")
-    assert not user.has_perm("auth.change_user")
-    group_perms = set(
-        user.groups.get().permissions.values_list("content_type__app_label", flat=True)
-    )
-    assert group_perms == {"events", "content", "registration", "checkin"}
-    assert Permission.objects.filter(content_type__app_label="events").count() == len(
-        user.groups.get().permissions.filter(content_type__app_label="events")
-    )
-    assert "Organiser Anna@example.org created" in output
-    assert "/admin/" in output
+def test_createorganiser_makes_only_superusers(db):
+    with pytest.raises(CommandError) as error:
+        createorganiser("Anna@Example.ORG", password=PASSWORD)
+    assert "--superuser" in str(error.value) and "invited" in str(error.value)
+    assert not get_user_model().objects.exists()
 
 
 def test_createorganiser_superuser(db):
-    createorganiser("boss@example.org", password=PASSWORD, superuser=True)
-    assert get_user_model().objects.get().is_superuser
+    output = createorganiser("Boss@Example.ORG", password=PASSWORD, superuser=True)
+    user = get_user_model().objects.get()
+    assert user.username == user.email == "Boss@example.org"
+    assert user.is_superuser and user.is_staff and user.check_password(PASSWORD)
+    assert not user.groups.exists()
+    assert "Superuser Boss@example.org created" in output
+    assert "/admin/" in output and "/orga/" in output
 
 
 def test_createorganiser_password_from_the_environment(db, monkeypatch):
     monkeypatch.setenv("KONGRES_ORGANISER_PASSWORD", PASSWORD)
-    createorganiser("env@example.org")
+    createorganiser("env@example.org", superuser=True)
     assert get_user_model().objects.get().check_password(PASSWORD)
 
 
 @pytest.mark.parametrize(
     ("args", "options", "message"),
     [
-        (["not-an-email"], {"password": PASSWORD}, "e-mail"),
-        (["short@example.org"], {"password": "abc"}, "12"),
-        (["nopass@example.org"], {}, "no password"),
+        (["not-an-email"], {"password": PASSWORD, "superuser": True}, "e-mail"),
+        (["short@example.org"], {"password": "abc", "superuser": True}, "12"),
+        (["nopass@example.org"], {"superuser": True}, "no password"),
         ([], {"password": PASSWORD}, "e-mail address"),
         (["x@example.org"], {"demo": True}, "--demo"),
     ],
@@ -86,9 +74,9 @@ def test_createorganiser_errors_are_one_line(db, monkeypatch, args, options, mes
 
 
 def test_createorganiser_refuses_a_second_account_with_the_same_email(db):
-    createorganiser("twice@example.org", password=PASSWORD)
+    createorganiser("twice@example.org", password=PASSWORD, superuser=True)
     with pytest.raises(CommandError):
-        createorganiser("TWICE@example.org", password=PASSWORD)
+        createorganiser("TWICE@example.org", password=PASSWORD, superuser=True)
     assert get_user_model().objects.count() == 1
 
 
@@ -103,8 +91,8 @@ def test_createorganiser_demo_keeps_one_login(db, settings, tmp_path):
     assert f"user:     {DEMO_ORGANISER_EMAIL}" in first
     assert f"password: {password}" in first
     user = get_user_model().objects.get()
-    assert user.is_staff and user.check_password(password)
-    assert user.groups.filter(name=ORGANISERS_GROUP).exists()
+    assert user.is_staff and user.is_superuser and user.check_password(password)
+    assert not user.groups.exists()
     before = get_user_model().objects.values().get()
 
     second = createorganiser(demo=True)
