@@ -158,9 +158,7 @@ def test_the_checkin_counts_refreshing_by_themselves_are_no_activity(door_client
 
 def test_an_11_character_password_is_refused_by_createorganiser(db):
     with pytest.raises(CommandError, match="co najmniej 12 znaków"):
-        call_command(
-            "createorganiser", "anna@example.org", password="Kr0tkie-h4s", superuser=True
-        )
+        call_command("createorganiser", "anna@example.org", password="Kr0tkie-h4s", superuser=True)
     assert not get_user_model().objects.exists()
 
     call_command(
