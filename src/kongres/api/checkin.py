@@ -10,7 +10,7 @@ import datetime as dt
 from django.db.models import Count, Prefetch
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from kongres.accounts.models import ApiToken
 from kongres.api.auth import TokenAuth, token_access
@@ -113,7 +113,7 @@ def scan(request: HttpRequest, edition: str, body: ScanIn):
         at=body.at,
         device=f"api:{token.prefix}",
     )
-    return (200 if result.ok else 409), result.as_json()
+    return Status(200 if result.ok else 409, result.as_json())
 
 
 @router.get("/editions/{edition}/checkin/counts", response={200: list[DayCount], **TOKEN})

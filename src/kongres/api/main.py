@@ -4,7 +4,11 @@ no inline script, inside the site's Content Security Policy)."""
 
 from __future__ import annotations
 
+import functools
+
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -72,3 +76,26 @@ def http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
     code = "invalid" if error.status_code in (400, 422) else "error"
     status = 422 if error.status_code == 400 else error.status_code
     return _error(request, status, code, _("The request is not valid."))
+
+
+def _in_request_language(view):
+    """Answer in the language of ``Accept-Language`` (Polish by default): the API's addresses
+    carry no language prefix, so LocaleMiddleware leaves them in the default language."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        with translation.override(translation.get_language_from_request(request)):
+            response = view(request, *args, **kwargs)
+            response.headers.setdefault("Content-Language", translation.get_language())
+            patch_vary_headers(response, ["Accept-Language"])
+            return response
+
+    return wrapper
+
+
+def api_urls():
+    """``api.urls`` with every view answering in the request's language."""
+    patterns, app_name, namespace = api.urls
+    for pattern in patterns:
+        pattern.callback = _in_request_language(pattern.callback)
+    return patterns, app_name, namespace

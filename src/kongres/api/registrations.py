@@ -15,7 +15,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja import Field, Header, Query, Router, Schema
+from ninja import Field, Header, Query, Router, Schema, Status
 
 from kongres.accounts.models import ApiToken
 from kongres.api.auth import TokenAuth, token_access
@@ -242,7 +242,7 @@ def registration_add(
     if idempotency_key:
         stored, claim = _idempotency_claim(token, idempotency_key, _request_hash(body))
         if stored is not None:
-            return stored.status, stored.body
+            return Status(stored.status, stored.body)
     data = RegistrationData(
         first_name=body.first_name,
         last_name=body.last_name,
@@ -276,7 +276,7 @@ def registration_add(
     if claim is not None:
         claim.status, claim.body = 201, answer
         claim.save(update_fields=["status", "body"])
-    return 201, answer
+    return Status(201, answer)
 
 
 def _act(request: HttpRequest, edition: str, registration_id: int, service) -> dict:
