@@ -97,6 +97,44 @@ RULES: dict[str, object] = {
     "events:archive": "public",
     "events:edition": "public",
     "events:edition-ics": "public",
+    # the JSON API: cookies authenticate nothing there (a token per edition and scope does:
+    # its own matrix, over every operation of the OpenAPI document, is tests/api/test_access.py)
+    "api:api-root": "same",
+    "api:openapi-json": "public",
+    "api:openapi-view": "public",
+    **{
+        f"api:{name}": "public"
+        for name in (
+            "edition_list",
+            "edition_detail",
+            "day_list",
+            "room_list",
+            "track_list",
+            "session_list",
+            "session_detail",
+            "speaker_list",
+            "news_list",
+        )
+    },
+    **{
+        f"api:{name}": "token"
+        for name in (
+            "registration_list",
+            "registration_detail",
+            "counts",
+            "tickets",
+        )
+    },
+    "api:registration_add": "token",  # the same address as registration_list (GET and POST)
+    **{  # POST only: GET answers 405 to everyone
+        f"api:{name}": "post"
+        for name in (
+            "registration_cancel_view",
+            "registration_approve_view",
+            "registration_reject_view",
+            "scan",
+        )
+    },
 }
 
 
@@ -176,6 +214,20 @@ def world(db):
         "events:speaker": {"slug": speaker.slug},
         "events:edition": {"slug": edition.slug},
         "events:edition-ics": {"slug": edition.slug},
+        "api": {"slug": edition.slug},
+        "api:session_detail": {"slug": edition.slug, "session": session.slug},
+        "api:registration_list": {"edition": edition.slug},
+        "api:registration_add": {"edition": edition.slug},
+        "api:counts": {"edition": edition.slug},
+        "api:tickets": {"edition": edition.slug},
+        "api:scan": {"edition": edition.slug},
+        **{
+            f"api:registration_{name}": {
+                "edition": edition.slug,
+                "registration_id": registration.pk,
+            }
+            for name in ("detail", "cancel_view", "approve_view", "reject_view")
+        },
     }
     return {"edition": edition, "users": users, "kwargs": kwargs, "speaker": speaker}
 
@@ -219,6 +271,10 @@ def test_access(client, world, name):
     elif rule == "post":
         for response in [anonymous, *answers.values()]:
             assert response.status_code == 405, url
+    elif rule == "token":  # the API: no session is a credential, only a token
+        for response in [anonymous, *answers.values()]:
+            assert response.status_code == 401, url
+            assert response.json()["code"] == "unauthorized"
     elif rule == "admin":
         assert anonymous.status_code == 302
         assert "/admin/login/" in anonymous["Location"]
