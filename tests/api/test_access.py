@@ -1,6 +1,6 @@
 """The API's access matrix: every operation of the OpenAPI document (so a new route without a
-row fails) × no token × each scope × another edition's token × a revoked and an expired token ×
-a staff session (cookies authenticate nothing here)."""
+row fails), with no token, with each scope, another edition's token, a revoked and an expired
+token, and a staff session (cookies authenticate nothing here)."""
 
 from __future__ import annotations
 

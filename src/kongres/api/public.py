@@ -6,6 +6,7 @@ shows at once, the clock within ``PUBLIC_CACHE_SECONDS``). Titles and texts come
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 
 from django.http import HttpRequest
@@ -102,9 +103,11 @@ class NewsOut(Schema):
     edition: str | None
 
 
-def _cached[T](request: HttpRequest, name: str, load: Callable[[], T]) -> T:
-    """``load()`` kept under the content generation, per language and address."""
-    return memoized(f"api:{get_language()}:{name}:{request.get_full_path()}", load)
+def _cached[T](name: str, load: Callable[[], T], *arguments: object) -> T:
+    """``load()`` kept under the content generation, per language and the operation's parsed
+    arguments (never the raw query string: parameters nobody reads cannot fill the cache)."""
+    digest = hashlib.sha256(repr(arguments).encode()).hexdigest()[:32]
+    return memoized(f"api:{get_language()}:{name}:{digest}", load)
 
 
 def _edition(slug: str) -> Edition:
@@ -141,15 +144,13 @@ def _person(speaker) -> dict:
 def edition_list(request: HttpRequest):
     """Every edition that is not a draft, newest first."""
     return _cached(
-        request,
-        "editions",
-        lambda: [_edition_out(edition) for edition in selectors.edition_public_list()],
+        "editions", lambda: [_edition_out(edition) for edition in selectors.edition_public_list()]
     )
 
 
 @router.get("/editions/{slug}", response={200: EditionOut, **COMMON})
 def edition_detail(request: HttpRequest, slug: str):
-    return _cached(request, "edition", lambda: _edition_out(_edition(slug)))
+    return _cached("edition", lambda: _edition_out(_edition(slug)), slug)
 
 
 @router.get("/editions/{slug}/days", response={200: list[DayOut], **COMMON})
@@ -161,7 +162,7 @@ def day_list(request: HttpRequest, slug: str):
             for day in selectors.edition_days(edition=edition)
         ]
 
-    return _cached(request, "days", load)
+    return _cached("days", load, slug)
 
 
 @router.get("/editions/{slug}/rooms", response={200: list[RoomOut], **COMMON})
@@ -179,7 +180,7 @@ def room_list(request: HttpRequest, slug: str):
             for room in selectors.edition_rooms(edition=edition)
         ]
 
-    return _cached(request, "rooms", load)
+    return _cached("rooms", load, slug)
 
 
 @router.get("/editions/{slug}/tracks", response={200: list[TrackOut], **COMMON})
@@ -191,7 +192,7 @@ def track_list(request: HttpRequest, slug: str):
             for t in selectors.edition_tracks(edition=edition)
         ]
 
-    return _cached(request, "tracks", load)
+    return _cached("tracks", load, slug)
 
 
 def _session_out(session) -> dict:
@@ -223,7 +224,7 @@ def session_list(request: HttpRequest, slug: str, day: dt.date | None = None):
                 for session in selectors.session_list(edition=edition, day=day)
             ]
 
-    return _cached(request, "sessions", load)
+    return _cached("sessions", load, slug, day)
 
 
 @router.get("/editions/{slug}/sessions/{session}", response={200: SessionOut, **COMMON})
@@ -234,7 +235,7 @@ def session_detail(request: HttpRequest, slug: str, session: str):
             raise not_found()
         return _session_out(found)
 
-    return _cached(request, "session", load)
+    return _cached("session", load, slug, session)
 
 
 @router.get("/editions/{slug}/speakers", response={200: list[SpeakerOut], **COMMON})
@@ -251,14 +252,13 @@ def speaker_list(request: HttpRequest, slug: str):
             for speaker in selectors.speaker_list(edition=edition)
         ]
 
-    return _cached(request, "speakers", load)
+    return _cached("speakers", load, slug)
 
 
 @router.get("/news", response={200: list[NewsOut], **COMMON})
 def news_list(request: HttpRequest):
     """The latest published news posts, newest first."""
     return _cached(
-        request,
         "news",
         lambda: [
             {
