@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 
 from kongres.accounts.models import EditionRole
 from kongres.accounts.roles import NEEDS
+from kongres.accounts.services import api_token_create
 from kongres.campaigns.services import campaign_create
 from kongres.content.models import PrivacyNoticeVersion
 from kongres.registration.tickets import ticket_issue
@@ -80,6 +81,8 @@ RULES: dict[str, object] = {
     "orga:roles": ("orga", "roles"),
     "orga:role-revoke": ("orga", "roles"),
     "orga:settings": ("orga", "settings"),
+    "orga:api-tokens": ("orga", "settings"),
+    "orga:api-token-revoke": ("orga", "settings"),
     "content:news-list": "public",
     "content:news-feed": "public",
     "content:news-detail": "public",
@@ -198,6 +201,10 @@ def world(db):
             "action": "cancel",
         },
         "orga:role-revoke": {"edition": edition.slug, "pk": role_row.pk},
+        "orga:api-token-revoke": {
+            "edition": edition.slug,
+            "pk": api_token_create(edition=edition, name="t", scopes=["checkin"], actor=None)[0].pk,
+        },
         "orga:campaign": {"edition": edition.slug, "pk": campaign.pk},
         "orga:registration-data": {"edition": edition.slug, "pk": registration.pk},
         "orga:registration-erase": {"edition": edition.slug, "pk": registration.pk},

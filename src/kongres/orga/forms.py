@@ -7,7 +7,7 @@ from django import forms
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from kongres.accounts.models import EditionRole
+from kongres.accounts.models import ApiToken, EditionRole
 from kongres.events.models import Edition
 from kongres.registration.choices import (
     AccessibilityNeed,
@@ -158,6 +158,22 @@ class ActionForm(forms.Form):
 class RoleGrantForm(forms.Form):
     email = forms.EmailField(label=_("E-mail address of an existing account"))
     role = forms.ChoiceField(label=_("Role"), choices=EditionRole.Role.choices)
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"), max_length=100, help_text=_("Who uses it, e.g. the ministry's CRM.")
+    )
+    scopes = forms.MultipleChoiceField(
+        label=_("What it may do"),
+        choices=ApiToken.Scope.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    expires_on = forms.DateField(
+        label=_("Valid until (optional)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
 
 
 class EditionSettingsForm(forms.Form):

@@ -2,6 +2,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from kongres.orga.views import (
+    api_tokens,
     audit,
     auth,
     dashboard,
@@ -101,4 +102,10 @@ urlpatterns = [
         _("orga/<slug:edition>/roles/<int:pk>/revoke/"), roles.role_revoke_view, name="role-revoke"
     ),
     path(_("orga/<slug:edition>/settings/"), roles.edition_settings, name="settings"),
+    path(_("orga/<slug:edition>/api-tokens/"), api_tokens.api_tokens, name="api-tokens"),
+    path(
+        _("orga/<slug:edition>/api-tokens/<int:pk>/revoke/"),
+        api_tokens.api_token_revoke_view,
+        name="api-token-revoke",
+    ),
 ]
