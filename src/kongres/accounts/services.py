@@ -21,7 +21,7 @@ from kongres.events.models import Edition
 
 
 class AccountsError(KongresError):
-    """Codes: invalid, unknown_user, duplicate."""
+    """Codes: invalid, invalid_expiry, unknown_user, duplicate."""
 
     code = "accounts"
 
@@ -136,7 +136,7 @@ def api_token_create(
     if not name or not scopes or not set(scopes) <= set(ApiToken.Scope.values):
         raise AccountsError(_("Give the token a name and at least one scope."), "invalid")
     if expires_at is not None and expires_at <= timezone.now():
-        raise AccountsError(_("The expiry date must be in the future."), "invalid")
+        raise AccountsError(_("The expiry date must be in the future."), "invalid_expiry")
     secret = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(

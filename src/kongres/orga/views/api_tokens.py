@@ -42,7 +42,7 @@ def api_tokens(request: HttpRequest, edition: Edition) -> HttpResponse:
                 actor=request.user,
             )
         except AccountsError as error:
-            form.add_error("expires_on" if "expiry" in str(error.message) else None, error.message)
+            form.add_error("expires_on" if error.code == "invalid_expiry" else None, error.message)
         else:
             form = ApiTokenForm()
     tokens = ApiToken.objects.filter(edition=edition).select_related("created_by")
