@@ -37,3 +37,18 @@ def test_scope_refusal_is_403_in_polish_by_default(edition, make_token, api_clie
         "code": "forbidden",
         "message": "Ten token nie ma do tego uprawnień.",
     }
+
+
+def test_apitoken_command_prints_a_working_key(edition, client):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("apitoken", edition.slug, "Bramka", "--scope", "checkin", stdout=out)
+    secret = out.getvalue().strip()
+    response = client.get(
+        f"/api/v1/editions/{edition.slug}/checkin/counts",
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert response.status_code == 200
