@@ -2,6 +2,7 @@
 WSGI application): every operation, with a token of every scope, bounded examples. No server
 error, every answer's status, content type and body as the document says."""
 
+import copy
 import json
 
 import pytest
@@ -20,7 +21,7 @@ from kongres.accounts.services import api_token_create
 from kongres.api.main import api
 from kongres.wsgi import application
 from tests.api.conftest import ALL_SCOPES
-from tests.factories import DayFactory, EditionFactory, NewsPostFactory, SessionFactory
+from tests.factories import EditionFactory, NewsPostFactory, SessionFactory
 from tests.factories.registration import RegistrationFactory
 
 CHECKS = [
@@ -34,7 +35,7 @@ CHECKS = [
 # The document the API serves (test_the_fuzzed_document_is_the_served_one), built without a
 # request: collection has no database. Requests go to the WSGI application.
 DOCUMENT = json.loads(json.dumps(api.get_openapi_schema()))
-schema = schemathesis.openapi.from_dict(DOCUMENT)
+schema = schemathesis.openapi.from_dict(copy.deepcopy(DOCUMENT))  # it may add to it
 schema.app = application
 
 
@@ -56,11 +57,11 @@ def wsgi_in_test_transaction(db, settings):
 
 @pytest.fixture
 def secret(wsgi_in_test_transaction):
+    # No days: a generated registration needs none (so some are created and their links followed)
     edition = EditionFactory(slug="iv", capacity=5)
-    day = DayFactory(edition=edition)
     SessionFactory(edition=edition, slug="otwarcie")
     NewsPostFactory(edition=edition)
-    RegistrationFactory(edition=edition, data__day_ids=[day.pk])
+    RegistrationFactory(edition=edition)
     return api_token_create(edition=edition, name="fuzz", scopes=ALL_SCOPES, actor=None)[1]
 
 
@@ -72,3 +73,37 @@ def secret(wsgi_in_test_transaction):
 )
 def test_api_answers_as_documented(case, secret):
     case.call_and_validate(headers={"Authorization": f"Bearer {secret}"}, checks=CHECKS)
+
+
+def test_stateful_links_from_a_new_registration(secret):
+    """schemathesis follows the document's links (a created registration → read, cancel,
+    approve, reject) in random sequences."""
+    headers = {"Authorization": f"Bearer {secret}"}
+    created = []
+
+    class Workflow(schema.as_state_machine()):
+        def get_call_kwargs(self, case):
+            return {"headers": headers}
+
+        def before_call(self, case):
+            # the token's own edition (random slugs only meet 403 and 404)
+            for name in ("edition", "slug"):
+                if case.path_parameters and name in case.path_parameters:
+                    case.path_parameters[name] = "iv"
+
+        def after_call(self, response, case):
+            if response.status_code == 201:
+                created.append(response.json()["id"])
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs)
+
+    Workflow.run(
+        settings=settings(
+            max_examples=30,
+            stateful_step_count=6,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+    assert created, "no registration was created: the links were never followed"

@@ -14,7 +14,7 @@ from ninja import Field, Router, Schema, Status
 
 from kongres.accounts.models import ApiToken
 from kongres.api.auth import TokenAuth, token_access
-from kongres.api.errors import TOKEN, ApiError, Error
+from kongres.api.errors import TOKEN, ApiError, Error, Id
 from kongres.checkin import selectors
 from kongres.checkin.models import CheckIn
 from kongres.checkin.services import NONCE_MAX_LENGTH, checkin_perform
@@ -32,8 +32,8 @@ class ScanIn(Schema):
         max_length=NONCE_MAX_LENGTH,
         description="A new random value per scan; a scan sent again with it gets the first answer.",
     )
-    day: int | None = Field(None, description="A day's id; by default today (or the next day).")
-    gate: int | None = None
+    day: Id | None = Field(None, description="A day's id; by default today (or the next day).")
+    gate: Id | None = None
     at: dt.datetime | None = Field(None, description="When it was scanned (an offline scanner).")
 
 

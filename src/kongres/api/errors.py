@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-from ninja import Schema
+from ninja import Field, Schema
 
 from kongres.core.exceptions import KongresError
 
@@ -25,6 +27,11 @@ CONFLICT_CODES = frozenset(
         "idempotency_in_progress",
     }
 )
+
+
+# A row's id as the databases take it (a larger number would overflow SQLite's and
+# PostgreSQL's bigint: an error, not "not found").
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 class Error(Schema):

@@ -10,6 +10,7 @@ import binascii
 import datetime as dt
 import hashlib
 import json
+from typing import Literal
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
@@ -19,9 +20,10 @@ from ninja import Field, Header, Query, Router, Schema, Status
 
 from kongres.accounts.models import ApiToken
 from kongres.api.auth import TokenAuth, token_access
-from kongres.api.errors import TOKEN, ApiError, Error, not_found
+from kongres.api.errors import TOKEN, ApiError, Error, Id, not_found
 from kongres.api.models import IdempotencyKey
 from kongres.events.models import Edition
+from kongres.registration.choices import AccessibilityNeed, MunicipalitySize, Sector, Voivodeship
 from kongres.registration.models import Registration
 from kongres.registration.services import (
     RegistrationData,
@@ -78,16 +80,16 @@ class RegistrationPage(Schema):
 class RegistrationIn(Schema):
     first_name: str = Field(max_length=100)
     last_name: str = Field(max_length=100)
-    email: str = Field(max_length=254)
+    email: str = Field(max_length=254, json_schema_extra={"format": "email"})
     institution: str = Field("", max_length=200)
     position: str = Field("", max_length=150)
-    sector: str = Field("", max_length=30)
+    sector: Sector | Literal[""] = ""
     town: str = Field("", max_length=100)
-    voivodeship: str = Field("", max_length=30)
-    municipality_size: str = Field("", max_length=30)
-    days: list[int] = Field(default_factory=list, max_length=50)
-    tracks: list[int] = Field(default_factory=list, max_length=50)
-    accessibility_needs: list[str] = Field(default_factory=list, max_length=20)
+    voivodeship: Voivodeship | Literal[""] = ""
+    municipality_size: MunicipalitySize | Literal[""] = ""
+    days: list[Id] = Field(default_factory=list, max_length=50)
+    tracks: list[Id] = Field(default_factory=list, max_length=50)
+    accessibility_needs: list[AccessibilityNeed] = Field(default_factory=list, max_length=20)
     accessibility_other: str = Field("", max_length=2000)
     dietary_needs: str = Field("", max_length=2000)
     privacy_consent: bool = Field(
@@ -96,12 +98,12 @@ class RegistrationIn(Schema):
     photo_consent: bool = False
     newsletter_consent: bool = False
     answers: dict[str, str | list[str] | bool] = Field(default_factory=dict)
-    language: str = Field("pl", pattern="^(pl|en)$")
+    language: Literal["pl", "en"] = "pl"
 
 
 class ListFilters(Schema):
     state: Registration.Status | None = None
-    day: int | None = None
+    day: Id | None = None
     updated_since: dt.datetime | None = None
     cursor: str | None = Field(None, max_length=100)
     limit: int = Field(50, ge=1, le=PAGE_MAX)
@@ -143,7 +145,7 @@ def _registrations(edition: Edition):
     return Registration.objects.filter(edition=edition).prefetch_related("days", "tracks")
 
 
-def _get(edition: Edition, registration_id: int) -> Registration:
+def _get(edition: Edition, registration_id: Id) -> Registration:
     registration = _registrations(edition).filter(pk=registration_id).first()
     if registration is None:
         raise not_found()
@@ -152,9 +154,12 @@ def _get(edition: Edition, registration_id: int) -> Registration:
 
 def _cursor_decode(cursor: str) -> int:
     try:
-        return int(base64.urlsafe_b64decode(cursor.encode() + b"==").decode())
-    except (ValueError, binascii.Error, UnicodeDecodeError) as error:
-        raise ApiError(422, _("The cursor is not valid."), "invalid") from error
+        pk = int(base64.urlsafe_b64decode(cursor.encode() + b"==").decode())
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        pk = -1
+    if not 0 < pk < 2**63:
+        raise ApiError(422, _("The cursor is not valid."), "invalid")
+    return pk
 
 
 def _cursor_encode(pk: int) -> str:
@@ -188,7 +193,7 @@ def registration_list(request: HttpRequest, edition: str, filters: Query[ListFil
 @router.get(
     "/editions/{edition}/registrations/{registration_id}", response={200: RegistrationOut, **TOKEN}
 )
-def registration_detail(request: HttpRequest, edition: str, registration_id: int):
+def registration_detail(request: HttpRequest, edition: str, registration_id: Id):
     _token, found = token_access(request, edition=edition, scope=READ)
     return registration_out(_get(found, registration_id))
 
@@ -223,9 +228,36 @@ def _idempotency_claim(token: ApiToken, key: str, request_hash: str):
     return stored, None
 
 
+def _link(operation: str) -> dict:
+    return {
+        "operationId": f"kongres_api_registrations_{operation}",
+        "parameters": {
+            "edition": "$request.path.edition",
+            "registration_id": "$response.body#/id",
+        },
+    }
+
+
+# OpenAPI links from a new registration to what may follow (clients, and schemathesis's
+# stateful tests, follow them).
+CREATED_LINKS = {
+    "responses": {
+        201: {
+            "links": {
+                "GetRegistration": _link("registration_detail"),
+                "CancelRegistration": _link("registration_cancel_view"),
+                "ApproveRegistration": _link("registration_approve_view"),
+                "RejectRegistration": _link("registration_reject_view"),
+            }
+        }
+    }
+}
+
+
 @router.post(
     "/editions/{edition}/registrations",
     response={201: RegistrationOut, 409: Error, 503: Error, **TOKEN},
+    openapi_extra=CREATED_LINKS,
 )
 def registration_add(
     request: HttpRequest,
@@ -249,13 +281,13 @@ def registration_add(
         email=body.email,
         institution=body.institution,
         position=body.position,
-        sector=body.sector,
+        sector=str(body.sector),
         town=body.town,
-        voivodeship=body.voivodeship,
-        municipality_size=body.municipality_size,
+        voivodeship=str(body.voivodeship),
+        municipality_size=str(body.municipality_size),
         day_ids=list(body.days),
         track_ids=list(body.tracks),
-        accessibility_needs=list(body.accessibility_needs),
+        accessibility_needs=[str(need) for need in body.accessibility_needs],
         accessibility_other=body.accessibility_other,
         dietary_needs=body.dietary_needs,
         privacy_consent=body.privacy_consent,
@@ -279,7 +311,7 @@ def registration_add(
     return Status(201, answer)
 
 
-def _act(request: HttpRequest, edition: str, registration_id: int, service) -> dict:
+def _act(request: HttpRequest, edition: str, registration_id: Id, service) -> dict:
     token, found = token_access(request, edition=edition, scope=WRITE)
     registration = _get(found, registration_id)
     service(registration=registration, actor=token.created_by)
@@ -290,7 +322,7 @@ def _act(request: HttpRequest, edition: str, registration_id: int, service) -> d
     "/editions/{edition}/registrations/{registration_id}/cancel",
     response={200: RegistrationOut, 409: Error, 503: Error, **TOKEN},
 )
-def registration_cancel_view(request: HttpRequest, edition: str, registration_id: int):
+def registration_cancel_view(request: HttpRequest, edition: str, registration_id: Id):
     """Cancel (or take off the waiting list); a freed seat is offered at once."""
     return _act(request, edition, registration_id, registration_cancel)
 
@@ -299,7 +331,7 @@ def registration_cancel_view(request: HttpRequest, edition: str, registration_id
     "/editions/{edition}/registrations/{registration_id}/approve",
     response={200: RegistrationOut, 409: Error, 503: Error, **TOKEN},
 )
-def registration_approve_view(request: HttpRequest, edition: str, registration_id: int):
+def registration_approve_view(request: HttpRequest, edition: str, registration_id: Id):
     return _act(request, edition, registration_id, registration_approve)
 
 
@@ -307,5 +339,5 @@ def registration_approve_view(request: HttpRequest, edition: str, registration_i
     "/editions/{edition}/registrations/{registration_id}/reject",
     response={200: RegistrationOut, 409: Error, 503: Error, **TOKEN},
 )
-def registration_reject_view(request: HttpRequest, edition: str, registration_id: int):
+def registration_reject_view(request: HttpRequest, edition: str, registration_id: Id):
     return _act(request, edition, registration_id, registration_reject)
