@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from kongres.accounts.invitations import invitation_create
 from kongres.accounts.models import EditionRole, Invitation
 from kongres.accounts.roles import NEEDS
+from kongres.accounts.services import api_token_create
 from kongres.campaigns.services import campaign_create
 from kongres.content.models import PrivacyNoticeVersion
 from kongres.mail.models import OutboxMessage
@@ -87,6 +88,8 @@ RULES: dict[str, object] = {
     "orga:invitation-create": ("orga", "roles"),
     "orga:invitation-revoke": ("orga", "roles"),
     "orga:invitation-accept": "secret",  # the invitation's one-time link
+    "orga:api-tokens": ("orga", "settings"),
+    "orga:api-token-revoke": ("orga", "settings"),
     "content:news-list": "public",
     "content:news-feed": "public",
     "content:news-detail": "public",
@@ -104,6 +107,44 @@ RULES: dict[str, object] = {
     "events:archive": "public",
     "events:edition": "public",
     "events:edition-ics": "public",
+    # the JSON API: cookies authenticate nothing there (a token per edition and scope does:
+    # its own matrix, over every operation of the OpenAPI document, is tests/api/test_access.py)
+    "api:api-root": "same",
+    "api:openapi-json": "public",
+    "api:openapi-view": "public",
+    **{
+        f"api:{name}": "public"
+        for name in (
+            "edition_list",
+            "edition_detail",
+            "day_list",
+            "room_list",
+            "track_list",
+            "session_list",
+            "session_detail",
+            "speaker_list",
+            "news_list",
+        )
+    },
+    **{
+        f"api:{name}": "token"
+        for name in (
+            "registration_list",
+            "registration_detail",
+            "counts",
+            "tickets",
+        )
+    },
+    "api:registration_add": "token",  # the same address as registration_list (GET and POST)
+    **{  # POST only: GET answers 405 to everyone
+        f"api:{name}": "post"
+        for name in (
+            "registration_cancel_view",
+            "registration_approve_view",
+            "registration_reject_view",
+            "scan",
+        )
+    },
 }
 
 
@@ -183,6 +224,10 @@ def world(db):
         "orga:role-revoke": {"edition": edition.slug, "pk": role_row.pk},
         "orga:invitation-revoke": {"edition": edition.slug, "pk": invitation.pk},
         "orga:invitation-accept": {"token": invitation_token},
+        "orga:api-token-revoke": {
+            "edition": edition.slug,
+            "pk": api_token_create(edition=edition, name="t", scopes=["checkin"], actor=None)[0].pk,
+        },
         "orga:campaign": {"edition": edition.slug, "pk": campaign.pk},
         "orga:registration-data": {"edition": edition.slug, "pk": registration.pk},
         "orga:registration-erase": {"edition": edition.slug, "pk": registration.pk},
@@ -199,6 +244,20 @@ def world(db):
         "events:speaker": {"slug": speaker.slug},
         "events:edition": {"slug": edition.slug},
         "events:edition-ics": {"slug": edition.slug},
+        "api": {"slug": edition.slug},
+        "api:session_detail": {"slug": edition.slug, "session": session.slug},
+        "api:registration_list": {"edition": edition.slug},
+        "api:registration_add": {"edition": edition.slug},
+        "api:counts": {"edition": edition.slug},
+        "api:tickets": {"edition": edition.slug},
+        "api:scan": {"edition": edition.slug},
+        **{
+            f"api:registration_{name}": {
+                "edition": edition.slug,
+                "registration_id": registration.pk,
+            }
+            for name in ("detail", "cancel_view", "approve_view", "reject_view")
+        },
     }
     return {"edition": edition, "users": users, "kwargs": kwargs, "speaker": speaker}
 
@@ -246,6 +305,10 @@ def test_access(client, world, name):
         for response in [anonymous, *answers.values()]:
             assert response.status_code == 302
             assert response["Location"].startswith(reverse("admin:login"))
+    elif rule == "token":  # the API: no session is a credential, only a token
+        for response in [anonymous, *answers.values()]:
+            assert response.status_code == 401, url
+            assert response.json()["code"] == "unauthorized"
     elif rule == "user":
         assert anonymous.status_code == 302
         assert reverse("orga:login") in anonymous["Location"]

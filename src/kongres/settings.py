@@ -45,7 +45,9 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "kongres.orga",
+    "kongres.api",
     "kongres.demo",
+    "ninja",  # the API's documents from its own static files (Swagger UI; no CDN)
 ]
 
 MIDDLEWARE = [

@@ -5,6 +5,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.views.static import serve
 
+from kongres.api.main import api_urls
 from kongres.content.sitemaps import SITEMAPS
 from kongres.core import views as core_views
 from kongres.core.cache import public_page
@@ -17,6 +18,7 @@ urlpatterns = [
     ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("api/v1/", api_urls()),
     path(
         "media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}, name="media"
     ),  # small installs; a large one lets the web server do this

@@ -134,3 +134,46 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} — {self.get_role_display()} @ {self.edition}"
+
+
+class ApiToken(models.Model):
+    """A key of the JSON API (``kongres.api``) for one edition, with its scopes. Only the
+    SHA-256 of the secret is kept; the secret (``kgr_`` + 43 characters) is shown once, when
+    the token is created (``accounts.services.api_token_create``)."""
+
+    class Scope(models.TextChoices):
+        READ_REGISTRATIONS = "read_registrations", _("read registrations")
+        WRITE_REGISTRATIONS = "write_registrations", _("write registrations")
+        CHECKIN = "checkin", _("check-in")
+        MESSAGES = "messages", _("messages")
+
+    edition = models.ForeignKey(
+        Edition, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("edition")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    scopes = models.JSONField(_("scopes"), default=list)
+    prefix = models.CharField(_("beginning of the key"), max_length=12)
+    secret_hash = models.CharField(_("SHA-256 of the key"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def is_usable(self, now) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

@@ -3,20 +3,25 @@ the same transaction."""
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import secrets
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device
 
-from kongres.accounts.models import EditionRole, EditionSettings
+from kongres.accounts.models import ApiToken, EditionRole, EditionSettings
 from kongres.audit.services import audit_log
 from kongres.core.exceptions import KongresError
 from kongres.events.models import Edition
 
 
 class AccountsError(KongresError):
-    """Codes: invalid, unknown_user, duplicate."""
+    """Codes: invalid, invalid_expiry, unknown_user, duplicate."""
 
     code = "accounts"
 
@@ -109,3 +114,73 @@ def two_factor_device_confirm(*, device: Device, actor: AbstractBaseUser) -> Non
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         audit_log(actor=actor, action="account.two_factor", obj=None)
+
+
+API_TOKEN_PREFIX = "kgr_"  # noqa: S105 -- marks a key as ours, no secret
+
+
+def api_token_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def api_token_create(
+    *,
+    edition: Edition,
+    name: str,
+    scopes: list[str],
+    expires_at: dt.datetime | None = None,
+    actor: AbstractBaseUser | None,
+) -> tuple[ApiToken, str]:
+    """A new API token; return it and its secret (shown once: only its hash is kept)."""
+    name = name.strip()
+    if not name or not scopes or not set(scopes) <= set(ApiToken.Scope.values):
+        raise AccountsError(_("Give the token a name and at least one scope."), "invalid")
+    if expires_at is not None and expires_at <= timezone.now():
+        raise AccountsError(_("The expiry date must be in the future."), "invalid_expiry")
+    secret = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            edition=edition,
+            name=name,
+            scopes=sorted(set(scopes)),
+            prefix=secret[:10],
+            secret_hash=api_token_hash(secret),
+            expires_at=expires_at,
+            created_by=actor,
+        )
+        audit_log(
+            actor=actor,
+            action="api_token.create",
+            obj=token,
+            edition=edition,
+            after={"name": name, "scopes": token.scopes, "expires_at": expires_at},
+        )
+    return token, secret
+
+
+def api_token_revoke(*, token: ApiToken, actor: AbstractBaseUser | None) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        if not ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now):
+            return
+        token.revoked_at = now
+        audit_log(actor=actor, action="api_token.revoke", obj=token, edition=token.edition)
+
+
+def api_token_authenticate(*, secret: str, now: dt.datetime | None = None) -> ApiToken | None:
+    """The usable token whose secret is ``secret`` (with its edition), else None. Marks it
+    used (at most once a minute, to spare a write per request)."""
+    if not secret.startswith(API_TOKEN_PREFIX) or len(secret) > 100:
+        return None
+    now = now or timezone.now()
+    token = (
+        ApiToken.objects.select_related("edition")
+        .filter(secret_hash=api_token_hash(secret))
+        .first()
+    )
+    if token is None or not token.is_usable(now):
+        return None
+    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token

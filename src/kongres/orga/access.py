@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from kongres.accounts.invitations import invitations_pending
-from kongres.accounts.models import EditionRole, Invitation
+from kongres.accounts.models import ApiToken, EditionRole, Invitation
 from kongres.accounts.roles import NEEDS, User, role_can, roles_of, two_factor_required
 from kongres.audit.models import AuditLogEntry
 from kongres.campaigns.models import Campaign
@@ -127,3 +127,12 @@ def orga_access_campaign(*, user: User, edition: Edition, campaign_id: int, need
     if campaign is None:
         raise Http404("no such message")
     return campaign
+
+
+def orga_access_api_token(*, user: User, edition: Edition, token_id: int) -> ApiToken:
+    """An API token of ``edition`` (404 for another edition's); administrators only."""
+    orga_access_edition(user=user, edition=edition, need="settings")
+    token = ApiToken.objects.select_related("edition").filter(edition=edition, pk=token_id).first()
+    if token is None:
+        raise Http404("no such token")
+    return token

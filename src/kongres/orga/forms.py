@@ -9,7 +9,7 @@ from django.contrib.auth.forms import SetPasswordMixin
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from kongres.accounts.models import EditionRole
+from kongres.accounts.models import ApiToken, EditionRole
 from kongres.events.models import Edition
 from kongres.registration.choices import (
     AccessibilityNeed,
@@ -198,6 +198,22 @@ class InvitationAcceptForm(SetPasswordMixin, forms.Form):
         )
         self.validate_password_for_user(user, password_field_name="password1")  # noqa: S106
         return self.cleaned_data
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"), max_length=100, help_text=_("Who uses it, e.g. the ministry's CRM.")
+    )
+    scopes = forms.MultipleChoiceField(
+        label=_("What it may do"),
+        choices=ApiToken.Scope.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    expires_on = forms.DateField(
+        label=_("Valid until (optional)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
 
 
 class EditionSettingsForm(forms.Form):

@@ -2,6 +2,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from kongres.orga.views import (
+    api_tokens,
     audit,
     auth,
     dashboard,
@@ -116,5 +117,11 @@ urlpatterns = [
         _("orga/invitation/<str:token>/"),
         invitations.invitation_accept_view,
         name="invitation-accept",
+    ),
+    path(_("orga/<slug:edition>/api-tokens/"), api_tokens.api_tokens, name="api-tokens"),
+    path(
+        _("orga/<slug:edition>/api-tokens/<int:pk>/revoke/"),
+        api_tokens.api_token_revoke_view,
+        name="api-token-revoke",
     ),
 ]

@@ -17,6 +17,7 @@ Settings (all optional; read on each request, never at import time):
 ``KONGRES_RATELIMIT_LINK_IP``        "send me my link" requests from one network, ``"30/h"``
 ``KONGRES_RATELIMIT_LINK_EMAIL``     "send me my link" requests for one address, ``"5/h"``
 ``KONGRES_RATELIMIT_TOKEN_IP``       pages opened by a secret link from one network, ``"300/h"``
+``KONGRES_RATELIMIT_API_TOKEN``      requests of one API token (``kongres.api``), ``"600/m"``
 
 The client's address is ``kongres.core.proxy.client_ip``: the peer's, or behind the trusted
 reverse proxies of the configuration (``trusted_proxies``) the one they forwarded.
@@ -50,6 +51,7 @@ DEFAULT_RATES: dict[str, str] = {
     "link-ip": "30/h",
     "link-email": "5/h",
     "token-ip": "300/h",
+    "api-token": "600/m",
 }
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 

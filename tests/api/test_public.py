@@ -1,0 +1,105 @@
+"""The public reads: the same data as the public pages, cached, constant queries."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from kongres.events.models import Edition
+from tests.factories import (
+    EditionFactory,
+    NewsPostFactory,
+    RoomFactory,
+    SessionFactory,
+    SpeakerFactory,
+    TrackFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_editions_leave_out_drafts_and_speak_the_asked_language(client):
+    EditionFactory(slug="iv", title_pl="IV Kongres", title_en="4th Congress")
+    EditionFactory(slug="szkic", status=Edition.Status.DRAFT)
+    pl = client.get("/api/v1/editions")
+    en = client.get("/api/v1/editions", headers={"Accept-Language": "en"})
+    assert pl.status_code == 200
+    assert [(e["slug"], e["title"]) for e in pl.json()] == [("iv", "IV Kongres")]
+    assert [(e["slug"], e["title"]) for e in en.json()] == [("iv", "4th Congress")]
+
+
+def test_unknown_edition_is_404_with_code_and_translated_message(client):
+    pl = client.get("/api/v1/editions/nie-ma", headers={"Accept-Language": "pl"})
+    en = client.get("/api/v1/editions/nie-ma", headers={"Accept-Language": "en"})
+    assert pl.status_code == en.status_code == 404
+    assert pl.json() == {"code": "not_found", "message": "Nie znaleziono."}
+    assert en.json() == {"code": "not_found", "message": "Not found."}
+
+
+def test_sessions_with_speakers_rooms_and_tracks(client):
+    edition = EditionFactory(slug="iv")
+    track = TrackFactory(edition=edition, slug="miasto")
+    room = RoomFactory(venue=edition.venue, slug="sala-a")
+    session = SessionFactory(edition=edition, slug="otwarcie", track=track, room=room)
+    speaker = SpeakerFactory(slug="anna", name="Anna Kowalska")
+    session.speakers.add(speaker)
+    [out] = client.get("/api/v1/editions/iv/sessions").json()
+    assert (out["slug"], out["track"], out["room"]) == ("otwarcie", "miasto", "sala-a")
+    assert [s["slug"] for s in out["speakers"]] == ["anna"]
+    assert client.get("/api/v1/editions/iv/sessions/otwarcie").json() == out
+    [person] = client.get("/api/v1/editions/iv/speakers").json()
+    assert (person["slug"], person["sessions"]) == ("anna", ["otwarcie"])
+    assert [r["slug"] for r in client.get("/api/v1/editions/iv/rooms").json()] == ["sala-a"]
+    assert [t["slug"] for t in client.get("/api/v1/editions/iv/tracks").json()] == ["miasto"]
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as context:
+        assert client.get(url).status_code == 200
+    return len(context.captured_queries)
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/v1/editions/iv/sessions", "/api/v1/editions/iv/speakers", "/api/v1/news"]
+)
+def test_reads_take_the_same_number_of_queries_for_1_and_20_rows(client, settings, url):
+    settings.PUBLIC_CACHE_SECONDS = 0  # measure the reads, not the cache
+    edition = EditionFactory(slug="iv")
+    track = TrackFactory(edition=edition)
+    room = RoomFactory(venue=edition.venue)
+
+    def add(n):
+        session = SessionFactory(edition=edition, track=track, room=room)
+        session.speakers.add(SpeakerFactory(), SpeakerFactory())
+        session.moderators.add(SpeakerFactory())
+        NewsPostFactory(edition=edition)
+
+    add(1)
+    one = _queries(client, url)
+    for _ in range(19):
+        add(1)
+    assert _queries(client, url) == one
+
+
+def test_a_read_is_cached_until_an_edit(client):
+    edition = EditionFactory(slug="iv", title_pl="Stary tytuł")
+    url = "/api/v1/editions/iv"
+    assert client.get(url).json()["title"] == "Stary tytuł"
+    with CaptureQueriesContext(connection) as context:
+        assert client.get(url).json()["title"] == "Stary tytuł"
+    assert [q["sql"] for q in context.captured_queries if "events_" in q["sql"]] == []
+    edition.title_pl = "Nowy tytuł"
+    edition.save()
+    assert client.get(url).json()["title"] == "Nowy tytuł"
+
+
+def test_openapi_document_is_3_1_and_docs_are_served_from_our_host(client):
+    document = client.get("/api/v1/openapi.json")
+    assert document.status_code == 200
+    assert document.json()["openapi"] == "3.1.0"
+    docs = client.get("/api/v1/docs")
+    assert docs.status_code == 200
+    html = docs.content.decode()
+    assert "http://" not in html and "https://" not in html  # no CDN
+    assert "/static/ninja/swagger-ui-bundle.js" in html
+    assert "<script>" not in html  # no inline script: the CSP allows none
+    assert "script-src 'self'" in docs["Content-Security-Policy"]
