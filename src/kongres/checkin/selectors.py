@@ -24,17 +24,26 @@ SEARCH_LIMIT = 20
 
 
 def checkin_access_edition(
-    *, user: AbstractBaseUser | AnonymousUser, edition: Edition | None
+    *, user: AbstractBaseUser | AnonymousUser, edition: Edition | None, need: str = "checkin"
 ) -> Edition:
     """``edition`` when ``user`` may check people in there: a superuser, or someone with the
-    back office's role "check-in staff" or "administrator" in it (``orga.EditionRole``).
+    back office's role "check-in staff" or "administrator" in it (``orga.EditionRole``); with
+    ``need="badges"``, a role that may see the participants (``accounts.roles.NEEDS``).
     Otherwise ``CheckinError`` with the code ``forbidden`` (or ``no_edition``)."""
     if edition is None:
         raise CheckinError(_("There is no edition to check people in for."), "no_edition")
     if not (user.is_authenticated and user.is_active):
         raise CheckinError(_("Log in to check people in."), "forbidden")
-    if role_can(user=user, edition=edition, need="checkin"):  # superusers: every role
+    if role_can(user=user, edition=edition, need=need):  # superusers: every role
         return edition
+    if need == "badges":
+        raise CheckinError(
+            _(
+                "Your account may not print the name badges of this edition: they show every "
+                "participant. Ask an administrator or a registration manager."
+            ),
+            "forbidden",
+        )
     raise CheckinError(
         _("Your account may not check people in at this edition. Ask the organisers."),
         "forbidden",

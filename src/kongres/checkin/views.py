@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from kongres.accounts.roles import role_can
 from kongres.checkin import selectors
 from kongres.checkin.badges import badges_pdf
 from kongres.checkin.forms import BadgeFilterForm, PlaceForm, ScanForm, SearchForm
@@ -47,21 +48,28 @@ COUNTS_POLL_SECONDS = 5
 
 
 def staff_only(
-    view: Callable | None = None, *, api: bool = False, or_permission: str = ""
+    view: Callable | None = None,
+    *,
+    api: bool = False,
+    or_permission: str = "",
+    need: str = "checkin",
 ) -> Callable:
-    """Let through only users who may check people in at the current edition (or, when
-    given, have ``or_permission``, such as organisers watching the counts in the admin); the
-    view gets the edition as its second argument. Others: the login page, or a 403 that says
-    why (for an ``api`` view, a JSON 403 whose code is ``login`` when the session ended)."""
+    """Let through only users who may check people in at the current edition (or fulfil
+    another ``need`` of ``accounts.roles.NEEDS``, or, when given, have ``or_permission``, such
+    as organisers watching the counts in the admin); the view gets the edition as its second
+    argument. Others: the login page, or a 403 that says why (for an ``api`` view, a JSON 403
+    whose code is ``login`` when the session ended)."""
     if view is None:
-        return lambda view: staff_only(view, api=api, or_permission=or_permission)
+        return lambda view: staff_only(view, api=api, or_permission=or_permission, need=need)
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         current = getattr(request, "edition", None)
         current = current if current else None  # the lazy object may wrap None
         try:
-            edition = selectors.checkin_access_edition(user=request.user, edition=current)
+            edition = selectors.checkin_access_edition(
+                user=request.user, edition=current, need=need
+            )
         except CheckinError as error:
             if current is not None and or_permission and request.user.has_perm(or_permission):
                 edition = current
@@ -125,6 +133,7 @@ def page(request: HttpRequest, edition: Edition) -> HttpResponse:
         "recent": selectors.checkin_recent(day=day),
         "poll_seconds": COUNTS_POLL_SECONDS,
         "strings": _script_strings(),
+        "may_print_badges": role_can(user=request.user, edition=edition, need="badges"),
     }
     status = 422 if scan_error else 200
     return render(request, "checkin/page.html", context, status=status)
@@ -273,10 +282,11 @@ class LogoutView(auth_views.LogoutView):
 
 @never_cache
 @require_safe
-@staff_only
+@staff_only(need="badges")
 def badges(request: HttpRequest, edition: Edition) -> HttpResponse:
     """Name badges: a filter form; with ``download`` the PDF of the confirmed participants
-    it selects."""
+    it selects. Only for a role that may see the participants (``NEEDS["badges"]``); the same
+    selection asked for again is served from the cache (``core.pdf.pdf_render_cached``)."""
     form = BadgeFilterForm(request.GET or None, edition=edition)
     if "download" in request.GET and form.is_valid():
         registrations = selectors.badge_registrations(
