@@ -156,6 +156,12 @@ def _script_strings() -> dict[str, str]:
         "camera_stop": _("Stop the camera"),
         "camera_unavailable": _("The camera cannot be used here."),
         "server_error": _("The server could not check this scan. Try again."),
+        "dismiss": _("Dismiss"),
+        "others": _(
+            "Scans saved on this phone by another account (or for another edition): "
+            "%(count)s. They were not sent."
+        ),
+        "others_discarded": _("The scans of the other account were discarded."),
     }
 
 
