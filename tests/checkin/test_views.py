@@ -145,6 +145,21 @@ def test_scan_api_refusals_and_invalid_input(staff_client, register, day1):
     assert empty.json()["message"] == "Zeskanuj lub wpisz kod biletu."
 
 
+def test_scan_api_refuses_a_scan_saved_under_another_account(staff_client, staff, register, day1):
+    """Review 2026-12, L7: the page's script says whose queue a scan comes from; the server
+    never records it under another account (403: the script keeps it for its owner)."""
+    code = ticket_for_registration(registration=register()).code
+    other = scan_api(staff_client, code=code, day=day1.pk, nonce="o", by=staff.pk + 1000)
+    assert (other.status_code, other.json()["code"]) == (403, "other_account")
+    assert other.json()["message"] == (
+        "Ten skan zapisało w telefonie inne konto: nie został wysłany."
+    )
+    assert CheckIn.objects.count() == 0
+    own = scan_api(staff_client, code=code, day=day1.pk, nonce="s", by=staff.pk)
+    assert own.status_code == 200
+    assert CheckIn.objects.get().staff == staff
+
+
 def test_scan_api_needs_the_csrf_token(client, staff, register, day1):
     from django.test import Client
 

@@ -50,6 +50,9 @@ class ScanForm(forms.Form):
     nonce = forms.CharField(max_length=NONCE_MAX_LENGTH)
     at = forms.DateTimeField(required=False)
     device = forms.CharField(max_length=64, required=False)
+    # the account whose phone queue the scan was saved in (the page's script sends it): a scan
+    # saved under one account is never recorded under another (review 2026-12, L7)
+    by = forms.IntegerField(required=False, min_value=1)
 
     def __init__(self, *args, edition: Edition, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -192,11 +192,15 @@ def scan_api(request: HttpRequest, edition: Edition) -> JsonResponse:
     """A scan from the page's script (CSRF token in the X-CSRFToken header). 200 and the
     answer when the person may come in; 409 and the answer (``code``, ``message``) when not;
     422 for input that is not a scan; 503 (code ``busy``) when the person's row stayed locked
-    longer than the lock timeout (the script keeps the scan and sends it again)."""
+    longer than the lock timeout (the script keeps the scan and sends it again); 403 (code
+    ``other_account``) for a scan saved under another account than the one signed in."""
     form = ScanForm(request.POST, edition=edition)
     if not form.is_valid():
         message = " ".join(e for errors in form.errors.values() for e in errors)
         return JsonResponse({"code": "invalid", "message": message}, status=422)
+    if form.cleaned_data["by"] not in (None, request.user.pk):  # the script keeps it
+        message = _("This scan was saved on the phone by another account: it was not sent.")
+        return JsonResponse({"code": "other_account", "message": message}, status=403)
     result, error = _perform(request, form)
     if error is not None and error.code == "busy":  # the page's script sends it again later
         return JsonResponse({"code": "busy", "message": str(error.message)}, status=503)

@@ -266,7 +266,7 @@
 
   function post(item) {
     var body = new URLSearchParams();
-    ["code", "registration", "day", "gate", "nonce", "at", "device"].forEach(function (key) {
+    ["code", "registration", "day", "gate", "nonce", "at", "device", "by"].forEach(function (key) {
       if (item[key]) { body.append(key, item[key]); }
     });
     return fetch(app.dataset.scanUrl, {
@@ -314,6 +314,7 @@
     item.day = app.dataset.day;
     item.gate = app.dataset.gate;
     item.device = deviceId();
+    item.by = app.dataset.user;
     if (queueLoad().length) {
       /* Keep the order: while older scans wait, this one waits too. */
       enqueue(item);
