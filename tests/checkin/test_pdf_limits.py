@@ -105,3 +105,28 @@ def test_badges_asked_again_are_served_without_weasyprint(client, edition, regis
     register(first_name="Piotr")  # a new participant: a new document
     client.get("/checkin/badges/", {"download": "1"})
     assert renders["n"] == 2
+
+
+def test_a_large_selection_of_badges_is_offered_in_parts(
+    client, edition, register, renders, settings
+):
+    """No request makes more than KONGRES_BADGES_PER_PDF badges (here 2): five people are
+    three PDFs, each a link; asking for all at once shows the parts, rendering nothing."""
+    settings.KONGRES_BADGES_PER_PDF = 2
+    for name in ("Zofia", "Jan", "Ewa", "Piotr", "Anna"):
+        register(first_name=name)
+    client.force_login(_user_with(edition, EditionRole.Role.REGISTRATION_MANAGER))
+    everything = client.get("/checkin/badges/", {"sector": "", "download": "1"})
+    assert everything["Content-Type"].startswith("text/html")
+    assert "5 identyfikatorów" in everything.text
+    assert "Najwyżej 2 identyfikatorów w jednym pliku PDF" in everything.text
+    assert "Identyfikatory 1\u20132 (PDF)" in everything.text
+    assert "Identyfikatory 5\u20135 (PDF)" in everything.text
+    assert "sector=&amp;download=1&amp;part=3" in everything.text
+    assert renders["n"] == 0
+    last = client.get("/checkin/badges/", {"sector": "", "download": "1", "part": "3"})
+    assert last["Content-Type"] == "application/pdf"
+    assert last["Content-Disposition"].endswith('-3.pdf"')
+    assert renders["n"] == 1
+    beyond = client.get("/checkin/badges/", {"sector": "", "download": "1", "part": "4"})
+    assert beyond.status_code == 404

@@ -94,3 +94,6 @@ class BadgeFilterForm(_EditionForm):
     day = forms.ModelChoiceField(
         label=_("Day"), queryset=Day.objects.none(), required=False, empty_label=_("all days")
     )
+    # which part of a large selection (``checkin.views.badges``: at most
+    # settings.KONGRES_BADGES_PER_PDF badges per PDF)
+    part = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)

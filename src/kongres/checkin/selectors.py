@@ -133,29 +133,42 @@ def checkin_recent(*, day: Day, limit: int = 10) -> QuerySet[CheckIn]:
     )
 
 
-def badge_registrations(
-    *,
-    edition: Edition,
-    sector: str = "",
-    day: Day | None = None,
-    registration_ids: list[int] | None = None,
-) -> list[Registration]:
-    """Confirmed registrations for badges, by last name; filtered by sector, day or ids."""
-    queryset = Registration.objects.filter(
-        edition=edition, status=Registration.Status.CONFIRMED
-    ).select_related("edition")
+def _badge_queryset(
+    *, edition: Edition, sector: str, day: Day | None, registration_ids: list[int] | None
+) -> QuerySet[Registration]:
+    queryset = Registration.objects.filter(edition=edition, status=Registration.Status.CONFIRMED)
     if sector:
         queryset = queryset.filter(sector=sector)
     if day is not None:
         queryset = queryset.filter(Q(days=day) | Q(days__isnull=True))
     if registration_ids is not None:
         queryset = queryset.filter(pk__in=registration_ids)
-    return list(
-        queryset.prefetch_related(
+    return queryset.distinct()
+
+
+def badge_registrations(
+    *,
+    edition: Edition,
+    sector: str = "",
+    day: Day | None = None,
+    registration_ids: list[int] | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[Registration]:
+    """Confirmed registrations for badges, by last name; filtered by sector, day or ids; from
+    the ``offset``-th, at most ``limit`` of them (a part of a large edition)."""
+    queryset = (
+        _badge_queryset(edition=edition, sector=sector, day=day, registration_ids=registration_ids)
+        .select_related("edition")
+        .prefetch_related(
             Prefetch(
                 "tickets", queryset=Ticket.objects.filter(is_active=True), to_attr="active_tickets"
             )
         )
-        .distinct()
         .order_by("last_name", "first_name", "pk")
     )
+    return list(queryset[offset : None if limit is None else offset + limit])
+
+
+def badge_count(*, edition: Edition, sector: str = "", day: Day | None = None) -> int:
+    return _badge_queryset(edition=edition, sector=sector, day=day, registration_ids=None).count()

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from functools import wraps
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -295,18 +296,48 @@ class LogoutView(auth_views.LogoutView):
 @staff_only(need="badges")
 def badges(request: HttpRequest, edition: Edition) -> HttpResponse:
     """Name badges: a filter form; with ``download`` the PDF of the confirmed participants
-    it selects. Only for a role that may see the participants (``NEEDS["badges"]``); the same
-    selection asked for again is served from the cache (``core.pdf.pdf_render_cached``)."""
+    it selects. Only for a role that may see the participants (``NEEDS["badges"]``). One PDF
+    holds at most ``KONGRES_BADGES_PER_PDF`` badges (about a second for ten on a server, so
+    that a request ends well within the proxy's timeout); a larger selection is offered in
+    parts (``part``), and ``kongres badges`` makes the whole edition at once. The same part
+    asked for again comes from the cache (``core.pdf.pdf_render_cached``)."""
     form = BadgeFilterForm(request.GET or None, edition=edition)
-    if "download" in request.GET and form.is_valid():
-        registrations = selectors.badge_registrations(
-            edition=edition, sector=form.cleaned_data["sector"], day=form.cleaned_data["day"]
-        )
-        pdf = badges_pdf(edition=edition, registrations=registrations, language="pl")
-        response = HttpResponse(pdf, content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="badges-{edition.slug}.pdf"'
-        return response
-    return render(request, "checkin/badges.html", {"edition": edition, "form": form})
+    per_pdf = settings.KONGRES_BADGES_PER_PDF
+    context = {"edition": edition, "form": form, "per_pdf": per_pdf}
+    if form.is_bound and form.is_valid():
+        sector, day = form.cleaned_data["sector"], form.cleaned_data["day"]
+        count = selectors.badge_count(edition=edition, sector=sector, day=day)
+        part = form.cleaned_data["part"]
+        if "download" in request.GET and (part is not None or count <= per_pdf):
+            part = part or 1
+            registrations = selectors.badge_registrations(
+                edition=edition, sector=sector, day=day, offset=(part - 1) * per_pdf, limit=per_pdf
+            )
+            if not registrations and part > 1:
+                raise Http404("no such part")
+            pdf = badges_pdf(edition=edition, registrations=registrations, language="pl")
+            response = HttpResponse(pdf, content_type="application/pdf")
+            suffix = f"-{part}" if count > per_pdf else ""
+            response["Content-Disposition"] = (
+                f'attachment; filename="badges-{edition.slug}{suffix}.pdf"'
+            )
+            return response
+        query = request.GET.copy()
+        query.pop("part", None)
+        query["download"] = "1"
+        context |= {
+            "count": count,
+            "parts": [
+                {
+                    "number": number,
+                    "first": (number - 1) * per_pdf + 1,
+                    "last": min(number * per_pdf, count),
+                    "query": f"{query.urlencode()}&part={number}",
+                }
+                for number in range(1, (count + per_pdf - 1) // per_pdf + 1)
+            ],
+        }
+    return render(request, "checkin/badges.html", context)
 
 
 # --- the participant's ticket, by the secret link of their registration -------------------
