@@ -119,7 +119,7 @@ def test_a_large_selection_of_badges_is_offered_in_parts(
     everything = client.get("/checkin/badges/", {"sector": "", "download": "1"})
     assert everything["Content-Type"].startswith("text/html")
     assert "5 identyfikatorów" in everything.text
-    assert "Najwyżej 2 identyfikatorów w jednym pliku PDF" in everything.text
+    assert "Identyfikatorów w jednym pliku PDF najwyżej: 2." in everything.text
     assert "Identyfikatory 1\u20132 (PDF)" in everything.text
     assert "Identyfikatory 5\u20135 (PDF)" in everything.text
     assert "sector=&amp;download=1&amp;part=3" in everything.text
