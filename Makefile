@@ -25,6 +25,8 @@ node_modules/.installed: package.json package-lock.json
 
 # The demo's address in mails, feeds and pages follows PORT (unless KONGRES_SITE_URL is set).
 demo: export KONGRES_SITE_URL ?= http://127.0.0.1:$(PORT)
+# ... and the demo serves its uploaded images itself (production leaves /media/ to nginx).
+demo: export KONGRES_SERVE_MEDIA ?= true
 demo: $(VENV)/.installed
 	@$(BIN)/kongres migrate --verbosity 0
 	@$(BIN)/kongres demo

@@ -34,7 +34,8 @@ ROLES = [None, *EditionRole.Role.values]  # None: logged in, no role anywhere
 # kind: "public" (everyone 200), "secret" (the key in the URL is the access: everyone gets the
 # same answer, nobody is sent to a login page; "same": public pages that need data or
 # redirect), "auth" (the login/logout pages themselves),
-# "user" (any logged-in account), ("orga", need), ("checkin", api), "admin" (Django's own).
+# "user" (any logged-in account), ("orga", need), ("checkin", api) or ("checkin", api, need)
+# (the check-in pages: need "checkin" unless named), "admin" (Django's own).
 RULES: dict[str, object] = {
     "robots": "public",
     "favicon": "same",  # public; needs data or redirects: same answer for all
@@ -49,7 +50,8 @@ RULES: dict[str, object] = {
     },
     "registration:submitted": "same",  # redirects to the form without a submission
     "checkin:page": ("checkin", False),
-    "checkin:badges": ("checkin", False),
+    # every participant's name and ticket code: a role that may see them (review 2026-12, L11)
+    "checkin:badges": ("checkin", False, "badges"),
     "checkin:service-worker": "public",
     "checkin:login": "auth",
     "checkin:logout": "auth",
@@ -314,7 +316,7 @@ def test_access(client, world, name):
         assert reverse("orga:login") in anonymous["Location"]
         assert {role: r.status_code for role, r in answers.items()} == dict.fromkeys(ROLES, 200)
     else:
-        kind, detail = rule
+        kind, detail, *need = rule
         if kind == "orga":
             assert anonymous.status_code == 302, url
             assert anonymous["Location"].startswith(reverse("orga:login"))
@@ -326,7 +328,7 @@ def test_access(client, world, name):
             else:
                 assert anonymous.status_code == 302
                 assert reverse("checkin:login") in anonymous["Location"]
-            allowed = NEEDS["checkin"]
+            allowed = NEEDS[need[0] if need else "checkin"]
         expected = {role: 200 if role in allowed else 403 for role in ROLES}
         assert {role: r.status_code for role, r in answers.items()} == expected, url
 

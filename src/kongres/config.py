@@ -76,9 +76,21 @@ DEFAULTS: dict[str, Any] = {
     "link_valid_days": 90,
     "purge_after_days": 365,
     "purge_unconfirmed_after_days": 30,
+    # The largest file staff may upload (an image of a news post, a logo, a speaker's photo),
+    # in MB (review 2026-12, L11; kongres.core.validators). nginx refuses bodies over 10 MB.
+    "upload_max_mb": 5,
+    # Serve uploaded files (/media/) from the application itself: for `make demo` and a small
+    # site without a web server in front. In production nginx serves them (deploy/nginx/).
+    "serve_media": False,
 }
 
-BOOLEANS = {"debug", "https_redirect", "hsts_include_subdomains", "hsts_preload"}
+BOOLEANS = {
+    "debug",
+    "https_redirect",
+    "hsts_include_subdomains",
+    "hsts_preload",
+    "serve_media",
+}
 LISTS = {"allowed_hosts", "email_tag_domains", "trusted_proxies", "csrf_trusted_origins"}
 INTEGERS = {
     "lock_timeout_ms",
@@ -88,6 +100,7 @@ INTEGERS = {
     "link_valid_days",
     "purge_after_days",
     "purge_unconfirmed_after_days",
+    "upload_max_mb",
 }
 COUNTS = {"hsts_seconds"}  # whole numbers, 0 allowed
 CHOICES = {"database_health_check": ("query", "poll")}

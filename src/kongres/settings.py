@@ -127,6 +127,14 @@ KONGRES_LOCK_TIMEOUT_MS = CONFIG["lock_timeout_ms"]
 KONGRES_LINK_VALID_DAYS = CONFIG["link_valid_days"]
 KONGRES_PURGE_AFTER_DAYS = CONFIG["purge_after_days"]
 KONGRES_PURGE_UNCONFIRMED_AFTER_DAYS = CONFIG["purge_unconfirmed_after_days"]
+# Uploads (review 2026-12, L11): the size limit of kongres.core.validators, and whether the
+# application serves /media/ itself (DEBUG, `make demo`, a site without nginx) or leaves it
+# to the web server (production: deploy/nginx/kongres.conf).
+KONGRES_UPLOAD_MAX_BYTES = CONFIG["upload_max_mb"] * 1024 * 1024
+KONGRES_SERVE_MEDIA = CONFIG["serve_media"] or DEBUG
+# Name badges (review 2026-12, L11): at most this many in one PDF made by a request (about 0.1 s
+# each); a larger selection is offered in parts, `kongres badges` makes any number.
+KONGRES_BADGES_PER_PDF = 80
 
 # The cache every process shares: rate-limit counters, one-time form tokens, sessions, the
 # content generation (kongres.core.cache), cached pages. Redis when cache_url says so (falling

@@ -1,9 +1,7 @@
-from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
-from django.views.static import serve
 
 from kongres.api.main import api_urls
 from kongres.content.sitemaps import SITEMAPS
@@ -19,9 +17,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api_urls()),
-    path(
-        "media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}, name="media"
-    ),  # small installs; a large one lets the web server do this
+    # only where serve_media (or DEBUG) says so; in production nginx serves /media/
+    path("media/<path:path>", core_views.media, name="media"),
 ]
 
 urlpatterns += i18n_patterns(

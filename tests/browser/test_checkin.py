@@ -237,7 +237,7 @@ def test_admin_counts_refresh_without_a_reload(page, live_server, door):
 def test_badges_page_passes_axe(phone, live_server, door, axe):
     _context, page = phone
     page.goto(live_server.url + "/checkin/login/?next=/checkin/badges/")
-    page.fill("#id_username", "bramkarz")
+    page.fill("#id_username", "org")  # badges: a role that may see the participants
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(live_server.url + "/checkin/badges/")
@@ -280,3 +280,173 @@ def test_participant_ticket_on_a_phone(phone, live_server, door, axe, screenshot
         assert answer.body()[:4] == b"%PDF"
     assert page.watch.foreign_requests == []
     assert page.watch.console_errors == []
+
+
+# --- the offline queue (security review 2026-12, L7) -----------------------------------------
+
+
+def log_in(page, live_server, username: str, path: str = "/checkin/") -> None:
+    page.goto(f"{live_server.url}/checkin/login/?next={path}")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(live_server.url + path)
+
+
+def queue_offline(page, codes) -> None:
+    for code in codes:
+        before = page.locator("#ci-pending li").count()
+        scan(page, code)
+        page.wait_for_function(
+            f"() => document.querySelectorAll('#ci-pending li').length === {before + 1}"
+        )
+        page.keyboard.press("Escape")
+
+
+def staff_member(edition, username: str):
+    user = get_user_model().objects.create_user(
+        username=username, password=PASSWORD, first_name="Anna", last_name=username.title()
+    )
+    EditionRole.objects.create(edition=edition, user=user, role=EditionRole.Role.CHECKIN_STAFF)
+    return user
+
+
+def test_scans_refused_once_sent_are_kept_and_shown(phone, live_server, door, axe):
+    """Offline, three scans at gate 3 wait; the gate is deleted meanwhile; back online the
+    server refuses all three (422): they are listed as refused with the server's words, none
+    is lost, none is checked in, and they stay until staff dismiss them."""
+    context, page = phone
+    gate = Gate.objects.create(edition=door["edition"], name="Brama 3")
+    log_in(page, live_server, "bramkarz", f"/checkin/?gate={gate.pk}")
+    context.set_offline(True)
+    page.locator("#ci-network").wait_for(state="visible")
+    queue_offline(page, door["codes"][1:])
+
+    Gate.objects.filter(pk=gate.pk).delete()
+    context.set_offline(False)
+    page.locator("#ci-pending-section").wait_for(state="hidden", timeout=20_000)
+    refused = page.locator("#ci-refused li")
+    assert refused.count() == 3
+    texts = refused.all_text_contents()
+    assert all("Wybierz poprawną wartość" in text for text in texts), texts
+    assert CheckIn.objects.count() == 0
+    assert "Wysłano: 3, odmów: 3." in page.text_content("#ci-announce")
+    assert_axe_clean(page, axe, "refused scans")
+
+    # kept on the phone: still there after a reload; staff dismiss them one by one
+    page.reload()
+    assert page.locator("#ci-refused li").count() == 3
+    page.locator("#ci-refused li button").first.click()
+    page.wait_for_function("() => document.querySelectorAll('#ci-refused li').length === 2")
+    page.reload()
+    assert page.locator("#ci-refused li").count() == 2
+    assert CheckIn.objects.count() == 0
+
+
+def test_scans_saved_under_one_account_are_never_sent_under_another(phone, live_server, door):
+    context, page = phone
+    first = get_user_model().objects.get(username="bramkarz")
+    second = staff_member(door["edition"], "zmiennik")
+    jan, ewa, piotr = door["codes"][1:]
+    log_in(page, live_server, "bramkarz")
+    context.set_offline(True)
+    page.locator("#ci-network").wait_for(state="visible")
+    queue_offline(page, [jan, ewa])
+
+    # the session ends with the scans waiting; someone else logs in on this phone
+    context.clear_cookies()
+    context.set_offline(False)
+    page.locator("#ci-login-needed").wait_for(state="visible")
+    log_in(page, live_server, "zmiennik")
+    scan(page, piotr)  # their own scans go as usual, the others' do not
+    page.wait_for_function(
+        "() => document.querySelector('#ci-result').textContent.includes('Wejście zarejestrowane')"
+    )
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => document.querySelector('#ci-count-in').textContent !== '0'")
+    assert list(CheckIn.objects.values_list("registration__first_name", "staff")) == [
+        ("Piotr", second.pk)
+    ]
+    others = page.locator("#ci-others")
+    others.wait_for(state="visible")
+    assert "Skany zapisane w tym telefonie przez inne konto" in others.text_content()
+    assert ": 2. Nie zostały wysłane." in others.text_content()
+    assert page.locator("#ci-pending-section").is_hidden()
+    assert CheckIn.objects.count() == 1
+
+    # the first account logs in again: its scans are sent under its own name
+    page.click(".ci-logout button")
+    log_in(page, live_server, "bramkarz")
+    page.locator("#ci-pending-section").wait_for(state="hidden", timeout=20_000)
+    assert page.locator("#ci-others").is_hidden()
+    assert sorted(
+        CheckIn.objects.filter(result="ok").values_list("registration__first_name", "staff")
+    ) == [("Ewa", first.pk), ("Jan", first.pk), ("Piotr", second.pk)]
+
+    # scans of an older version of the page (one list, owner unknown) are not sent: discarded
+    page.evaluate(
+        """() => localStorage.setItem("kongres-checkin-queue", JSON.stringify([{nonce: "old",
+            code: "X", at: new Date().toISOString(), day: "1"}]))"""
+    )
+    page.reload()
+    page.locator("#ci-others").wait_for(state="visible")
+    page.click("#ci-others-discard")
+    page.locator("#ci-others").wait_for(state="hidden")
+    assert page.evaluate("() => localStorage.getItem('kongres-checkin-queue')") is None
+    assert CheckIn.objects.count() == 3
+
+
+def test_two_tabs_queue_at_once_and_every_scan_is_sent_once(browser, live_server, door):
+    """Two tabs of one phone, offline, save scans at the same moments; back online, every
+    scan is checked in exactly once."""
+    edition = door["edition"]
+    day_ids = list(edition.days.values_list("pk", flat=True))
+    codes = []
+    for n in range(24):
+        registration, _token = registration_create(
+            edition=edition,
+            data=RegistrationData(
+                first_name=f"Osoba{n}",
+                last_name="Karta",
+                email=f"karta{n}@example.org",
+                day_ids=day_ids,
+                privacy_consent=True,
+            ),
+            actor=door["organiser"],
+        )
+        codes.append(ticket_for_registration(registration=registration).code)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="pl-PL")
+    try:
+        tabs = [context.new_page(), context.new_page()]
+        log_in(tabs[0], live_server, "bramkarz")
+        tabs[1].goto(live_server.url + "/checkin/")
+        tabs[1].locator("#ci-code").wait_for()
+        context.set_offline(True)
+        for tab in tabs:
+            tab.locator("#ci-network").wait_for(state="visible")
+        start = tabs[0].evaluate("() => Date.now() + 1000")
+        shares = [codes[0::2], codes[1::2]]
+        for tab, share in zip(tabs, shares, strict=True):
+            tab.evaluate(
+                """([start, share]) => {
+                    const form = document.getElementById("ci-scan");
+                    const field = document.getElementById("ci-code");
+                    share.forEach((code, n) => setTimeout(() => {
+                        field.value = code;
+                        form.requestSubmit();
+                    }, start - Date.now() + n * 5));
+                }""",
+                [start, share],
+            )
+        for tab in tabs:
+            tab.wait_for_function(
+                "() => document.querySelectorAll('#ci-pending li').length === 24",
+                timeout=20_000,
+            )
+        context.set_offline(False)
+        for tab in tabs:
+            tab.locator("#ci-pending-section").wait_for(state="hidden", timeout=30_000)
+        checked_in = list(CheckIn.objects.values_list("registration__first_name", "result"))
+        assert sorted(checked_in) == sorted((f"Osoba{n}", "ok") for n in range(24))
+    finally:
+        context.close()

@@ -64,6 +64,18 @@ def test_badges_action_returns_a_pdf(admin_client, register):
     assert response.content.startswith(b"%PDF")
 
 
+def test_badges_action_makes_at_most_the_limit_at_once(admin_client, register, settings):
+    settings.KONGRES_BADGES_PER_PDF = 2
+    tickets = [ticket_for_registration(registration=register()) for _ in range(3)]
+    response = admin_client.post(
+        "/admin/registration/ticket/",
+        {"action": "badges", "_selected_action": [t.pk for t in tickets]},
+        follow=True,
+    )
+    assert response["Content-Type"].startswith("text/html")
+    assert "Identyfikatorów naraz najwyżej: 2." in response.text
+
+
 def test_badges_command_writes_the_pdf(edition, register, tmp_path):
     from django.core.management import CommandError, call_command
 

@@ -145,6 +145,21 @@ def test_scan_api_refusals_and_invalid_input(staff_client, register, day1):
     assert empty.json()["message"] == "Zeskanuj lub wpisz kod biletu."
 
 
+def test_scan_api_refuses_a_scan_saved_under_another_account(staff_client, staff, register, day1):
+    """Review 2026-12, L7: the page's script says whose queue a scan comes from; the server
+    never records it under another account (403: the script keeps it for its owner)."""
+    code = ticket_for_registration(registration=register()).code
+    other = scan_api(staff_client, code=code, day=day1.pk, nonce="o", by=staff.pk + 1000)
+    assert (other.status_code, other.json()["code"]) == (403, "other_account")
+    assert other.json()["message"] == (
+        "Ten skan zapisało w telefonie inne konto: nie został wysłany."
+    )
+    assert CheckIn.objects.count() == 0
+    own = scan_api(staff_client, code=code, day=day1.pk, nonce="s", by=staff.pk)
+    assert own.status_code == 200
+    assert CheckIn.objects.get().staff == staff
+
+
 def test_scan_api_needs_the_csrf_token(client, staff, register, day1):
     from django.test import Client
 
@@ -260,7 +275,9 @@ def test_page_has_no_inline_script_or_style(staff_client, register, day1):
     assert json.loads(content.split('id="ci-strings" type="application/json">')[1].split("<")[0])
 
 
-def test_badges_pdf_for_a_sector(staff_client, register, day1):
+def test_badges_pdf_for_a_sector(client, organiser, register, day1):
+    staff_client = client
+    staff_client.force_login(organiser)  # badges: a role that may see the participants
     register(sector="science", first_name="Zofia")
     register(sector="business", first_name="Jan")
     form = staff_client.get("/checkin/badges/").content.decode()

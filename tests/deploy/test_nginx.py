@@ -231,6 +231,31 @@ def test_static_files_are_served_by_nginx(deployed):
     assert page and page[-1].endswith(f"upstream=127.0.0.1:{deployed['app']}"), page
 
 
+def test_uploaded_files_are_served_by_nginx_not_the_application(deployed):
+    """Review 2026-12, L11: in production the application does not serve /media/ (serve_media
+    is off); nginx serves data_dir/media, saying that nothing in a file may run."""
+    media = deployed["data_dir"] / "media" / "news"
+    media.mkdir(parents=True, exist_ok=True)
+    (media / "plakat.png").write_bytes(b"\x89PNG\r\n\x1a\n only nginx serves this")
+
+    response = request(deployed["https"], "GET", "/media/news/plakat.png")
+    assert response.status == 200
+    assert response.getheader("X-Content-Type-Options") == "nosniff"
+    assert response.getheader("Content-Security-Policy") == "default-src 'none'; sandbox"
+    served = logged(deployed, '"GET /media/news/plakat.png')
+    assert served and served[-1].endswith("upstream=-"), served
+    # the application itself, asked as nginx would ask it, does not serve it
+    direct = request(
+        deployed["app"],
+        "GET",
+        "/media/news/plakat.png",
+        tls=False,
+        source="127.0.0.1",
+        headers={"X-Forwarded-Proto": "https"},
+    )
+    assert direct.status == 404
+
+
 def test_the_rate_limits_count_each_visitor_not_nginx(deployed):
     """The token pages allow 3 an hour per address here (server_settings.py)."""
     with translation.override("pl"):

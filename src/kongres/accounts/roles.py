@@ -24,6 +24,9 @@ NEEDS: dict[str, frozenset[str]] = {
     "settings": frozenset({Role.ADMIN}),
     "content": frozenset({Role.ADMIN, Role.EDITOR}),
     "checkin": frozenset({Role.ADMIN, Role.CHECKIN_STAFF}),
+    # name badges: every confirmed participant's name, institution and ticket code at once,
+    # a role that may see the participants (not the check-in staff; review 2026-12, L11)
+    "badges": frozenset({Role.ADMIN, Role.REGISTRATION_MANAGER}),
 }
 
 User = AbstractBaseUser | AnonymousUser

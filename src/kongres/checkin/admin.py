@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -53,6 +54,17 @@ class TicketAdmin(admin.ModelAdmin):
             self.message_user(request, _("Choose active tickets of one edition."), messages.WARNING)
             return None
         edition = editions.pop()
+        if len(tickets) > settings.KONGRES_BADGES_PER_PDF:  # review 2026-12, L11
+            self.message_user(
+                request,
+                _(
+                    "At most %(limit)s badges at once: choose fewer tickets, or use the check-in "
+                    "page's name badges, which offers a large selection in parts."
+                )
+                % {"limit": settings.KONGRES_BADGES_PER_PDF},
+                messages.WARNING,
+            )
+            return None
         registrations = selectors.badge_registrations(
             edition=edition, registration_ids=[ticket.registration_id for ticket in tickets]
         )

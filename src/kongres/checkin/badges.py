@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.utils import translation
 
-from kongres.core.pdf import pdf_render
+from kongres.core.pdf import pdf_render_cached
 from kongres.core.qr import qr_data_uri
 from kongres.events.models import Edition
 from kongres.registration.choices import Sector
@@ -109,7 +109,7 @@ def badges_pdf(
     with translation.override(language):
         badges = [_badge(r, _ticket(r)) for r in registrations]
         sheets = [badges[i : i + PER_SHEET] for i in range(0, len(badges), PER_SHEET)]
-        return pdf_render(
+        return pdf_render_cached(
             "checkin/pdf/badges.html",
             {
                 "edition": edition,

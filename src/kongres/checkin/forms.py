@@ -50,6 +50,9 @@ class ScanForm(forms.Form):
     nonce = forms.CharField(max_length=NONCE_MAX_LENGTH)
     at = forms.DateTimeField(required=False)
     device = forms.CharField(max_length=64, required=False)
+    # the account whose phone queue the scan was saved in (the page's script sends it): a scan
+    # saved under one account is never recorded under another (review 2026-12, L7)
+    by = forms.IntegerField(required=False, min_value=1)
 
     def __init__(self, *args, edition: Edition, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -91,3 +94,6 @@ class BadgeFilterForm(_EditionForm):
     day = forms.ModelChoiceField(
         label=_("Day"), queryset=Day.objects.none(), required=False, empty_label=_("all days")
     )
+    # which part of a large selection (``checkin.views.badges``: at most
+    # settings.KONGRES_BADGES_PER_PDF badges per PDF)
+    part = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)

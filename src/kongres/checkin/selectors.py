@@ -24,17 +24,26 @@ SEARCH_LIMIT = 20
 
 
 def checkin_access_edition(
-    *, user: AbstractBaseUser | AnonymousUser, edition: Edition | None
+    *, user: AbstractBaseUser | AnonymousUser, edition: Edition | None, need: str = "checkin"
 ) -> Edition:
     """``edition`` when ``user`` may check people in there: a superuser, or someone with the
-    back office's role "check-in staff" or "administrator" in it (``orga.EditionRole``).
+    back office's role "check-in staff" or "administrator" in it (``orga.EditionRole``); with
+    ``need="badges"``, a role that may see the participants (``accounts.roles.NEEDS``).
     Otherwise ``CheckinError`` with the code ``forbidden`` (or ``no_edition``)."""
     if edition is None:
         raise CheckinError(_("There is no edition to check people in for."), "no_edition")
     if not (user.is_authenticated and user.is_active):
         raise CheckinError(_("Log in to check people in."), "forbidden")
-    if role_can(user=user, edition=edition, need="checkin"):  # superusers: every role
+    if role_can(user=user, edition=edition, need=need):  # superusers: every role
         return edition
+    if need == "badges":
+        raise CheckinError(
+            _(
+                "Your account may not print the name badges of this edition: they show every "
+                "participant. Ask an administrator or a registration manager."
+            ),
+            "forbidden",
+        )
     raise CheckinError(
         _("Your account may not check people in at this edition. Ask the organisers."),
         "forbidden",
@@ -124,29 +133,42 @@ def checkin_recent(*, day: Day, limit: int = 10) -> QuerySet[CheckIn]:
     )
 
 
-def badge_registrations(
-    *,
-    edition: Edition,
-    sector: str = "",
-    day: Day | None = None,
-    registration_ids: list[int] | None = None,
-) -> list[Registration]:
-    """Confirmed registrations for badges, by last name; filtered by sector, day or ids."""
-    queryset = Registration.objects.filter(
-        edition=edition, status=Registration.Status.CONFIRMED
-    ).select_related("edition")
+def _badge_queryset(
+    *, edition: Edition, sector: str, day: Day | None, registration_ids: list[int] | None
+) -> QuerySet[Registration]:
+    queryset = Registration.objects.filter(edition=edition, status=Registration.Status.CONFIRMED)
     if sector:
         queryset = queryset.filter(sector=sector)
     if day is not None:
         queryset = queryset.filter(Q(days=day) | Q(days__isnull=True))
     if registration_ids is not None:
         queryset = queryset.filter(pk__in=registration_ids)
-    return list(
-        queryset.prefetch_related(
+    return queryset.distinct()
+
+
+def badge_registrations(
+    *,
+    edition: Edition,
+    sector: str = "",
+    day: Day | None = None,
+    registration_ids: list[int] | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[Registration]:
+    """Confirmed registrations for badges, by last name; filtered by sector, day or ids; from
+    the ``offset``-th, at most ``limit`` of them (a part of a large edition)."""
+    queryset = (
+        _badge_queryset(edition=edition, sector=sector, day=day, registration_ids=registration_ids)
+        .select_related("edition")
+        .prefetch_related(
             Prefetch(
                 "tickets", queryset=Ticket.objects.filter(is_active=True), to_attr="active_tickets"
             )
         )
-        .distinct()
         .order_by("last_name", "first_name", "pk")
     )
+    return list(queryset[offset : None if limit is None else offset + limit])
+
+
+def badge_count(*, edition: Edition, sector: str = "", day: Day | None = None) -> int:
+    return _badge_queryset(edition=edition, sector=sector, day=day, registration_ids=None).count()

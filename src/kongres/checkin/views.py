@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from functools import wraps
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -24,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from kongres.accounts.roles import role_can
 from kongres.checkin import selectors
 from kongres.checkin.badges import badges_pdf
 from kongres.checkin.forms import BadgeFilterForm, PlaceForm, ScanForm, SearchForm
@@ -46,20 +48,23 @@ OFFLINE_STATIC = [
 COUNTS_POLL_SECONDS = 5
 
 
-def staff_only(view: Callable | None = None, *, api: bool = False) -> Callable:
-    """Let through only users who may check people in at the current edition (by their role
-    there, never by a global permission or ``is_staff``; superusers everywhere): the view gets
-    the edition as its second argument. Others: the login page, or a 403 that says why (for
-    an ``api`` view, a JSON 403 whose code is ``login`` when the session ended)."""
+def staff_only(view: Callable | None = None, *, api: bool = False, need: str = "checkin") -> Callable:
+    """Let through only users who may check people in at the current edition (or fulfil
+    another ``need`` of ``accounts.roles.NEEDS``), by their role there, never by a global
+    permission or ``is_staff`` (superusers everywhere): the view gets the edition as its second
+    argument. Others: the login page, or a 403 that says why (for an ``api`` view, a JSON 403
+    whose code is ``login`` when the session ended)."""
     if view is None:
-        return lambda view: staff_only(view, api=api)
+        return lambda view: staff_only(view, api=api, need=need)
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         current = getattr(request, "edition", None)
         current = current if current else None  # the lazy object may wrap None
         try:
-            edition = selectors.checkin_access_edition(user=request.user, edition=current)
+            edition = selectors.checkin_access_edition(
+                user=request.user, edition=current, need=need
+            )
         except CheckinError as error:
             if api:
                 code = error.code if request.user.is_authenticated else "login"
@@ -121,6 +126,7 @@ def page(request: HttpRequest, edition: Edition) -> HttpResponse:
         "recent": selectors.checkin_recent(day=day),
         "poll_seconds": COUNTS_POLL_SECONDS,
         "strings": _script_strings(),
+        "may_print_badges": role_can(user=request.user, edition=edition, need="badges"),
     }
     status = 422 if scan_error else 200
     return render(request, "checkin/page.html", context, status=status)
@@ -143,6 +149,12 @@ def _script_strings() -> dict[str, str]:
         "camera_stop": _("Stop the camera"),
         "camera_unavailable": _("The camera cannot be used here."),
         "server_error": _("The server could not check this scan. Try again."),
+        "dismiss": _("Dismiss"),
+        "others": _(
+            "Scans saved on this phone by another account (or for another edition): "
+            "%(count)s. They were not sent."
+        ),
+        "others_discarded": _("The scans of the other account were discarded."),
     }
 
 
@@ -173,11 +185,15 @@ def scan_api(request: HttpRequest, edition: Edition) -> JsonResponse:
     """A scan from the page's script (CSRF token in the X-CSRFToken header). 200 and the
     answer when the person may come in; 409 and the answer (``code``, ``message``) when not;
     422 for input that is not a scan; 503 (code ``busy``) when the person's row stayed locked
-    longer than the lock timeout (the script keeps the scan and sends it again)."""
+    longer than the lock timeout (the script keeps the scan and sends it again); 403 (code
+    ``other_account``) for a scan saved under another account than the one signed in."""
     form = ScanForm(request.POST, edition=edition)
     if not form.is_valid():
         message = " ".join(e for errors in form.errors.values() for e in errors)
         return JsonResponse({"code": "invalid", "message": message}, status=422)
+    if form.cleaned_data["by"] not in (None, request.user.pk):  # the script keeps it
+        message = _("This scan was saved on the phone by another account: it was not sent.")
+        return JsonResponse({"code": "other_account", "message": message}, status=403)
     result, error = _perform(request, form)
     if error is not None and error.code == "busy":  # the page's script sends it again later
         return JsonResponse({"code": "busy", "message": str(error.message)}, status=503)
@@ -269,20 +285,51 @@ class LogoutView(auth_views.LogoutView):
 
 @never_cache
 @require_safe
-@staff_only
+@staff_only(need="badges")
 def badges(request: HttpRequest, edition: Edition) -> HttpResponse:
     """Name badges: a filter form; with ``download`` the PDF of the confirmed participants
-    it selects."""
+    it selects. Only for a role that may see the participants (``NEEDS["badges"]``). One PDF
+    holds at most ``KONGRES_BADGES_PER_PDF`` badges (about a second for ten on a server, so
+    that a request ends well within the proxy's timeout); a larger selection is offered in
+    parts (``part``), and ``kongres badges`` makes the whole edition at once. The same part
+    asked for again comes from the cache (``core.pdf.pdf_render_cached``)."""
     form = BadgeFilterForm(request.GET or None, edition=edition)
-    if "download" in request.GET and form.is_valid():
-        registrations = selectors.badge_registrations(
-            edition=edition, sector=form.cleaned_data["sector"], day=form.cleaned_data["day"]
-        )
-        pdf = badges_pdf(edition=edition, registrations=registrations, language="pl")
-        response = HttpResponse(pdf, content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="badges-{edition.slug}.pdf"'
-        return response
-    return render(request, "checkin/badges.html", {"edition": edition, "form": form})
+    per_pdf = settings.KONGRES_BADGES_PER_PDF
+    context = {"edition": edition, "form": form, "per_pdf": per_pdf}
+    if form.is_bound and form.is_valid():
+        sector, day = form.cleaned_data["sector"], form.cleaned_data["day"]
+        count = selectors.badge_count(edition=edition, sector=sector, day=day)
+        part = form.cleaned_data["part"]
+        if "download" in request.GET and (part is not None or count <= per_pdf):
+            part = part or 1
+            registrations = selectors.badge_registrations(
+                edition=edition, sector=sector, day=day, offset=(part - 1) * per_pdf, limit=per_pdf
+            )
+            if not registrations and part > 1:
+                raise Http404("no such part")
+            pdf = badges_pdf(edition=edition, registrations=registrations, language="pl")
+            response = HttpResponse(pdf, content_type="application/pdf")
+            suffix = f"-{part}" if count > per_pdf else ""
+            response["Content-Disposition"] = (
+                f'attachment; filename="badges-{edition.slug}{suffix}.pdf"'
+            )
+            return response
+        query = request.GET.copy()
+        query.pop("part", None)
+        query["download"] = "1"
+        context |= {
+            "count": count,
+            "parts": [
+                {
+                    "number": number,
+                    "first": (number - 1) * per_pdf + 1,
+                    "last": min(number * per_pdf, count),
+                    "query": f"{query.urlencode()}&part={number}",
+                }
+                for number in range(1, (count + per_pdf - 1) // per_pdf + 1)
+            ],
+        }
+    return render(request, "checkin/badges.html", context)
 
 
 # --- the participant's ticket, by the secret link of their registration -------------------

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from kongres.core.models import TimeStampedModel
+from kongres.core.validators import UploadedImageField, validate_uploaded_image
 from kongres.events.models import Edition
 
 
@@ -27,7 +28,9 @@ class NewsPost(TimeStampedModel):
     published_at = models.DateTimeField(
         _("published"), null=True, blank=True, help_text=_("Empty or in the future: not shown.")
     )
-    image = models.ImageField(_("image"), upload_to="news/", blank=True)
+    image = UploadedImageField(
+        _("image"), upload_to="news/", blank=True, validators=[validate_uploaded_image]
+    )
     image_alt = models.CharField(_("image alternative text"), max_length=200, blank=True)
 
     class Meta:

@@ -1,14 +1,40 @@
 """HTML → PDF with WeasyPrint, with no access to anything but ``data:`` URIs (the templates
-carry their own CSS and QR images)."""
+carry their own CSS and QR images).
+
+``pdf_render_cached`` keeps each PDF in the shared cache (Django's cache framework) under the
+SHA-256 of the HTML it was made from (security review 2026-12, L11): asking again for the same
+document costs a template rendering, not WeasyPrint, and any change of what the document shows
+(a re-issued ticket's new code, a corrected name, another language) is another key, so nothing
+needs invalidating."""
 
 from __future__ import annotations
 
+import hashlib
+
+from django.core.cache import cache
 from django.template.loader import render_to_string
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
+CACHE_SECONDS = 24 * 3600
 
-def pdf_render(template: str, context: dict) -> bytes:
-    html = render_to_string(template, context)
+
+def pdf_from_html(html: str) -> bytes:
     fetcher = URLFetcher(allowed_protocols={"data"}, timeout=1)
     return HTML(string=html, url_fetcher=fetcher, base_url="data:,").write_pdf()
+
+
+def pdf_render(template: str, context: dict) -> bytes:
+    return pdf_from_html(render_to_string(template, context))
+
+
+def pdf_render_cached(template: str, context: dict, *, timeout: int = CACHE_SECONDS) -> bytes:
+    """``pdf_render``, served from the cache when the same HTML was made into a PDF within
+    ``timeout`` seconds."""
+    html = render_to_string(template, context)
+    key = "pdf:" + hashlib.sha256(html.encode()).hexdigest()
+    pdf = cache.get(key)
+    if pdf is None:
+        pdf = pdf_from_html(html)
+        cache.set(key, pdf, timeout)
+    return pdf

@@ -1,10 +1,12 @@
+from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
-from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.template import loader
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
+from django.views.static import serve
 
 
 @require_GET
@@ -25,6 +27,20 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
 @require_GET
 def favicon(request: HttpRequest) -> HttpResponse:
     return HttpResponsePermanentRedirect(staticfiles_storage.url("kongres/favicon.svg"))
+
+
+@require_safe
+def media(request: HttpRequest, path: str) -> HttpResponse:
+    """Uploaded files, from the application itself only where nothing else serves them
+    (``serve_media``: DEBUG, ``make demo``, a small site without a web server in front). In
+    production nginx serves ``/media/`` (deploy/nginx/kongres.conf) and this answers 404
+    (review 2026-12, L11). Like nginx, it says that nothing in a file may run."""
+    if not settings.KONGRES_SERVE_MEDIA:
+        raise Http404("uploaded files are served by the web server")
+    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

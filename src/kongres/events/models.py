@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from kongres.core.models import TimeStampedModel
+from kongres.core.validators import UploadedImageField, validate_uploaded_image
 
 ROMAN = [
     (1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
@@ -33,7 +34,9 @@ class Organisation(models.Model):
     short_name = models.CharField(_("short name"), max_length=50, blank=True)
     slug = models.SlugField(_("slug"), unique=True)
     url = models.URLField(_("website"), blank=True)
-    logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
+    logo = UploadedImageField(
+        _("logo"), upload_to="logos/", blank=True, validators=[validate_uploaded_image]
+    )
     logo_alt = models.CharField(
         _("logo alternative text"),
         max_length=200,
@@ -277,7 +280,9 @@ class Speaker(models.Model):
     slug = models.SlugField(_("slug"), unique=True)
     affiliation = models.CharField(_("affiliation"), max_length=200, blank=True)
     bio = models.TextField(_("biography"), blank=True, help_text=_("Markdown."))
-    photo = models.ImageField(_("photo"), upload_to="speakers/", blank=True)
+    photo = UploadedImageField(
+        _("photo"), upload_to="speakers/", blank=True, validators=[validate_uploaded_image]
+    )
     photo_alt = models.CharField(_("photo alternative text"), max_length=200, blank=True)
 
     class Meta:

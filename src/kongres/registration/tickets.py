@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from kongres.core.locks import atomic_bounded
-from kongres.core.pdf import pdf_render
+from kongres.core.pdf import pdf_render_cached
 from kongres.core.qr import qr_png, qr_svg_data_uri
 from kongres.mail.services import Attachment, AttachmentUnavailable, attachment_content_id
 from kongres.registration.exceptions import RegistrationError, busy
@@ -112,9 +112,12 @@ def ticket_days(ticket: Ticket) -> list:
 
 
 def ticket_pdf(*, ticket: Ticket, size: TicketSize = "a4", language: str | None = None) -> bytes:
+    """The ticket as a PDF; the same ticket asked for again (the participant opening the link
+    twice, the mail worker and the link) comes from the cache (``pdf_render_cached``), and a
+    re-issued ticket, whose code differs, is made anew."""
     registration = ticket.registration
     with translation.override(language or registration.language):
-        return pdf_render(
+        return pdf_render_cached(
             "registration/pdf/ticket.html",
             {
                 "ticket": ticket,

@@ -1,6 +1,15 @@
 /* kongres check-in: scans by hand scanner, typing, camera or name search; an answer that fills
    the screen; an offline queue (localStorage) sent again when the network is back; live counts.
-   Without this script the page still works with plain forms. */
+   Without this script the page still works with plain forms.
+
+   The offline queue (security review 2026-12, L7) belongs to the signed-in staff member and the
+   edition (the page's data-user and data-edition): each waiting scan is its own localStorage key
+   "kongres-checkin-scan:EDITION:USER:NONCE", so two tabs never rewrite each other's list, and a
+   scan saved under one account is never sent under another (the page says how many wait for
+   another account, and offers to discard them). One tab at a time sends the queue (the Web
+   Locks API); the others re-read it when it changes (the storage event). A scan the server
+   refuses once sent (the gate was deleted, the person came in elsewhere) moves to the list
+   "Refused after sending" with the server's words, until staff dismiss it. */
 (function () {
   "use strict";
 
@@ -8,7 +17,11 @@
   if (!app) { return; }
 
   var S = JSON.parse(document.getElementById("ci-strings").textContent);
-  var QUEUE_KEY = "kongres-checkin-queue";
+  var SCAN_PREFIX = "kongres-checkin-scan:";
+  var REFUSED_PREFIX = "kongres-checkin-refused:";
+  var LEGACY_QUEUE_KEY = "kongres-checkin-queue";  /* before L7: one list, owner unknown */
+  var OWNER = (app.dataset.edition || "") + ":" + (app.dataset.user || "") + ":";
+  var SYNC_LOCK = "kongres-checkin-sync:" + OWNER;
   var DEVICE_KEY = "kongres-checkin-device";
   var scanForm = document.getElementById("ci-scan");
   var codeInput = document.getElementById("ci-code");
@@ -17,6 +30,11 @@
   var announce = document.getElementById("ci-announce");
   var pendingSection = document.getElementById("ci-pending-section");
   var pendingList = document.getElementById("ci-pending");
+  var refusedSection = document.getElementById("ci-refused-section");
+  var refusedList = document.getElementById("ci-refused");
+  var othersBox = document.getElementById("ci-others");
+  var othersText = document.getElementById("ci-others-text");
+  var othersDiscard = document.getElementById("ci-others-discard");
   var recentList = document.getElementById("ci-recent");
   var network = document.getElementById("ci-network");
   var loginNeeded = document.getElementById("ci-login-needed");
@@ -71,25 +89,76 @@
     if (!busy) { codeInput.focus(); }
   }
 
-  /* --- the offline queue --- */
+  /* --- the offline queue: one key per scan, per edition and staff member --- */
 
-  function queueLoad() {
-    try { return JSON.parse(localStorage.getItem(QUEUE_KEY) || "[]"); } catch (e) { return []; }
+  function storedKeys(prefix) {
+    var keys = [];
+    for (var i = 0; i < localStorage.length; i += 1) {
+      var key = localStorage.key(i);
+      if (key && key.indexOf(prefix) === 0) { keys.push(key); }
+    }
+    return keys;
   }
 
-  function queueSave(queue) {
-    localStorage.setItem(QUEUE_KEY, JSON.stringify(queue));
-    renderPending();
+  function storedItems(prefix) {
+    var items = [];
+    storedKeys(prefix).forEach(function (key) {
+      try {
+        var item = JSON.parse(localStorage.getItem(key));
+        if (item && item.nonce) { items.push(item); }
+      } catch (e) { /* not ours to read */ }
+    });
+    items.sort(function (a, b) { return (a.at || "") < (b.at || "") ? -1 : (a.at || "") > (b.at || "") ? 1 : 0; });
+    return items;
   }
+
+  /* This staff member's waiting scans at this edition, oldest first. */
+  function queueLoad() { return storedItems(SCAN_PREFIX + OWNER); }
+
+  function refusedLoad() { return storedItems(REFUSED_PREFIX + OWNER); }
 
   function enqueue(item) {
-    var queue = queueLoad();
-    if (!queue.some(function (q) { return q.nonce === item.nonce; })) { queue.push(item); }
-    queueSave(queue);
+    localStorage.setItem(SCAN_PREFIX + OWNER + item.nonce, JSON.stringify(item));
+    renderQueue();
   }
 
   function dequeue(nonce) {
-    queueSave(queueLoad().filter(function (q) { return q.nonce !== nonce; }));
+    localStorage.removeItem(SCAN_PREFIX + OWNER + nonce);
+    renderQueue();
+  }
+
+  /* A sent scan the server refused: kept, with the server's words, until staff dismiss it
+     (written before the waiting copy is removed: a closed tab loses neither). */
+  function refuse(item, message) {
+    var refused = { nonce: item.nonce, at: item.at, code: item.code, label: item.label, message: message };
+    localStorage.setItem(REFUSED_PREFIX + OWNER + item.nonce, JSON.stringify(refused));
+    dequeue(item.nonce);
+  }
+
+  /* Scans waiting on this device for another account (or edition): never sent from here. */
+  function othersKeys() {
+    var mine = SCAN_PREFIX + OWNER;
+    var keys = storedKeys(SCAN_PREFIX).filter(function (key) { return key.indexOf(mine) !== 0; });
+    return localStorage.getItem(LEGACY_QUEUE_KEY) ? keys.concat([LEGACY_QUEUE_KEY]) : keys;
+  }
+
+  function othersCount() {
+    var count = 0;
+    othersKeys().forEach(function (key) {
+      if (key !== LEGACY_QUEUE_KEY) { count += 1; return; }
+      try { count += (JSON.parse(localStorage.getItem(key)) || []).length; } catch (e) { count += 1; }
+    });
+    return count;
+  }
+
+  /* One tab at a time sends the queue: the others skip (the sending tab reads new scans too). */
+  function withSyncLock(run) {
+    if (navigator.locks && navigator.locks.request) {
+      return navigator.locks.request(SYNC_LOCK, { ifAvailable: true }, function (lock) {
+        return lock ? run() : null;
+      });
+    }
+    return run();
   }
 
   function renderPending() {
@@ -104,6 +173,52 @@
     });
     pendingSection.hidden = queue.length === 0;
   }
+
+  function renderRefused() {
+    var refused = refusedLoad();
+    refusedList.replaceChildren();
+    refused.forEach(function (item) {
+      var li = el("li", "ci-recent__item ci-recent__item--no");
+      var who = item.label || shortCode(item.code);
+      li.appendChild(el("time", null, hhmm(item.at))).setAttribute("datetime", item.at);
+      li.appendChild(el("span", "ci-recent__who", who));
+      li.appendChild(el("span", "ci-recent__what", item.message || S.server_error));
+      var dismiss = el("button", "ci-link-button ci-refused__dismiss", S.dismiss + " ");
+      dismiss.type = "button";
+      dismiss.dataset.nonce = item.nonce;
+      dismiss.appendChild(el("span", "visually-hidden", who));
+      li.appendChild(dismiss);
+      refusedList.appendChild(li);
+    });
+    refusedSection.hidden = refused.length === 0;
+  }
+
+  function renderOthers() {
+    var count = othersCount();
+    othersText.textContent = count ? format(S.others, { count: count }) : "";
+    othersBox.hidden = count === 0;
+  }
+
+  function renderQueue() {
+    renderPending();
+    renderRefused();
+    renderOthers();
+  }
+
+  refusedList.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-nonce]");
+    if (!button) { return; }
+    localStorage.removeItem(REFUSED_PREFIX + OWNER + button.dataset.nonce);
+    renderQueue();
+    refocus();
+  });
+
+  othersDiscard.addEventListener("click", function () {
+    othersKeys().forEach(function (key) { localStorage.removeItem(key); });
+    renderQueue();
+    announce.textContent = S.others_discarded;
+    refocus();
+  });
 
   function setOffline(offline) {
     network.hidden = !offline;
@@ -151,7 +266,7 @@
 
   function post(item) {
     var body = new URLSearchParams();
-    ["code", "registration", "day", "gate", "nonce", "at", "device"].forEach(function (key) {
+    ["code", "registration", "day", "gate", "nonce", "at", "device", "by"].forEach(function (key) {
       if (item[key]) { body.append(key, item[key]); }
     });
     return fetch(app.dataset.scanUrl, {
@@ -166,17 +281,15 @@
     });
   }
 
-  /* What to do with a server's answer: "done" (answered, forget it) or "keep" (send again). */
+  /* What to do with a server's answer: "done" (answered, forget it) or "keep" (send again);
+     "refused" when the server said no, with its words in "message". */
   function settle(answer, item, show) {
     var data = answer.data || {};
     if ((answer.status === 200 || answer.status === 409) && answer.data) {
       addRecent(data, item.label || shortCode(item.code));
       if (show) { showResult(data.ok ? "ok" : "no", data); }
-      return { done: true, refused: !data.ok };
-    }
-    if (answer.status === 422) {
-      if (show) { showResult("no", { headline: data.message || S.server_error }); }
-      return { done: true, refused: true };
+      var said = data.headline + (data.message ? ": " + data.message : "");
+      return { done: true, refused: !data.ok, message: said };
     }
     /* 403: the session ended (our JSON says "login"), or Django's CSRF check refused the scan
        (an HTML page: the cookies are gone). Either way, log in again. */
@@ -184,6 +297,12 @@
       loginNeeded.hidden = false;
       if (show) { showResult("pending", { headline: S.saved_offline, message: S.login_again }); }
       return { done: false, login: true };
+    }
+    /* Any other 4xx but "not allowed", "too many" and "too slow" is the server's final no
+       (422: the scan is not valid any more, for instance its gate was deleted). */
+    if (answer.status >= 400 && answer.status < 500 && [403, 408, 429].indexOf(answer.status) < 0) {
+      if (show) { showResult("no", { headline: data.message || S.server_error }); }
+      return { done: true, refused: true, message: data.message || S.server_error };
     }
     if (show) { showResult("pending", { headline: S.saved_offline, message: data.message || S.server_error }); }
     return { done: false };
@@ -195,6 +314,7 @@
     item.day = app.dataset.day;
     item.gate = app.dataset.gate;
     item.device = deviceId();
+    item.by = app.dataset.user;
     if (queueLoad().length) {
       /* Keep the order: while older scans wait, this one waits too. */
       enqueue(item);
@@ -214,28 +334,35 @@
     });
   }
 
+  /* Send the waiting scans, oldest first, one at a time, re-reading the queue after each (the
+     other tabs may have added some); stop at the first that must wait (no network, no
+     session). */
   function sync() {
-    if (syncing) { return; }
-    var queue = queueLoad();
-    if (!queue.length) { return; }
+    if (syncing || !queueLoad().length) { return; }
     syncing = true;
     var sent = 0;
     var refused = 0;
-    function next(index) {
-      if (index >= queue.length) { return Promise.resolve(); }
-      var item = queue[index];
+    var tried = {};
+    function next() {
+      var item = queueLoad().filter(function (q) { return !tried[q.nonce]; })[0];
+      if (!item) { return Promise.resolve(); }
+      tried[item.nonce] = true;
       return post(item).then(function (answer) {
         setOffline(false);
         var outcome = settle(answer, item, false);
         loginNeeded.hidden = !outcome.login;
         if (!outcome.done) { return; }
-        dequeue(item.nonce);
         sent += 1;
-        if (outcome.refused) { refused += 1; }
-        return next(index + 1);
+        if (outcome.refused) {
+          refused += 1;
+          refuse(item, outcome.message);
+        } else {
+          dequeue(item.nonce);
+        }
+        return next();
       });
     }
-    next(0).then(function () {
+    Promise.resolve(withSyncLock(next)).then(function () {
       if (sent) {
         announce.textContent = format(S.synced, { sent: sent, refused: refused });
         refreshCounts();
@@ -244,7 +371,7 @@
       setOffline(true);
     }).then(function () {
       syncing = false;
-      renderPending();
+      renderQueue();
     });
   }
 
@@ -415,7 +542,14 @@
   /* --- start --- */
 
   if (!resultBox.hidden) { resultBox.classList.add("ci-result--overlay"); }
-  renderPending();
+  renderQueue();
+  /* Another tab changed the queue: show it as it is now. */
+  window.addEventListener("storage", function (event) {
+    var key = event.key || "";
+    if (!key || key.indexOf(SCAN_PREFIX) === 0 || key.indexOf(REFUSED_PREFIX) === 0 || key === LEGACY_QUEUE_KEY) {
+      renderQueue();
+    }
+  });
   window.addEventListener("online", sync);
   window.addEventListener("offline", function () { setOffline(true); });
   setInterval(refreshCounts, (parseInt(app.dataset.poll, 10) || 5) * 1000);
