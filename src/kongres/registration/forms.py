@@ -415,7 +415,8 @@ class RegistrationForm(RegistrationFieldsForm):
         started = self._token.started if self._token and self._token_fresh else self.now
         return self.sign_started(started)
 
-    def proof_challenge(self) -> str:
+    @staticmethod
+    def proof_challenge() -> str:
         """The proof-of-work challenge for the widget (JSON)."""
         return antibot.pow_challenge()
 
