@@ -383,11 +383,11 @@ def test_memoized_gives_each_caller_its_own_copy(db):
 
 
 def test_memoized_in_a_shared_cache_is_read_by_every_process(shared_cache):
-    """The value is in the shared cache under the generation: another process finds it there,
+    """The value is in the shared cache with the generation: another process finds it there,
     and a bump (an edit in any process) makes it stale."""
     assert page_cache.memoized("test:key", lambda: "first") == "first"
-    key = f"{page_cache.MEMO_KEY_PREFIX}:{page_cache.generation()}:test:key"
-    assert shared_cache.get(key) == "first"
+    key = f"{page_cache.MEMO_KEY_PREFIX}:test:key"
+    assert shared_cache.get(key) == (page_cache.generation(), "first")
     assert page_cache.memoized("test:key", lambda: "second") == "first"
     page_cache.memo_forget("test:key")
     assert page_cache.memoized("test:key", lambda: "third") == "third"
@@ -406,3 +406,39 @@ def test_registration_questions_bump_though_registrations_do_not(db):
     assert page_cache.generation() == before
     QuestionFactory(edition=edition)
     assert page_cache.generation() != before
+
+
+def _cache_reads(queries) -> list[str]:
+    """The statements sent to the database cache (one per round trip to the shared cache)."""
+    return [query["sql"] for query in queries if "kongres_cache" in query["sql"]]
+
+
+def test_a_cached_page_is_served_with_one_round_trip_to_the_shared_cache(
+    client, site, shared_cache
+):
+    """The page and the current generation come in one read (``get_many``), not two."""
+    home = url("events:home")
+    first = client.get(home)
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get(home)
+    assert second.content == first.content
+    assert len(_cache_reads(queries.captured_queries)) == 1, queries.captured_queries
+    assert len(queries.captured_queries) == 1
+
+
+def test_a_page_of_an_older_generation_is_not_served(client, site, shared_cache):
+    home = url("events:home")
+    client.get(home)
+    site["edition"].title_pl = "Kongres Zmieniony"
+    site["edition"].save()
+    assert "Kongres Zmieniony" in client.get(home).text
+
+
+def test_memoized_reads_the_value_and_the_generation_in_one_round_trip(shared_cache):
+    loads = []
+    assert page_cache.memoized("test:once", lambda: loads.append(1) or "value") == "value"
+    with CaptureQueriesContext(connection) as queries:
+        assert page_cache.memoized("test:once", lambda: loads.append(1) or "other") == "value"
+    assert len(_cache_reads(queries.captured_queries)) == 1
+    assert len(queries.captured_queries) == 1
+    assert loads == [1]

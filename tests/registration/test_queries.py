@@ -190,3 +190,59 @@ def test_a_seat_taken_by_another_process_is_not_given_twice(client, warm):
     assert anna.status == Registration.Status.WAITING_UNVERIFIED
     assert pool.get().taken == taken == warm.capacity
     assert OutboxMessage.objects.filter(to="anna@example.org").count() == 1
+
+
+@pytest.fixture
+def shared_cache(settings):
+    """The database cache as the default cache, as on a site without Redis: every round trip to
+    the shared cache is a statement that CaptureQueriesContext sees."""
+    from django.core.cache import cache
+
+    before = settings.CACHES
+    settings.CACHES = {**before, "default": before["database"]}
+    cache.clear()
+    yield cache
+    cache.clear()
+    settings.CACHES = before
+
+
+# A new visitor's form page, with the cache warm: the page cache's look-up (the page and the
+# content generation in one read), the current edition, the form's parts, the address's count
+# of forms (proof of work past the soft limit), the four cached fragments (brand, menu, the
+# blank form's fields, footer), whose keys take the generation read with the page.
+FORM_PAGE_CACHE_READS = 8
+# The page after the form: the page cache's look-up, the edition, three fragments.
+SUBMITTED_PAGE_CACHE_READS = 5
+
+
+def test_form_page_round_trips_to_the_shared_cache(client, warm, shared_cache):
+    from django.test import Client
+
+    Client().get(REGISTER_PL)  # the cache filled
+    with CaptureQueriesContext(connection) as queries:
+        response = Client().get(REGISTER_PL)  # a new visitor: no cookie
+    assert response.status_code == 200
+    names = tables(queries.captured_queries)
+    cache_reads = [name for name in names if "kongres_cache" in name]
+    assert len(cache_reads) == FORM_PAGE_CACHE_READS, names
+    assert len(names) == FORM_PAGE_CACHE_READS + GET_QUERIES, names
+
+
+def test_page_after_the_form_round_trips_to_the_shared_cache(client, warm, shared_cache):
+    client.post(REGISTER_PL, form_data(warm, email="anna@example.org"), follow=True)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(_submitted_url())
+    assert response.status_code == 200
+    assert "anna@example.org" in response.text
+    names = tables(queries.captured_queries)
+    cache_reads = [name for name in names if "kongres_cache" in name]
+    assert len(cache_reads) == SUBMITTED_PAGE_CACHE_READS, names
+    assert len(names) == SUBMITTED_PAGE_CACHE_READS, names
+
+
+def _submitted_url() -> str:
+    from django.urls import reverse
+    from django.utils import translation
+
+    with translation.override("pl"):
+        return reverse("registration:submitted")

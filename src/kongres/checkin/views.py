@@ -48,7 +48,9 @@ OFFLINE_STATIC = [
 COUNTS_POLL_SECONDS = 5
 
 
-def staff_only(view: Callable | None = None, *, api: bool = False, need: str = "checkin") -> Callable:
+def staff_only(
+    view: Callable | None = None, *, api: bool = False, need: str = "checkin"
+) -> Callable:
     """Let through only users who may check people in at the current edition (or fulfil
     another ``need`` of ``accounts.roles.NEEDS``), by their role there, never by a global
     permission or ``is_staff`` (superusers everywhere): the view gets the edition as its second

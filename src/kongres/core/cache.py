@@ -1,16 +1,19 @@
 """Whole-page caching of the public pages for anonymous visitors (``@public_page``).
 
 Views marked ``@public_page`` are cached by ``PublicPageCacheMiddleware`` under a key made of
-the content *generation* and the full address (scheme, host, path and query string; the
-language is part of the path), for ``PUBLIC_CACHE_SECONDS`` (60 s).
+the full address (scheme, host, path and query string; the language is part of the path), with
+the content *generation* it was rendered under, for ``PUBLIC_CACHE_SECONDS`` (60 s). The page
+and the current generation are read in one round trip to the cache (``get_many``); a page of
+an older generation is not served.
 
 Why it stays correct:
 
 * **Edits show at once.** Saving or deleting any model of the apps the public pages show
   (``events``, ``content``; ``PUBLIC_CACHE_APPS``) bumps the generation, so every page cached
-  before is never looked up again (it expires on its own). The bump happens at once (the same
-  process reads its own writes, tests included) and again after the transaction commits, so a
-  page rendered by another process from the data of before the commit cannot outlive it.
+  before is never served again (it is replaced, or expires on its own). The bump happens at
+  once (the same process reads its own writes, tests included) and again after the transaction
+  commits, so a page rendered by another process from the data of before the commit cannot
+  outlive it.
 * **Every process sees the bump.** The generation is a counter in Django's cache
   (``cache.incr``), which every process shares: Redis (``cache_url``) or the database cache
   (``settings.CACHES``; never a process's memory, since gunicorn or granian run several
@@ -34,9 +37,11 @@ does not bump the generation.
 
 The same generation keeps ``memoized`` values correct: what every request reads and only an
 edit changes (the current edition, its days, panels and questions, the privacy notice's
-fingerprint) is kept in the same cache under the generation, for at most
+fingerprint) is kept in the same cache with the generation, for at most
 ``PUBLIC_CACHE_SECONDS`` (which bounds how late a change made by ``QuerySet.update``, which
-sends no signal, shows). A registration in a rush then spends no query on them.
+sends no signal, shows). A registration in a rush then spends no query on them, and one round
+trip to the cache for each. A request reads the generation at most once more, for the keys of
+its cached fragments (``request_generation``: the page cache's read, when it made one).
 """
 
 from __future__ import annotations
@@ -114,24 +119,38 @@ _MISSING = object()
 
 
 def _memo_key(key: str) -> str:
-    return f"{MEMO_KEY_PREFIX}:{generation()}:{key}"
+    return f"{MEMO_KEY_PREFIX}:{key}"
+
+
+def generation_and(key: str) -> tuple[int, object]:
+    """The current generation and the value under ``key`` (``_MISSING`` when absent), in one
+    round trip to the cache (``get_many``): a cached value is stored with the generation it was
+    made under, and it is current only when that is the generation read with it."""
+    found = cache.get_many([GENERATION_KEY, key])
+    current = found.get(GENERATION_KEY)
+    if current is None:  # never set, or evicted
+        current = generation()
+    return current, found.get(key, _MISSING)
 
 
 def memoized[T](key: str, load: Callable[[], T], *, seconds: float | None = None) -> T:
-    """``load()``, kept in Django's cache under ``key`` and the content generation, for at most
-    ``seconds`` (default ``PUBLIC_CACHE_SECONDS``; never with 0). For reads that only an edit
-    of the public content changes, or that may be ``seconds`` late. Every call gets its own
-    copy of the value (the cache stores it pickled), so what a request does with it stays in
-    that request; with a shared cache (Redis) every process reads the same value."""
+    """``load()``, kept in Django's cache under ``key`` with the content generation it was
+    read under, for at most ``seconds`` (default ``PUBLIC_CACHE_SECONDS``; never with 0): a
+    value of an older generation is read again. For reads that only an edit of the public
+    content changes, or that may be ``seconds`` late. The generation and the value come in one
+    round trip to the cache. Every call gets its own copy of the value (the cache stores it
+    pickled), so what a request does with it stays in that request; with a shared cache
+    (Redis) every process reads the same value."""
     timeout = cache_seconds() if seconds is None else seconds
     if not timeout:
         return load()
     cache_key = _memo_key(key)
-    value = cache.get(cache_key, _MISSING)
-    if value is _MISSING:
-        value = load()
-        cache.set(cache_key, value, timeout)
-    return value  # type: ignore[return-value]
+    current, stored = generation_and(cache_key)
+    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == current:
+        return stored[1]  # type: ignore[return-value]
+    value = load()
+    cache.set(cache_key, (current, value), timeout)
+    return value
 
 
 def memo_forget(key: str) -> None:
@@ -173,7 +192,16 @@ def _key(request: HttpRequest) -> str:
     # The language comes from the address alone (i18n_patterns; no prefix: Polish), so the
     # address is enough; the scheme and host are part of it (absolute links in the pages).
     address = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
-    return f"{PAGE_KEY_PREFIX}:{generation()}:{address}"
+    return f"{PAGE_KEY_PREFIX}:{address}"
+
+
+def request_generation(request: HttpRequest) -> int:
+    """The content generation for this request: the one the page cache read with the page
+    (one round trip for both), else read now, once per request."""
+    value = getattr(request, "content_generation", None)
+    if value is None:
+        value = request.content_generation = generation()
+    return value
 
 
 class PublicPageCacheMiddleware:
@@ -188,13 +216,15 @@ class PublicPageCacheMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not _cacheable_request(request):
             return self.get_response(request)
-        key = _key(request)  # the generation before rendering: a bump meanwhile wins
-        cached = cache.get(key)
-        if cached is not None:
-            return cached
+        key = _key(request)
+        # the generation before rendering (a bump meanwhile wins), read with the page
+        current, stored = generation_and(key)
+        request.content_generation = current
+        if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == current:
+            return stored[1]
         response = self.get_response(request)
         if _cacheable_response(request, response):
-            cache.set(key, response, cache_seconds())
+            cache.set(key, (current, response), cache_seconds())
         return response
 
 

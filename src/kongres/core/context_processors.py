@@ -1,7 +1,7 @@
 from django.http import HttpRequest
 from django.utils.functional import cached_property
 
-from kongres.core.cache import cache_seconds, generation
+from kongres.core.cache import cache_seconds, request_generation
 
 
 class Chrome:
@@ -12,10 +12,13 @@ class Chrome:
     def seconds(self) -> int:
         return cache_seconds()
 
-    @cached_property  # one read per page (this object lives for one request)
+    def __init__(self, request: HttpRequest) -> None:
+        self.request = request
+
+    @cached_property  # read only by a page that renders them
     def generation(self) -> int:
-        return generation()
+        return request_generation(self.request)  # at most one read per request
 
 
 def site(request: HttpRequest) -> dict:
-    return {"current_edition": getattr(request, "edition", None), "chrome": Chrome()}
+    return {"current_edition": getattr(request, "edition", None), "chrome": Chrome(request)}

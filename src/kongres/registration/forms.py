@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from django import forms
 from django.conf import settings
 from django.urls import reverse
+from django.utils.functional import lazy
 from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -54,6 +55,27 @@ def min_fill_seconds() -> float:
     )
 
 
+def _day_label(day: Day, full: bool) -> str:
+    if full:
+        return f"{day_label(day)} \u2013 {_('no seats left: waiting list')}"
+    return day_label(day)
+
+
+_day_choice_label = lazy(_day_label, str)
+
+
+def _sector_choices() -> list[tuple[str, str]]:
+    return Sector.choices
+
+
+def _voivodeship_choices() -> list[tuple[str, str]]:
+    return [("", _("Choose a voivodeship")), *Voivodeship.choices]
+
+
+def _municipality_size_choices() -> list[tuple[str, str]]:
+    return MunicipalitySize.choices
+
+
 class RegistrationFieldsForm(AccessibleFormMixin, forms.Form):
     """The participant's answers, shared by the registration and the edit form."""
 
@@ -85,7 +107,9 @@ class RegistrationFieldsForm(AccessibleFormMixin, forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "organization-title"}),
     )
-    sector = forms.ChoiceField(label=_("Sector"), choices=Sector.choices, widget=forms.RadioSelect)
+    # Fixed choices are given as functions: a form copies its fields for each request, and a
+    # function is copied as it is, where a list would be copied choice by choice.
+    sector = forms.ChoiceField(label=_("Sector"), choices=_sector_choices, widget=forms.RadioSelect)
     town = LineField(
         label=_("Town or city"),
         max_length=_max_length("town"),
@@ -94,14 +118,14 @@ class RegistrationFieldsForm(AccessibleFormMixin, forms.Form):
     )
     voivodeship = forms.ChoiceField(
         label=_("Voivodeship"),
-        choices=[("", _("Choose a voivodeship")), *Voivodeship.choices],
+        choices=_voivodeship_choices,
         required=False,
         help_text=_("Leave empty if you come from outside Poland."),
         widget=forms.Select(attrs={"autocomplete": "address-level1"}),
     )
     municipality_size = forms.ChoiceField(
         label=_("Size of your municipality"),
-        choices=MunicipalitySize.choices,
+        choices=_municipality_size_choices,
         required=False,
         widget=forms.RadioSelect,
     )
@@ -183,16 +207,12 @@ class RegistrationFieldsForm(AccessibleFormMixin, forms.Form):
         self._add_question_fields()
 
     def mark_full_days(self, full_day_ids: frozenset[int]) -> None:
-        """Label the days (those in ``full_day_ids`` as having no seat left)."""
+        """Label the days (those in ``full_day_ids`` as having no seat left). The labels are
+        made when the form is shown: a form sent and valid only checks the days' ids."""
         if "days" not in self.fields:
             return
-        full = str(_("no seats left: waiting list"))
         self.fields["days"].choices = [
-            (
-                day.pk,
-                f"{day_label(day)} \u2013 {full}" if day.pk in full_day_ids else day_label(day),
-            )
-            for day in self.days
+            (day.pk, _day_choice_label(day, day.pk in full_day_ids)) for day in self.days
         ]
 
     # -- organisers' questions -------------------------------------------------------------
@@ -415,7 +435,8 @@ class RegistrationForm(RegistrationFieldsForm):
         started = self._token.started if self._token and self._token_fresh else self.now
         return self.sign_started(started)
 
-    def proof_challenge(self) -> str:
+    @staticmethod
+    def proof_challenge() -> str:
         """The proof-of-work challenge for the widget (JSON)."""
         return antibot.pow_challenge()
 

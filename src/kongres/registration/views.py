@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from collections.abc import Callable
 from functools import wraps
 
@@ -18,12 +19,13 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from kongres.core.cache import cache_seconds, generation, memoized
+from kongres.core.cache import cache_seconds, memoized, request_generation
 from kongres.events.models import Edition
 from kongres.events.selectors import edition_days, edition_tracks
 from kongres.registration import selectors, services
@@ -186,22 +188,32 @@ def register(request: HttpRequest) -> HttpResponse:
                 return response
         full = selectors.edition_full_seats(edition=edition, days=kwargs["days"])
         form.mark_full_days(full.day_ids)
+        proof_required = form.proof_required
+        started = form.started_value()
     else:
         kwargs, full = _form_kwargs(edition)
-        form = RegistrationForm(proof_required=_proof_required(request, count=False), **kwargs)
+        proof_required = _proof_required(request, count=False)
+        # The blank form's fields come from the cached fragment (below) for nearly everyone:
+        # the form is built only when the fragment is rendered (it copies every field).
+        form = SimpleLazyObject(lambda: RegistrationForm(proof_required=proof_required, **kwargs))
+        started = RegistrationForm.sign_started(time.time())
     return render(
         request,
         "registration/register.html",
         {
             "edition": edition,
             "form": form,
+            "bound": request.method == "POST",
+            "started": started,
+            "proof_required": proof_required,
+            "proof_challenge": RegistrationForm.proof_challenge() if proof_required else "",
             "edition_full": full.edition,
             "closes_at": edition.registration_closes_at,
             # The blank form's fields are the same for everyone (the CSRF token and the signed
             # start time are outside them): the template caches them ({% cache %}) per edition,
             # language, content generation and days full.
             "fragment_seconds": cache_seconds(),
-            "generation": generation(),
+            "generation": request_generation(request),
             "full_days": ",".join(map(str, sorted(full.day_ids))),
         },
     )
