@@ -8,7 +8,7 @@ import json
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -94,6 +94,13 @@ def test_stateful_links_from_a_new_registration(secret):
             for name in ("edition", "slug"):
                 if case.path_parameters and name in case.path_parameters:
                     case.path_parameters[name] = "iv"
+
+        def setup(self):
+            # each sequence starts from the same rows (a replay of it must draw the same data)
+            self.savepoint = transaction.savepoint()
+
+        def teardown(self):
+            transaction.savepoint_rollback(self.savepoint)
 
         def after_call(self, response, case):
             if response.status_code == 201:
