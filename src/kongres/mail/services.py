@@ -55,9 +55,11 @@ BACKOFF_SECONDS = (30, 120, 600, 1800, 7200, 21600)
 TRANSACTIONAL_BACKOFF_SECONDS = (30, 60, 120, 300)
 # A message is given up (failed) after MAX_ATTEMPTS attempts and this long since it was queued.
 GIVE_UP_AFTER = dt.timedelta(hours=24)
-# How long a worker may hold a claimed message before another may take it over.
+# How long a worker may hold a claimed message before another may take it over
+# (settings.KONGRES_MAIL_CLAIM_SECONDS: the faults bench, bench/faults.py, compresses time).
 CLAIM_TIMEOUT = dt.timedelta(minutes=10)
-# A queued message this long past its due time is taken to have lost its task.
+# A queued message this long past its due time is taken to have lost its task
+# (settings.KONGRES_MAIL_LOST_SECONDS).
 LOST_AFTER = dt.timedelta(minutes=5)
 MAX_ERROR_LENGTH = 2000
 RETRY_DUE_BATCH = 1000  # messages looked at per run of mail_retry_due
@@ -351,6 +353,16 @@ def _is_permanent(error: Exception) -> bool:
     return False
 
 
+def _claim_timeout() -> dt.timedelta:
+    seconds = getattr(settings, "KONGRES_MAIL_CLAIM_SECONDS", None)
+    return CLAIM_TIMEOUT if seconds is None else dt.timedelta(seconds=seconds)
+
+
+def _lost_after() -> dt.timedelta:
+    seconds = getattr(settings, "KONGRES_MAIL_LOST_SECONDS", None)
+    return LOST_AFTER if seconds is None else dt.timedelta(seconds=seconds)
+
+
 def _claim(*, message_id: int, now: dt.datetime) -> bool:
     """Take the message for this worker; False if it is sent, failed, not due or taken."""
     claimable = Q(status=OutboxMessage.Status.QUEUED, next_attempt_at__lte=now) | Q(
@@ -359,7 +371,7 @@ def _claim(*, message_id: int, now: dt.datetime) -> bool:
     return bool(
         OutboxMessage.objects.filter(claimable, pk=message_id).update(
             status=OutboxMessage.Status.SENDING,
-            claimed_until=now + CLAIM_TIMEOUT,
+            claimed_until=now + _claim_timeout(),
             last_attempt_at=now,
             attempts=F("attempts") + 1,
             updated_at=now,
@@ -448,7 +460,7 @@ def mail_retry_due(*, now: dt.datetime | None = None) -> int:
         stale = list(
             OutboxMessage.objects.select_for_update(skip_locked=True)
             .filter(
-                Q(status=OutboxMessage.Status.QUEUED, next_attempt_at__lt=now - LOST_AFTER)
+                Q(status=OutboxMessage.Status.QUEUED, next_attempt_at__lt=now - _lost_after())
                 | Q(status=OutboxMessage.Status.SENDING, claimed_until__lt=now)
             )
             .only("pk", "task_id")
