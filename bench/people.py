@@ -34,6 +34,8 @@ class Person:
     posts: int = 0
     proofs: int = 0
     used_token: str = ""
+    finished: float = 0.0  # time.time() of the last answer
+    bodies: list[str] = field(default_factory=list)  # the pages of failed answers (5xx)
 
 
 @dataclass
@@ -108,6 +110,7 @@ async def _register(
     page = await load.send(browser, "GET", form_path)
     if page.status != 200:
         person.outcome = f"form page {page.status}"
+        person.bodies.append(page.text[:2000])
         return
     text = page.text
     await asyncio.sleep(fill_seconds + random.random())
@@ -121,6 +124,7 @@ async def _register(
         person.used_token = fields.get("started", "")
         person.posts += 1
         answer = await load.send(browser, "POST", form_path, _body(answers, fields, person, altcha))
+        person.finished = time.time()
         if answer.status == 302:
             person.outcome = "registered"
             if submitted:
@@ -131,6 +135,7 @@ async def _register(
             return
         if answer.status != 200:
             person.outcome = f"failed {answer.status}"
+            person.bodies.append(answer.text[:2000])
             return
         text = answer.text  # the form again, with its errors (a proof asked for: solve it)
         if not proof_challenge(text):

@@ -275,6 +275,20 @@ class Topology:
             self.processes.stop(worker)
             self.worker_processes[number] = None
 
+    def worker_stop(self, number: int) -> None:
+        """SIGTERM, as systemd stops it: the worker finishes its task first."""
+        worker = self.worker_processes[number]
+        if worker is not None:
+            self.processes.stop(worker, timeout=30)
+            self.worker_processes[number] = None
+
+    def app_start(self, number: int) -> None:
+        """Start app server ``number`` again on its port (as systemd's Restart= does)."""
+        self.apps[number] = self._app(number)
+        wait_until_serving(
+            f"http://127.0.0.1:{self.app_ports[number]}/bench/hello/", process=self.apps[number]
+        )
+
     def worker_start(self, number: int) -> None:
         self.worker_processes[number] = self._worker(number)
 

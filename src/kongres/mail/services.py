@@ -55,12 +55,12 @@ BACKOFF_SECONDS = (30, 120, 600, 1800, 7200, 21600)
 TRANSACTIONAL_BACKOFF_SECONDS = (30, 60, 120, 300)
 # A message is given up (failed) after MAX_ATTEMPTS attempts and this long since it was queued.
 GIVE_UP_AFTER = dt.timedelta(hours=24)
-# How long a worker may hold a claimed message before another may take it over
-# (settings.KONGRES_MAIL_CLAIM_SECONDS: the faults bench, bench/faults.py, compresses time).
+# How long a worker may hold a claimed message before another may take it over.
 CLAIM_TIMEOUT = dt.timedelta(minutes=10)
-# A queued message this long past its due time is taken to have lost its task
-# (settings.KONGRES_MAIL_LOST_SECONDS).
+# A queued message this long past its due time is taken to have lost its task.
 LOST_AFTER = dt.timedelta(minutes=5)
+# The backoffs, CLAIM_TIMEOUT and LOST_AFTER are multiplied by settings.KONGRES_MAIL_TIME_SCALE
+# (1 unless set): the faults bench (bench/faults.py) compresses a 10-minute outage into 1.
 MAX_ERROR_LENGTH = 2000
 RETRY_DUE_BATCH = 1000  # messages looked at per run of mail_retry_due
 # Messages sent by one task when many are queued at once (``mail_queue_bulk``).
@@ -143,7 +143,7 @@ def backoff_delay(attempts: int, *, transactional: bool = False) -> dt.timedelta
     transactional message 30 s, 1 min, 2 min, then every 5 min)."""
     schedule = TRANSACTIONAL_BACKOFF_SECONDS if transactional else BACKOFF_SECONDS
     index = min(max(attempts, 1), len(schedule)) - 1
-    return dt.timedelta(seconds=schedule[index])
+    return dt.timedelta(seconds=schedule[index] * _time_scale())
 
 
 def _enqueue_send(message: OutboxMessage, *, run_after: dt.datetime | None = None) -> str:
@@ -353,14 +353,16 @@ def _is_permanent(error: Exception) -> bool:
     return False
 
 
+def _time_scale() -> float:
+    return float(getattr(settings, "KONGRES_MAIL_TIME_SCALE", 1))
+
+
 def _claim_timeout() -> dt.timedelta:
-    seconds = getattr(settings, "KONGRES_MAIL_CLAIM_SECONDS", None)
-    return CLAIM_TIMEOUT if seconds is None else dt.timedelta(seconds=seconds)
+    return CLAIM_TIMEOUT * _time_scale()
 
 
 def _lost_after() -> dt.timedelta:
-    seconds = getattr(settings, "KONGRES_MAIL_LOST_SECONDS", None)
-    return LOST_AFTER if seconds is None else dt.timedelta(seconds=seconds)
+    return LOST_AFTER * _time_scale()
 
 
 def _claim(*, message_id: int, now: dt.datetime) -> bool:
