@@ -68,6 +68,7 @@ class Options:
     database_url: str
     cache_url: str
     data_dir: Path
+    results: Path | None = None
 
 
 @dataclass
@@ -92,6 +93,9 @@ def parse_options(argv: list[str] | None) -> Options:
     parser.add_argument(
         "--data-dir", type=Path, default=REPO / "var" / "bench-production", help="logs, config"
     )
+    parser.add_argument(
+        "--results", type=Path, help="append the figures and targets to this file (RESULTS.md)"
+    )
     args = parser.parse_args(argv)
     quick = args.quick
     return Options(
@@ -105,6 +109,7 @@ def parse_options(argv: list[str] | None) -> Options:
         database_url=os.environ.get("KONGRES_BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL,
         cache_url=os.environ.get("KONGRES_BENCH_CACHE_URL") or DEFAULT_CACHE_URL,
         data_dir=args.data_dir.resolve(),
+        results=args.results,
     )
 
 
@@ -471,6 +476,18 @@ def main(argv: list[str] | None = None) -> int:
     print()
     for line in figures.targets:
         print(line)
+    if options.results is not None:
+        with options.results.open("a") as handle:
+            handle.write(
+                "\n## Production shape (bench/production.py)\n\n"
+                "nginx (deploy/nginx/kongres.conf) in front of two app servers and two workers, "
+                "PostgreSQL, Redis as the cache, a local SMTP server; every protection on.\n\n"
+                + "".join(f"- {line}\n" for line in figures.lines)
+                + "\n```\n"
+                + "".join(f"{line}\n" for line in figures.targets)
+                + "```\n"
+            )
+        log(f"appended to {options.results}")
     return 0
 
 
