@@ -69,8 +69,10 @@ def site_text(*, port: int, app_ports: list[int], data_dir: Path) -> str:
     text = _replace(
         text,
         FLOOD_ZONE,
-        'geo $kongres_flood_key {\n    default $binary_remote_addr;\n    127.0.0.1 "";\n}\n'
-        + FLOOD_ZONE.replace("$binary_remote_addr", "$kongres_flood_key"),
+        # geo's values are plain strings, map's may be variables; an empty key is not counted
+        "geo $kongres_flood_exempt {\n    default 0;\n    127.0.0.1 1;\n}\n"
+        "map $kongres_flood_exempt $kongres_flood_key {\n    0 $binary_remote_addr;\n"
+        '    1 "";\n}\n' + FLOOD_ZONE.replace("$binary_remote_addr", "$kongres_flood_key"),
     )
     return text
 
