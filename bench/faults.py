@@ -225,6 +225,16 @@ class Faults:
         self.targets.append(line)
         log(line)
 
+    @staticmethod
+    def sends_flowing(crowd: Crowd) -> None:
+        """Wait until a tenth of the crowd is registered: the sends are flowing."""
+        deadline = time.time() + 120
+        while time.time() < deadline and crowd.thread.is_alive():
+            registered = sum(1 for p in crowd.people if p.outcome == "registered")
+            if registered >= len(crowd.people) // 10:
+                return
+            time.sleep(0.05)
+
     def wait_mails(self, recipients: set[str], *, deadline: float) -> list[tuple]:
         while True:
             delivered = [m for m in self.topology.mails() if m[2] in recipients]
@@ -238,7 +248,7 @@ class Faults:
         number = self.options.people
         prefix = self.reset(seats=number // 2)
         crowd = self.crowd(prefix, number)
-        time.sleep(self.fill + 1.5)  # the sends are flowing
+        self.sends_flowing(crowd)
         killed = time.time()
         self.topology.app_kill(0)
         log(f"app-kill: app server 0 killed with SIGKILL at +{killed - crowd.started:.1f} s")
@@ -352,7 +362,7 @@ class Faults:
         prefix = self.reset(seats=number // 2)
         cut_seconds = 5.0
         crowd = self.crowd(prefix, number)
-        time.sleep(self.fill + 1.0)
+        self.sends_flowing(crowd)
         self.pg.cut()
         cut = time.time()
         pages = asyncio.run(self._pages_now())
@@ -425,7 +435,7 @@ class Faults:
         logs = [self.topology.data_dir / f"app{n}.log" for n in range(2)]
         sizes = [path.stat().st_size if path.exists() else 0 for path in logs]
         crowd = self.crowd(prefix, number)
-        time.sleep(self.fill + 1.0)
+        self.sends_flowing(crowd)
         self.redis.cut()
         crowd.join()
         self.redis.restore()
