@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test lint fmt lock bench messages clean vendor
+.PHONY: demo test lint fmt lock bench faults messages clean vendor
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "kongres needs Python 3.12 or newer (set PYTHON=...)")'
@@ -103,4 +103,24 @@ bench: $(VENV)/.installed
 	    echo "bench: wrk is missing; install it (Debian/Ubuntu: sudo apt-get install wrk)"; exit 1; \
 	  fi; }
 	@command -v pgbench >/dev/null || echo "bench: pgbench is missing (Debian/Ubuntu: apt-get install postgresql-client); the database ceiling is left out"
+	@$(MAKE) --no-print-directory nginx-installed
 	$(BIN)/python -m bench $(BENCH_ARGS)
+	$(BIN)/python -m bench.production $(filter --quick,$(BENCH_ARGS)) --results bench/RESULTS.md
+
+# The production topology under faults (bench/faults.py): an app server and a worker killed,
+# the mail server down, PostgreSQL and Redis cut; one `target` line each with what was lost.
+# `make faults FAULTS_ARGS=--quick`: the short version CI runs (tests/bench/test_faults.py).
+faults: $(VENV)/.installed
+	@$(MAKE) --no-print-directory nginx-installed
+	$(BIN)/python -m bench.faults $(FAULTS_ARGS)
+
+# nginx (Debian's package) for the production topology (bench/topology.py), installed when run as root.
+.PHONY: nginx-installed
+nginx-installed:
+	@PATH="$$PATH:/usr/sbin:/sbin" command -v nginx >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing nginx (apt-get install -y nginx)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; \
+	  else \
+	    echo "nginx is missing; install it (Debian/Ubuntu: sudo apt-get install nginx)"; exit 1; \
+	  fi; }

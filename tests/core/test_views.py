@@ -1,5 +1,6 @@
 import pytest
 from django.contrib.staticfiles import finders
+from django.db import IntegrityError, InterfaceError, OperationalError
 from django.test import RequestFactory
 from django.utils import translation
 
@@ -82,6 +83,38 @@ def test_server_error_renders_without_the_database(lang, heading, home):
     assert f'<html lang="{lang}">' in text
     assert f"<h1>{heading}</h1>" in text
     assert home in text
+
+
+@pytest.mark.parametrize(
+    ("lang", "heading"),
+    [("pl", "Chwilowa przerwa"), ("en", "A short break")],
+)
+@pytest.mark.parametrize("error", [OperationalError, InterfaceError])
+def test_server_error_is_a_503_when_the_database_is_unreachable(lang, heading, error):
+    # a restart of PostgreSQL: the visitor gets a page in their language that says to try again
+    # in a moment, and the proxy and the browser the status that says so
+    request = RequestFactory().get("/")
+    with translation.override(lang):
+        try:
+            raise error("connection refused")
+        except error:
+            response = views.server_error(request)
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "10"
+    text = response.content.decode()
+    assert f'<html lang="{lang}">' in text
+    assert f"<h1>{heading}</h1>" in text
+
+
+def test_server_error_stays_a_500_for_other_database_errors():
+    request = RequestFactory().get("/")
+    try:
+        raise IntegrityError("duplicate key")
+    except IntegrityError:
+        response = views.server_error(request)
+
+    assert response.status_code == 500
 
 
 @pytest.mark.django_db

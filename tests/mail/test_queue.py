@@ -213,6 +213,15 @@ def test_backoff_of_a_transactional_message_is_capped_at_5_minutes():
     assert set(delays[4:]) == {dt.timedelta(minutes=5)}
 
 
+def test_the_mail_clock_can_be_compressed_for_the_faults_bench(settings):
+    # bench/settings_faults.py: a 10-minute outage of the mail server played in one minute
+    settings.KONGRES_MAIL_TIME_SCALE = 0.1
+
+    assert backoff_delay(1, transactional=True) == dt.timedelta(seconds=3)
+    assert backoff_delay(4, transactional=True) == dt.timedelta(seconds=30)
+    assert backoff_delay(3) == dt.timedelta(minutes=1)
+
+
 def test_a_message_to_many_is_queued_behind_transactional_mail(db):
     """The tasks of a message to many participants have a lower priority than a verification's:
     a campaign queued first does not delay the mails people wait for."""

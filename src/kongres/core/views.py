@@ -1,5 +1,8 @@
+import sys
+
 from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.template import loader
@@ -47,7 +50,19 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     return render(request, "public/404.html", status=404)
 
 
+# The database cannot be reached (PostgreSQL restarting, a failover, the network): a page that
+# says to try again in a moment, with 503 and Retry-After instead of 500.
+DATABASE_UNREACHABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 10
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
-    # No context processors that touch the database: the database may be what failed.
+    # No context processors that touch the database: the database may be what failed. Django
+    # calls this inside its ``except`` block, so the exception is ``sys.exception()``.
+    if isinstance(sys.exception(), DATABASE_UNREACHABLE):
+        template = loader.get_template("public/503.html")
+        response = HttpResponse(template.render({"request": request}), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     template = loader.get_template("public/500.html")
     return HttpResponse(template.render({"request": request}), status=500)

@@ -59,6 +59,8 @@ GIVE_UP_AFTER = dt.timedelta(hours=24)
 CLAIM_TIMEOUT = dt.timedelta(minutes=10)
 # A queued message this long past its due time is taken to have lost its task.
 LOST_AFTER = dt.timedelta(minutes=5)
+# The backoffs, CLAIM_TIMEOUT and LOST_AFTER are multiplied by settings.KONGRES_MAIL_TIME_SCALE
+# (1 unless set): the faults bench (bench/faults.py) compresses a 10-minute outage into 1.
 MAX_ERROR_LENGTH = 2000
 RETRY_DUE_BATCH = 1000  # messages looked at per run of mail_retry_due
 # Messages sent by one task when many are queued at once (``mail_queue_bulk``).
@@ -141,7 +143,7 @@ def backoff_delay(attempts: int, *, transactional: bool = False) -> dt.timedelta
     transactional message 30 s, 1 min, 2 min, then every 5 min)."""
     schedule = TRANSACTIONAL_BACKOFF_SECONDS if transactional else BACKOFF_SECONDS
     index = min(max(attempts, 1), len(schedule)) - 1
-    return dt.timedelta(seconds=schedule[index])
+    return dt.timedelta(seconds=schedule[index] * _time_scale())
 
 
 def _enqueue_send(message: OutboxMessage, *, run_after: dt.datetime | None = None) -> str:
@@ -351,6 +353,18 @@ def _is_permanent(error: Exception) -> bool:
     return False
 
 
+def _time_scale() -> float:
+    return float(getattr(settings, "KONGRES_MAIL_TIME_SCALE", 1))
+
+
+def _claim_timeout() -> dt.timedelta:
+    return CLAIM_TIMEOUT * _time_scale()
+
+
+def _lost_after() -> dt.timedelta:
+    return LOST_AFTER * _time_scale()
+
+
 def _claim(*, message_id: int, now: dt.datetime) -> bool:
     """Take the message for this worker; False if it is sent, failed, not due or taken."""
     claimable = Q(status=OutboxMessage.Status.QUEUED, next_attempt_at__lte=now) | Q(
@@ -359,7 +373,7 @@ def _claim(*, message_id: int, now: dt.datetime) -> bool:
     return bool(
         OutboxMessage.objects.filter(claimable, pk=message_id).update(
             status=OutboxMessage.Status.SENDING,
-            claimed_until=now + CLAIM_TIMEOUT,
+            claimed_until=now + _claim_timeout(),
             last_attempt_at=now,
             attempts=F("attempts") + 1,
             updated_at=now,
@@ -448,7 +462,7 @@ def mail_retry_due(*, now: dt.datetime | None = None) -> int:
         stale = list(
             OutboxMessage.objects.select_for_update(skip_locked=True)
             .filter(
-                Q(status=OutboxMessage.Status.QUEUED, next_attempt_at__lt=now - LOST_AFTER)
+                Q(status=OutboxMessage.Status.QUEUED, next_attempt_at__lt=now - _lost_after())
                 | Q(status=OutboxMessage.Status.SENDING, claimed_until__lt=now)
             )
             .only("pk", "task_id")

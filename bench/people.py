@@ -1,0 +1,273 @@
+"""The load generator of the production-shape bench: people, each from a loopback address of
+its own (``bench/client.py``), through nginx.
+
+- ``rush``: every person opens the registration form, waits the minimum fill time as people
+  do (plus up to a second), then sends it with the form's one-time token; a page that asks for
+  the proof of work (an office past the soft limit of its address) is solved and sent again, as
+  the browser does. At most ``connections`` requests are in flight at once (the rest of the
+  people are reading the form or waiting for their turn), so that the latency is the server's,
+  not that of an unbounded queue.
+- ``flow``: the whole flow of a new visitor: home page, form, wait, send, the page after.
+- ``naive``: the naive-ORM ceiling with the same client: ``connections`` clients in a closed
+  loop, each from an address of its own, for ``seconds``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from bench.client import Browser, HTTPError, form_fields, proof_challenge, source_address
+from bench.load import Measurement, percentile
+
+
+@dataclass
+class Person:
+    email: str
+    source: str
+    office: bool = False
+    outcome: str = ""  # "registered", "refused 429", "failed …", "form error"
+    posts: int = 0
+    proofs: int = 0
+    used_token: str = ""
+    finished: float = 0.0  # time.time() of the last answer
+    bodies: list[str] = field(default_factory=list)  # the pages of failed answers (5xx)
+
+
+@dataclass
+class LoadResult:
+    seconds: float
+    latencies: list[float] = field(default_factory=list)  # ms, every request
+    post_latencies: list[float] = field(default_factory=list)
+    statuses: Counter = field(default_factory=Counter)
+    people: list[Person] = field(default_factory=list)
+    requests: int = 0
+    started: float = 0.0  # time.time() of the first request
+    ended: float = 0.0
+
+    def measurement(self, completed: int) -> Measurement:
+        ordered = sorted(self.latencies)
+        errors = sum(n for status, n in self.statuses.items() if not 200 <= status < 400)
+        return Measurement(
+            rate=completed / self.seconds if self.seconds else 0.0,
+            p50=percentile(ordered, 50),
+            p95=percentile(ordered, 95),
+            p99=percentile(ordered, 99),
+            errors=errors,
+            requests=self.requests,
+            seconds=self.seconds,
+            detail={"statuses": dict(self.statuses)},
+        )
+
+
+class Load:
+    def __init__(self, *, host: str, port: int, connections: int) -> None:
+        self.host = host
+        self.port = port
+        self.slots = asyncio.Semaphore(connections)
+        self.result = LoadResult(seconds=0.0)
+
+    async def send(self, browser: Browser, method: str, path: str, body: bytes = b""):
+        async with self.slots:
+            if not self.result.started:
+                self.result.started = time.time()
+            try:
+                response = await browser.request(method, path, body=body)
+            except HTTPError:
+                self.result.statuses[0] += 1
+                self.result.requests += 1
+                raise
+        self.result.requests += 1
+        self.result.latencies.append(response.seconds * 1000)
+        if method == "POST":
+            self.result.post_latencies.append(response.seconds * 1000)
+        self.result.statuses[response.status] += 1
+        return response
+
+
+def _body(answers: str, fields: dict[str, str], person: Person, altcha: str) -> bytes:
+    extra = {"email": person.email, **fields}
+    if altcha:
+        extra["altcha"] = altcha
+    return (answers + "&" + urlencode(extra)).encode()
+
+
+async def _register(
+    load: Load,
+    browser: Browser,
+    person: Person,
+    *,
+    form_path: str,
+    answers: str,
+    fill_seconds: float,
+    solve,
+    submitted: bool,
+) -> None:
+    page = await load.send(browser, "GET", form_path)
+    if page.status != 200:
+        person.outcome = f"form page {page.status}"
+        person.bodies.append(page.text[:2000])
+        return
+    text = page.text
+    await asyncio.sleep(fill_seconds + random.random())
+    for _attempt in range(3):
+        fields = form_fields(text)
+        challenge = proof_challenge(text)
+        altcha = ""
+        if challenge:
+            person.proofs += 1
+            altcha = await asyncio.get_running_loop().run_in_executor(None, solve, challenge)
+        person.used_token = fields.get("started", "")
+        person.posts += 1
+        answer = await load.send(browser, "POST", form_path, _body(answers, fields, person, altcha))
+        person.finished = time.time()
+        if answer.status == 302:
+            person.outcome = "registered"
+            if submitted:
+                await load.send(browser, "GET", answer.headers.get("location", "/"))
+            return
+        if answer.status == 429:
+            person.outcome = "refused 429"
+            return
+        if answer.status != 200:
+            person.outcome = f"failed {answer.status}"
+            person.bodies.append(answer.text[:2000])
+            return
+        text = answer.text  # the form again, with its errors (a proof asked for: solve it)
+        if not proof_challenge(text):
+            person.outcome = "form error"
+            return
+    person.outcome = "form error"
+
+
+async def _person(load: Load, person: Person, **kwargs) -> None:
+    browser = Browser(load.host, load.port, person.source)
+    home = kwargs.pop("home", None)
+    try:
+        if home:
+            await load.send(browser, "GET", home)
+        await _register(load, browser, person, **kwargs)
+    except HTTPError as error:
+        person.outcome = f"failed: {str(error)[:80]}"
+    finally:
+        await browser.close()
+
+
+def people_make(*, prefix: str, domain: str, people: int, office: int, office_source: str):
+    """``people`` people from addresses of their own (127.1.0.1, 127.1.0.2, …) and ``office``
+    people from one address."""
+    found = [Person(f"{prefix}-{n}@{domain}", source_address(n)) for n in range(people)]
+    found += [
+        Person(f"{prefix}-office-{n}@{domain}", office_source, office=True) for n in range(office)
+    ]
+    random.shuffle(found)
+    return found
+
+
+async def _crowd(load: Load, people: list[Person], **kwargs) -> LoadResult:
+    started = time.monotonic()
+    await asyncio.gather(*(_person(load, person, **dict(kwargs)) for person in people))
+    load.result.seconds = time.monotonic() - started
+    load.result.ended = time.time()
+    load.result.people = people
+    return load.result
+
+
+def rush(
+    *,
+    host: str,
+    port: int,
+    connections: int,
+    people: list[Person],
+    form_path: str,
+    answers: str,
+    fill_seconds: float,
+    solve,
+    home: str | None = None,
+    submitted: bool = False,
+) -> LoadResult:
+    """Run the people (see the module's docstring); blocking."""
+
+    async def main() -> LoadResult:
+        load = Load(host=host, port=port, connections=connections)
+        return await _crowd(
+            load,
+            people,
+            form_path=form_path,
+            answers=answers,
+            fill_seconds=fill_seconds,
+            solve=solve,
+            home=home,
+            submitted=submitted,
+        )
+
+    return asyncio.run(main())
+
+
+def naive(*, host: str, port: int, connections: int, path: str, seconds: float) -> LoadResult:
+    """The naive-ORM ceiling through nginx with this client: a closed loop per connection."""
+
+    async def client(load: Load, number: int, until: float) -> None:
+        browser = Browser(host, port, source_address(number, base=200))
+        try:
+            while time.monotonic() < until:
+                try:
+                    await load.send(browser, "POST", path)
+                except HTTPError:
+                    await asyncio.sleep(0.01)
+        finally:
+            await browser.close()
+
+    async def main() -> LoadResult:
+        load = Load(host=host, port=port, connections=connections)
+        started = time.monotonic()
+        until = started + seconds
+        await asyncio.gather(*(client(load, n, until) for n in range(connections)))
+        load.result.seconds = time.monotonic() - started
+        load.result.ended = time.time()
+        return load.result
+
+    return asyncio.run(main())
+
+
+async def _replay_one(host: str, port: int, source: str, form_path: str, body: bytes) -> int:
+    browser = Browser(host, port, source)
+    try:
+        page = await browser.request("GET", form_path)  # a CSRF cookie and token of its own
+        fields = form_fields(page.text)
+        body += b"&" + urlencode({"csrfmiddlewaretoken": fields["csrfmiddlewaretoken"]}).encode()
+        answer = await browser.request("POST", form_path, body=body)
+        return answer.status
+    finally:
+        await browser.close()
+
+
+def replay(
+    *,
+    host: str,
+    port: int,
+    form_path: str,
+    answers: str,
+    tokens: list[str],
+    prefix: str,
+    domain: str,
+) -> list[tuple[str, int]]:
+    """Send each used form token again, with a new e-mail address each, from a new address
+    (a bot replaying a captured form): the (e-mail, status) of each; none may register."""
+
+    async def main():
+        found = []
+        for number, token in enumerate(tokens):
+            email = f"{prefix}-replay-{number}@{domain}"
+            body = (answers + "&" + urlencode({"email": email, "started": token})).encode()
+            status = await _replay_one(
+                host, port, source_address(number, base=220), form_path, body
+            )
+            found.append((email, status))
+        return found
+
+    return asyncio.run(main())
