@@ -118,9 +118,7 @@ def age_password(client, seconds: int) -> None:
 # -- the review's dynamic test: the password alone opens nothing -------------------------------
 
 
-def test_password_alone_opens_no_back_office_or_checkin_page_until_the_code(
-    client, flagged, plain
-):
+def test_password_alone_opens_no_back_office_or_checkin_page_until_the_code(client, flagged, plain):
     """An administrator of an edition requiring two factors and of one that does not, with an
     app: after the password, /orga/ (both editions), /checkin/ and its scan API refuse."""
     user = account("olga", {flagged: Role.ADMIN, plain: Role.ADMIN})
