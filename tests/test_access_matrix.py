@@ -5,6 +5,8 @@ name needs a rule in ``RULES``; adding a URL without a rule fails ``test_every_u
 from __future__ import annotations
 
 import re
+import time
+from urllib.parse import quote
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -12,7 +14,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone, translation
 
 from kongres.accounts.invitations import invitation_create
+from kongres.accounts.middleware import TwoFactorMiddleware
 from kongres.accounts.models import EditionRole, Invitation
+from kongres.accounts.reauth import PASSWORD_AT
 from kongres.accounts.roles import NEEDS
 from kongres.accounts.services import api_token_create
 from kongres.campaigns.services import campaign_create
@@ -36,6 +40,9 @@ ROLES = [None, *EditionRole.Role.values]  # None: logged in, no role anywhere
 # redirect), "auth" (the login/logout pages themselves),
 # "user" (any logged-in account), ("orga", need), ("checkin", api) or ("checkin", api, need)
 # (the check-in pages: need "checkin" unless named), "admin" (Django's own).
+# "user" (any logged-in account), "reauth" (any logged-in account that entered its password in
+# the last five minutes: others are sent to confirm it), ("orga", need), ("checkin", api),
+# "admin" (Django's own).
 RULES: dict[str, object] = {
     "robots": "public",
     "favicon": "same",  # public; needs data or redirects: same answer for all
@@ -64,8 +71,9 @@ RULES: dict[str, object] = {
     "orga:login": "auth",
     "orga:logout": "auth",
     "orga:two-factor": "user",
-    "orga:two-factor-setup": "user",
-    "orga:two-factor-qr": "user",
+    "orga:two-factor-setup": "reauth",
+    "orga:two-factor-qr": "reauth",
+    "orga:confirm-password": "user",
     "orga:dashboard": ("orga", "view"),
     "orga:chart": ("orga", "view"),
     "orga:registration-list": ("orga", "view"),
@@ -189,6 +197,12 @@ def test_every_url_has_a_rule():
     assert missing == [], f"URL patterns without a rule in tests/test_access_matrix.py: {missing}"
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """Six accounts per test: made with a fast hasher (the default takes about a second each)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def world(db):
     edition = EditionFactory(capacity=10)
@@ -261,7 +275,14 @@ def world(db):
             for name in ("detail", "cancel_view", "approve_view", "reject_view")
         },
     }
-    return {"edition": edition, "users": users, "kwargs": kwargs, "speaker": speaker}
+    superuser = User.objects.create_superuser("u-super", "super@example.org", "x-hasło-123")
+    return {
+        "edition": edition,
+        "users": users,
+        "superuser": superuser,
+        "kwargs": kwargs,
+        "speaker": speaker,
+    }
 
 
 def _url(name: str, kwargs: dict) -> str:
@@ -276,10 +297,14 @@ def _url(name: str, kwargs: dict) -> str:
     return reverse(name)
 
 
-def _status(client, user, url: str):
+def _status(client, user, url: str, *, password: bool = False):
     client.logout()
     if user is not None:
         client.force_login(user)
+    if password:  # as if the password had been entered just now
+        session = client.session
+        session[PASSWORD_AT] = [user.pk, int(time.time())]
+        session.save()
     return client.get(url)
 
 
@@ -314,6 +339,15 @@ def test_access(client, world, name):
     elif rule == "user":
         assert anonymous.status_code == 302
         assert reverse("orga:login") in anonymous["Location"]
+        assert {role: r.status_code for role, r in answers.items()} == dict.fromkeys(ROLES, 200)
+    elif rule == "reauth":
+        assert anonymous.status_code == 302
+        assert reverse("orga:login") in anonymous["Location"]
+        confirm = reverse("orga:confirm-password")
+        assert {
+            role: (r.status_code, r["Location"].split("?")[0]) for role, r in answers.items()
+        } == (dict.fromkeys(ROLES, (302, confirm)))
+        answers = {role: _status(client, users[role], url, password=True) for role in ROLES}
         assert {role: r.status_code for role, r in answers.items()} == dict.fromkeys(ROLES, 200)
     else:
         kind, detail, *need = rule
@@ -497,3 +531,35 @@ def _counts(labels) -> dict[str, int]:
     from django.apps import apps
 
     return {label: apps.get_model(label)._default_manager.count() for label in labels}
+
+
+def _guarded(rule) -> bool:
+    return rule in {"user", "reauth", "admin"} or isinstance(rule, tuple)
+
+
+@pytest.mark.parametrize("name", sorted(name for name, rule in RULES.items() if _guarded(rule)))
+def test_half_signed_in_sessions_reach_only_the_second_step(client, world, name, settings):
+    """Every role, its password given but not yet the code of its authenticator app: every
+    page of the back office, the check-in and the admin sends it to the code (a JSON
+    endpoint says ``two_factor``), except the pages of the second step itself."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    with translation.override("pl"):
+        url = _url(name, world["kwargs"])
+        to_code = f"{reverse('orga:two-factor')}?next={quote(url, safe='')}"
+    users = {**world["users"], "superuser": world["superuser"]}
+    for user in users.values():
+        TOTPDevice.objects.get_or_create(user=user, name="app", confirmed=True)
+    answers = {role: _status(client, user, url) for role, user in users.items()}
+    app_name = name.split(":")[0] if ":" in name else "admin"
+    if f"{app_name}:{name.split(':')[-1]}" in TwoFactorMiddleware.OPEN_VIEWS:
+        assert all(r.get("Location", "").split("?")[0] != reverse("orga:two-factor")
+                   for r in answers.values())  # fmt: skip
+    elif name.startswith(TwoFactorMiddleware.JSON_PREFIX):
+        assert {role: (r.status_code, r.json()["code"]) for role, r in answers.items()} == (
+            dict.fromkeys(users, (403, "two_factor"))
+        )
+    else:
+        assert {role: (r.status_code, r.get("Location")) for role, r in answers.items()} == (
+            dict.fromkeys(users, (302, to_code))
+        ), url

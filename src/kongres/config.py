@@ -46,6 +46,9 @@ DEFAULTS: dict[str, Any] = {
     "session_idle_minutes": 30,
     "checkin_session_idle_minutes": 15,
     "session_max_hours": 12,
+    # Every staff account must confirm a code from an authenticator app after its password
+    # (without it: accounts with an app, and those with a role in an edition requiring it).
+    "two_factor_required": False,
     # Mail providers that deliver name+tag@domain to name@domain: such addresses are one person
     # for the duplicate check of registrations.
     "email_tag_domains": [
@@ -90,6 +93,7 @@ BOOLEANS = {
     "hsts_include_subdomains",
     "hsts_preload",
     "serve_media",
+    "two_factor_required",
 }
 LISTS = {"allowed_hosts", "email_tag_domains", "trusted_proxies", "csrf_trusted_origins"}
 INTEGERS = {

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "kongres.privacy",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",  # recovery codes
     "kongres.orga",
     "kongres.api",
     "kongres.demo",
@@ -65,6 +66,9 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified() (two-factor)
     "django.contrib.messages.middleware.MessageMiddleware",
     "kongres.accounts.middleware.SessionTimeoutMiddleware",  # staff: idle and absolute limits
+    # staff pages need the second factor where the account must use one (review 2026-12, H2)
+    "kongres.accounts.middleware.TwoFactorMiddleware",
+    "kongres.accounts.middleware.LoginThrottledMiddleware",  # 429 for a throttled login (M1)
     "kongres.events.middleware.CurrentEditionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -188,6 +192,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Every login form counts failures per account and per address before hashing a password
+# (kongres.accounts.backends; review 2026-12, M1). Two factors: an account with an
+# authenticator app, with a role in an edition that requires it, or every account when
+# two_factor_required is set (kongres.accounts.middleware.TwoFactorMiddleware; H2).
+AUTHENTICATION_BACKENDS = ["kongres.accounts.backends.ThrottledModelBackend"]
+KONGRES_TWO_FACTOR_REQUIRED = CONFIG["two_factor_required"]
 SESSION_COOKIE_AGE = CONFIG["session_max_hours"] * 3600
 KONGRES_SESSION_MAX_AGE = SESSION_COOKIE_AGE  # seconds after signing in, whatever the activity
 KONGRES_SESSION_IDLE = CONFIG["session_idle_minutes"] * 60  # seconds without activity

@@ -1,5 +1,6 @@
 """The organisers' back office in a real Chromium against the live server, as an organiser
-uses it: log in (and set up the second step an edition requires), the dashboard, filter the
+uses it: log in (and set up the second step an edition requires: the app, its recovery codes,
+one of them used at the check-in's login), the dashboard, filter the
 participant list, open a participant, cancel them (the seat goes to the first on the waiting
 list), export XLSX (the download opened with openpyxl), write to the waiting list (the real
 worker delivers to a real SMTP server, aiosmtpd). axe-core (WCAG 2.1 A/AA) checks every page
@@ -127,18 +128,19 @@ def test_organiser_walk(page, live_server, office, smtp_server, axe, screenshot,
     audit.check(page, "login with an error")
     page.fill("input[name=password]", PASSWORD)
     page.click("main button[type=submit]")
-    # no app yet: the two-factor page says so and links to the setup
-    page.wait_for_url("**/orga/**")
-    assert page.locator("h1").inner_text() == "Potwierdź, że to Ty"
-    assert page.locator("input[name=token]").count() == 0
-    audit.check(page, "two-factor without an app")
-    page.click("a.orga-button")
+    # no app yet: straight to the setup (the password just entered counts as recent)
     page.wait_for_selector("code.orga-secret")
     page.wait_for_function("() => document.querySelector(\"img[src*='qr']\").naturalWidth > 0")
     audit.check(page, "two-factor setup")
     device = TOTPDevice.objects.get(user=office["organiser"], confirmed=False)
     page.fill("input[name=token]", code(device))
     page.click("main button[type=submit]")
+    # ten recovery codes, shown once; then on to the page asked for
+    page.wait_for_selector("code.orga-recovery-code")
+    recovery = page.locator("code.orga-recovery-code").all_inner_texts()
+    assert len(set(recovery)) == 10
+    audit.check(page, "recovery codes")
+    page.click("main a.orga-button")
     page.wait_for_url(base + dashboard)
     page.click("button:has-text('Wyloguj')")
     page.wait_for_url("**/orga/**")
@@ -153,6 +155,19 @@ def test_organiser_walk(page, live_server, office, smtp_server, axe, screenshot,
     page.click("main button[type=submit]")
     page.wait_for_url("**/orga/")
     audit.check(page, "editions")
+    # the check-in's login asks for the code too; without the phone, a recovery code does
+    page.click("button:has-text('Wyloguj')")
+    page.wait_for_url("**/orga/**")
+    page.goto(base + "/checkin/login/?next=/checkin/")
+    page.fill("#id_username", "olga")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("input[name=token]")
+    page.fill("input[name=token]", recovery[0].upper())
+    page.click("main button[type=submit]")
+    page.wait_for_url(base + "/checkin/")
+    assert AuditLogEntry.objects.filter(action="account.recovery_code.use").count() == 1
+    go("orga:index")
 
     # -- the dashboard ------------------------------------------------------------------------
     page.click(f"a[href='{dashboard}']")

@@ -10,9 +10,9 @@ import time
 import pytest
 from django.utils import timezone
 
+from kongres.core.ratelimit import ratelimit_count
 from kongres.registration.forms import min_fill_seconds
 from kongres.registration.models import Registration
-from kongres.registration.ratelimit import ratelimit_count
 from tests.browser.conftest import axe_report
 from tests.factories import DayFactory, EditionFactory, PageFactory
 

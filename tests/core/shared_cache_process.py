@@ -22,7 +22,7 @@ from django.test import Client, override_settings  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
 from kongres.core import cache as page_cache  # noqa: E402
-from kongres.registration.ratelimit import ratelimit_count  # noqa: E402
+from kongres.core.ratelimit import ratelimit_count  # noqa: E402
 
 
 def post(data: dict) -> dict:

@@ -19,10 +19,10 @@ from django.core.cache import cache, caches
 from django.db import connection
 
 from kongres.core import cache as page_cache
+from kongres.core.ratelimit import ratelimit_count, ratelimit_peek
 from kongres.registration import antibot
 from kongres.registration.forms import RegistrationForm
 from kongres.registration.models import Registration
-from kongres.registration.ratelimit import ratelimit_count, ratelimit_peek
 from tests.factories import DayFactory, EditionFactory, PageFactory
 from tests.registration.test_views import form_data
 

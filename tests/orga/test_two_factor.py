@@ -1,10 +1,13 @@
 """Two-factor authentication in the back office: setting up an authenticator app (the code
 computed here from the device's key, as the app would), the second step after the password,
-and an edition that requires it sending an account without an app to the setup."""
+and an edition that requires it sending an account without an app to the setup. Everything
+around it (the admin, the check-in, recovery codes, the password again before a change):
+tests/accounts/test_two_factor.py."""
 
 import base64
 import re
 import time
+from urllib.parse import quote
 
 import pytest
 from django.urls import reverse
@@ -41,7 +44,7 @@ def login(client, user):
 
 
 def test_setup_shows_the_key_and_a_qr_code_then_accepts_the_current_code(client, manager):
-    client.force_login(manager)
+    login(client, manager)  # the password entered just now: the setup needs no second one
     page = client.get(reverse("orga:two-factor-setup"))
     text = page.content.decode()
     device = TOTPDevice.objects.get(user=manager, confirmed=False)
@@ -61,10 +64,11 @@ def test_setup_shows_the_key_and_a_qr_code_then_accepts_the_current_code(client,
     time.sleep(1.1)  # django-otp throttles: one second after a wrong code
 
     done = client.post(reverse("orga:two-factor-setup"), {"token": code(device)})
-    assert done.status_code == 302
+    assert done.status_code == 200  # the recovery codes, shown once
+    assert done.content.decode().count('class="orga-recovery-code"') == 10
     device.refresh_from_db()
     assert device.confirmed
-    assert AuditLogEntry.objects.filter(action="account.two_factor", actor=manager).exists()
+    assert AuditLogEntry.objects.filter(action="account.two_factor.enrol", actor=manager).exists()
     again = client.get(reverse("orga:two-factor-setup")).content.decode()
     assert "Twoje konto chroni aplikacja uwierzytelniająca." in again
 
@@ -79,7 +83,7 @@ def test_login_with_an_app_asks_for_the_code(client, manager, edition):
         {"username": manager.username, "password": PASSWORD},
     )
     assert response.status_code == 302
-    assert response.url == f"{reverse('orga:two-factor')}?next={dashboard}"
+    assert response.url == f"{reverse('orga:two-factor')}?next={quote(dashboard, safe='')}"
     # the password alone does not open a page of an edition requiring two factors
     blocked = client.get(dashboard)
     assert blocked.status_code == 302
@@ -120,17 +124,17 @@ def test_edition_requiring_two_factor_sends_a_user_without_an_app_to_setup(
 
     response = client.get(participants)
     assert response.status_code == 302
-    assert response.url == f"{reverse('orga:two-factor')}?next={participants.replace('/', '%2F')}"
-    page = client.get(response.url).content.decode()
-    assert "Ta edycja wymaga uwierzytelniania dwuskładnikowego, a Twoje konto nie ma" in page
-    setup_link = f"{reverse('orga:two-factor-setup')}?next={participants}"
+    setup_link = f"{reverse('orga:two-factor-setup')}?next={quote(participants, safe='')}"
+    assert response.url == setup_link
+    page = client.get(reverse("orga:two-factor"), {"next": participants}).content.decode()
+    assert "Twoje konto musi używać uwierzytelniania dwuskładnikowego, a nie ma" in page
     assert f'href="{setup_link}"' in page
 
     client.get(setup_link)
     device = TOTPDevice.objects.get(user=manager)
     done = client.post(setup_link, {"token": code(device), "next": participants})
-    assert done.status_code == 302
-    assert done.url == participants
+    assert done.status_code == 200  # the recovery codes, then on
+    assert f'href="{participants}"' in done.content.decode()
     assert client.get(participants).status_code == 200
 
 

@@ -44,7 +44,7 @@ def open_form(client) -> tuple[str, str | None]:
 
 
 def test_300_people_behind_one_address_all_register(client, edition, office, settings):
-    from kongres.registration.ratelimit import ratelimit_rate
+    from kongres.core.ratelimit import ratelimit_rate
 
     edition.capacity = 400
     edition.save()
@@ -63,7 +63,7 @@ def test_300_people_behind_one_address_all_register(client, edition, office, set
 
 
 def test_past_the_soft_limit_a_form_without_the_proof_is_shown_again(client, edition, office):
-    from kongres.registration.ratelimit import ratelimit_rate
+    from kongres.core.ratelimit import ratelimit_rate
 
     for number in range(ratelimit_rate("register-ip-soft").count):
         token, challenge = open_form(client)

@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from kongres.registration.ratelimit import (
+from kongres.core.ratelimit import (
     Rate,
     RateLimited,
     network_key,

@@ -1,4 +1,8 @@
-"""Staff sessions end by themselves (security review 2026-12, L5; ASVS 3.3.2).
+"""Staff sessions: they end by themselves (``SessionTimeoutMiddleware``), need the second
+factor where the account must use one (``TwoFactorMiddleware``), and a throttled login is
+answered 429 (``LoginThrottledMiddleware``).
+
+Sessions end by themselves (security review 2026-12, L5; ASVS 3.3.2).
 
 A signed-in session is signed out:
 
@@ -23,8 +27,15 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django_otp import user_has_device
+
+from kongres.accounts.backends import LoginThrottled
+from kongres.accounts.roles import two_factor_required_for
 
 logger = logging.getLogger(__name__)
 
@@ -92,3 +103,78 @@ class SessionTimeoutMiddleware:
         logger.info("session of user %s ended (%s)", request.user.pk, reason)
         logout(request)
         messages.info(request, message)
+
+
+class TwoFactorMiddleware:
+    """Two factors everywhere (security review 2026-12, H2). A session whose account must
+    confirm a second factor (``roles.two_factor_required_for``) is only half signed in after
+    the password: every view of the back office, the check-in and the admin sends it to the
+    code page (or, without an app yet, to the setup), each with ``next``; the check-in's JSON
+    endpoints answer 403 with the code ``two_factor``. Open to it: the login and logout pages,
+    the pages of the second step, and the check-in's public files (its service worker, a
+    participant's ticket). After ``OTPMiddleware`` (``request.user.is_verified``) and the
+    session timeout."""
+
+    GUARDED_APPS = frozenset({"orga", "checkin", "admin"})
+    OPEN_VIEWS = frozenset(
+        {
+            "orga:login",
+            "orga:logout",
+            "orga:two-factor",
+            "orga:two-factor-setup",
+            "orga:two-factor-qr",
+            "orga:confirm-password",
+            "checkin:login",
+            "checkin:logout",
+            "checkin:service-worker",
+            "checkin:ticket-pdf",
+            "admin:login",
+            "admin:logout",
+        }
+    )
+    JSON_PREFIX = "checkin:api-"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        match = request.resolver_match
+        if match is None or not match.app_names or match.app_names[0] not in self.GUARDED_APPS:
+            return None
+        name = f"{match.app_names[0]}:{match.url_name}"
+        user = request.user
+        if name in self.OPEN_VIEWS or not user.is_authenticated or user.is_verified():
+            return None
+        if not two_factor_required_for(user=user):
+            return None
+        if name.startswith(self.JSON_PREFIX):
+            message = _("Confirm the code from your authenticator app first.")
+            return JsonResponse({"code": "two_factor", "message": message}, status=403)
+        step = "orga:two-factor" if user_has_device(user) else "orga:two-factor-setup"
+        return redirect(f"{reverse(step)}?{urlencode({'next': request.get_full_path()})}")
+
+
+class LoginThrottledMiddleware:
+    """A login refused by the throttle (``kongres.accounts.backends.LoginThrottled``) on a
+    page that does not show it itself (the admin's login): 429 and the message."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        if not isinstance(exception, LoginThrottled):
+            return None
+        response = render(
+            request,
+            "accounts/login_throttled.html",
+            {"message": exception.message, "again": request.get_full_path()},
+            status=429,
+        )
+        response["Retry-After"] = str(exception.retry_after)
+        return response

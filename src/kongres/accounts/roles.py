@@ -5,7 +5,14 @@ or an action requires; ``NEEDS`` says which roles fulfil it."""
 
 from __future__ import annotations
 
+from functools import reduce
+from operator import or_
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Exists, OuterRef, Q
+from django_otp import device_classes
 
 from kongres.accounts.models import EditionRole, EditionSettings
 from kongres.events.models import Edition
@@ -68,3 +75,27 @@ def editions_of(*, user: User) -> list[tuple[Edition, frozenset[str]]]:
 
 def two_factor_required(*, edition: Edition) -> bool:
     return EditionSettings.objects.filter(edition=edition, requires_two_factor=True).exists()
+
+
+def two_factor_required_for(*, user: User) -> bool:
+    """Whether ``user`` must confirm a second factor before any staff page (``/orga/``,
+    ``/checkin/``, ``/admin/``; ``kongres.accounts.middleware.TwoFactorMiddleware``): the site
+    requires it of everyone (``two_factor_required``), or the account has a confirmed device,
+    or an edition where it holds a role requires it (every edition, for a superuser). One
+    query, kept on the user object for the request."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if getattr(settings, "KONGRES_TWO_FACTOR_REQUIRED", False):
+        return True
+    if "_two_factor_required" not in user.__dict__:
+        flagged = EditionSettings.objects.filter(requires_two_factor=True)
+        if not user.is_superuser:
+            flagged = flagged.filter(edition__orga_roles__user=OuterRef("pk"))
+        reasons = [Q(Exists(flagged))] + [
+            Q(Exists(model.objects.filter(user=OuterRef("pk"), confirmed=True)))
+            for model in device_classes()
+        ]
+        user.__dict__["_two_factor_required"] = (
+            get_user_model().objects.filter(pk=user.pk).filter(reduce(or_, reasons)).exists()
+        )
+    return user.__dict__["_two_factor_required"]

@@ -1,5 +1,6 @@
-"""Changes of roles and of an edition's access settings, each recorded in the audit log in
-the same transaction."""
+"""Changes of roles, of an edition's access settings and of an account's second factor (an
+authenticator app, its recovery codes), each recorded in the audit log in the same
+transaction."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp import devices_for_user, match_token
 from django_otp.models import Device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from kongres.accounts.models import ApiToken, EditionRole, EditionSettings
 from kongres.audit.services import audit_log
@@ -107,13 +110,65 @@ def edition_settings_update(
     return settings
 
 
-def two_factor_device_confirm(*, device: Device, actor: AbstractBaseUser) -> None:
+RECOVERY_CODES = 10
+
+
+def two_factor_enrol(*, device: Device, actor: AbstractBaseUser) -> list[str]:
     """The authenticator app a user has just proved to hold (a right code) becomes their
-    second factor; recorded in the audit log in the same transaction."""
+    second factor, with ``RECOVERY_CODES`` new recovery codes, returned to be shown once."""
     with transaction.atomic():
         device.confirmed = True
         device.save(update_fields=["confirmed"])
-        audit_log(actor=actor, action="account.two_factor", obj=None)
+        audit_log(actor=actor, action="account.two_factor.enrol", obj=device.user)
+        return recovery_codes_generate(user=device.user, actor=actor)
+
+
+def recovery_codes_generate(*, user: AbstractBaseUser, actor: AbstractBaseUser) -> list[str]:
+    """New single-use recovery codes for ``user`` in place of the old ones (``abcd-efgh``; the
+    code page accepts them in any case, with or without the dash)."""
+    with transaction.atomic():
+        device, _created = StaticDevice.objects.get_or_create(
+            user=user, name="recovery", defaults={"confirmed": True}
+        )
+        device.token_set.all().delete()
+        tokens = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
+        StaticToken.objects.bulk_create(StaticToken(device=device, token=t) for t in tokens)
+        audit_log(
+            actor=actor,
+            action="account.recovery_codes.generate",
+            obj=user,
+            after={"count": RECOVERY_CODES},
+        )
+    return [f"{token[:4]}-{token[4:]}" for token in tokens]
+
+
+def two_factor_remove(*, user: AbstractBaseUser, actor: AbstractBaseUser | None) -> None:
+    """Remove every second factor of ``user`` (the app and the recovery codes). Where two
+    factors are required, the account is asked to set up a new app at its next page."""
+    with transaction.atomic():
+        for device in devices_for_user(user, confirmed=None):
+            device.delete()
+        audit_log(actor=actor, action="account.two_factor.remove", obj=user)
+
+
+def token_normalise(token: str) -> str:
+    """A code as typed (``123 456``, ``ABCD-EFGH``) as the devices store it."""
+    return "".join(token.split()).replace("-", "").lower()
+
+
+def two_factor_verify(*, user: AbstractBaseUser, token: str) -> Device | None:
+    """The device of ``user`` that accepts ``token`` (a code of the app, or a recovery code,
+    which is used up), else None. A recovery code used is recorded in the audit log."""
+    with transaction.atomic():
+        device = match_token(user, token_normalise(token))
+        if isinstance(device, StaticDevice):
+            audit_log(
+                actor=user,
+                action="account.recovery_code.use",
+                obj=user,
+                after={"remaining": device.token_set.count()},
+            )
+    return device
 
 
 API_TOKEN_PREFIX = "kgr_"  # noqa: S105 -- marks a key as ours, no secret

@@ -12,8 +12,8 @@ from kongres.accounts.models import ApiToken
 from kongres.accounts.services import api_token_authenticate
 from kongres.api.errors import ApiError, forbidden
 from kongres.audit.services import audit_log
+from kongres.core.ratelimit import RateLimited, ratelimit_hit
 from kongres.events.models import Edition
-from kongres.registration.ratelimit import RateLimited, ratelimit_hit
 
 
 class RateLimitedError(ApiError):

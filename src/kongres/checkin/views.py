@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from kongres.accounts import views as accounts_views
 from kongres.accounts.roles import role_can
 from kongres.checkin import selectors
 from kongres.checkin.badges import badges_pdf
@@ -273,8 +274,10 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     return response
 
 
-class LoginView(auth_views.LoginView):
-    """Staff log in here: the admin's login would refuse an account that is not an admin."""
+class LoginView(accounts_views.LoginView):
+    """Staff log in here: the admin's login would refuse an account that is not an admin.
+    Throttled as every login (``kongres.accounts.backends``); an account that must use two
+    factors gives its code next (``kongres.accounts.middleware.TwoFactorMiddleware``)."""
 
     template_name = "checkin/login.html"
     redirect_authenticated_user = True

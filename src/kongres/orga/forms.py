@@ -1,12 +1,13 @@
 """Forms of the back office: the participant filter, the organiser's registration forms,
-actions, roles, settings, the audit log search and two-factor codes."""
+actions, roles, settings, the audit log search, two-factor codes and the password confirmation
+before the second factor changes."""
 
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth import get_user_model
+from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.forms import SetPasswordMixin
-from django.http import QueryDict
+from django.http import HttpRequest, QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from kongres.accounts.models import ApiToken, EditionRole
@@ -233,16 +234,45 @@ class AuditSearchForm(forms.Form):
 
 
 class TokenForm(forms.Form):
+    """A code from the authenticator app, or a recovery code (``abcd-efgh``)."""
+
     token = forms.CharField(
-        label=_("Code from the authenticator app"),
-        max_length=8,
+        label=_("Code from the authenticator app or a recovery code"),
+        max_length=20,
         widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
+            attrs={
+                "autocomplete": "one-time-code",
+                "autocapitalize": "none",
+                "spellcheck": "false",
+            }
         ),
     )
 
     def clean_token(self) -> str:
         return "".join(self.cleaned_data["token"].split())
+
+
+class PasswordConfirmForm(forms.Form):
+    """The signed-in user's password again, before their second factor changes. It goes
+    through the same authentication backend as a login (throttled: ``LoginThrottled``)."""
+
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, request: HttpRequest, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        user = self.request.user
+        found = authenticate(self.request, username=user.get_username(), password=password)
+        if found is None or found.pk != user.pk:
+            raise forms.ValidationError(_("This password is not right."), code="invalid")
+        return password
 
 
 class ExportForm(forms.Form):

@@ -24,6 +24,7 @@ urlpatterns = [
     path(_("orga/two-factor/"), auth.two_factor, name="two-factor"),
     path(_("orga/two-factor/setup/"), auth.two_factor_setup, name="two-factor-setup"),
     path(_("orga/two-factor/setup/qr.svg"), auth.two_factor_qr, name="two-factor-qr"),
+    path(_("orga/two-factor/password/"), auth.confirm_password, name="confirm-password"),
     path("orga/<slug:edition>/", dashboard.dashboard, name="dashboard"),
     path(
         _("orga/<slug:edition>/charts/<str:name>.svg"),

@@ -6,7 +6,7 @@
   sent form fails, on every app server. The page shown again after an error carries a new
   token with the same start time, so that a person who mistyped need not wait again.
 * **Proof of work.** Past a soft limit per address (``register-ip-soft`` in
-  ``kongres.registration.ratelimit``), the form asks the browser to solve an ALTCHA challenge
+  ``kongres.core.ratelimit``), the form asks the browser to solve an ALTCHA challenge
   (the widget is served from our own static files, ``registration/vendor/altcha``). The
   challenge is signed with a key derived from ``SECRET_KEY`` and verified here with the
   ``altcha`` package; a solved challenge is accepted once, like the token. People behind one

@@ -26,14 +26,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from kongres.core.cache import cache_seconds, memoized, request_generation
-from kongres.events.models import Edition
-from kongres.events.selectors import edition_days, edition_tracks
-from kongres.registration import selectors, services
-from kongres.registration.choices import AccessibilityNeed, QuestionKind
-from kongres.registration.fields import OTHER_NEED, day_label
-from kongres.registration.forms import LinkRequestForm, RegistrationEditForm, RegistrationForm
-from kongres.registration.models import Question, Registration, Ticket
-from kongres.registration.ratelimit import (
+from kongres.core.ratelimit import (
     RateLimited,
     client_ip,
     network_key,
@@ -41,6 +34,13 @@ from kongres.registration.ratelimit import (
     ratelimit_hit,
     ratelimit_soft_over,
 )
+from kongres.events.models import Edition
+from kongres.events.selectors import edition_days, edition_tracks
+from kongres.registration import selectors, services
+from kongres.registration.choices import AccessibilityNeed, QuestionKind
+from kongres.registration.fields import OTHER_NEED, day_label
+from kongres.registration.forms import LinkRequestForm, RegistrationEditForm, RegistrationForm
+from kongres.registration.models import Question, Registration, Ticket
 from kongres.registration.rules import Window, edit_deadline, registration_window
 from kongres.registration.services import RegistrationError
 from kongres.registration.tickets import active_ticket, ticket_issue

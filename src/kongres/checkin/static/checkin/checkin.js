@@ -291,9 +291,10 @@
       var said = data.headline + (data.message ? ": " + data.message : "");
       return { done: true, refused: !data.ok, message: said };
     }
-    /* 403: the session ended (our JSON says "login"), or Django's CSRF check refused the scan
+    /* 403: the session ended (our JSON says "login"), wants the second factor ("two_factor"),
+       or Django's CSRF check refused the scan
        (an HTML page: the cookies are gone). Either way, log in again. */
-    if (answer.status === 403 && (!answer.data || data.code === "login")) {
+    if (answer.status === 403 && (!answer.data || data.code === "login" || data.code === "two_factor")) {
       loginNeeded.hidden = false;
       if (show) { showResult("pending", { headline: S.saved_offline, message: S.login_again }); }
       return { done: false, login: true };

@@ -1,4 +1,5 @@
-"""Rate limits for the public registration pages: fixed-window counters in Django's cache.
+"""Rate limits: fixed-window counters in Django's shared cache, for the public registration
+pages (``kongres.registration.views``) and every login form (``kongres.accounts.backends``).
 
 Each limit has a scope (``register-ip``, ``register-email``, ...) and a rate ``"<count>/<period>"``
 with the period in ``s``, ``m``, ``h`` or ``d`` (``"60/h"``: 60 requests per clock hour).
@@ -18,6 +19,9 @@ Settings (all optional; read on each request, never at import time):
 ``KONGRES_RATELIMIT_LINK_EMAIL``     "send me my link" requests for one address, ``"5/h"``
 ``KONGRES_RATELIMIT_TOKEN_IP``       pages opened by a secret link from one network, ``"300/h"``
 ``KONGRES_RATELIMIT_API_TOKEN``      requests of one API token (``kongres.api``), ``"600/m"``
+``KONGRES_RATELIMIT_LOGIN_ACCOUNT``  failed logins (and password confirmations) of one account,
+                                     ``"10/15m"``
+``KONGRES_RATELIMIT_LOGIN_IP``       failed logins from one network, ``"30/15m"``
 
 The client's address is ``kongres.core.proxy.client_ip``: the peer's, or behind the trusted
 reverse proxies of the configuration (``trusted_proxies``) the one they forwarded.
@@ -25,12 +29,14 @@ reverse proxies of the configuration (``trusted_proxies``) the one they forwarde
 The hard limits are far above what one person (or a whole office behind one address) ever
 needs; a shared address past the soft limit costs each person a second of the browser's work.
 Without Redis the counters live in the database cache, where Django increments by a read and a
-write: under concurrency a few hits may be missed, never added.
+write: under concurrency a few hits may be missed, never added; and that write gives the row
+the cache's default timeout (5 minutes), so a counter left alone for 5 minutes starts again.
 IPv6 clients are counted per /64 network, since one machine may use many addresses of its /64.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import ipaddress
 import math
@@ -52,6 +58,8 @@ DEFAULT_RATES: dict[str, str] = {
     "link-email": "5/h",
     "token-ip": "300/h",
     "api-token": "600/m",
+    "login-account": "10/15m",
+    "login-ip": "30/15m",
 }
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -129,6 +137,20 @@ def ratelimit_count(*, scope: str, value: str, now: float | None = None) -> int:
         return 1
 
 
+def ratelimit_uncount(*, scope: str, value: str, now: float) -> None:
+    """Take back one request of ``value`` counted at ``now`` (by ``ratelimit_count``), e.g. a
+    login that turned out to be right: the counter then counts only the failures."""
+    key = _key(scope, value, int(now // ratelimit_rate(scope).seconds))
+    with contextlib.suppress(ValueError):  # expired meanwhile: nothing to take back
+        cache.decr(key)
+
+
+def ratelimit_retry_after(*, scope: str, now: float) -> int:
+    """Seconds until the window of ``scope`` that holds ``now`` ends."""
+    seconds = ratelimit_rate(scope).seconds
+    return max(1, math.ceil((int(now // seconds) + 1) * seconds - now))
+
+
 def ratelimit_peek(*, scope: str, value: str, now: float | None = None) -> int:
     """The count of ``value`` in ``scope`` in the current window, without counting."""
     rate = ratelimit_rate(scope)
@@ -144,9 +166,7 @@ def ratelimit_hit(*, scope: str, value: str, now: float | None = None) -> None:
     rate = ratelimit_rate(scope)
     now = time.time() if now is None else now
     if ratelimit_count(scope=scope, value=value, now=now) > rate.count:
-        window = int(now // rate.seconds)
-        retry_after = max(1, math.ceil((window + 1) * rate.seconds - now))
-        raise RateLimited(scope=scope, retry_after=retry_after)
+        raise RateLimited(scope=scope, retry_after=ratelimit_retry_after(scope=scope, now=now))
 
 
 def ratelimit_soft_over(*, scope: str, value: str, count: bool) -> bool:
