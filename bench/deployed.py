@@ -111,12 +111,13 @@ def deployed(
     settings: str = "kongres.settings",
     env: dict[str, str] | None = None,
     setup: Sequence[Sequence[str]] = (),
+    ports: dict[str, int] | None = None,
 ) -> Iterator[dict]:
     """nginx in front of `kongres serve` (one worker) until the block ends; yields the folder,
     the data folder and the ports (``app``, ``http``, ``https``) and the environment of the
     app server. ``settings`` is the app server's DJANGO_SETTINGS_MODULE (importable from the
     repository's root), ``env`` more of its environment, ``setup`` kongres commands to run
-    after `migrate` (e.g. ``[["demo"]]``)."""
+    after `migrate` (e.g. ``[["demo"]]``), ``ports`` the ports to use (free ones by default)."""
     data_dir = tmp / "data"
     (tmp / "acme").mkdir()
     certificate = f"req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN={HOST}".split()
@@ -124,7 +125,7 @@ def deployed(
         [openssl, *certificate, "-keyout", tmp / "key.pem", "-out", tmp / "cert.pem"],
         what="openssl",
     )
-    ports = {"app": free_port(), "http": free_port(), "https": free_port()}
+    ports = ports or {"app": free_port(), "http": free_port(), "https": free_port()}
 
     server_env = {key: value for key, value in os.environ.items() if not key.startswith("KONGRES_")}
     server_env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # tests/browser/conftest.py's
