@@ -159,3 +159,22 @@ def test_a_body_over_the_limit_is_refused_by_nginx(deployed):
     # nginx's own answer, logged with no upstream
     lines = logged(deployed, '"POST /admin/login/')
     assert lines and lines[-1].endswith("413 upstream=-"), lines
+
+
+def test_no_answer_names_the_nginx_version(deployed):
+    """server_tokens off in both servers: the plain-http one (redirects, certbot) too."""
+    assert request(deployed["http"], "GET", "/", tls=False).getheader("Server") == "nginx"
+    assert request(deployed["https"], "GET", "/static/nope.css").getheader("Server") == "nginx"
+    assert request(deployed["https"], "GET", "/robots.txt").getheader("Server") == "nginx"
+
+
+def test_a_missing_static_or_uploaded_file_is_not_cached(deployed):
+    """A 404 of nginx's is not kept for an hour (an image uploaded a minute later must show);
+    it still carries nosniff, and an uploaded file's sandbox."""
+    for path in ("/static/nope.css", "/media/nope.png"):
+        response = request(deployed["https"], "GET", path)
+        assert response.status == 404
+        assert response.getheader("Cache-Control") is None, path
+        assert response.getheader("X-Content-Type-Options") == "nosniff", path
+    response = request(deployed["https"], "GET", "/media/nope.png")
+    assert response.getheader("Content-Security-Policy") == "default-src 'none'; sandbox"
