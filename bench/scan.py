@@ -195,54 +195,66 @@ def scanner_env() -> dict[str, str]:
     }
 
 
-def run_wapiti(wapiti: str, url: str, work: Path, args: argparse.Namespace) -> dict:
+# wapiti's passes: (name, folder, start pages, crawl seconds or None for --max-scan-time). The
+# whole site first; its attack modules run out of time on the first pages they take (the login
+# forms, the programme's filters), so the forms that take people's data get a pass of their own.
+WAPITI_PASSES = [
+    ("site", "", ["orga/", "admin/login/", "checkin/"], None),
+    ("registration", "rejestracja/", ["rejestracja/link/"], 30),
+]
+WAPITI_MODULES = 11  # the default ones, each run for at most --max-attack-time
+
+
+def run_wapiti(wapiti: str, url: str, work: Path, args: argparse.Namespace) -> list[dict]:
     config = work / "wapiti-config"
     config.mkdir()
     # the fingerprint module (not run by default) downloads its database when it has none
     (config / "apps.json").write_text("{}")
-    report = work / "wapiti.json"
-    command = [
-        wapiti,
-        "--url", url,
-        "--scope", "folder",
-        "--start", f"{url}orga/",
-        "--start", f"{url}admin/login/",
-        "--start", f"{url}checkin/",
-        # (no --exclude: Debian's wapiti 3.0.4 dies of any on Python 3.11, re.error "global
-        # flags not at the start of the expression", so the English pages are scanned too)
-        # Django's CSRF token and the form's signed start time: a changed one is refused first
-        "--skip", "csrfmiddlewaretoken",
-        "--skip", "started",
-        "--flush-session",
-        "--store-session", str(work / "wapiti-session"),
-        "--store-config", str(config),
-        "--max-scan-time", str(args.max_scan_time),
-        "--max-attack-time", str(args.max_attack_time),
-        "--timeout", "10",
-        "--endpoint", f"{DEAD}/",
-        "--no-bugreport",
-        "--verbose", "1",
-        "--format", "json",
-        "--output", str(report),
-    ]  # fmt: skip
-    print(
-        f"scan: wapiti on {url}: crawl for at most {args.max_scan_time} s, then each module for "
-        f"at most {args.max_attack_time} s"
-    )
-    with (work / "wapiti.log").open("w") as log:
-        done = subprocess.run(  # noqa: S603 -- wapiti, with the arguments above
-            command,
-            env=scanner_env(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            timeout=args.max_scan_time * 2 + 300,
-            check=False,
+    reports = []
+    for name, folder, starts, crawl in WAPITI_PASSES:
+        crawl = crawl or args.max_scan_time
+        report, log = work / f"wapiti-{name}.json", work / f"wapiti-{name}.log"
+        command = [
+            wapiti,
+            "--url", f"{url}{folder}",
+            "--scope", "folder",
+            *[part for start in starts for part in ("--start", f"{url}{start}")],
+            # (no --exclude: Debian's wapiti 3.0.4 dies of any on Python 3.11, re.error "global
+            # flags not at the start of the expression", so the English pages are scanned too)
+            # Django's CSRF token and the form's signed start time: a changed one is refused
+            "--skip", "csrfmiddlewaretoken",
+            "--skip", "started",
+            "--flush-session",
+            "--store-session", str(work / "wapiti-session"),
+            "--store-config", str(config),
+            "--max-scan-time", str(crawl),
+            "--max-attack-time", str(args.max_attack_time),
+            "--timeout", "10",
+            "--endpoint", f"{DEAD}/",
+            "--no-bugreport",
+            "--verbose", "1",
+            "--format", "json",
+            "--output", str(report),
+        ]  # fmt: skip
+        print(
+            f"scan: wapiti on {url}{folder}: crawl for at most {crawl} s, then each module for "
+            f"at most {args.max_attack_time} s"
         )
-    if done.returncode or not report.exists():
-        tail = "\n".join((work / "wapiti.log").read_text().splitlines()[-20:])
-        raise RuntimeError(f"wapiti failed (exit {done.returncode}):\n{tail}")
-    return json.loads(report.read_text())
+        with log.open("w") as output:
+            done = subprocess.run(  # noqa: S603 -- wapiti, with the arguments above
+                command,
+                env=scanner_env(),
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                timeout=crawl + WAPITI_MODULES * args.max_attack_time + 300,
+                check=False,
+            )
+        if done.returncode or not report.exists():
+            tail = "\n".join(log.read_text().splitlines()[-20:])
+            raise RuntimeError(f"wapiti failed (exit {done.returncode}):\n{tail}")
+        reports.append(json.loads(report.read_text()))
+    return reports
 
 
 def run_nikto(nikto: str, port: int, work: Path, args: argparse.Namespace) -> dict | list:
@@ -280,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.scan", description=__doc__)
     parser.add_argument("--max-scan-time", type=int, default=120, help="wapiti's crawl, seconds")
     parser.add_argument(
-        "--max-attack-time", type=int, default=45, help="each of wapiti's attack modules, seconds"
+        "--max-attack-time", type=int, default=30, help="each of wapiti's attack modules, seconds"
     )
     parser.add_argument("--nikto-time", type=int, default=180, help="nikto, seconds")
     parser.add_argument("--keep", type=Path, help="copy the reports and logs to this folder")
@@ -327,7 +339,11 @@ def main(argv: list[str] | None = None) -> int:
                         )
                         continue
                     if tool == "wapiti":
-                        findings = wapiti_findings(run_wapiti(path, url, work, args))
+                        reports = run_wapiti(path, url, work, args)
+                        # a finding of both passes (the same page) once
+                        findings = list(
+                            dict.fromkeys(f for r in reports for f in wapiti_findings(r))
+                        )
                     else:
                         findings = nikto_findings(run_nikto(path, ports["https"], work, args))
                     lines, failing = summarise(tool, findings, allowlist)
@@ -337,9 +353,9 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             if args.keep:
                 args.keep.mkdir(parents=True, exist_ok=True)
-                for name in ("wapiti.json", "wapiti.log", "nikto.json", "nikto.log"):
-                    if (work / name).exists():
-                        shutil.copy(work / name, args.keep / name)
+                for path in [*work.glob("wapiti-*.*"), *work.glob("nikto.*")]:
+                    if path.is_file():
+                        shutil.copy(path, args.keep / path.name)
                 for name in ("app.log", "access.log", "error.log"):
                     if (site_dir / name).exists():
                         shutil.copy(site_dir / name, args.keep / name)
