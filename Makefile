@@ -114,7 +114,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # Security scan (issue 17, bench/scan.py): the demo behind the real nginx site of deploy/, over
-# https on 127.0.0.1, scanned by wapiti (at most 12 minutes) and nikto (3); a finding of medium or
+# https on 127.0.0.1, scanned by wapiti (about 9 minutes) and nikto (3); a finding of medium or
 # higher fails it unless deploy/scan-allowlist.toml gives the reason it does not apply. As root
 # on Debian it installs wapiti and nikto with apt where the sources have them (nikto is in
 # Debian's non-free section); wapiti otherwise from PyPI into a throw-away venv in /tmp.

@@ -2,7 +2,8 @@
 real nginx with deploy/nginx/kongres.conf, over https), scanned by wapiti and nikto on
 127.0.0.1 only, for a bounded time.
 
-    python -m bench.scan [--max-scan-time S] [--max-attack-time S] [--nikto-time S] [--keep DIR]
+    python -m bench.scan [--max-scan-time S] [--max-attack-time S] [--nikto-time S] [--forms]
+                         [--keep DIR]
 
 The site is a temporary folder with SQLite, the IV Kongres demo (`kongres demo`) and the
 settings of bench/scan_settings.py (the production ones, less what stops a script at the
@@ -196,12 +197,13 @@ def scanner_env() -> dict[str, str]:
 
 
 # wapiti's passes: (name, folder, start pages, crawl seconds or None for --max-scan-time). The
-# whole site first; its attack modules run out of time on the first pages they take (the login
-# forms, the programme's filters), so the forms that take people's data get a pass of their own.
-WAPITI_PASSES = [
-    ("site", "", ["orga/", "admin/login/", "checkin/"], None),
-    ("registration", "rejestracja/", ["rejestracja/link/"], 30),
-]
+# whole site; its attack modules run out of time on the first pages they take (the login forms,
+# the programme's filters) before the registration form. `--forms` adds a pass on the forms that
+# take people's data, which takes long: wapiti 3.0.4 checks --max-attack-time between pages,
+# never inside one, and its xss module alone sends thousands of requests to that form (a run
+# on 2 cores: 8,700 POSTs, every answer 200 or 302, when it was stopped after 11 minutes).
+SITE_PASS = ("site", "", ["orga/", "admin/login/", "checkin/"], None)
+FORMS_PASS = ("registration", "rejestracja/", ["rejestracja/link/"], 30)
 WAPITI_MODULES = 11  # the default ones, each run for at most --max-attack-time
 
 
@@ -211,7 +213,7 @@ def run_wapiti(wapiti: str, url: str, work: Path, args: argparse.Namespace) -> l
     # the fingerprint module (not run by default) downloads its database when it has none
     (config / "apps.json").write_text("{}")
     reports = []
-    for name, folder, starts, crawl in WAPITI_PASSES:
+    for name, folder, starts, crawl in [SITE_PASS, *([FORMS_PASS] if args.forms else [])]:
         crawl = crawl or args.max_scan_time
         report, log = work / f"wapiti-{name}.json", work / f"wapiti-{name}.log"
         command = [
@@ -240,16 +242,24 @@ def run_wapiti(wapiti: str, url: str, work: Path, args: argparse.Namespace) -> l
             f"scan: wapiti on {url}{folder}: crawl for at most {crawl} s, then each module for "
             f"at most {args.max_attack_time} s"
         )
-        with log.open("w") as output:
-            done = subprocess.run(  # noqa: S603 -- wapiti, with the arguments above
-                command,
-                env=scanner_env(),
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                timeout=crawl + WAPITI_MODULES * args.max_attack_time + 300,
-                check=False,
-            )
+        limit = (
+            crawl
+            + WAPITI_MODULES * args.max_attack_time
+            + (1800 if name == "registration" else 300)
+        )
+        try:
+            with log.open("w") as output:
+                done = subprocess.run(  # noqa: S603 -- wapiti, with the arguments above
+                    command,
+                    env=scanner_env(),
+                    stdout=output,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    timeout=limit,
+                    check=False,
+                )
+        except subprocess.TimeoutExpired as error:  # wapiti is killed; its findings are lost
+            raise RuntimeError(f"wapiti's {name} pass did not end in {limit} s ({log})") from error
         if done.returncode or not report.exists():
             tail = "\n".join(log.read_text().splitlines()[-20:])
             raise RuntimeError(f"wapiti failed (exit {done.returncode}):\n{tail}")
@@ -295,6 +305,9 @@ def main(argv: list[str] | None = None) -> int:
         "--max-attack-time", type=int, default=30, help="each of wapiti's attack modules, seconds"
     )
     parser.add_argument("--nikto-time", type=int, default=180, help="nikto, seconds")
+    parser.add_argument(
+        "--forms", action="store_true", help="a second wapiti pass on the registration forms (long)"
+    )
     parser.add_argument("--keep", type=Path, help="copy the reports and logs to this folder")
     args = parser.parse_args(argv)
 
