@@ -27,4 +27,4 @@ def render_markdown(text: str) -> SafeString:
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer",
     )
-    return mark_safe(clean)  # noqa: S308 -- sanitised by nh3 just above
+    return mark_safe(clean)  # noqa: S308 -- sanitised by nh3 just above  # nosec B308 B703

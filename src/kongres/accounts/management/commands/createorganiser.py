@@ -14,7 +14,7 @@ from kongres.accounts.services import role_ensure
 from kongres.core.exceptions import KongresError
 from kongres.events.models import Edition
 
-PASSWORD_ENV = "KONGRES_ORGANISER_PASSWORD"  # noqa: S105 -- a variable name
+PASSWORD_ENV = "KONGRES_ORGANISER_PASSWORD"  # noqa: S105 -- a variable name  # nosec B105
 
 
 class Command(BaseCommand):

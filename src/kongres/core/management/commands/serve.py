@@ -96,7 +96,7 @@ def site_url_mismatch(site_url: str, host: str, port: int) -> str | None:
     here = host.lower()
     if url_host != here and not _is_local(url_host):
         return None  # a reverse proxy's public name
-    wildcard = here in {"0.0.0.0", "::"}  # noqa: S104 -- compared, not bound
+    wildcard = here in {"0.0.0.0", "::"}  # noqa: S104 -- compared, not bound  # nosec B104
     if url_host != here and not (wildcard or _is_local(here)):
         return f"this server listens on {host} only, not on {url_host}"
     if url_port != port:
