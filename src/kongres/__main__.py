@@ -14,6 +14,7 @@ OUR_COMMANDS = {
     "demo": "load the demo edition, IV Kongres (--as-published: with its 2024 dates)",
     "createorganiser": "create an organiser account for the admin (--demo: the demo login)",
     "serve": "serve the site with granian, static files included (--host, --port, --workers)",
+    "draw": "allocation by draw: run EDITION, or verify EDITION --seed SEED",
 }
 HELP_FLAGS = {"-h", "--help", "help"}
 

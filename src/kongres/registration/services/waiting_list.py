@@ -33,6 +33,7 @@ from kongres.registration.services._common import (
     _day_ids,
     _seat_confirmed_status,
 )
+from kongres.registration.services.draw import seats_closed
 
 logger = logging.getLogger(__name__)
 
@@ -169,18 +170,19 @@ def _offer_free_seats(
     edition: Edition, now: dt.datetime, *, present: int | None = None
 ) -> list[int]:
     """Offer free seats to the waiting list, first come (by the time the address was
-    confirmed) first served, skipping those whose days are full. Call with the edition's pool
-    locked. The registration ``present`` (someone confirming their address right now) gets the
-    seat at once instead of an offer. Returns the ids of the registrations given a seat."""
-    if rules.is_past(edition, now):
-        return []
+    confirmed; after a draw, those drawn first, in drawn order) first served, skipping those
+    whose days are full. Call with the edition's pool locked. The registration ``present``
+    (someone confirming their address right now) gets the seat at once instead of an offer.
+    Returns the ids of the registrations given a seat."""
+    if rules.is_past(edition, now) or seats_closed(edition.pk):
+        return []  # (draw mode: nobody gets a seat before the draw)
     pools = {pool.day_id: pool for pool in SeatPool.objects.filter(edition_id=edition.pk)}
     edition_pool = pools[None]
     if edition_pool.free == 0:
         return []
     queue = (
         Registration.objects.filter(edition_id=edition.pk, status=Status.WAITING)
-        .order_by("verified_at", "pk")
+        .order_by(*selectors.QUEUE_ORDER)
         .prefetch_related("days")
     )
     given: list[int] = []
