@@ -13,6 +13,7 @@ from kongres.accounts.models import EditionRole
 from kongres.accounts.roles import NEEDS
 from kongres.campaigns.services import campaign_create
 from kongres.content.models import PrivacyNoticeVersion
+from kongres.registration.services.draw import allocation_configure, draw_run
 from kongres.registration.tickets import ticket_issue
 from tests.factories import (
     DayFactory,
@@ -43,6 +44,9 @@ RULES: dict[str, object] = {
         for name in ("verify", "claim", "manage", "edit", "cancel", "export", "links-replace")
     },
     "registration:submitted": "same",  # redirects to the form without a submission
+    # the edition's draw (the world's edition has one, with no applications)
+    "registration:draw": "public",
+    "registration:draw-json": "public",
     "checkin:page": ("checkin", False),
     "checkin:badges": ("checkin", False),
     "checkin:service-worker": "public",
@@ -78,6 +82,9 @@ RULES: dict[str, object] = {
     "orga:campaign-send": ("orga", "message"),
     "orga:campaign-test": "post",  # POST only: GET answers 405 to everyone
     "orga:roles": ("orga", "roles"),
+    "orga:draw": ("orga", "settings"),
+    "orga:draw-run": "post",  # POST only: GET answers 405 to everyone
+    "orga:draw-chart": ("orga", "settings"),
     "orga:role-revoke": ("orga", "roles"),
     "orga:settings": ("orga", "settings"),
     "content:news-list": "public",
@@ -136,6 +143,8 @@ def world(db):
     page = PageFactory()
     registration = RegistrationFactory(edition=edition, verified=True, data__day_ids=[day.pk])
     ticket_issue(registration=registration)
+    allocation_configure(edition=edition, mode="draw")
+    draw_run(edition=edition)  # nobody waits: a draw of no application
     campaign = campaign_create(
         edition=edition, segment={}, subject_pl="Temat", body_pl="Treść", actor=None
     )
@@ -152,6 +161,7 @@ def world(db):
         "checkin:ticket": {"token": registration.token},
         "orga": {"edition": edition.slug},
         "orga:chart": {"edition": edition.slug, "name": "sector"},
+        "orga:draw-chart": {"edition": edition.slug, "name": "sector"},
         "orga:registration-detail": {"edition": edition.slug, "pk": registration.pk},
         "orga:registration-edit": {"edition": edition.slug, "pk": registration.pk},
         "orga:registration-action": {

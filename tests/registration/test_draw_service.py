@@ -259,3 +259,27 @@ def test_verify_refuses_another_seed(drawn):
     result = draw_verify(draw=drawn, seed_hex="ab" * 32)
     assert not result.matches
     assert any("commitment" in problem for problem in result.problems)
+
+
+# --- the public page -----------------------------------------------------------------------------
+
+
+def test_public_page_shows_the_commitment_then_the_result(client, edition, allocation, now):
+    apply(edition, now, 6)
+    page = client.get("/en/registration/draw/")
+    assert page.status_code == 200
+    assert allocation.commitment in page.content.decode()
+    assert allocation.seed not in page.content.decode()
+    assert "seed" not in client.get("/en/registration/draw.json").json()
+    draw = draw_run(edition=edition, now=after_window(now))
+    page = client.get("/en/registration/draw/").content.decode()
+    assert draw.seed in page and "kongres-draw-1" in page
+    assert "Nowak" not in page and "@example.org" not in page  # nobody named
+    data = client.get("/en/registration/draw.json").json()
+    assert [e["number"] for e in data["entries"]] == [
+        e.number for e in draw.entries.order_by("rank")
+    ]
+
+
+def test_public_page_absent_without_draw_mode(client, edition):
+    assert client.get("/en/registration/draw/").status_code == 404

@@ -34,6 +34,7 @@ from kongres.registration import lottery, mails, seats
 from kongres.registration.exceptions import RegistrationError
 from kongres.registration.models import (
     Allocation,
+    AllocationQuota,
     Draw,
     DrawEntry,
     Registration,
@@ -89,6 +90,23 @@ def allocation_configure(
         allocation.save()
     logger.info("Allocation of %s set to %s by %s", edition.slug, mode, actor)
     return allocation
+
+
+def allocation_quotas_set(*, allocation: Allocation, quotas: list) -> None:
+    """Replace the allocation's quotas with ``quotas`` (unsaved ``AllocationQuota`` rows);
+    nothing changes once the draw is done."""
+    if Draw.objects.filter(edition_id=allocation.edition_id).exists():
+        raise RegistrationError(_("The draw is done; its settings stay as they were."), "drawn")
+    for quota in quotas:  # the pure draw's own checks (shares 0-100, min <= max)
+        try:
+            lottery.Quota(quota.dimension, quota.value, quota.min_percent, quota.max_percent)
+        except ValueError as error:
+            raise RegistrationError(str(error), "invalid") from error
+    with _atomic():
+        allocation.quotas.all().delete()
+        for quota in quotas:
+            quota.allocation = allocation
+        AllocationQuota.objects.bulk_create(quotas)
 
 
 def _priorities(allocation: Allocation) -> dict[str, int]:
