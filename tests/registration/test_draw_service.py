@@ -283,3 +283,14 @@ def test_public_page_shows_the_commitment_then_the_result(client, edition, alloc
 
 def test_public_page_absent_without_draw_mode(client, edition):
     assert client.get("/en/registration/draw/").status_code == 404
+
+
+def test_mails_and_page_in_polish(client, edition, allocation, now):
+    person = apply(edition, now, 1, language="pl")[0]
+    draw_run(edition=edition, now=after_window(now))
+    message = OutboxMessage.objects.get(
+        related__endswith=f":{person.pk}", kind="registration.draw_place"
+    )
+    assert message.subject.startswith("Masz miejsce") and "numer 1" in message.body_text
+    page = client.get("/rejestracja/losowanie/").content.decode()
+    assert "Losowanie miejsc" in page and "Numery zgłoszeń w kolejności losowania" in page
