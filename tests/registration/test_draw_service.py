@@ -294,3 +294,15 @@ def test_mails_and_page_in_polish(client, edition, allocation, now):
     assert message.subject.startswith("Masz miejsce") and "numer 1" in message.body_text
     page = client.get("/rejestracja/losowanie/").content.decode()
     assert "Losowanie miejsc" in page and "Numery zgłoszeń w kolejności losowania" in page
+
+
+def test_the_periodic_job_leaves_a_pending_draw_alone(edition, allocation, now):
+    from kongres.registration.services import registration_expire_due
+    from kongres.registration.services.waiting_list import _editions_needing_sync
+
+    apply(edition, now, 3)
+    assert _editions_needing_sync() == []
+    registration_expire_due(now=now + dt.timedelta(minutes=1))
+    assert pool(edition).taken == 0
+    draw_run(edition=edition, now=after_window(now))
+    assert _editions_needing_sync() == []  # the seats are given, nobody waits for a free one

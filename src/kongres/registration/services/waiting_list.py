@@ -149,7 +149,12 @@ def _editions_needing_sync() -> list[int]:
         for edition_id, day_id, capacity, edition_capacity, day_capacity in rows
         if capacity != (edition_capacity if day_id is None else day_capacity)
     }
-    waiting = Registration.objects.filter(status=Status.WAITING).values("edition_id")
+    waiting = (
+        Registration.objects.filter(status=Status.WAITING)
+        # (draw mode before the draw: the free seats wait for the draw)
+        .exclude(edition__allocation__mode="draw", edition__draw__isnull=True)
+        .values("edition_id")
+    )
     free_while_waiting = SeatPool.objects.filter(
         seats.free_q(), day__isnull=True, edition_id__in=waiting
     ).values_list("edition_id", flat=True)
