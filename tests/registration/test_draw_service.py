@@ -182,26 +182,50 @@ def test_running_again_changes_nothing(edition, allocation, now):
     assert pool(edition).taken == 5
 
 
+def dies_on_call(number, real):
+    calls = []
+
+    def dying(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == number:
+            raise KeyboardInterrupt("killed")
+        return real(*args, **kwargs)
+
+    return dying
+
+
 def test_a_draw_killed_halfway_leaves_nothing_and_runs_again(edition, allocation, now, monkeypatch):
+    from kongres.registration.services import draw as draw_service
+
     apply(edition, now, 10)
     OutboxMessage.objects.all().delete()
-    real_mail, calls = mails.mail, []
-
-    def dies_on_the_fourth(*args, **kwargs):
-        calls.append(args)
-        if len(calls) == 4:
-            raise KeyboardInterrupt("killed")
-        return real_mail(*args, **kwargs)
-
-    monkeypatch.setattr(mails, "mail", dies_on_the_fourth)
+    monkeypatch.setattr(draw_service, "_audit", dies_on_call(4, draw_service._audit))
     with pytest.raises(KeyboardInterrupt):
         draw_run(edition=edition, now=after_window(now))
     assert not Draw.objects.exists() and not DrawEntry.objects.exists()
     assert set(Registration.objects.values_list("status", flat=True)) == {Status.WAITING}
     assert pool(edition).taken == 0 and OutboxMessage.objects.count() == 0
-    monkeypatch.setattr(mails, "mail", real_mail)
+    monkeypatch.undo()
     draw_run(edition=edition, now=after_window(now))
     assert pool(edition).taken == 5 and OutboxMessage.objects.count() == 10
+
+
+def test_mails_killed_halfway_are_finished_once_each(edition, allocation, now, monkeypatch):
+    from kongres.registration.services.draw import draw_mails_send
+
+    apply(edition, now, 10)
+    OutboxMessage.objects.all().delete()
+    draw = draw_run(edition=edition, now=after_window(now), mail=False)
+    assert OutboxMessage.objects.count() == 0
+    monkeypatch.setattr(mails, "mail", dies_on_call(4, mails.mail))
+    with pytest.raises(KeyboardInterrupt):
+        draw_mails_send(draw=draw, batch=2)
+    assert OutboxMessage.objects.count() == 2  # the first batch; the second rolled back
+    monkeypatch.undo()
+    assert draw_due(now=after_window(now)) == 0  # the worker finishes the mails
+    related = Counter(OutboxMessage.objects.values_list("related", flat=True))
+    assert len(related) == 10 and set(related.values()) == {1}
+    assert not draw.entries.filter(mailed=False).exists()
 
 
 def test_the_worker_runs_it_at_the_configured_time(edition, allocation, now):

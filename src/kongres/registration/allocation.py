@@ -141,7 +141,9 @@ class PriorityGroup(models.Model):
 class Draw(models.Model):
     """An edition's draw, done once, in one transaction with everything it changes (the row
     exists only once the draw is complete: a draw killed halfway leaves nothing). It keeps what
-    is published: the seed, the algorithm, the places and quotas, the entries in drawn order."""
+    is published: the seed, the algorithm, the places and quotas, the entries in drawn order.
+    The result mails follow in batches (``DrawEntry.mailed``, set in the transaction that
+    queues the mail: each is queued once, even after a kill)."""
 
     class State(models.TextChoices):
         DONE = "done", _("done")
@@ -200,6 +202,8 @@ class DrawEntry(models.Model):
     days = models.JSONField(_("days"), default=list, blank=True)  # day ids
     rank = models.PositiveIntegerField(_("place in drawn order"))
     outcome = models.CharField(_("result"), max_length=10, choices=Outcome.choices)
+    position = models.PositiveIntegerField(_("waiting-list position"), null=True, blank=True)
+    mailed = models.BooleanField(_("result mailed"), default=False)
 
     class Meta:
         verbose_name = _("draw entry")

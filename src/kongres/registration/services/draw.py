@@ -11,10 +11,12 @@ transaction: locks the edition's pool (lock 1 of the order in ``services/__init_
 the applications (``waiting`` with the address confirmed before the window closed, in the
 order of confirmation), runs the draw over the free seats, confirms the winners (a seat each,
 ``pending_approval`` when approval is required), ranks the waiting list in drawn order (the
-queue follows ``DrawEntry.rank``; later registrations queue after), ends the registrations
-beyond ``waiting_list_size`` (``rejected``) and queues everybody's mail. The ``Draw`` row is
-written in that transaction: a draw killed halfway leaves nothing, and running it again (or
-twice at once: the second waits for the lock, then finds the row) changes nothing."""
+queue follows ``DrawEntry.rank``; later registrations queue after) and ends the registrations
+beyond ``waiting_list_size`` (``rejected``). The ``Draw`` row is written in that transaction:
+a draw killed halfway leaves nothing, and running it again (or twice at once: the second waits
+for the lock, then finds the row) changes nothing. Everybody's result mail is then queued in
+batches (``draw_mails_send``: once each, whatever is killed when; the worker finishes what a
+kill left)."""
 
 from __future__ import annotations
 
@@ -128,11 +130,23 @@ def _quotas(allocation: Allocation) -> list[lottery.Quota]:
 
 
 def draw_run(
-    *, edition: Edition, actor: AbstractBaseUser | None = None, now: dt.datetime | None = None
+    *,
+    edition: Edition,
+    actor: AbstractBaseUser | None = None,
+    now: dt.datetime | None = None,
+    mail: bool = True,
 ) -> Draw:
-    """Run the edition's draw (see the module's docstring); return its ``Draw``. Again on a
-    drawn edition: the same ``Draw``, nothing changed."""
+    """Run the edition's draw (see the module's docstring), then queue the result mails
+    (``draw_mails_send``; ``mail=False`` leaves them to the caller or the worker); return its
+    ``Draw``. Again on a drawn edition: the same ``Draw``, only mails not yet queued are."""
     now = now or timezone.now()
+    draw = _draw_run(edition, actor, now)
+    if mail:
+        draw_mails_send(draw=draw)
+    return draw
+
+
+def _draw_run(edition: Edition, actor: AbstractBaseUser | None, now: dt.datetime) -> Draw:
     allocation = Allocation.objects.filter(edition=edition, mode=Allocation.Mode.DRAW).first()
     if allocation is None:
         raise RegistrationError(_("This edition gives its places without a draw."), "no_draw")
@@ -213,16 +227,18 @@ def _apply(
                 outcome=outcome,
             )
         )
-    DrawEntry.objects.bulk_create(entries, batch_size=500)
     position = 0
+    for entry in entries:
+        if entry.outcome == DrawEntry.Outcome.WAITING:
+            position += 1
+            entry.position = position
+    DrawEntry.objects.bulk_create(entries, batch_size=500)
     for entry in entries:
         registration, days = by_number[entry.number]
         if entry.outcome == DrawEntry.Outcome.PLACE:
             _give_place(edition, registration, days, actor, now)
         elif entry.outcome == DrawEntry.Outcome.WAITING:
-            position += 1
             _audit(registration, "draw", actor=actor, before=Status.WAITING, number=entry.number)
-            mails.mail(registration, "draw_waiting", number=entry.number, position=position)
         else:
             _end(registration, entry.number, actor, now)
     logger.info(
@@ -249,7 +265,6 @@ def _give_place(
         raise RuntimeError(f"registration {registration.pk} changed during the draw")
     number = registration.draw_entry.number
     _audit(registration, "draw", actor=actor, before=Status.WAITING, number=number)
-    mails.mail(registration, "draw_place", number=number)
 
 
 def _end(
@@ -259,7 +274,44 @@ def _end(
     if not _cas(registration, {Status.WAITING}, now, **changes):
         raise RuntimeError(f"registration {registration.pk} changed during the draw")
     _audit(registration, "draw", actor=actor, before=Status.WAITING, number=number)
-    mails.mail(registration, "draw_not_drawn", number=number)
+
+
+MAIL_OF_OUTCOME = {
+    DrawEntry.Outcome.PLACE: "draw_place",
+    DrawEntry.Outcome.WAITING: "draw_waiting",
+    DrawEntry.Outcome.NOT_DRAWN: "draw_not_drawn",
+}
+
+
+def draw_mails_send(*, draw: Draw, batch: int = 200) -> int:
+    """Queue the result mail of every entry not yet mailed, in the person's language, in
+    batches (a transaction each). An entry is marked ``mailed`` by a compare-and-set in the
+    transaction that queues its mail: a kill between batches loses nothing and a second
+    sender (the worker and the organiser's request at once) queues nothing twice. Returns how
+    many mails were queued."""
+    queued = 0
+    while True:
+        pending = list(
+            draw.entries.filter(mailed=False)
+            .select_related("registration__edition")
+            .order_by("rank")[:batch]
+        )
+        if not pending:
+            return queued
+        with _atomic():
+            for entry in pending:
+                if not DrawEntry.objects.filter(pk=entry.pk, mailed=False).update(mailed=True):
+                    continue  # another sender has it
+                registration = entry.registration
+                if registration is None or registration.is_erased:
+                    continue
+                mails.mail(
+                    registration,
+                    MAIL_OF_OUTCOME[entry.outcome],
+                    number=entry.number,
+                    position=entry.position,
+                )
+                queued += 1
 
 
 def draw_due(*, now: dt.datetime | None = None) -> int:
@@ -275,6 +327,8 @@ def draw_due(*, now: dt.datetime | None = None) -> int:
     for allocation in due:
         draw_run(edition=allocation.edition, now=now)
         count += 1
+    for draw in Draw.objects.filter(entries__mailed=False).distinct():
+        draw_mails_send(draw=draw)  # a draw whose mails were cut short
     return count
 
 
