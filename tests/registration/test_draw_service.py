@@ -330,3 +330,18 @@ def test_the_periodic_job_leaves_a_pending_draw_alone(edition, allocation, now):
     assert pool(edition).taken == 0
     draw_run(edition=edition, now=after_window(now))
     assert _editions_needing_sync() == []  # the seats are given, nobody waits for a free one
+
+
+def test_an_application_is_told_about_the_draw_not_a_full_house(client, edition, allocation, now):
+    person = apply(edition, now, 1, language="en")[0]
+    message = OutboxMessage.objects.get(
+        related__endswith=f":{person.pk}", kind="registration.waiting"
+    )
+    assert "application" in message.subject and "drawn" in message.body_text
+    assert "are taken" not in message.body_text
+    from django.urls import reverse
+    from django.utils import translation
+
+    with translation.override("en"):
+        page = client.get(reverse("registration:manage", kwargs={"token": person.token}))
+    assert "How the draw works" in page.content.decode()
