@@ -166,7 +166,11 @@ def _apply(
     applications = Registration.objects.filter(edition=edition, status=Status.WAITING)
     if allocation.window_closes_at:
         applications = applications.filter(verified_at__lt=allocation.window_closes_at)
-    applications = list(applications.order_by("verified_at", "pk").prefetch_related("days"))
+    # Locked (PostgreSQL): a participant leaving the list meanwhile waits for the draw, then
+    # leaves it (or cancels the place it got) through the usual transitions.
+    applications = list(
+        applications.order_by("verified_at", "pk").select_for_update().prefetch_related("days")
+    )
     tiers = _priorities(allocation)
     applicants, by_number = [], {}
     for number, registration in enumerate(applications, start=1):
