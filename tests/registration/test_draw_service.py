@@ -345,3 +345,13 @@ def test_an_application_is_told_about_the_draw_not_a_full_house(client, edition,
     with translation.override("en"):
         page = client.get(reverse("registration:manage", kwargs={"token": person.token}))
     assert "How the draw works" in page.content.decode()
+
+
+def test_the_run_command(edition, now):
+    allocation_configure(edition=edition, mode="draw")
+    apply(edition, now, 7)
+    out = StringIO()
+    call_command("draw", "run", edition.slug, stdout=out)
+    assert "7 applications, 5 places given" in out.getvalue()
+    with pytest.raises(CommandError, match="no edition"):
+        call_command("draw", "run", "no-such-edition", stdout=StringIO())
