@@ -24,13 +24,15 @@ import datetime as dt
 import hashlib
 import logging
 import secrets
+from collections import Counter
 from dataclasses import dataclass
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kongres.audit.services import audit_log
 from kongres.events.models import Edition
 from kongres.registration import lottery, mails, seats
 from kongres.registration.exceptions import RegistrationError
@@ -46,7 +48,6 @@ from kongres.registration.services._common import (
     Status,
     _atomic,
     _audit,
-    _cas,
     _seat_confirmed_status,
 )
 from kongres.registration.validators import email_key
@@ -237,14 +238,36 @@ def _apply(
             position += 1
             entry.position = position
     DrawEntry.objects.bulk_create(entries, batch_size=500)
-    for entry in entries:
-        registration, days = by_number[entry.number]
-        if entry.outcome == DrawEntry.Outcome.PLACE:
-            _give_place(edition, registration, days, actor, now)
-        elif entry.outcome == DrawEntry.Outcome.WAITING:
-            _audit(registration, "draw", actor=actor, before=Status.WAITING, number=entry.number)
-        else:
-            _end(registration, entry.number, actor, now)
+    places_given = [by_number[e.number] for e in entries if e.outcome == DrawEntry.Outcome.PLACE]
+    _seats_take(edition, [days for _registration, days in places_given])
+    new = _seat_confirmed_status(edition)
+    _statuses_set(
+        [registration for registration, _days in places_given],
+        actor,
+        now,
+        status=new,
+        confirmed_at=now if new == Status.CONFIRMED else None,
+    )
+    _statuses_set(
+        [by_number[e.number][0] for e in entries if e.outcome == DrawEntry.Outcome.NOT_DRAWN],
+        actor,
+        now,
+        status=Status.REJECTED,
+        decided_at=now,
+        ended_at=now,
+    )
+    # The waiting list keeps its status: its entries (rank, position) are its record.
+    audit_log(
+        actor=actor,
+        action="registration.draw_run",
+        obj=edition,
+        after={
+            "algorithm": lottery.ALGORITHM,
+            "applications": len(applicants),
+            "places": len(places_given),
+            "commitment": allocation.commitment,
+        },
+    )
     logger.info(
         "%s: drawn %s place(s) among %s application(s)",
         edition.slug,
@@ -254,30 +277,35 @@ def _apply(
     return draw
 
 
-def _give_place(
-    edition: Edition,
-    registration: Registration,
-    days: tuple[int, ...],
-    actor: AbstractBaseUser | None,
-    now: dt.datetime,
-) -> None:
-    if not seats.take_seat(edition.pk, list(days)):  # the draw counted the free seats
-        raise RuntimeError(f"no seat for drawn registration {registration.pk}")
-    new = _seat_confirmed_status(edition)
-    changes = {"status": new, "confirmed_at": now if new == Status.CONFIRMED else None}
-    if not _cas(registration, {Status.WAITING}, now, **changes):  # under the pool's lock
-        raise RuntimeError(f"registration {registration.pk} changed during the draw")
-    number = registration.draw_entry.number
-    _audit(registration, "draw", actor=actor, before=Status.WAITING, number=number)
+def _seats_take(edition: Edition, winners_days: list[tuple[int, ...]]) -> None:
+    """One seat per winner on the edition and on each of their days: one UPDATE per pool
+    (the draw gave no more than the free seats; the pools' check constraint is the guard)."""
+    if not winners_days:
+        return
+    SeatPool.objects.filter(edition_id=edition.pk, day__isnull=True).update(
+        taken=F("taken") + len(winners_days)
+    )
+    for day_id, count in Counter(day for days in winners_days for day in days).items():
+        SeatPool.objects.filter(day_id=day_id).update(taken=F("taken") + count)
 
 
-def _end(
-    registration: Registration, number: int, actor: AbstractBaseUser | None, now: dt.datetime
+def _statuses_set(
+    registrations: list[Registration], actor: AbstractBaseUser | None, now: dt.datetime, **changes
 ) -> None:
-    changes = {"status": Status.REJECTED, "decided_at": now, "ended_at": now}
-    if not _cas(registration, {Status.WAITING}, now, **changes):
-        raise RuntimeError(f"registration {registration.pk} changed during the draw")
-    _audit(registration, "draw", actor=actor, before=Status.WAITING, number=number)
+    """Move waiting registrations to ``changes`` (a compare-and-set per chunk: under the
+    draw's locks none can have moved) and audit each."""
+    for first in range(0, len(registrations), 500):
+        chunk = registrations[first : first + 500]
+        changed = Registration.objects.filter(
+            pk__in=[r.pk for r in chunk], status=Status.WAITING
+        ).update(**changes, updated_at=now)
+        if changed != len(chunk):
+            raise RuntimeError("registrations changed during the draw")
+    for registration in registrations:
+        for key, value in changes.items():
+            setattr(registration, key, value)
+        number = registration.draw_entry.number
+        _audit(registration, "draw", actor=actor, before=Status.WAITING, number=number)
 
 
 MAIL_OF_OUTCOME = {
