@@ -8,7 +8,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kongres.registration.lottery import ALGORITHM, Applicant, Quota, commitment, draw, ticket
+from kongres.registration.lottery import (
+    ALGORITHM,
+    Applicant,
+    Quota,
+    commitment,
+    draw,
+    minimums,
+    ticket,
+)
 
 SECTORS = ["ngo", "business", "science", "local_government"]
 VOIVODESHIPS = ["mazowieckie", "malopolskie", "slaskie", "pomorskie"]
@@ -74,8 +82,14 @@ def test_every_minimum_reached_when_enough_applicants(applicants, places, seed, 
     people = by_number(applicants)
     counted = Counter(people[n].sector for n in result.winners)
     applied = Counter(a.sector for a in applicants)
+    needs = minimums(mins, places)
     for quota in mins:
-        assert counted[quota.value] >= min(quota.minimum(places), applied[quota.value])
+        # the share rounded up, or down at worst when rounding up would need too many places
+        assert needs[quota.key] >= places * quota.min_percent // 100
+        if sum(q.minimum(places) for q in mins) <= places:
+            assert needs[quota.key] == quota.minimum(places)
+        assert counted[quota.value] >= min(needs[quota.key], applied[quota.value])
+    assert sum(needs.values()) <= places
     # nobody is left waiting while a place is free
     assert len(result.winners) == min(places, len(applicants))
 
@@ -155,3 +169,14 @@ def test_bad_quota_refused(quota):
 def test_minimum_rounds_up_cap_rounds_down():
     assert Quota("sector", "ngo", min_percent=15).minimum(10) == math.ceil(1.5)
     assert Quota("sector", "ngo", max_percent=15).maximum(10) == 1
+
+
+def test_minimums_rounded_up_fit_the_places_by_largest_remainder():
+    quotas = [
+        Quota("sector", "ngo", min_percent=1),
+        Quota("sector", "local_government", min_percent=1),
+    ]
+    assert minimums(quotas, 1) == {("sector", "local_government"): 1, ("sector", "ngo"): 0}
+    quotas = [Quota("sector", "ngo", min_percent=15), Quota("sector", "media", min_percent=85)]
+    assert minimums(quotas, 10) == {("sector", "media"): 9, ("sector", "ngo"): 1}
+    assert minimums([Quota("sector", "ngo", min_percent=15)], 10) == {("sector", "ngo"): 2}

@@ -12,10 +12,13 @@ Algorithm ``kongres-draw-1``
    (bytes, ascending), then by number (never needed: two equal tickets would be a SHA-256
    collision). This order does not depend on the order the applications are given in.
 2. **Minimums.** Each quota with a minimum share needs ``ceil(places * min% / 100)`` winners of
-   its group. The quotas are taken in a fixed order: sector quotas, then voivodeship quotas,
-   each by value (the stored slug, ascending). For each one, the drawn order is walked and
-   every applicant of the group not yet chosen who *fits* is chosen, until the group has its
-   minimum or the applicants run out.
+   its group, unless the minimums of its dimension (sector, or voivodeship) rounded up would
+   add up to more than the places: then each gets ``floor(places * min% / 100)`` and the places
+   left go, one each, to the quotas with the largest fractional part (ties: the fixed order
+   below) - the largest remainder method (``minimums``). The quotas are taken in a fixed
+   order: sector quotas, then voivodeship quotas, each by value (the stored slug, ascending).
+   For each one, the drawn order is walked and every applicant of the group not yet chosen who
+   *fits* is chosen, until the group has its minimum or the applicants run out.
 3. **General draw.** The drawn order is walked once more and every applicant not yet chosen who
    fits is chosen, until the places are given.
 4. The waiting list is everybody not chosen, in drawn order.
@@ -98,6 +101,32 @@ def commitment(seed: bytes) -> str:
     return hashlib.sha256(seed).hexdigest()
 
 
+def minimums(quotas: Iterable[Quota], places: int) -> dict[tuple[str, str], int]:
+    """The winners each quota with a minimum needs (step 2): rounded up, or by the largest
+    remainder where rounding up would need more than the places."""
+    quotas = sorted(
+        (q for q in quotas if q.min_percent is not None),
+        key=lambda q: (DIMENSIONS.index(q.dimension), q.value),
+    )
+    needed: dict[tuple[str, str], int] = {}
+    for dimension in DIMENSIONS:
+        mine = [q for q in quotas if q.dimension == dimension]
+        if sum(q.minimum(places) for q in mine) <= places:
+            needed.update({q.key: q.minimum(places) for q in mine})
+            continue
+        base = {q.key: places * q.min_percent // 100 for q in mine}
+        left = places - sum(base.values())
+        by_remainder = sorted(mine, key=lambda q: -((places * q.min_percent) % 100))
+        for quota in by_remainder:
+            if left <= 0:
+                break
+            if (places * quota.min_percent) % 100:
+                base[quota.key] += 1
+                left -= 1
+        needed.update(base)
+    return needed
+
+
 def drawn_order(applicants: Iterable[Applicant], seed: bytes) -> list[Applicant]:
     return sorted(applicants, key=lambda a: (-a.priority, ticket(seed, a.number), a.number))
 
@@ -142,8 +171,9 @@ def draw(
             if day in days_left:
                 days_left[day] -= 1
 
+    needs = minimums(quotas, places)
     for quota in quotas:
-        needed = quota.minimum(places)
+        needed = needs.get(quota.key, 0)
         for applicant in order:
             if counts[quota.key] >= needed or len(chosen) >= places:
                 break
