@@ -35,3 +35,23 @@ def test_draw_page_passes_axe_before_and_after(page, live_server, drawn_later, a
     assert page.watch.console_errors == []
     assert page.watch.foreign_requests == []
     assert failures == [], "\n".join(failures)
+
+
+def test_draw_page_by_keyboard_alone(page, live_server, drawn_later):
+    from kongres.registration.services.draw import draw_run
+
+    draw_run(edition=drawn_later)
+    page.goto(live_server.url + "/en/registration/draw/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.classList.contains('skip-link')")
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if page.evaluate(
+            "() => (document.activeElement.getAttribute('href') || '').endsWith('draw.json')"
+        ):
+            break
+    else:
+        raise AssertionError("Tab never reached the draw's data")
+    with page.expect_response(lambda r: r.url.endswith("draw.json")) as answer:
+        page.keyboard.press("Enter")
+    assert answer.value.json()["seed"]
