@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kongres.events.models import Edition
 from kongres.orga.dashboard import _config
+from kongres.registration import lottery
 from kongres.registration.choices import Sector, Voivodeship
 from kongres.registration.models import Allocation, AllocationQuota, Draw, DrawEntry
 
@@ -137,12 +138,11 @@ def quotas_reached(*, draw: Draw) -> list[dict]:
     """Each quota of the draw: its group, shares, the minimum and cap in places, the places
     given and the applications of the group."""
     rows = []
+    needs = lottery.minimums([lottery.Quota(**quota) for quota in draw.quotas], draw.places)
     for quota in draw.quotas:
         dimension, value = quota["dimension"], quota["value"]
         entries = draw.entries.filter(**{dimension: value})
-        minimum = (
-            None if quota["min_percent"] is None else -(-draw.places * quota["min_percent"] // 100)
-        )
+        minimum = needs.get((dimension, value))
         cap = None if quota["max_percent"] is None else draw.places * quota["max_percent"] // 100
         given = entries.filter(outcome=DrawEntry.Outcome.PLACE).count()
         labels = dict({"sector": Sector, "voivodeship": Voivodeship}[dimension].choices)
