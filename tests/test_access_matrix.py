@@ -22,6 +22,7 @@ from kongres.accounts.services import api_token_create
 from kongres.campaigns.services import campaign_create
 from kongres.content.models import PrivacyNoticeVersion
 from kongres.mail.models import OutboxMessage
+from kongres.registration.services.draw import allocation_configure, draw_run
 from kongres.registration.tickets import ticket_issue
 from tests.factories import (
     DayFactory,
@@ -56,6 +57,9 @@ RULES: dict[str, object] = {
         for name in ("verify", "claim", "manage", "edit", "cancel", "export", "links-replace")
     },
     "registration:submitted": "same",  # redirects to the form without a submission
+    # the edition's draw (the world's edition has one, with no applications)
+    "registration:draw": "public",
+    "registration:draw-json": "public",
     "checkin:page": ("checkin", False),
     # every participant's name and ticket code: a role that may see them (review 2026-12, L11)
     "checkin:badges": ("checkin", False, "badges"),
@@ -93,6 +97,9 @@ RULES: dict[str, object] = {
     "orga:campaign-send": ("orga", "message"),
     "orga:campaign-test": "post",  # POST only: GET answers 405 to everyone
     "orga:roles": ("orga", "roles"),
+    "orga:draw": ("orga", "settings"),
+    "orga:draw-run": "post",  # POST only: GET answers 405 to everyone
+    "orga:draw-chart": ("orga", "settings"),
     "orga:role-revoke": ("orga", "roles"),
     "orga:settings": ("orga", "settings"),
     "orga:invitation-create": ("orga", "roles"),
@@ -213,6 +220,8 @@ def world(db):
     page = PageFactory()
     registration = RegistrationFactory(edition=edition, verified=True, data__day_ids=[day.pk])
     ticket_issue(registration=registration)
+    allocation_configure(edition=edition, mode="draw")
+    draw_run(edition=edition)  # nobody waits: a draw of no application
     campaign = campaign_create(
         edition=edition, segment={}, subject_pl="Temat", body_pl="Treść", actor=None
     )
@@ -230,6 +239,7 @@ def world(db):
         "checkin:ticket": {"token": registration.token},
         "orga": {"edition": edition.slug},
         "orga:chart": {"edition": edition.slug, "name": "sector"},
+        "orga:draw-chart": {"edition": edition.slug, "name": "sector"},
         "orga:registration-detail": {"edition": edition.slug, "pk": registration.pk},
         "orga:registration-edit": {"edition": edition.slug, "pk": registration.pk},
         "orga:registration-action": {

@@ -11,9 +11,10 @@ OUR_COMMANDS = {
     "migrate": "create or update the database",
     "backup": "write the database and the uploaded files to FILE",
     "restore": "put back a backup made by kongres backup (--force, --check)",
-    "demo": "load the demo edition, IV Kongres (--as-published: with its 2024 dates)",
+    "demo": "load the demo edition, IV Kongres (--as-published: with its 2024 dates; --draw)",
     "createorganiser": "create an organiser account for the admin (--demo: the demo login)",
     "serve": "serve the site with granian, static files included (--host, --port, --workers)",
+    "draw": "allocation by draw: run EDITION, or verify EDITION --seed SEED",
 }
 HELP_FLAGS = {"-h", "--help", "help"}
 

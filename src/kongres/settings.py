@@ -176,6 +176,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 KONGRES_PERIODIC_JOBS = [
     ("kongres.mail.services.mail_retry_due", 60),
     ("kongres.registration.tasks.expire_due", 30),
+    ("kongres.registration.tasks.draw_due", 60),
     # retention (review 2026-12, M7): purge_after_days, purge_unconfirmed_after_days
     ("kongres.privacy.tasks.purge_due", 3600),
 ]

@@ -21,13 +21,15 @@ from tests.registration.test_views import (  # noqa: F401 - fixtures
 # The seat pools (which days are full); the edition, its days, panels and questions are read
 # once per process while the content is unchanged (kongres.core.cache.memoized).
 GET_QUERIES = 1
-# Before the transaction, the seat pools (the privacy notice's version is memoized too); in it:
+# Before the transaction, the seat pools (the privacy notice's version is memoized too) and,
+# when a seat looks free, whether the edition is in draw mode before its draw (no seat then:
+# registration.services.draw.seats_closed); in it:
 # registration, its days, its tracks, its link, audit log, outbox message, its task (enqueued
 # through django.tasks), the message's task id, edition pool, day pools; and the savepoint
 # around it (BEGIN and COMMIT in production, which are not captured). The same statements on
 # SQLite and PostgreSQL, where the transaction starts with SET LOCAL lock_timeout
 # (kongres.core.locks).
-POST_QUERIES = 1 + 10 + 2
+POST_QUERIES = 1 + 1 + 10 + 2
 
 
 def post_queries() -> int:
@@ -105,7 +107,7 @@ def test_registration_post_queries_when_full(client, warm):
     register(client, warm, "first-after-the-change@example.org")
     queries = register(client, warm, "anna@example.org")
     names = tables(queries)
-    assert len(names) == post_queries() - 2, names  # no UPDATE of the pools
+    assert len(names) == post_queries() - 3, names  # no UPDATE of the pools, no draw check
     assert "UPDATE registration_seatpool" not in names
     registration = Registration.objects.get(email="anna@example.org")
     assert registration.status == Registration.Status.WAITING_UNVERIFIED

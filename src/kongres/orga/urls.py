@@ -6,6 +6,7 @@ from kongres.orga.views import (
     audit,
     auth,
     dashboard,
+    draw,
     editions,
     exports,
     gdpr,
@@ -26,6 +27,9 @@ urlpatterns = [
     path(_("orga/two-factor/setup/qr.svg"), auth.two_factor_qr, name="two-factor-qr"),
     path(_("orga/two-factor/password/"), auth.confirm_password, name="confirm-password"),
     path("orga/<slug:edition>/", dashboard.dashboard, name="dashboard"),
+    path(_("orga/<slug:edition>/draw/"), draw.draw_page, name="draw"),
+    path(_("orga/<slug:edition>/draw/run/"), draw.draw_run_view, name="draw-run"),
+    path(_("orga/<slug:edition>/draw/<str:name>.svg"), draw.draw_chart, name="draw-chart"),
     path(
         _("orga/<slug:edition>/charts/<str:name>.svg"),
         dashboard.chart,

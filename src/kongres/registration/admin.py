@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin
 
+from kongres.registration import admin_allocation  # noqa: F401 (registers its admin)
 from kongres.registration.admin_capacity import capacity_admins_register
 from kongres.registration.models import Question, Registration
 from kongres.registration.services import (

@@ -80,8 +80,9 @@ def mail_kwargs(
         manage_url=_link("registration:manage", token, language),
         verify_url=_link("registration:verify", token, language),
         claim_url=_link("registration:claim", token, language),
-        position=selectors.registration_waiting_position(registration=registration),
     )
+    if context.get("position") is None:  # (the draw gives the position it knows)
+        context["position"] = selectors.registration_waiting_position(registration=registration)
     return {
         "to": registration.email,
         "template": f"registration/mail/{name}",

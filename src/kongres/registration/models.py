@@ -394,3 +394,14 @@ class Ticket(models.Model):
     def code_grouped(self) -> str:
         """The code in groups of four, for people to read out or type."""
         return " ".join(self.code[i : i + 4] for i in range(0, len(self.code), 4))
+
+
+# The allocation of places (first come, or a draw) lives in its own module; its models are the
+# app's like the ones above.
+from kongres.registration.allocation import (  # noqa: E402, F401
+    Allocation,
+    AllocationQuota,
+    Draw,
+    DrawEntry,
+    PriorityGroup,
+)

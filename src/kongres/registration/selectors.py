@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import CharField, Count, Q
+from django.db.models import CharField, Count, F, Q
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
@@ -77,20 +77,31 @@ def registration_get_active(*, edition: Edition, email: str) -> Registration | N
     )
 
 
+# The order of the waiting list: those ranked by a draw first, in drawn order, then by the time
+# the address was confirmed.
+QUEUE_ORDER = (F("draw_entry__rank").asc(nulls_last=True), "verified_at", "pk")
+
+
 def registration_waiting_position(*, registration: Registration) -> int | None:
-    """1-based place on the waiting list (ordered by the time the address was confirmed);
-    None when the registration is not on the list (or its address is not confirmed yet)."""
+    """1-based place on the waiting list (``QUEUE_ORDER``); None when the registration is not
+    on the list (or its address is not confirmed yet)."""
     if registration.status != Status.WAITING or registration.verified_at is None:
         return None
-    ahead = (
-        Registration.objects.filter(edition_id=registration.edition_id, status=Status.WAITING)
-        .filter(
-            Q(verified_at__lt=registration.verified_at)
+    rank = (
+        Registration.objects.filter(pk=registration.pk)
+        .values_list("draw_entry__rank", flat=True)
+        .first()
+    )
+    waiting = Registration.objects.filter(edition_id=registration.edition_id, status=Status.WAITING)
+    if rank is not None:
+        ahead = waiting.filter(draw_entry__rank__lt=rank)
+    else:
+        ahead = waiting.filter(
+            Q(draw_entry__rank__isnull=False)
+            | Q(verified_at__lt=registration.verified_at)
             | Q(verified_at=registration.verified_at, pk__lt=registration.pk)
         )
-        .count()
-    )
-    return ahead + 1
+    return ahead.count() + 1
 
 
 @dataclass(frozen=True)

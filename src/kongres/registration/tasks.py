@@ -7,3 +7,10 @@ from kongres.registration.services import registration_expire_due
 def expire_due() -> int:
     """End holds and offers whose time has passed and offer their seats to the waiting list."""
     return registration_expire_due()
+
+
+def draw_due() -> int:
+    """Run the draws whose configured time has come (allocation by draw)."""
+    from kongres.registration.services.draw import draw_due as run  # noqa: PLC0415
+
+    return run()

@@ -1,7 +1,7 @@
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from kongres.registration import views
+from kongres.registration import draw_views, views
 
 app_name = "registration"
 
@@ -17,4 +17,6 @@ urlpatterns = [
     path(_("registration/manage/<str:token>/cancel/"), views.cancel, name="cancel"),
     path(_("registration/manage/<str:token>/data.json"), views.export, name="export"),
     path(_("registration/manage/<str:token>/new-link/"), views.links_replace, name="links-replace"),
+    path(_("registration/draw/"), draw_views.draw_page, name="draw"),
+    path(_("registration/draw.json"), draw_views.draw_json, name="draw-json"),
 ]

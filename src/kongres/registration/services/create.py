@@ -19,6 +19,7 @@ from kongres.registration.models import (
     RegistrationToken,
 )
 from kongres.registration.services._common import Status, _atomic, _audit
+from kongres.registration.services.draw import seats_closed
 from kongres.registration.services.validation import (
     _UPDATABLE_FIELDS,
     _clean,
@@ -59,6 +60,8 @@ def registration_create(
     day_ids = [day.pk for day in parts.days] if parts else None
     pools = _pools_ready(edition, now, day_ids=day_ids)
     expect_seat = over_capacity or seats.seems_free(pools, clean.day_ids)
+    if actor is None and expect_seat and seats_closed(edition.pk):
+        expect_seat = False  # draw mode: an application holds no seat until the draw
     token, hashed, salt = token_new()
     # Usually one attempt; a second one when the seat that looked free was taken meanwhile.
     for with_seat in (True, False) if expect_seat else (False,):

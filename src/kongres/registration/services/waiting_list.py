@@ -33,6 +33,7 @@ from kongres.registration.services._common import (
     _day_ids,
     _seat_confirmed_status,
 )
+from kongres.registration.services.draw import seats_closed
 
 logger = logging.getLogger(__name__)
 
@@ -148,7 +149,12 @@ def _editions_needing_sync() -> list[int]:
         for edition_id, day_id, capacity, edition_capacity, day_capacity in rows
         if capacity != (edition_capacity if day_id is None else day_capacity)
     }
-    waiting = Registration.objects.filter(status=Status.WAITING).values("edition_id")
+    waiting = (
+        Registration.objects.filter(status=Status.WAITING)
+        # (draw mode before the draw: the free seats wait for the draw)
+        .exclude(edition__allocation__mode="draw", edition__draw__isnull=True)
+        .values("edition_id")
+    )
     free_while_waiting = SeatPool.objects.filter(
         seats.free_q(), day__isnull=True, edition_id__in=waiting
     ).values_list("edition_id", flat=True)
@@ -169,18 +175,19 @@ def _offer_free_seats(
     edition: Edition, now: dt.datetime, *, present: int | None = None
 ) -> list[int]:
     """Offer free seats to the waiting list, first come (by the time the address was
-    confirmed) first served, skipping those whose days are full. Call with the edition's pool
-    locked. The registration ``present`` (someone confirming their address right now) gets the
-    seat at once instead of an offer. Returns the ids of the registrations given a seat."""
-    if rules.is_past(edition, now):
-        return []
+    confirmed; after a draw, those drawn first, in drawn order) first served, skipping those
+    whose days are full. Call with the edition's pool locked. The registration ``present``
+    (someone confirming their address right now) gets the seat at once instead of an offer.
+    Returns the ids of the registrations given a seat."""
+    if rules.is_past(edition, now) or seats_closed(edition.pk):
+        return []  # (draw mode: nobody gets a seat before the draw)
     pools = {pool.day_id: pool for pool in SeatPool.objects.filter(edition_id=edition.pk)}
     edition_pool = pools[None]
     if edition_pool.free == 0:
         return []
     queue = (
         Registration.objects.filter(edition_id=edition.pk, status=Status.WAITING)
-        .order_by("verified_at", "pk")
+        .order_by(*selectors.QUEUE_ORDER)
         .prefetch_related("days")
     )
     given: list[int] = []

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from django.utils import timezone
 
+from kongres.demo.draw import demo_draw
 from kongres.demo.loader import demo_load
 
 
@@ -19,8 +20,14 @@ class Command(BaseCommand):
             action="store_true",
             help="use the announcement's own dates (2024) and archive the edition",
         )
+        parser.add_argument(
+            "--draw",
+            action="store_true",
+            help="switch the edition to allocation by draw, with 2,000 invented applicants, "
+            "and run the draw",
+        )
 
-    def handle(self, *args, as_published: bool, **options):
+    def handle(self, *args, as_published: bool, draw: bool = False, **options):
         try:
             result = demo_load(today=timezone.localdate(), as_published=as_published)
         except DatabaseError as error:
@@ -40,3 +47,12 @@ class Command(BaseCommand):
             f"  changed:   {changed}\n"
             f"  site:      {settings.SITE_URL}/"
         )
+        if draw:
+            done = demo_draw(edition=edition)
+            places = done.entries.filter(outcome="place").count()
+            self.stdout.write(
+                f"Draw: {done.entries.count()} applications, {places} places "
+                f"({done.algorithm})\n"
+                f"  public page: {settings.SITE_URL}/rejestracja/losowanie/\n"
+                f"  verify:      kongres draw verify {edition.slug} --seed {done.seed}"
+            )
