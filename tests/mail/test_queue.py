@@ -14,7 +14,7 @@ from kongres.mail.services import (
     mail_queue_bulk,
 )
 from kongres.mail.tasks import mail_send, mail_send_many
-from tests.mail.test_delivery import run_worker
+from tests.mail.test_delivery import run_worker, time_passes
 
 
 def queue_greeting(**overrides) -> OutboxMessage:
@@ -254,3 +254,39 @@ def test_the_worker_sends_transactional_mail_before_a_message_to_many(
         "a1@example.org",
         "a2@example.org",
     ]
+
+
+def test_after_an_outage_the_waiting_transactional_mail_goes_before_the_rest(
+    transactional_db, smtp_server
+):
+    """The mail server is down: a message to many fails first, so its retries fall due first.
+    When one of them goes through, the verification waiting out its backoff is brought forward
+    and sent next, before the rest of the message to many."""
+    smtp_server.stop()
+    with transaction.atomic():
+        campaign = mail_queue_bulk(mails=bulk(3))
+    run_worker()
+    verification = queue_greeting(to="first@example.org")
+    run_worker()
+    assert OutboxMessage.objects.filter(status="queued", attempts=1).count() == 4
+    # the campaign's retries fall due, the verification's not yet
+    for message in campaign:
+        message.refresh_from_db()
+        message.next_attempt_at = timezone.now() - dt.timedelta(seconds=1)
+        message.save(update_fields=["next_attempt_at"])
+        DBTaskResult.objects.filter(pk=message.task_id).update(run_after=message.next_attempt_at)
+    smtp_server.start()
+
+    run_worker()
+
+    assert [received["To"] for received in smtp_server.messages] == [
+        "a0@example.org",
+        "first@example.org",
+        "a1@example.org",
+        "a2@example.org",
+    ]
+    verification.refresh_from_db()
+    assert (verification.status, verification.attempts) == ("sent", 2)
+    time_passes(dt.timedelta(minutes=10))
+    run_worker()  # the old tasks, due later, find their messages sent
+    assert len(smtp_server.messages) == 4
