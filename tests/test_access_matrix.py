@@ -428,6 +428,9 @@ def admin_world(db):
     registration = RegistrationFactory(edition=edition_b, verified=True, data__day_ids=[day.pk])
     ticket = ticket_issue(registration=registration)
     checkin_perform(code=ticket.code, day=day, gate=gate, staff=root, nonce="matrix")
+    # after the registration: in draw mode it would wait for the draw
+    allocation = allocation_configure(edition=edition_b, mode="draw")
+    allocation.priority_groups.create(name="Prelegenci", tier=2, emails="b@example.org")
     return {"edition_b": edition_b, "users": users}
 
 
