@@ -100,6 +100,12 @@ RULES: dict[str, object] = {
     "orga:invitation-accept": "secret",  # the invitation's one-time link
     "orga:api-tokens": ("orga", "settings"),
     "orga:api-token-revoke": ("orga", "settings"),
+    "orga:news-list": ("orga", "content"),
+    "orga:news-create": ("orga", "content"),
+    "orga:news-edit": ("orga", "content"),
+    "orga:news-delete": ("orga", "content"),
+    "orga:news-publish": "post",  # POST only: GET answers 405 to everyone (POSTs: below)
+    "orga:news-unpublish": "post",  # POST only: GET answers 405 to everyone (POSTs: below)
     "content:news-list": "public",
     "content:news-feed": "public",
     "content:news-detail": "public",
@@ -245,6 +251,7 @@ def world(db):
             "pk": api_token_create(edition=edition, name="t", scopes=["checkin"], actor=None)[0].pk,
         },
         "orga:campaign": {"edition": edition.slug, "pk": campaign.pk},
+        "orga:news": {"edition": edition.slug, "pk": news.pk},
         "orga:registration-data": {"edition": edition.slug, "pk": registration.pk},
         "orga:registration-erase": {"edition": edition.slug, "pk": registration.pk},
         "orga:privacy-notice-version": {
