@@ -7,6 +7,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kongres.core.models import TimeStampedModel
 from kongres.core.validators import UploadedImageField, validate_uploaded_image
@@ -17,9 +18,9 @@ class NewsPost(TimeStampedModel):
     class State(models.TextChoices):
         """Not stored: follows from ``published_at`` and the clock (``state``)."""
 
-        DRAFT = "draft", _("draft")
-        SCHEDULED = "scheduled", _("scheduled")
-        PUBLISHED = "published", _("published")
+        DRAFT = "draft", pgettext_lazy("news post state", "draft")
+        SCHEDULED = "scheduled", pgettext_lazy("news post state", "scheduled")
+        PUBLISHED = "published", pgettext_lazy("news post state", "published")
 
     edition = models.ForeignKey(
         Edition,
