@@ -352,3 +352,17 @@ def test_post_of_another_edition_is_not_found(editor_client, edition):
     for name in ("publish", "unpublish", "delete"):
         assert editor_client.post(url(edition, name, foreign.pk)).status_code == 404
     assert NewsPost.objects.filter(pk=foreign.pk).exists()
+
+
+def test_english_left_empty_falls_back_to_polish_on_the_site(editor_client, edition):
+    editor_client.post(
+        url(edition, "create"),
+        form_data(title_en="", lead_en="", body_en="", published_at="2026-01-02T10:00"),
+    )
+    post = NewsPost.objects.get()
+    assert post.state == NewsPost.State.PUBLISHED
+
+    text = editor_client.get(f"/en/news/{post.slug}/").text
+
+    assert "Zażółć gęślą jaźń: program gotowy" in text
+    assert "<li><strong>mobilność</strong></li>" in text

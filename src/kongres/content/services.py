@@ -45,7 +45,9 @@ class ContentError(KongresError):
 
 
 def _snapshot(post: NewsPost) -> dict[str, Any]:
-    values = {name: getattr(post, name) for name in AUDITED}
+    # an English field never filled is None (django-modeltranslation), an emptied one "": same
+    values = {name: getattr(post, name) or "" for name in AUDITED}
+    values["published_at"] = post.published_at
     values["image"] = post.image.name if post.image else ""
     return values
 
@@ -219,7 +221,7 @@ def news_post_update(
         if image:
             post.image = image
         elif remove_image:
-            post.image = None
+            post.image = ""
         _save(post)
         after = _snapshot(post)
         changed = [name for name in AUDITED if before[name] != after[name]]
