@@ -366,3 +366,28 @@ def test_english_left_empty_falls_back_to_polish_on_the_site(editor_client, edit
 
     assert "Zażółć gęślą jaźń: program gotowy" in text
     assert "<li><strong>mobilność</strong></li>" in text
+
+
+def test_edit_form_shows_the_image_and_can_remove_it(
+    editor_client, edition, settings, django_capture_on_commit_callbacks
+):
+    image = SimpleUploadedFile("plakat.png", png(), content_type="image/png")
+    editor_client.post(url(edition, "create"), {**form_data(image_alt_pl="Plakat"), "image": image})
+    post = NewsPost.objects.get()
+    stored = settings.MEDIA_ROOT / post.image.name
+    page = editor_client.get(url(edition, pk=post.pk)).text
+    assert f'href="/media/{post.image.name}"' in page
+    assert '<label for="image-clear_id">Wyczyść</label>' in page
+
+    # the image kept: its description may not be emptied
+    response = editor_client.post(url(edition, pk=post.pk), form_data(slug=post.slug))
+    assert "Opisz obraz dla osób, które go nie widzą." in response.text
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor_client.post(
+            url(edition, pk=post.pk), {**form_data(slug=post.slug), "image-clear": "on"}
+        )
+
+    assert response.status_code == 302
+    post.refresh_from_db()
+    assert not post.image
+    assert not stored.exists()
