@@ -202,6 +202,7 @@ def test_editing_changes_the_post_and_audits_what_changed(editor_client, edition
     assert entry.before["title_pl"] == "Stary tytuł"
     assert entry.after["title_pl"] == "Nowy tytuł"
     assert "slug" not in entry.after  # only what changed
+    assert "published_at" not in entry.after  # shown to the minute, kept to the microsecond
     text = editor_client.get(f"/en/news/{post.slug}/").text
     assert "<h2>Panels</h2>" in text  # the Markdown, rendered as the site renders it
 

@@ -92,6 +92,9 @@ def news_edit(request: HttpRequest, edition: Edition, pk: int) -> HttpResponse:
     form = _form(request, post)
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in FIELDS}
+        kept = post.published_at
+        if kept is not None and data["published_at"] == kept.replace(second=0, microsecond=0):
+            data["published_at"] = kept  # the form shows minutes: an unchanged time stays exact
         image = form.cleaned_data["image"]
         try:
             post = news_post_update(
