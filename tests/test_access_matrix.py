@@ -19,6 +19,7 @@ from kongres.accounts.models import EditionRole, Invitation
 from kongres.accounts.reauth import PASSWORD_AT
 from kongres.accounts.roles import NEEDS
 from kongres.accounts.services import api_token_create
+from kongres.audit.models import AuditLogEntry
 from kongres.campaigns.services import campaign_create
 from kongres.content.models import PrivacyNoticeVersion
 from kongres.mail.models import OutboxMessage
@@ -107,6 +108,12 @@ RULES: dict[str, object] = {
     "orga:invitation-accept": "secret",  # the invitation's one-time link
     "orga:api-tokens": ("orga", "settings"),
     "orga:api-token-revoke": ("orga", "settings"),
+    "orga:news-list": ("orga", "content"),
+    "orga:news-create": ("orga", "content"),
+    "orga:news-edit": ("orga", "content"),
+    "orga:news-delete": ("orga", "content"),
+    "orga:news-publish": "post",  # POST only: GET answers 405 to everyone (POSTs: below)
+    "orga:news-unpublish": "post",  # POST only: GET answers 405 to everyone (POSTs: below)
     "content:news-list": "public",
     "content:news-feed": "public",
     "content:news-detail": "public",
@@ -255,6 +262,7 @@ def world(db):
             "pk": api_token_create(edition=edition, name="t", scopes=["checkin"], actor=None)[0].pk,
         },
         "orga:campaign": {"edition": edition.slug, "pk": campaign.pk},
+        "orga:news": {"edition": edition.slug, "pk": news.pk},
         "orga:registration-data": {"edition": edition.slug, "pk": registration.pk},
         "orga:registration-erase": {"edition": edition.slug, "pk": registration.pk},
         "orga:privacy-notice-version": {
@@ -375,6 +383,67 @@ def test_access(client, world, name):
             allowed = NEEDS[need[0] if need else "checkin"]
         expected = {role: 200 if role in allowed else 403 for role in ROLES}
         assert {role: r.status_code for role, r in answers.items()} == expected, url
+
+
+# -- the news posts' changes (POST), for every role and another edition's staff ---------------
+#
+# The GET rows above cover the pages; here what each one may *do*: write, edit, publish, take
+# back, delete a post of edition A. The need "content" (administrators, editors) of edition A
+# changes it; anyone else changes nothing (anonymous: the login page; another role, or an
+# administrator or editor of edition B: 403).
+
+NEWS_WHO = ["anonymous", *ROLES, "other-edition-admin", "other-edition-editor"]
+
+
+@pytest.mark.parametrize("who", NEWS_WHO)
+def test_news_post_changes_by_role(client, world, who):
+    from kongres.content.models import NewsPost
+
+    edition = world["edition"]
+    other = EditionFactory()
+    users = dict(world["users"])
+    for role in ("admin", "editor"):
+        user = get_user_model().objects.create_user(f"b-{role}", f"b-{role}@example.org")
+        EditionRole.objects.create(edition=other, user=user, role=role)
+        users[f"other-edition-{role}"] = user
+    user = None if who == "anonymous" else users[who]
+    if user is not None:
+        client.force_login(user)
+    post = NewsPostFactory(edition=edition, published_at=None, title_pl="Przed")
+    with translation.override("pl"):
+        urls = {
+            name: reverse(f"orga:news-{name}", kwargs={"edition": edition.slug, "pk": post.pk})
+            for name in ("edit", "publish", "unpublish", "delete")
+        }
+        urls["create"] = reverse("orga:news-create", kwargs={"edition": edition.slug})
+    allowed = who in NEEDS["content"]
+    steps = [
+        ("create", {"title_pl": "Nowa"}),
+        ("edit", {"title_pl": "Po"}),
+        ("publish", {}),
+        ("unpublish", {}),
+        ("delete", {}),
+    ]
+    for name, data in steps:
+        response = client.post(urls[name], data)
+        if who == "anonymous":
+            assert response.status_code == 302, name
+            assert response["Location"].startswith(reverse("orga:login")), name
+        else:
+            assert response.status_code == (302 if allowed else 403), (name, who)
+    if allowed:
+        assert not NewsPost.objects.filter(pk=post.pk).exists()
+        assert NewsPost.objects.filter(edition=edition, title_pl="Nowa").count() == 1
+        assert list(
+            AuditLogEntry.objects.filter(object_id=str(post.pk), action__startswith="news.")
+            .order_by("pk")
+            .values_list("action", flat=True)
+        ) == ["news.update", "news.publish", "news.unpublish", "news.delete"]
+    else:
+        assert list(NewsPost.objects.order_by("pk").values_list("pk", "title_pl", "published_at"))[
+            1:
+        ] == [(post.pk, "Przed", None)]
+        assert not AuditLogEntry.objects.filter(action__startswith="news.").exists()
 
 
 # -- the Django admin: superusers only (security review 2026-12, H1) ------------------------------

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kongres.core.models import TimeStampedModel
 from kongres.core.validators import UploadedImageField, validate_uploaded_image
@@ -13,6 +15,13 @@ from kongres.events.models import Edition
 
 
 class NewsPost(TimeStampedModel):
+    class State(models.TextChoices):
+        """Not stored: follows from ``published_at`` and the clock (``state``)."""
+
+        DRAFT = "draft", pgettext_lazy("news post state", "draft")
+        SCHEDULED = "scheduled", pgettext_lazy("news post state", "scheduled")
+        PUBLISHED = "published", pgettext_lazy("news post state", "published")
+
     edition = models.ForeignKey(
         Edition,
         on_delete=models.SET_NULL,
@@ -44,6 +53,18 @@ class NewsPost(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("content:news-detail", kwargs={"slug": self.slug})
+
+    @property
+    def state(self) -> str:
+        """Draft (no publication time), scheduled (a time still to come) or published."""
+        if self.published_at is None:
+            return self.State.DRAFT
+        if self.published_at > timezone.now():
+            return self.State.SCHEDULED
+        return self.State.PUBLISHED
+
+    def get_state_display(self) -> str:
+        return self.State(self.state).label
 
 
 class Page(TimeStampedModel):

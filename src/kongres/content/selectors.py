@@ -1,12 +1,14 @@
 """Reads of news posts and pages, each with the joins its page needs (a constant number of
-queries). Only what the public may see: posts published by now, pages marked published."""
+queries). Only what the public may see: posts published by now, pages marked published; and
+the back office's list of an edition's posts (``news_of_edition``)."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from kongres.content.models import NewsPost, Page
+from kongres.events.models import Edition
 
 
 def news_published() -> QuerySet[NewsPost]:
@@ -39,3 +41,11 @@ def page_get(*, kind: str | None = None, slug: str | None = None) -> Page | None
 
 def page_published_list() -> QuerySet[Page]:
     return Page.objects.filter(is_published=True).order_by("kind", "slug")
+
+
+def news_of_edition(*, edition: Edition) -> QuerySet[NewsPost]:
+    """Every post of ``edition`` for the back office (drafts and scheduled ones too): drafts
+    first, then the newest publication first."""
+    return NewsPost.objects.filter(edition=edition).order_by(
+        F("published_at").desc(nulls_first=True), "-pk"
+    )

@@ -22,6 +22,7 @@ from kongres.accounts.models import ApiToken, EditionRole, Invitation
 from kongres.accounts.roles import NEEDS, User, role_can, roles_of, two_factor_required
 from kongres.audit.models import AuditLogEntry
 from kongres.campaigns.models import Campaign
+from kongres.content.models import NewsPost
 from kongres.events.ics import edition_zone
 from kongres.events.models import Edition
 from kongres.registration.models import Registration
@@ -136,3 +137,13 @@ def orga_access_api_token(*, user: User, edition: Edition, token_id: int) -> Api
     if token is None:
         raise Http404("no such token")
     return token
+
+
+def orga_access_news_post(*, user: User, edition: Edition, post_id: int) -> NewsPost:
+    """A news post of ``edition`` (404 for another edition's or one of no edition) that
+    ``user`` may edit (the need "content": administrators and editors)."""
+    orga_access_edition(user=user, edition=edition, need="content")
+    post = NewsPost.objects.select_related("edition").filter(edition=edition, pk=post_id).first()
+    if post is None:
+        raise Http404("no such news post")
+    return post

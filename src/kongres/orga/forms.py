@@ -1,6 +1,6 @@
 """Forms of the back office: the participant filter, the organiser's registration forms,
 actions, roles, settings, the audit log search, two-factor codes and the password confirmation
-before the second factor changes."""
+before the second factor changes; news posts."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from django.http import HttpRequest, QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from kongres.accounts.models import ApiToken, EditionRole
+from kongres.core.validators import UploadedImageFormField, validate_uploaded_image
 from kongres.events.models import Edition
 from kongres.registration.choices import (
     AccessibilityNeed,
@@ -336,3 +337,83 @@ def segment_query(segment: dict[str, list[str]]) -> str:
     for key, values in segment.items():
         query.setlist(key, values)
     return query.urlencode()
+
+
+MARKDOWN_HELP = _(
+    "Markdown: **bold**, *italics*, [a link](https://…), lists with “- ”, headings with “## ”."
+)
+
+
+class NewsPostForm(forms.Form):
+    """A news post in Polish and English side by side (``content.services.news_post_*``).
+    ``has_image``: the post already has an image (its alternative text is then required);
+    ``zone``: the name of the time zone the publication time is read in."""
+
+    title_pl = forms.CharField(label=_("Title (Polish)"), max_length=250)
+    title_en = forms.CharField(label=_("Title (English)"), max_length=250, required=False)
+    lead_pl = forms.CharField(
+        label=_("Lead (Polish)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    lead_en = forms.CharField(
+        label=_("Lead (English)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    body_pl = forms.CharField(
+        label=_("Text (Polish)"),
+        required=False,
+        help_text=MARKDOWN_HELP,
+        widget=forms.Textarea(attrs={"rows": 14}),
+    )
+    body_en = forms.CharField(
+        label=_("Text (English)"),
+        required=False,
+        help_text=MARKDOWN_HELP,
+        widget=forms.Textarea(attrs={"rows": 14}),
+    )
+    image = UploadedImageFormField(
+        label=_("Image"),
+        required=False,
+        validators=[validate_uploaded_image],
+        help_text=_("PNG, JPEG, GIF or WebP."),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"}
+        ),
+    )
+    image_alt_pl = forms.CharField(
+        label=_("Image description for those who cannot see it (Polish)"),
+        max_length=200,
+        required=False,
+    )
+    image_alt_en = forms.CharField(
+        label=_("Image description for those who cannot see it (English)"),
+        max_length=200,
+        required=False,
+    )
+    published_at = forms.DateTimeField(
+        label=_("Publication time"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    slug = forms.CharField(
+        label=_("Address (slug)"),
+        max_length=120,
+        required=False,
+        help_text=_("Empty: made from the Polish title. Changing it breaks links to the post."),
+    )
+
+    def __init__(self, *args, has_image: bool = False, zone: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.has_image = has_image
+        for name, field in self.fields.items():
+            if name.endswith(("_pl", "_en")):  # spelling checked in the text's language
+                field.widget.attrs["lang"] = name[-2:]
+        self.fields["published_at"].help_text = _(
+            "Empty: a draft, not shown. A time to come: shown from then on. Time zone: %(zone)s."
+        ) % {"zone": zone}
+
+    def clean(self):
+        data = super().clean()
+        image = data.get("image")
+        will_have_image = bool(image) or (self.has_image and image is not False)
+        if will_have_image and not data.get("image_alt_pl", "").strip():
+            self.add_error("image_alt_pl", _("Describe the image for those who cannot see it."))
+        return data

@@ -12,6 +12,7 @@ from kongres.orga.views import (
     gdpr,
     invitations,
     messages,
+    news,
     participants,
     roles,
 )
@@ -129,4 +130,14 @@ urlpatterns = [
         api_tokens.api_token_revoke_view,
         name="api-token-revoke",
     ),
+    path(_("orga/<slug:edition>/news/"), news.news_list, name="news-list"),
+    path(_("orga/<slug:edition>/news/new/"), news.news_create, name="news-create"),
+    path(_("orga/<slug:edition>/news/<int:pk>/"), news.news_edit, name="news-edit"),
+    path(_("orga/<slug:edition>/news/<int:pk>/publish/"), news.news_publish, name="news-publish"),
+    path(
+        _("orga/<slug:edition>/news/<int:pk>/unpublish/"),
+        news.news_unpublish,
+        name="news-unpublish",
+    ),
+    path(_("orga/<slug:edition>/news/<int:pk>/delete/"), news.news_delete, name="news-delete"),
 ]
