@@ -207,6 +207,26 @@ def test_serve_collects_static_files_only_when_they_changed(settings, tmp_path):
     assert stylesheet.is_file()
 
 
+def test_two_servers_started_at_once_on_one_data_dir_both_serve(tmp_path):
+    """Both collect the static files on start; they take turns (at once, compressing the same
+    file twice crashed one of them)."""
+    env = kongres_env(tmp_path)  # the site's own settings: compressed, hashed static files
+    ports = [free_port(), free_port()]
+    servers = [serve(tmp_path, port, "--workers", "1", env=env) for port in ports]
+    try:
+        for server, port in zip(servers, ports, strict=True):
+            # whitenoise serves the collected files by their hashed names only
+            assert "kongres/kongres.css" in wait_answering(
+                server, f"http://127.0.0.1:{port}/static/staticfiles.json"
+            )
+        assert (tmp_path / "data" / "static-collected").is_file()
+    finally:
+        for server in servers:
+            server.send_signal(signal.SIGTERM)
+        for server in servers:
+            server.wait(timeout=30)
+
+
 def test_serve_says_so_when_the_port_is_taken(tmp_path):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

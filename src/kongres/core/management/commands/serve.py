@@ -7,6 +7,7 @@ and SIGTERM (``kill``, systemd) both stop it: granian's master asks each worker 
 SIGTERM and waits up to ``WORKER_STOP_SECONDS`` for the requests in flight.
 """
 
+import fcntl
 import hashlib
 import ipaddress
 import multiprocessing
@@ -50,15 +51,20 @@ def _static_fingerprint() -> str:
 
 def _collect_static() -> None:
     """``collectstatic``, skipped when no static file changed since the last time (hashing and
-    compressing every file takes a while)."""
-    stamp = settings.DATA_DIR / "static-collected"
-    fingerprint = _static_fingerprint()
-    manifest = getattr(staticfiles_storage, "manifest_name", None)
-    collected = manifest is None or (settings.STATIC_ROOT / manifest).is_file()
-    if collected and stamp.is_file() and stamp.read_text() == fingerprint:
-        return
-    call_command("collectstatic", interactive=False, verbosity=0)
-    stamp.write_text(fingerprint)
+    compressing every file takes a while). Servers started at once on one data_dir (two
+    systemd units, a restart of all) take turns: the first collects, the others wait for it
+    and find the files collected (two compressing the same file at once crashed one)."""
+    settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+    with open(settings.DATA_DIR / "static-collected.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or the process dies
+        stamp = settings.DATA_DIR / "static-collected"
+        fingerprint = _static_fingerprint()
+        manifest = getattr(staticfiles_storage, "manifest_name", None)
+        collected = manifest is None or (settings.STATIC_ROOT / manifest).is_file()
+        if collected and stamp.is_file() and stamp.read_text() == fingerprint:
+            return
+        call_command("collectstatic", interactive=False, verbosity=0)
+        stamp.write_text(fingerprint)
 
 
 def _check_free(host: str, port: int) -> None:
