@@ -25,6 +25,7 @@ from kongres.campaigns.models import Campaign
 from kongres.events.ics import edition_zone
 from kongres.events.models import Edition
 from kongres.registration.models import Registration
+from kongres.webhooks.models import WebhookSubscription
 
 
 def orga_access_edition(*, user: User, edition: Edition | None, need: str) -> Edition:
@@ -136,3 +137,16 @@ def orga_access_api_token(*, user: User, edition: Edition, token_id: int) -> Api
     if token is None:
         raise Http404("no such token")
     return token
+
+
+def orga_access_webhook(*, user: User, edition: Edition, webhook_id: int) -> WebhookSubscription:
+    """A webhook of ``edition`` (404 for another edition's); administrators only."""
+    orga_access_edition(user=user, edition=edition, need="settings")
+    webhook = (
+        WebhookSubscription.objects.select_related("edition", "created_by")
+        .filter(edition=edition, pk=webhook_id)
+        .first()
+    )
+    if webhook is None:
+        raise Http404("no such webhook")
+    return webhook

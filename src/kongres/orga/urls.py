@@ -13,6 +13,7 @@ from kongres.orga.views import (
     messages,
     participants,
     roles,
+    webhooks,
 )
 
 app_name = "orga"
@@ -124,5 +125,17 @@ urlpatterns = [
         _("orga/<slug:edition>/api-tokens/<int:pk>/revoke/"),
         api_tokens.api_token_revoke_view,
         name="api-token-revoke",
+    ),
+    path(_("orga/<slug:edition>/webhooks/"), webhooks.webhooks, name="webhooks"),
+    path(
+        _("orga/<slug:edition>/webhooks/<int:pk>/"), webhooks.webhook_detail, name="webhook-detail"
+    ),
+    path(
+        _("orga/<slug:edition>/webhooks/<int:pk>/test/"), webhooks.webhook_test, name="webhook-test"
+    ),
+    path(
+        _("orga/<slug:edition>/webhooks/<int:pk>/manage/"),
+        webhooks.webhook_manage,
+        name="webhook-manage",
     ),
 ]
