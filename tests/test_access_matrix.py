@@ -23,6 +23,7 @@ from kongres.campaigns.services import campaign_create
 from kongres.content.models import PrivacyNoticeVersion
 from kongres.mail.models import OutboxMessage
 from kongres.registration.tickets import ticket_issue
+from kongres.webhooks.services import webhook_subscription_create
 from tests.factories import (
     DayFactory,
     EditionFactory,
@@ -100,6 +101,10 @@ RULES: dict[str, object] = {
     "orga:invitation-accept": "secret",  # the invitation's one-time link
     "orga:api-tokens": ("orga", "settings"),
     "orga:api-token-revoke": ("orga", "settings"),
+    "orga:webhooks": ("orga", "settings"),
+    "orga:webhook-detail": ("orga", "settings"),
+    "orga:webhook-manage": ("orga", "settings"),
+    "orga:webhook-test": "post",  # POST only: GET answers 405 to everyone
     "content:news-list": "public",
     "content:news-feed": "public",
     "content:news-detail": "public",
@@ -245,6 +250,12 @@ def world(db):
             "pk": api_token_create(edition=edition, name="t", scopes=["checkin"], actor=None)[0].pk,
         },
         "orga:campaign": {"edition": edition.slug, "pk": campaign.pk},
+        "orga:webhook": {  # detail, manage, test (a public address: no setting needed)
+            "edition": edition.slug,
+            "pk": webhook_subscription_create(
+                edition=edition, url="https://93.184.215.14/hooks", events=[], actor=None
+            ).pk,
+        },
         "orga:registration-data": {"edition": edition.slug, "pk": registration.pk},
         "orga:registration-erase": {"edition": edition.slug, "pk": registration.pk},
         "orga:privacy-notice-version": {

@@ -15,6 +15,7 @@ from django_tasks_db.models import DBTaskResult, get_date_max
 from kongres.webhooks.models import WebhookDelivery, WebhookEvent
 from kongres.webhooks.services import webhook_subscription_create
 from tests.factories import DayFactory, EditionFactory
+from tests.factories.registration import RegistrationFactory
 
 
 class Receiver:
@@ -95,8 +96,6 @@ def time_passes(delta: dt.timedelta) -> None:
 
 def register(edition, *, verified: bool = True, **data):
     """A registration through the services, for the edition's days."""
-    from tests.factories.registration import RegistrationFactory  # noqa: PLC0415
-
     return RegistrationFactory(
         edition=edition,
         verified=verified,
