@@ -204,3 +204,15 @@ def test_delivery_refused_at_send_time_when_the_host_turned_private(
     assert receiver.requests == []
     assert (delivery.status, delivery.last_status_code) == ("pending", None)
     assert "WebhookError" in delivery.last_error and "127.0.0.1" in delivery.last_error
+
+
+def test_a_delivery_of_a_deleted_subscription_is_skipped(edition, subscription, receiver):
+    webhook_test_send(subscription=subscription, actor=None)
+    subscription.delete()
+
+    run_worker()
+
+    assert receiver.requests == []
+    assert list(DBTaskResult.objects.values_list("status", "return_value")) == [
+        ("SUCCESSFUL", "skipped")
+    ]

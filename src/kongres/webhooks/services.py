@@ -294,7 +294,9 @@ def webhook_deliver(*, delivery_id: int) -> str:
     """Send one queued delivery; return its status afterwards (or "skipped")."""
     if not _claim(delivery_id=delivery_id, now=timezone.now()):
         return "skipped"
-    delivery = WebhookDelivery.objects.select_related("subscription").get(pk=delivery_id)
+    delivery = WebhookDelivery.objects.select_related("subscription").filter(pk=delivery_id).first()
+    if delivery is None:  # deleted with its subscription meanwhile
+        return "skipped"
     subscription = delivery.subscription
     if not subscription.active:
         WebhookDelivery.objects.filter(pk=delivery.pk).update(
@@ -331,9 +333,13 @@ def webhook_deliver(*, delivery_id: int) -> str:
 def _record_failure(delivery: WebhookDelivery, status_code: int | None, error: str) -> str:
     now = timezone.now()
     with transaction.atomic():
-        subscription = WebhookSubscription.objects.select_for_update().get(
-            pk=delivery.subscription_id
+        subscription = (
+            WebhookSubscription.objects.select_for_update()
+            .filter(pk=delivery.subscription_id)
+            .first()
         )
+        if subscription is None:  # deleted while the request was under way
+            return WebhookDelivery.Status.FAILED.value
         if subscription.active and subscription.failing_since is None:
             subscription.failing_since = now
             subscription.save(update_fields=["failing_since", "updated_at"])
