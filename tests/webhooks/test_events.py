@@ -7,6 +7,7 @@ from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 
 from kongres.checkin.services import checkin_perform
+from kongres.privacy.services import registration_erase
 from kongres.registration.exceptions import RegistrationError
 from kongres.registration.services import (
     registration_cancel,
@@ -113,3 +114,29 @@ def test_a_change_rolled_back_leaves_no_delivery(edition, subscription):
         raise RuntimeError  # the caller's transaction fails after the service
     assert WebhookDelivery.objects.count() == before
     assert tasks.count() == before
+
+
+def test_erasure_leaves_only_the_id_in_the_deliveries_about_the_person(edition, subscription):
+    registration = register(edition, email="ewa.kowalska@example.org", last_name="Kowalska")
+    other = register(edition, email="jan@example.org")
+    ticket = ticket_issue(registration=registration)
+    checkin_perform(code=ticket.code, day=edition.days.get(), gate=None, staff=None, nonce="e-1")
+
+    registration_erase(registration=registration, actor=None)
+
+    about = [
+        delivery
+        for delivery in WebhookDelivery.objects.order_by("pk")
+        if delivery.payload["data"].get("id") != other.pk
+    ]
+    erased = {"id": registration.pk, "edition": edition.slug, "erased": True}
+    assert [(d.event, d.payload["data"]) for d in about] == [
+        ("registration.created", erased),
+        ("registration.confirmed", erased),
+        ("checkin.accepted", {"registration": erased}),
+        # the erasure cancels the place (the edition is not over): that event goes out so
+        ("registration.cancelled", erased),
+    ]
+    assert "kowalska" not in str(list(WebhookDelivery.objects.values_list("payload")))
+    others = WebhookDelivery.objects.filter(payload__data__id=other.pk)
+    assert [d.payload["data"]["email"] for d in others] == ["jan@example.org"] * 2
