@@ -19,18 +19,25 @@ from tests.factories.registration import RegistrationFactory
 
 
 class Receiver:
-    """Records every request (headers, body); answers ``status`` (503 while ``down``)."""
+    """Records every request (headers, body); answers ``status`` (503 while ``down``). While
+    ``hold`` is set, a request waits (``arrived`` is set) until ``release`` is set."""
 
     def __init__(self) -> None:
         self.requests: list[tuple[dict[str, str], bytes]] = []
         self.status = 200
         self.down = False
+        self.hold = False
+        self.arrived = threading.Event()
+        self.release = threading.Event()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 receiver.requests.append((dict(self.headers.items()), body))
+                if receiver.hold:
+                    receiver.arrived.set()
+                    receiver.release.wait(timeout=30)
                 self.send_response(503 if receiver.down else receiver.status)
                 self.send_header("Content-Length", "2")
                 self.end_headers()

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import subprocess
+import sys
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from standardwebhooks import Webhook
@@ -216,3 +220,63 @@ def test_a_delivery_of_a_deleted_subscription_is_skipped(edition, subscription, 
     assert list(DBTaskResult.objects.values_list("status", "return_value")) == [
         ("SUCCESSFUL", "skipped")
     ]
+
+
+def _worker_environment(tmp_path) -> dict:
+    """A ``kongres worker`` process on the test database, sending to the local receiver."""
+    database = connection.settings_dict
+    if connection.vendor == "postgresql":
+        url = (
+            f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
+            f"{database['PORT'] or 5432}/{database['NAME']}"
+        )
+    else:
+        url = f"sqlite:///{database['NAME']}"
+    env = {key: value for key, value in os.environ.items() if not key.startswith("KONGRES_")}
+    return env | {
+        "KONGRES_DATA_DIR": str(tmp_path),
+        "KONGRES_DATABASE_URL": url,
+        "KONGRES_WEBHOOKS_ALLOW_PRIVATE": "true",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def test_worker_process_killed_mid_delivery_loses_nothing(
+    edition, subscription, receiver, tmp_path
+):
+    """A real worker process is killed (SIGKILL) while the receiver has the request and has not
+    answered: the delivery stays claimed until its claim runs out, then another worker sends it
+    again, with the same webhook-id (the receiver drops the repeat by it)."""
+    receiver.hold = True
+    delivery = webhook_test_send(subscription=subscription, actor=None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kongres", "worker", "--interval", "0.2"],
+        env=_worker_environment(tmp_path),
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert receiver.arrived.wait(timeout=60), "the worker process sent nothing"
+        process.kill()  # mid-delivery: no answer read, nothing recorded
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    receiver.hold = False
+    receiver.release.set()
+
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("sending", 1)
+    run_worker()  # the claim is still fresh: nothing is sent twice at once
+    assert len(receiver.requests) == 1
+
+    time_passes(dt.timedelta(minutes=3))  # the claim ran out
+    run_worker()
+
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("delivered", 2, 200)
+    assert receiver.ids() == [delivery.msg_id, delivery.msg_id]
+    for headers, body in receiver.requests:
+        assert Webhook(subscription.secret).verify(body, headers)["type"] == "webhook.test"
