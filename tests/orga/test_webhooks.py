@@ -4,12 +4,15 @@ code, a test event, turned off and on, deleted."""
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
 from kongres.accounts.models import EditionRole
 from kongres.audit.models import AuditLogEntry
 from kongres.webhooks.models import WebhookDelivery, WebhookSubscription
+from kongres.webhooks.services import webhook_subscription_create, webhook_test_send
 from tests.factories import EditionFactory
 from tests.webhooks.conftest import Receiver, run_worker
 
@@ -161,3 +164,27 @@ def test_another_editions_webhook_is_not_found(admin_client, receiver):
         _url("webhook-detail", admin_client.edition, pk=subscription.pk + 1)
     )
     assert response.status_code == 404
+
+
+def test_list_and_log_pages_read_a_constant_number_of_queries(admin_client, receiver):
+    edition = admin_client.edition
+    user = get_user_model().objects.get(username="a")  # named in the list: no query per row
+    first = webhook_subscription_create(
+        edition=edition, url=receiver.url, events=["draw.completed"], actor=user
+    )
+    webhook_test_send(subscription=first, actor=None)
+    admin_client.get(_url("webhooks", edition))  # the session warmed
+
+    def count(url):
+        with CaptureQueriesContext(connection) as captured:
+            assert admin_client.get(url).status_code == 200
+        return len(captured.captured_queries)
+
+    one = count(_url("webhooks", edition)), count(_url("webhook-detail", edition, pk=first.pk))
+    for _n in range(3):
+        webhook_subscription_create(
+            edition=edition, url=receiver.url, events=["draw.completed"], actor=user
+        )
+        webhook_test_send(subscription=first, actor=None)
+    many = count(_url("webhooks", edition)), count(_url("webhook-detail", edition, pk=first.pk))
+    assert many == one
