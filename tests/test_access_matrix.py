@@ -25,6 +25,7 @@ from kongres.content.models import PrivacyNoticeVersion
 from kongres.mail.models import OutboxMessage
 from kongres.registration.services.draw import allocation_configure, draw_run
 from kongres.registration.tickets import ticket_issue
+from kongres.webhooks.services import webhook_subscription_create
 from tests.factories import (
     DayFactory,
     EditionFactory,
@@ -114,6 +115,10 @@ RULES: dict[str, object] = {
     "orga:news-delete": ("orga", "content"),
     "orga:news-publish": "post",  # POST only: GET answers 405 to everyone (POSTs: below)
     "orga:news-unpublish": "post",  # POST only: GET answers 405 to everyone (POSTs: below)
+    "orga:webhooks": ("orga", "settings"),
+    "orga:webhook-detail": ("orga", "settings"),
+    "orga:webhook-manage": ("orga", "settings"),
+    "orga:webhook-test": "post",  # POST only: GET answers 405 to everyone
     "content:news-list": "public",
     "content:news-feed": "public",
     "content:news-detail": "public",
@@ -263,6 +268,12 @@ def world(db):
         },
         "orga:campaign": {"edition": edition.slug, "pk": campaign.pk},
         "orga:news": {"edition": edition.slug, "pk": news.pk},
+        "orga:webhook": {  # detail, manage, test (a public address: no setting needed)
+            "edition": edition.slug,
+            "pk": webhook_subscription_create(
+                edition=edition, url="https://93.184.215.14/hooks", events=[], actor=None
+            ).pk,
+        },
         "orga:registration-data": {"edition": edition.slug, "pk": registration.pk},
         "orga:registration-erase": {"edition": edition.slug, "pk": registration.pk},
         "orga:privacy-notice-version": {

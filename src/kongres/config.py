@@ -88,6 +88,10 @@ DEFAULTS: dict[str, Any] = {
     # Serve uploaded files (/media/) from the application itself: for `make demo` and a small
     # site without a web server in front. In production nginx serves them (deploy/nginx/).
     "serve_media": False,
+    # Webhooks (kongres.webhooks): send to loopback and private addresses too (tests, a
+    # receiver on the same network); a subscription failing this many days is turned off.
+    "webhooks_allow_private": False,
+    "webhooks_disable_after_days": 3,
 }
 
 BOOLEANS = {
@@ -97,6 +101,7 @@ BOOLEANS = {
     "hsts_preload",
     "serve_media",
     "two_factor_required",
+    "webhooks_allow_private",
 }
 LISTS = {"allowed_hosts", "email_tag_domains", "trusted_proxies", "csrf_trusted_origins"}
 INTEGERS = {
@@ -108,6 +113,7 @@ INTEGERS = {
     "purge_after_days",
     "purge_unconfirmed_after_days",
     "upload_max_mb",
+    "webhooks_disable_after_days",
 }
 COUNTS = {"hsts_seconds"}  # whole numbers, 0 allowed
 CHOICES = {"database_health_check": ("query", "poll")}

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "kongres.audit",
     "kongres.accounts",
     "kongres.content",
+    "kongres.webhooks",
     "kongres.registration",
     "kongres.checkin",
     "kongres.campaigns",
@@ -131,6 +132,10 @@ KONGRES_LOCK_TIMEOUT_MS = CONFIG["lock_timeout_ms"]
 KONGRES_LINK_VALID_DAYS = CONFIG["link_valid_days"]
 KONGRES_PURGE_AFTER_DAYS = CONFIG["purge_after_days"]
 KONGRES_PURGE_UNCONFIRMED_AFTER_DAYS = CONFIG["purge_unconfirmed_after_days"]
+# Webhooks (kongres.webhooks.validators, services): private targets allowed; days of failure
+# after which a subscription is turned off (its edition's administrators are mailed).
+KONGRES_WEBHOOKS_ALLOW_PRIVATE = CONFIG["webhooks_allow_private"]
+KONGRES_WEBHOOKS_DISABLE_AFTER_DAYS = CONFIG["webhooks_disable_after_days"]
 # Uploads (review 2026-12, L11): the size limit of kongres.core.validators, and whether the
 # application serves /media/ itself (DEBUG, `make demo`, a site without nginx) or leaves it
 # to the web server (production: deploy/nginx/kongres.conf).
@@ -175,6 +180,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 # arguments, interval in seconds). Each job must be safe to run twice at the same time.
 KONGRES_PERIODIC_JOBS = [
     ("kongres.mail.services.mail_retry_due", 60),
+    ("kongres.webhooks.services.webhook_retry_due", 60),
     ("kongres.registration.tasks.expire_due", 30),
     ("kongres.registration.tasks.draw_due", 60),
     # retention (review 2026-12, M7): purge_after_days, purge_unconfirmed_after_days

@@ -29,7 +29,10 @@ from kongres.core.locks import atomic_bounded
 from kongres.events.ics import edition_zone
 from kongres.events.models import Day
 from kongres.registration.models import Registration, Ticket
+from kongres.registration.selectors import registration_webhook_data
 from kongres.registration.tickets import active_ticket, ticket_code_normalise
+from kongres.webhooks.models import WebhookEvent
+from kongres.webhooks.services import webhook_queue
 
 Status = Registration.Status
 Result = CheckIn.Result
@@ -334,4 +337,15 @@ def _record(
             scanned_at=at,
             recorded_at=now,
         )
+        if result == Result.OK:
+            webhook_queue(
+                edition_id=day.edition_id,
+                event=WebhookEvent.CHECKED_IN,
+                data=lambda: {
+                    "registration": registration_webhook_data(registration=registration),
+                    "day": day.date.isoformat(),
+                    "gate": gate.name if gate is not None else "",
+                    "scanned_at": at.isoformat(),
+                },
+            )
     return _answer(row, repeated=False, previous=previous, days=days)

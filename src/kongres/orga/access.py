@@ -26,6 +26,7 @@ from kongres.content.models import NewsPost
 from kongres.events.ics import edition_zone
 from kongres.events.models import Edition
 from kongres.registration.models import Registration
+from kongres.webhooks.models import WebhookSubscription
 
 
 def orga_access_edition(*, user: User, edition: Edition | None, need: str) -> Edition:
@@ -147,3 +148,16 @@ def orga_access_news_post(*, user: User, edition: Edition, post_id: int) -> News
     if post is None:
         raise Http404("no such news post")
     return post
+
+
+def orga_access_webhook(*, user: User, edition: Edition, webhook_id: int) -> WebhookSubscription:
+    """A webhook of ``edition`` (404 for another edition's); administrators only."""
+    orga_access_edition(user=user, edition=edition, need="settings")
+    webhook = (
+        WebhookSubscription.objects.select_related("edition", "created_by")
+        .filter(edition=edition, pk=webhook_id)
+        .first()
+    )
+    if webhook is None:
+        raise Http404("no such webhook")
+    return webhook

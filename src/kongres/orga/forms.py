@@ -23,6 +23,7 @@ from kongres.registration.choices import (
 from kongres.registration.forms import RegistrationEditForm, RegistrationFieldsForm
 from kongres.registration.models import Question, Registration
 from kongres.registration.segments import ANSWER_PREFIX, SORTS
+from kongres.webhooks.models import WebhookEvent
 
 YES_NO = [("", _("any")), ("yes", _("yes")), ("no", _("no"))]
 
@@ -215,6 +216,21 @@ class ApiTokenForm(forms.Form):
         label=_("Valid until (optional)"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
+class WebhookForm(forms.Form):
+    # a CharField: the URL's own checks (a public address, kongres.webhooks.validators) give
+    # the one message, in the service
+    url = forms.CharField(
+        label=_("URL"),
+        max_length=500,
+        help_text=_("The address of the receiving system, e.g. https://crm.example.org/hooks."),
+    )
+    events = forms.MultipleChoiceField(
+        label=_("Events"),
+        choices=WebhookEvent.choices,
+        widget=forms.CheckboxSelectMultiple,
     )
 
 

@@ -15,6 +15,7 @@ from kongres.orga.views import (
     news,
     participants,
     roles,
+    webhooks,
 )
 
 app_name = "orga"
@@ -140,4 +141,16 @@ urlpatterns = [
         name="news-unpublish",
     ),
     path(_("orga/<slug:edition>/news/<int:pk>/delete/"), news.news_delete, name="news-delete"),
+    path(_("orga/<slug:edition>/webhooks/"), webhooks.webhooks, name="webhooks"),
+    path(
+        _("orga/<slug:edition>/webhooks/<int:pk>/"), webhooks.webhook_detail, name="webhook-detail"
+    ),
+    path(
+        _("orga/<slug:edition>/webhooks/<int:pk>/test/"), webhooks.webhook_test, name="webhook-test"
+    ),
+    path(
+        _("orga/<slug:edition>/webhooks/<int:pk>/manage/"),
+        webhooks.webhook_manage,
+        name="webhook-manage",
+    ),
 ]

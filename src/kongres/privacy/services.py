@@ -16,8 +16,9 @@ the active ticket is revoked. Mails to the person: unsent ones are deleted, sent
 date and status only (recipient → the erased address, subject, bodies, attachments, errors
 removed). Earlier audit log entries of the registration (and its tickets) keep who did what
 and when, with the personal values replaced by "—". Django's admin change log, the search words
-of exports and campaigns and the file mail backend's files are covered too (``traces``). The
-erasure itself is logged.
+of exports and campaigns, the webhook deliveries about the person (the registration's id
+kept) and the file mail backend's files are covered too (``traces``). The erasure itself is
+logged.
 
 A registration that still holds a place (or waits for one) in an edition that is not over is
 cancelled first, through the registration services, so that its seat is offered to the waiting
@@ -223,6 +224,7 @@ def registration_erase(
         _erase_audit(registration, own)
         traces.admin_log_erase(registration=registration, own=own)
         traces.search_words_erase(registration=registration, own=own)
+        traces.webhook_deliveries_erase(registration=registration)
         RegistrationToken.objects.filter(registration=registration).delete()
         Ticket.objects.filter(registration=registration, is_active=True).update(
             is_active=False, revoked_at=now

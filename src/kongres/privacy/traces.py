@@ -1,6 +1,7 @@
 """What erasure also reaches beyond the registration's own rows (review 2026-12, M7): Django's
 admin change log, the search words kept with audit entries (an export's ``filters``, a
-campaign's ``segment``) and with campaigns, and the files of the file mail backend.
+campaign's ``segment``) and with campaigns, the webhook deliveries about the person, and the
+files of the file mail backend.
 
 A search word is the person's when it is part of their names or address (``kowalska`` of
 "Anna Kowalska"): it is replaced by "—", the rest of the filters stays. A file of the file mail
@@ -25,6 +26,7 @@ from kongres.audit.models import AuditLogEntry
 from kongres.campaigns.models import Campaign
 from kongres.core.search import fold
 from kongres.registration.models import Registration, Ticket
+from kongres.webhooks.models import WebhookDelivery
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +57,24 @@ def admin_log_erase(*, registration: Registration, own: list[str]) -> int:
         .exclude(mine)
         .update(object_repr=ERASED_TEXT, change_message="")
     )
+    return count
+
+
+def webhook_deliveries_erase(*, registration: Registration) -> int:
+    """The webhook deliveries about the registration keep its id and the event only (the
+    receiving system has had the rest, its own data to erase); one still waiting (the
+    cancellation of the erasure itself) goes out so, marked ``"erased": true``."""
+    erased = {"id": registration.pk, "edition": registration.edition.slug, "erased": True}
+    deliveries = WebhookDelivery.objects.filter(
+        Q(payload__data__id=registration.pk) | Q(payload__data__registration__id=registration.pk),
+        subscription__edition_id=registration.edition_id,
+    )
+    count = 0
+    for delivery in deliveries:
+        data = delivery.payload.get("data", {})
+        delivery.payload["data"] = {"registration": erased} if "registration" in data else erased
+        delivery.save(update_fields=["payload"])
+        count += 1
     return count
 
 

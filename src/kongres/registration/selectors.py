@@ -343,3 +343,18 @@ def registration_data_export(*, registration: Registration) -> dict[str, Any]:
 def registration_mail_key(registration: Registration) -> str:
     """The ``related`` value of the outbox messages about a registration."""
     return f"registration:{registration.pk}"
+
+
+def registration_webhook_data(*, registration: Registration) -> dict:
+    """What a webhook says about a registration (kongres.webhooks): who, in which edition, in
+    which state; the rest is read through the API by its id."""
+    return {
+        "id": registration.pk,
+        "edition": registration.edition.slug,
+        "status": str(registration.status),
+        "email": registration.email,
+        "first_name": registration.first_name,
+        "last_name": registration.last_name,
+        "institution": registration.institution,
+        "language": registration.language,
+    }

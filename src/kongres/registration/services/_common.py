@@ -16,6 +16,8 @@ from kongres.registration.exceptions import RegistrationError, busy
 from kongres.registration.models import (
     Registration,
 )
+from kongres.webhooks.models import WebhookEvent
+from kongres.webhooks.services import webhook_queue
 
 Status = Registration.Status
 
@@ -70,6 +72,22 @@ def _audit(
         before=before_values,
         after=after_values,
     )
+
+
+def _webhook(registration: Registration, event: WebhookEvent) -> None:
+    """Queue the webhook ``event`` about the registration, in the caller's transaction."""
+    webhook_queue(
+        edition_id=registration.edition_id,
+        event=event,
+        data=lambda: selectors.registration_webhook_data(registration=registration),
+    )
+
+
+def _webhook_confirmed(registration: Registration) -> None:
+    """ "registration.confirmed" when the registration has just become confirmed (a seat
+    awaiting the organisers' approval is not, yet)."""
+    if registration.status == Status.CONFIRMED:
+        _webhook(registration, WebhookEvent.REGISTRATION_CONFIRMED)
 
 
 def _fresh(registration: Registration) -> Registration:

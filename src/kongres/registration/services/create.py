@@ -18,7 +18,13 @@ from kongres.registration.models import (
     Registration,
     RegistrationToken,
 )
-from kongres.registration.services._common import Status, _atomic, _audit
+from kongres.registration.services._common import (
+    Status,
+    _atomic,
+    _audit,
+    _webhook,
+    _webhook_confirmed,
+)
 from kongres.registration.services.draw import seats_closed
 from kongres.registration.services.validation import (
     _UPDATABLE_FIELDS,
@@ -28,6 +34,7 @@ from kongres.registration.services.validation import (
 from kongres.registration.services.waiting_list import _pools_ready
 from kongres.registration.tokens import token_new
 from kongres.registration.validators import email_key
+from kongres.webhooks.models import WebhookEvent
 
 
 class _NoSeat(Exception):
@@ -110,6 +117,8 @@ def _create(
             )
         RegistrationToken.objects.create(registration=registration, token_hash=hashed, salt=salt)
         _audit(registration, "create", actor=actor, before=None, over_capacity=over_capacity)
+        _webhook(registration, WebhookEvent.REGISTRATION_CREATED)
+        _webhook_confirmed(registration)
         # The mail is rendered and queued before the seat is taken: the seat's lock is held
         # only from the UPDATE below to the COMMIT.
         if actor is None:

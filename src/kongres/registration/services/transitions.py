@@ -38,6 +38,8 @@ from kongres.registration.services._common import (
     _offer_expired,
     _resend,
     _seat_confirmed_status,
+    _webhook,
+    _webhook_confirmed,
     _wrong_status,
 )
 from kongres.registration.services.validation import (
@@ -53,6 +55,7 @@ from kongres.registration.services.waiting_list import (
     logger,
 )
 from kongres.registration.tickets import registration_lock, require_confirmed, ticket_code_new
+from kongres.webhooks.models import WebhookEvent
 
 
 def registration_verify(*, token: str, now: dt.datetime | None = None) -> Registration:
@@ -104,6 +107,7 @@ def _verify_held(registration: Registration, token: str, now: dt.datetime) -> bo
         ):
             return False
         _audit(registration, "verify", actor=None, before=Status.HELD)
+        _webhook_confirmed(registration)
         mails.mail_seat(registration, token=token)
     return True
 
@@ -127,6 +131,7 @@ def _verify_waiting(registration: Registration, token: str, now: dt.datetime) ->
         )
         if got_seat:
             registration.refresh_from_db()
+            _webhook_confirmed(registration)
             mails.mail_seat(registration, token=token)
         else:
             mails.mail(registration, "waiting", token=token)
@@ -155,6 +160,7 @@ def registration_offer_claim(*, token: str, now: dt.datetime | None = None) -> R
                 ):
                     continue
                 _audit(registration, "claim", actor=None, before=Status.OFFERED)
+                _webhook_confirmed(registration)
                 mails.mail_seat(registration, token=token)
             return registration
         if status in {Status.CONFIRMED, Status.PENDING_APPROVAL} and registration.offered_at:
@@ -196,6 +202,7 @@ def registration_cancel(
             ):
                 continue
             _audit(registration, "cancel", actor=actor, before=status)
+            _webhook(registration, WebhookEvent.REGISTRATION_CANCELLED)
             if status in SEAT_STATUSES:
                 seats.release_seat(registration.edition_id, _day_ids(registration))
                 _offer_free_seats(registration.edition, now)
@@ -348,6 +355,7 @@ def registration_approve(
             ):
                 continue
             _audit(registration, "approve", actor=actor, before=Status.PENDING_APPROVAL)
+            _webhook_confirmed(registration)
             mails.mail(registration, "approved", attach_calendar=True)
         return registration
     raise _conflict()
@@ -406,6 +414,7 @@ def registration_offer(
                 transaction.set_rollback(True)
                 continue
             _audit(registration, "offer", actor=actor, before=status, over_capacity=over_capacity)
+            _webhook(registration, WebhookEvent.SEAT_OFFERED)
             mails.mail(registration, "offer")
         return registration
     raise _conflict()
@@ -451,6 +460,7 @@ def registration_restore(
                     registration, "restore", actor=actor, before=status, over_capacity=over_capacity
                 )
                 if with_seat:
+                    _webhook_confirmed(registration)
                     mails.mail_seat(registration)
                 else:
                     mails.mail(registration, "waiting")

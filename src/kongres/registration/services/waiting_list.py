@@ -32,8 +32,10 @@ from kongres.registration.services._common import (
     _cas,
     _day_ids,
     _seat_confirmed_status,
+    _webhook,
 )
 from kongres.registration.services.draw import seats_closed
+from kongres.webhooks.models import WebhookEvent
 
 logger = logging.getLogger(__name__)
 
@@ -211,6 +213,7 @@ def _offer_free_seats(
         given.append(candidate.pk)
         _audit(candidate, "waiting_list", actor=None, before=Status.WAITING)
         if candidate.pk != present:
+            _webhook(candidate, WebhookEvent.SEAT_OFFERED)
             mails.mail(candidate, "offer")
         if edition_pool.free == 0:
             break
