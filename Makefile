@@ -139,9 +139,11 @@ nginx-installed:
 # https on 127.0.0.1, scanned by wapiti (about 9 minutes) and nikto (3); a finding of medium or
 # higher fails it unless deploy/scan-allowlist.toml gives the reason it does not apply. As root
 # on Debian it installs wapiti and nikto with apt where the sources have them (nikto is in
-# Debian's non-free section); wapiti otherwise from PyPI into a throw-away venv in /tmp.
+# Debian's non-free section: read through a temporary apt list, the system's sources stay as
+# they are); wapiti otherwise from PyPI into a throw-away venv in /tmp.
 # `make scan SCAN_ARGS="--max-scan-time 60 --keep /tmp/scan"`: shorter, and keep the reports.
 WAPITI_VENV := /tmp/kongres-wapiti
+NIKTO_APT := /tmp/kongres-nikto-apt
 scan: $(VENV)/.installed
 	@missing=; for tool in wapiti nikto; do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
 	 if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -150,6 +152,12 @@ scan: $(VENV)/.installed
 	    if apt-cache policy $$tool 2>/dev/null | grep -q 'Candidate: [0-9]'; then \
 	      echo "scan: installing $$tool (apt-get install -y $$tool)"; \
 	      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$tool >/dev/null; \
+	    elif [ "$$tool" = nikto ] && [ -r /etc/os-release ] && . /etc/os-release && [ "$$ID" = debian ]; then \
+	      echo "scan: installing nikto from Debian's non-free section ($$VERSION_CODENAME; a temporary apt list)"; \
+	      apt_nf="$(NIKTO_APT)/sources.list"; mkdir -p $(NIKTO_APT)/lists/partial; \
+	      echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $$VERSION_CODENAME main non-free" > $$apt_nf; \
+	      apt_opts="-o Dir::Etc::SourceList=$$apt_nf -o Dir::Etc::SourceParts=/dev/null -o Dir::State::Lists=$(NIKTO_APT)/lists"; \
+	      apt-get $$apt_opts update -qq && DEBIAN_FRONTEND=noninteractive apt-get $$apt_opts install -y -qq nikto >/dev/null; \
 	    else \
 	      echo "scan: $$tool is not in the configured apt sources (Debian has nikto in non-free)"; \
 	    fi; \

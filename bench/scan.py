@@ -24,6 +24,8 @@ downloading one.
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import json
 import os
 import shutil
@@ -93,25 +95,27 @@ def wapiti_findings(report: dict) -> list[Finding]:
     return found
 
 
-def nikto_findings(report: dict | list) -> list[Finding]:
-    """Every item of a nikto JSON report (one host, or a list of hosts). nikto gives no
-    severity: each item counts as medium, so that it fails the scan until it is fixed or
-    allowed with its reason."""
-    hosts = report if isinstance(report, list) else [report]
+def nikto_findings(report: str) -> list[Finding]:
+    """Every item of a nikto CSV report (the format of Debian's nikto 2.1.5 and of later
+    versions: host, address, port, reference, method, path, message; a title line and, in
+    later versions, a header line first). nikto gives no severity: each item counts as medium,
+    so that it fails the scan until it is fixed or allowed with its reason."""
     found = []
-    for host in hosts:
-        for item in host.get("vulnerabilities") or []:
-            found.append(
-                Finding(
-                    tool="nikto",
-                    severity="medium",
-                    category=f"nikto {item.get('id') or '?'}",
-                    method=item.get("method") or "",
-                    path=item.get("url") or "",
-                    parameter="",
-                    info=" ".join(str(item.get("msg") or "").split()),
-                )
+    for row in csv.reader(io.StringIO(report)):
+        if len(row) < 7 or row[:3] == ["hostname", "ip", "port"]:
+            continue  # the title ("Nikto - v2.1.5/2.1.5"), the header
+        _host, _address, _port, reference, method, path, message = row[:7]
+        found.append(
+            Finding(
+                tool="nikto",
+                severity="medium",
+                category=f"nikto {reference or '?'}",
+                method=method,
+                path=path,
+                parameter="",
+                info=" ".join(message.split()),
             )
+        )
     return found
 
 
@@ -267,9 +271,9 @@ def run_wapiti(wapiti: str, url: str, work: Path, args: argparse.Namespace) -> l
     return reports
 
 
-def run_nikto(nikto: str, port: int, work: Path, args: argparse.Namespace) -> dict | list:
+def run_nikto(nikto: str, port: int, work: Path, args: argparse.Namespace) -> str:
     seconds = args.nikto_time
-    report = work / "nikto.json"
+    report = work / "nikto.csv"
     command = [
         nikto,
         "-host", "127.0.0.1",
@@ -278,7 +282,7 @@ def run_nikto(nikto: str, port: int, work: Path, args: argparse.Namespace) -> di
         "-maxtime", f"{seconds}s",
         "-ask", "no",
         "-nointeractive",
-        "-Format", "json",
+        "-Format", "csv",
         "-output", str(report),
     ]  # fmt: skip
     print(f"scan: nikto on https://127.0.0.1:{port}/ for at most {seconds} s")
@@ -295,7 +299,7 @@ def run_nikto(nikto: str, port: int, work: Path, args: argparse.Namespace) -> di
     if not report.exists():
         tail = "\n".join((work / "nikto.log").read_text().splitlines()[-20:])
         raise RuntimeError(f"nikto wrote no report:\n{tail}")
-    return json.loads(report.read_text())
+    return report.read_text()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -87,20 +87,20 @@ def test_an_allow_list_entry_matches_its_text_only_when_given():
 
 
 def test_every_nikto_item_counts_as_medium():
-    report = {
-        "host": "127.0.0.1",
-        "port": "443",
-        "vulnerabilities": [
-            {"id": "999986", "OSVDB": "0", "method": "GET", "url": "/",
-             "msg": "Retrieved x-powered-by header: kongres"},
-        ],
-    }  # fmt: skip
-    findings = scan.nikto_findings([report])
+    # a CSV report as Debian's nikto 2.1.5 writes it (a title line first); later versions add a
+    # header line
+    report = (
+        '"Nikto - v2.1.5/2.1.5"\n'
+        '"hostname","ip","port","references","method","uri","message"\n'
+        '"127.0.0.1","127.0.0.1","443","OSVDB-0","GET","/",'
+        '"Retrieved x-powered-by header:  kongres"\n'
+    )
+    findings = scan.nikto_findings(report)
     assert findings == [
         scan.Finding(
             tool="nikto",
             severity="medium",
-            category="nikto 999986",
+            category="nikto OSVDB-0",
             method="GET",
             path="/",
             parameter="",
