@@ -28,6 +28,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -100,6 +101,9 @@ def nikto_findings(report: str) -> list[Finding]:
     versions: host, address, port, reference, method, path, message; a title line and, in
     later versions, a header line first). nikto gives no severity: each item counts as medium,
     so that it fails the scan until it is fixed or allowed with its reason."""
+    # Debian's 2.1.5 writes the address of its findings as `127.0.0.1SCALAR(0x…)"`, which
+    # breaks the quoting of the rest of the line: mend that before reading
+    report = re.sub(r'SCALAR\(0x[0-9a-f]+\)"', '","', report)
     found = []
     for row in csv.reader(io.StringIO(report)):
         if len(row) < 7 or row[:3] == ["hostname", "ip", "port"]:
@@ -108,7 +112,8 @@ def nikto_findings(report: str) -> list[Finding]:
         found.append(
             Finding(
                 tool="nikto",
-                severity="medium",
+                # the server's banner (no test, no request): information
+                severity="medium" if (reference or method) else "info",
                 category=f"nikto {reference or '?'}",
                 method=method,
                 path=path,
@@ -277,6 +282,7 @@ def run_nikto(nikto: str, port: int, work: Path, args: argparse.Namespace) -> st
     command = [
         nikto,
         "-host", "127.0.0.1",
+        "-vhost", "127.0.0.1",  # the host name Django allows: the pages, not its 400s
         "-port", str(port),
         "-ssl",
         "-maxtime", f"{seconds}s",

@@ -95,7 +95,34 @@ def test_every_nikto_item_counts_as_medium():
         '"127.0.0.1","127.0.0.1","443","OSVDB-0","GET","/",'
         '"Retrieved x-powered-by header:  kongres"\n'
     )
+    # and a line as 2.1.5 breaks it, the banner line (information)
+    report += (
+        '"localhost","127.0.0.1SCALAR(0x558117f6dfe8)"59977","OSVDB-0","GET","/",'
+        '"The anti-clickjacking X-Frame-Options header is not present."\n'
+        '"localhost","127.0.0.1","59977","","","","nginx"\n'
+    )
     findings = scan.nikto_findings(report)
+    assert findings[1:] == [
+        scan.Finding(
+            tool="nikto",
+            severity="medium",
+            category="nikto OSVDB-0",
+            method="GET",
+            path="/",
+            parameter="",
+            info="The anti-clickjacking X-Frame-Options header is not present.",
+        ),
+        scan.Finding(
+            tool="nikto",
+            severity="info",
+            category="nikto ?",
+            method="",
+            path="",
+            parameter="",
+            info="nginx",
+        ),
+    ]
+    findings = findings[:1]
     assert findings == [
         scan.Finding(
             tool="nikto",
