@@ -19,6 +19,12 @@ from kongres.content.models import Page
 ROOT = Path(__file__).resolve().parents[2]
 STUB = """#!/bin/sh
 echo "$* | ${KONGRES_SITE_URL:-unset}" >> "$STUB_LOG"
+if [ "$1" = serve ]; then
+  # a real server runs until stopped, and the worker started before it writes its line
+  # meanwhile; this stand-in returns at once, so it waits (5 s at most) for that line before
+  # make's trap stops the worker
+  for _ in $(seq 100); do grep -q '^worker ' "$STUB_LOG" && break; sleep 0.05; done
+fi
 """
 
 
