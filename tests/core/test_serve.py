@@ -54,7 +54,12 @@ def wait_answering(server: subprocess.Popen, url: str, seconds: float = 120) -> 
             return fetch(url)[1]
         except (urllib.error.URLError, ConnectionError):
             if server.poll() is not None:
-                pytest.fail(f"kongres serve exited: {server.communicate()}")
+                stdout, stderr = server.communicate()
+                pytest.fail(
+                    f"kongres serve exited with {server.returncode}; stderr: {stderr[-3000:]!r}; "
+                    f"stdout: {stdout[-1000:]!r}",
+                    pytrace=False,
+                )
             if time.monotonic() > deadline:
                 server.kill()
                 pytest.fail(f"kongres serve did not answer in {seconds:.0f} s")
@@ -215,9 +220,10 @@ def test_two_servers_started_at_once_on_one_data_dir_both_serve(tmp_path):
     servers = [serve(tmp_path, port, "--workers", "1", env=env) for port in ports]
     try:
         for server, port in zip(servers, ports, strict=True):
-            # whitenoise serves the collected files by their hashed names only
+            # whitenoise serves the collected files by their hashed names only; the second
+            # server waits for the first one's collecting (minutes on a busy machine)
             assert "kongres/kongres.css" in wait_answering(
-                server, f"http://127.0.0.1:{port}/static/staticfiles.json"
+                server, f"http://127.0.0.1:{port}/static/staticfiles.json", seconds=360
             )
         assert (tmp_path / "data" / "static-collected").is_file()
     finally:
