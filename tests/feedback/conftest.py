@@ -36,7 +36,8 @@ def edition(db):
 
 def participant(edition, *, came: bool = True, language: str = "pl", email: str | None = None):
     """A confirmed participant, checked in on the edition's day when ``came``."""
-    data = {"data__day_ids": [edition.days.get().pk], "data__language": language}
+    day = edition.days.order_by("date").first()
+    data = {"data__day_ids": [day.pk], "data__language": language}
     if email:
         data["data__email"] = email
     registration = RegistrationFactory(edition=edition, verified=True, **data)
@@ -44,7 +45,7 @@ def participant(edition, *, came: bool = True, language: str = "pl", email: str 
         ticket = registration.tickets.get(is_active=True)
         checkin_perform(
             code=ticket.code,
-            day=edition.days.get(),
+            day=day,
             gate=None,
             staff=None,
             nonce=f"n-{registration.pk}",
