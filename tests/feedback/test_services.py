@@ -183,3 +183,17 @@ def test_a_survey_opens_with_questions_only(edition):
     with pytest.raises(FeedbackError):
         survey_status_change(survey=survey, status="open", actor=None)
     assert survey.status == "draft"
+
+
+def test_the_worker_runs_the_invitations(settings, edition, survey):
+    from kongres.feedback.tasks import invite_due
+
+    assert ("kongres.feedback.tasks.invite_due", 600) in settings.KONGRES_PERIODIC_JOBS
+    participant(edition)
+    survey_save(
+        edition=edition,
+        title_pl=survey.title_pl,
+        invite_after=timezone.now() - dt.timedelta(minutes=1),
+        actor=None,
+    )
+    assert (invite_due(), invite_due()) == (1, 0)
