@@ -14,7 +14,7 @@ from django.utils import translation
 from kongres.accounts.models import EditionRole
 from kongres.feedback.forms import field_name
 from kongres.feedback.models import Answer, Invitation, Question, Response, Survey
-from kongres.feedback.services import survey_response_submit
+from kongres.feedback.services import survey_response_submit, token_hash
 from kongres.mail.models import OutboxMessage
 from tests.feedback.conftest import invite_tokens, participant, questions
 
@@ -154,7 +154,9 @@ def _answer_all(edition, survey, count: int) -> None:
         participant(edition)
     found = questions(survey)
     texts = ['=HYPERLINK("http://zly.example")', "Więcej kawy", "Dobre panele"]
-    for number, token in enumerate(invite_tokens(survey).values()):
+    used = set(Invitation.objects.filter(used=True).values_list("token_hash", flat=True))
+    fresh = [t for t in invite_tokens(survey).values() if token_hash(t) not in used]
+    for number, token in enumerate(fresh):
         survey_response_submit(
             token=token,
             answers={
@@ -214,3 +216,17 @@ def test_exports_csv_and_xlsx(editor_client, edition, survey):
     assert (
         editor_client.get(orga_url("feedback-export", edition, extension="pdf")).status_code == 404
     )
+
+
+def test_results_queries_do_not_grow_with_the_answers(editor_client, edition, survey):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = orga_url("feedback-results", edition)
+    _answer_all(edition, survey, 1)
+    with CaptureQueriesContext(connection) as few:
+        editor_client.get(url)
+    _answer_all(edition, survey, 2)
+    with CaptureQueriesContext(connection) as more:
+        assert "Więcej kawy" in editor_client.get(url).content.decode()
+    assert len(more) == len(few)

@@ -29,7 +29,7 @@ from kongres.feedback.services import (
     survey_status_change,
 )
 from kongres.orga import feedback as results
-from kongres.orga.access import orga_access_edition, orga_view
+from kongres.orga.access import orga_access_survey_question, orga_view
 
 
 def _survey_or_404(edition: Edition) -> Survey:
@@ -37,19 +37,6 @@ def _survey_or_404(edition: Edition) -> Survey:
     if survey is None:
         raise Http404("no survey")
     return survey
-
-
-def _question(request: HttpRequest, edition: Edition, pk: int) -> Question:
-    """A question of ``edition``'s survey (404 for another edition's)."""
-    orga_access_edition(user=request.user, edition=edition, need="feedback")
-    question = (
-        Question.objects.select_related("survey", "survey__edition", "session")
-        .filter(survey__edition=edition, pk=pk)
-        .first()
-    )
-    if question is None:
-        raise Http404("no such question")
-    return question
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -110,7 +97,7 @@ def question_add(request: HttpRequest, edition: Edition) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 @orga_view("feedback")
 def question_edit(request: HttpRequest, edition: Edition, pk: int) -> HttpResponse:
-    question = _question(request, edition, pk)
+    question = orga_access_survey_question(user=request.user, edition=edition, question_id=pk)
     return _question_form_page(request, edition, question.survey, question)
 
 
@@ -118,7 +105,7 @@ def question_edit(request: HttpRequest, edition: Edition, pk: int) -> HttpRespon
 @orga_view("feedback")
 def question_delete_view(request: HttpRequest, edition: Edition, pk: int) -> HttpResponse:
     """GET: the question and a confirm button; POST: delete it (refused once answered)."""
-    question = _question(request, edition, pk)
+    question = orga_access_survey_question(user=request.user, edition=edition, question_id=pk)
     if request.method == "POST":
         try:
             question_delete(question=question, actor=request.user)
