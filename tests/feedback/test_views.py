@@ -231,3 +231,17 @@ def test_results_queries_do_not_grow_with_the_answers(editor_client, edition, su
     with CaptureQueriesContext(connection) as more:
         assert "Więcej kawy" in editor_client.get(url).content.decode()
     assert len(more) == len(few)
+
+
+def test_another_editions_question_is_not_found(editor_client, edition, survey):
+    from kongres.feedback.services import QuestionData, question_save, survey_save
+    from tests.factories import EditionFactory
+
+    other = survey_save(edition=EditionFactory(), title_pl="Inna", actor=None)
+    foreign = question_save(
+        survey=other, data=QuestionData(text_pl="Obce", kind="text"), actor=None
+    )
+    for name in ("feedback-question-edit", "feedback-question-delete"):
+        assert editor_client.get(orga_url(name, edition, pk=foreign.pk)).status_code == 404
+        assert editor_client.post(orga_url(name, edition, pk=foreign.pk), {}).status_code == 404
+    assert Question.objects.filter(pk=foreign.pk).exists()
