@@ -22,6 +22,15 @@ from kongres.accounts.services import api_token_create
 from kongres.audit.models import AuditLogEntry
 from kongres.campaigns.services import campaign_create
 from kongres.content.models import PrivacyNoticeVersion
+from kongres.feedback.models import Question as SurveyQuestion
+from kongres.feedback.models import Survey
+from kongres.feedback.services import (
+    QuestionData,
+    question_save,
+    survey_invite,
+    survey_save,
+    survey_status_change,
+)
 from kongres.mail.models import OutboxMessage
 from kongres.registration.services.draw import allocation_configure, draw_run
 from kongres.registration.tickets import ticket_issue
@@ -115,6 +124,17 @@ RULES: dict[str, object] = {
     "orga:news-delete": ("orga", "content"),
     "orga:news-publish": "post",  # POST only: GET answers 405 to everyone (POSTs: below)
     "orga:news-unpublish": "post",  # POST only: GET answers 405 to everyone (POSTs: below)
+    "orga:feedback": ("orga", "feedback"),
+    "orga:feedback-question-add": ("orga", "feedback"),
+    "orga:feedback-question-edit": ("orga", "feedback"),
+    "orga:feedback-question-delete": ("orga", "feedback"),
+    "orga:feedback-status": "post",  # POST only: GET answers 405 to everyone (POSTs: below)
+    "orga:feedback-invite": "post",  # POST only: GET answers 405 to everyone (POSTs: below)
+    "orga:feedback-results": ("orga", "feedback_results"),
+    "orga:feedback-chart": ("orga", "feedback_results"),
+    "orga:feedback-export": ("orga", "feedback_results"),
+    "feedback:survey": "secret",  # the invitation's one-time link
+    "feedback:thanks": "public",
     "orga:webhooks": ("orga", "settings"),
     "orga:webhook-detail": ("orga", "settings"),
     "orga:webhook-manage": ("orga", "settings"),
@@ -190,6 +210,19 @@ def invite(edition, email: str, actor) -> tuple[Invitation, str]:
     return invitation, re.search(r"/zaproszenie/([\w-]+)/", body).group(1)
 
 
+def feedback_survey(edition):
+    """An open survey of ``edition`` with a rating question; every confirmed participant
+    invited: (survey, question, the first invitation's token read from its mail)."""
+    survey = survey_save(edition=edition, title_pl="Ankieta", only_attended=False, actor=None)
+    question = question_save(
+        survey=survey, data=QuestionData(text_pl="Ocena", kind="rating"), actor=None
+    )
+    survey_status_change(survey=survey, status="open", actor=None)
+    survey_invite(survey=survey)
+    body = OutboxMessage.objects.filter(kind="feedback.invitation").first().body_text
+    return survey, question, re.search(r"/ankieta/([\w-]+)/", body).group(1)
+
+
 def url_names() -> list[str]:
     """The names of all URL patterns (the admin counted as one), "?" + route when unnamed."""
     names: list[str] = []
@@ -245,6 +278,7 @@ def world(db):
             role_row = EditionRole.objects.create(edition=edition, user=user, role=role)
         users[role] = user
     invitation, invitation_token = invite(edition, "zaproszona@example.org", users["admin"])
+    _survey, survey_question, survey_token = feedback_survey(edition)
     kwargs = {
         "media": {"path": "nothing.png"},
         "registration": {"token": registration.token},
@@ -268,6 +302,10 @@ def world(db):
         },
         "orga:campaign": {"edition": edition.slug, "pk": campaign.pk},
         "orga:news": {"edition": edition.slug, "pk": news.pk},
+        "orga:feedback-question": {"edition": edition.slug, "pk": survey_question.pk},
+        "orga:feedback-chart": {"edition": edition.slug, "pk": survey_question.pk},
+        "orga:feedback-export": {"edition": edition.slug, "extension": "csv"},
+        "feedback:survey": {"token": survey_token},
         "orga:webhook": {  # detail, manage, test (a public address: no setting needed)
             "edition": edition.slug,
             "pk": webhook_subscription_create(
@@ -455,6 +493,60 @@ def test_news_post_changes_by_role(client, world, who):
             1:
         ] == [(post.pk, "Przed", None)]
         assert not AuditLogEntry.objects.filter(action__startswith="news.").exists()
+
+
+# -- the feedback survey's changes (POST), for every role and another edition's staff ----------
+#
+# Administrators and editors of edition A (the need "feedback") build, open, close and send the
+# survey; anyone else changes nothing (anonymous: the login page; another role, or an
+# administrator or editor of edition B: 403).
+
+
+@pytest.mark.parametrize("who", NEWS_WHO)
+def test_feedback_survey_changes_by_role(client, world, who):
+    edition = world["edition"]
+    other = EditionFactory()
+    users = dict(world["users"])
+    for role in ("admin", "editor"):
+        user = get_user_model().objects.create_user(f"b-{role}", f"b-{role}@example.org")
+        EditionRole.objects.create(edition=other, user=user, role=role)
+        users[f"other-edition-{role}"] = user
+    user = None if who == "anonymous" else users[who]
+    if user is not None:
+        client.force_login(user)
+    question = SurveyQuestion.objects.get(survey__edition=edition)
+    with translation.override("pl"):
+        kwargs = {"edition": edition.slug}
+        steps = [
+            (reverse("orga:feedback", kwargs=kwargs), {"title_pl": "Zmieniona"}),
+            (
+                reverse("orga:feedback-question-add", kwargs=kwargs),
+                {"text_pl": "Nowe", "kind": "text", "order": "1"},
+            ),
+            (
+                reverse("orga:feedback-question-edit", kwargs={**kwargs, "pk": question.pk}),
+                {"text_pl": "Ocena (popr.)", "kind": "rating", "order": "0"},
+            ),
+            (reverse("orga:feedback-invite", kwargs=kwargs), {}),
+            (reverse("orga:feedback-status", kwargs=kwargs), {"status": "closed"}),
+        ]
+    invitations = OutboxMessage.objects.filter(kind="feedback.invitation").count()
+    allowed = who in NEEDS["feedback"]
+    for url, data in steps:
+        response = client.post(url, data)
+        if who == "anonymous":
+            assert response.status_code == 302, url
+            assert response["Location"].startswith(reverse("orga:login")), url
+        else:
+            assert response.status_code == (302 if allowed else 403), (url, who)
+    survey = Survey.objects.get(edition=edition)
+    texts = sorted(survey.questions.values_list("text_pl", flat=True))
+    if allowed:
+        assert (survey.title_pl, survey.status) == ("Zmieniona", "closed")
+        assert texts == ["Nowe", "Ocena (popr.)"]
+    else:
+        assert (survey.title_pl, survey.status, texts) == ("Ankieta", "open", ["Ocena"])
+    assert OutboxMessage.objects.filter(kind="feedback.invitation").count() == invitations
 
 
 # -- the Django admin: superusers only (security review 2026-12, H1) ------------------------------

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "kongres.registration",
     "kongres.checkin",
     "kongres.campaigns",
+    "kongres.feedback",
     "kongres.privacy",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -185,6 +186,8 @@ KONGRES_PERIODIC_JOBS = [
     ("kongres.registration.tasks.draw_due", 60),
     # retention (review 2026-12, M7): purge_after_days, purge_unconfirmed_after_days
     ("kongres.privacy.tasks.purge_due", 3600),
+    # the feedback survey: invitations once the congress is over (each participant once)
+    ("kongres.feedback.tasks.invite_due", 600),
 ]
 
 # Staff accounts (security review 2026-12, L5): passwords of 12 characters or more (ASVS L2);

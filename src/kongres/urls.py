@@ -24,6 +24,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", include("kongres.registration.urls")),
     path("", include("kongres.checkin.urls")),
+    path("", include("kongres.feedback.urls")),
     path("", include("kongres.orga.urls")),
     path("", include("kongres.content.urls")),
     path("", include("kongres.events.urls")),

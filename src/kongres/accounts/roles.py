@@ -34,6 +34,10 @@ NEEDS: dict[str, frozenset[str]] = {
     # name badges: every confirmed participant's name, institution and ticket code at once,
     # a role that may see the participants (not the check-in staff; review 2026-12, L11)
     "badges": frozenset({Role.ADMIN, Role.REGISTRATION_MANAGER}),
+    # the feedback survey: built, opened and sent by administrators and editors; its anonymous
+    # results read also by registration managers (they report the figures)
+    "feedback": frozenset({Role.ADMIN, Role.EDITOR}),
+    "feedback_results": frozenset({Role.ADMIN, Role.EDITOR, Role.REGISTRATION_MANAGER}),
 }
 
 User = AbstractBaseUser | AnonymousUser

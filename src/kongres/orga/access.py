@@ -25,6 +25,7 @@ from kongres.campaigns.models import Campaign
 from kongres.content.models import NewsPost
 from kongres.events.ics import edition_zone
 from kongres.events.models import Edition
+from kongres.feedback.models import Question as SurveyQuestion
 from kongres.registration.models import Registration
 from kongres.webhooks.models import WebhookSubscription
 
@@ -161,3 +162,19 @@ def orga_access_webhook(*, user: User, edition: Edition, webhook_id: int) -> Web
     if webhook is None:
         raise Http404("no such webhook")
     return webhook
+
+
+def orga_access_survey_question(
+    *, user: User, edition: Edition, question_id: int
+) -> SurveyQuestion:
+    """A question of ``edition``'s feedback survey (404 for another edition's) that ``user``
+    may change (the need "feedback": administrators and editors)."""
+    orga_access_edition(user=user, edition=edition, need="feedback")
+    question = (
+        SurveyQuestion.objects.select_related("survey", "survey__edition", "session")
+        .filter(survey__edition=edition, pk=question_id)
+        .first()
+    )
+    if question is None:
+        raise Http404("no such question")
+    return question

@@ -9,6 +9,7 @@ from kongres.orga.views import (
     draw,
     editions,
     exports,
+    feedback,
     gdpr,
     invitations,
     messages,
@@ -141,6 +142,39 @@ urlpatterns = [
         name="news-unpublish",
     ),
     path(_("orga/<slug:edition>/news/<int:pk>/delete/"), news.news_delete, name="news-delete"),
+    path(_("orga/<slug:edition>/survey/"), feedback.survey_page, name="feedback"),
+    path(
+        _("orga/<slug:edition>/survey/questions/new/"),
+        feedback.question_add,
+        name="feedback-question-add",
+    ),
+    path(
+        _("orga/<slug:edition>/survey/questions/<int:pk>/"),
+        feedback.question_edit,
+        name="feedback-question-edit",
+    ),
+    path(
+        _("orga/<slug:edition>/survey/questions/<int:pk>/delete/"),
+        feedback.question_delete_view,
+        name="feedback-question-delete",
+    ),
+    path(_("orga/<slug:edition>/survey/state/"), feedback.survey_status, name="feedback-status"),
+    path(
+        _("orga/<slug:edition>/survey/invite/"), feedback.survey_invite_view, name="feedback-invite"
+    ),
+    path(
+        _("orga/<slug:edition>/survey/results/"), feedback.survey_results, name="feedback-results"
+    ),
+    path(
+        _("orga/<slug:edition>/survey/results/<int:pk>.svg"),
+        feedback.survey_chart,
+        name="feedback-chart",
+    ),
+    path(
+        _("orga/<slug:edition>/survey/results/export.<str:extension>"),
+        feedback.survey_export,
+        name="feedback-export",
+    ),
     path(_("orga/<slug:edition>/webhooks/"), webhooks.webhooks, name="webhooks"),
     path(
         _("orga/<slug:edition>/webhooks/<int:pk>/"), webhooks.webhook_detail, name="webhook-detail"

@@ -9,16 +9,17 @@ size of the municipality, days, panels, the accessibility need categories (and *
 needs were described), the answers to choice and yes/no questions, the language, the consents
 (when, which privacy notice version) and every date; check-ins (day, time, gate).
 
-Removed: the names (→ "—"), the e-mail address (→ ``erased-<id>@erased.invalid``, never written
-to: campaigns leave it out), institution, position, town, dietary needs, the text of other
-accessibility needs (→ "—" when there was one), answers to text questions; the secret links;
-the active ticket is revoked. Mails to the person: unsent ones are deleted, sent ones keep their
-date and status only (recipient → the erased address, subject, bodies, attachments, errors
-removed). Earlier audit log entries of the registration (and its tickets) keep who did what
-and when, with the personal values replaced by "—". Django's admin change log, the search words
-of exports and campaigns, the webhook deliveries about the person (the registration's id
-kept) and the file mail backend's files are covered too (``traces``). The erasure itself is
-logged.
+Removed: the names (→ "—"), the e-mail address (→ ``erased-<id>@erased.invalid``, never written to:
+campaigns leave it out), institution, position, town, dietary needs, the text of other
+accessibility needs (→ "—" when there was one), answers to text questions; the secret links; the
+active ticket is revoked; the feedback survey's invitations lose the person and the link (whether
+it was used stays, for the response rate; answers never name anyone). Mails to the person: unsent
+ones are deleted, sent ones keep their date and status only (recipient → the erased address,
+subject, bodies, attachments, errors removed). Earlier audit log entries of the registration (and
+its tickets) keep who did what and when, with the personal values replaced by "—". Django's admin
+change log, the search words of exports and campaigns, the webhook deliveries about the person (the
+registration's id kept) and the file mail backend's files are covered too (``traces``). The erasure
+itself is logged.
 
 A registration that still holds a place (or waits for one) in an edition that is not over is
 cancelled first, through the registration services, so that its seat is offered to the waiting
@@ -43,6 +44,7 @@ from kongres.audit.services import audit_log
 from kongres.campaigns.models import Campaign
 from kongres.checkin.models import CheckIn
 from kongres.events.models import Edition
+from kongres.feedback.models import Invitation as SurveyInvitation
 from kongres.mail.models import OutboxAttachment, OutboxMessage
 from kongres.mail.redaction import redacted
 from kongres.privacy import traces
@@ -168,6 +170,16 @@ def registration_export(registration: Registration) -> dict[str, Any]:
         .select_related("day", "gate")
         .order_by("scanned_at", "pk")
     ]
+    data["survey_invitations"] = [
+        {
+            "survey": invitation.survey.title_pl,
+            "invited": _iso(invitation.invited_at),
+            "answered": invitation.used,  # only whether: the answers are anonymous
+        }
+        for invitation in SurveyInvitation.objects.filter(registration=registration)
+        .select_related("survey")
+        .order_by("invited_at", "pk")
+    ]
     return data
 
 
@@ -226,6 +238,11 @@ def registration_erase(
         traces.search_words_erase(registration=registration, own=own)
         traces.webhook_deliveries_erase(registration=registration)
         RegistrationToken.objects.filter(registration=registration).delete()
+        # the survey's invitations lose the person and the link; the rows stay, anonymous,
+        # for the response rate (the answers never named anyone: kongres.feedback.models)
+        SurveyInvitation.objects.filter(registration=registration).update(
+            registration=None, token_hash=None
+        )
         Ticket.objects.filter(registration=registration, is_active=True).update(
             is_active=False, revoked_at=now
         )
