@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kongres.checkin import selectors
 from kongres.checkin.models import Gate
-from kongres.checkin.services import NONCE_MAX_LENGTH
+from kongres.checkin.services import NONCE_MAX_LENGTH, OFFLINE_VERDICTS
 from kongres.events.models import Day, Edition
 from kongres.registration.choices import Sector
 from kongres.registration.models import Registration
@@ -53,6 +53,10 @@ class ScanForm(forms.Form):
     # the account whose phone queue the scan was saved in (the page's script sends it): a scan
     # saved under one account is never recorded under another (review 2026-12, L7)
     by = forms.IntegerField(required=False, min_value=1)
+    # what the page decided without a network, for a scan sent later (kongres.checkin.offline)
+    offline = forms.ChoiceField(
+        choices=[("", "")] + [(verdict, verdict) for verdict in OFFLINE_VERDICTS], required=False
+    )
 
     def __init__(self, *args, edition: Edition, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -83,7 +87,23 @@ class ScanForm(forms.Form):
         return data
 
 
+class OfflineListForm(forms.Form):
+    """Which list the page downloads: a day of the edition (no default: a day of another
+    edition, or none, is refused)."""
+
+    day = forms.TypedChoiceField(coerce=int)
+
+    def __init__(self, *args, edition: Edition, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.days = {day.pk: day for day in selectors.checkin_days(edition=edition)}
+        self.fields["day"].choices = [(pk, str(day)) for pk, day in self.days.items()]
+
+    def clean_day(self) -> Day:
+        return self.days[self.cleaned_data["day"]]
+
+
 class SearchForm(forms.Form):
+
     q = forms.CharField(label=_("Name or institution"), max_length=100, required=False)
 
 

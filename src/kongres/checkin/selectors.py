@@ -6,12 +6,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kongres.accounts.roles import role_can
 from kongres.checkin.models import CheckIn, Gate
+from kongres.checkin.offline import OfflineEntry
 from kongres.checkin.services import CheckinError
 from kongres.core.cache import memoized
 from kongres.core.search import Fold, fold
@@ -131,6 +132,34 @@ def checkin_recent(*, day: Day, limit: int = 10) -> QuerySet[CheckIn]:
         .select_related("registration", "gate", "staff")
         .order_by("-scanned_at", "-pk")[:limit]
     )
+
+
+def offline_list_entries(*, day: Day) -> list[OfflineEntry]:
+    """The tickets that let a person in on ``day`` (active, of a confirmed registration that
+    attends the day), with the name shown and whether the person was let in that day. One
+    query."""
+    tickets = (
+        Ticket.objects.filter(
+            is_active=True,
+            registration__edition_id=day.edition_id,
+            registration__status=Registration.Status.CONFIRMED,
+        )
+        .filter(Q(registration__days=day) | Q(registration__days__isnull=True))
+        .annotate(
+            inside=Exists(
+                CheckIn.objects.filter(
+                    registration=OuterRef("registration"), day=day, result=CheckIn.Result.OK
+                )
+            )
+        )
+        .values_list("code", "registration__first_name", "registration__last_name", "inside")
+        .distinct()
+        .order_by()
+    )
+    return [
+        OfflineEntry(code=code, name=f"{first} {last}".strip(), inside=inside)
+        for code, first, last, inside in tickets
+    ]
 
 
 def _badge_queryset(

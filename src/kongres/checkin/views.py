@@ -29,8 +29,15 @@ from kongres.accounts import views as accounts_views
 from kongres.accounts.roles import role_can
 from kongres.checkin import selectors
 from kongres.checkin.badges import badges_pdf
-from kongres.checkin.forms import BadgeFilterForm, PlaceForm, ScanForm, SearchForm
+from kongres.checkin.forms import (
+    BadgeFilterForm,
+    OfflineListForm,
+    PlaceForm,
+    ScanForm,
+    SearchForm,
+)
 from kongres.checkin.models import Gate
+from kongres.checkin.offline import offline_list_public_key, offline_list_sign
 from kongres.checkin.services import CheckinError, CheckInResult, checkin_perform
 from kongres.events.ics import edition_zone
 from kongres.events.models import Day, Edition
@@ -129,6 +136,8 @@ def page(request: HttpRequest, edition: Edition) -> HttpResponse:
         "recent": selectors.checkin_recent(day=day),
         "poll_seconds": COUNTS_POLL_SECONDS,
         "strings": _script_strings(),
+        "list_key": offline_list_public_key(),
+        "zone": str(edition_zone(edition=edition)),
         "may_print_badges": role_can(user=request.user, edition=edition, need="badges"),
     }
     status = 422 if scan_error else 200
@@ -158,6 +167,27 @@ def _script_strings() -> dict[str, str]:
             "%(count)s. They were not sent."
         ),
         "others_discarded": _("The scans of the other account were discarded."),
+        "list_ready": _("List for offline checks: %(count)s tickets, downloaded at %(time)s."),
+        "list_invalid": _(
+            "The list for offline checks on this phone is not valid (its signature does not "
+            "hold). Offline scans are only kept, not checked."
+        ),
+        "offline_ok": _("Valid ticket (checked offline)"),
+        "offline_already": _("Already in (checked offline)"),
+        "offline_already_detail": _(
+            "This ticket was already let in: on this phone, or before the list was downloaded."
+        ),
+        "offline_unknown": _("Unknown ticket (checked offline)"),
+        "offline_unknown_detail": _(
+            "This code is not on the list of valid tickets for today: a forged, replaced or "
+            "cancelled ticket, or one for another day. Search by name when the network is back."
+        ),
+        "offline_saved": _("Saved on this phone; it is sent when the network is back."),
+        "conflict_in": _(
+            "Let in offline here, but the server says: %(headline)s. %(message)s"
+        ),
+        "conflict_out": _("Refused offline here, but the server let this person in."),
+        "conflicts_announce": _("Conflicts with the server: %(count)s."),
     }
 
 
@@ -175,6 +205,7 @@ def _perform(
             nonce=data["nonce"],
             at=data["at"],
             device=data["device"],
+            offline=data.get("offline", ""),
         )
     except CheckinError as error:
         return None, error
@@ -233,7 +264,27 @@ def counts_all_api(request: HttpRequest, edition: Edition) -> JsonResponse:
 @never_cache
 @require_safe
 @staff_only(api=True)
-def search_api(request: HttpRequest, edition: Edition) -> JsonResponse:
+def offline_list_api(request: HttpRequest, edition: Edition) -> JsonResponse:
+    """The signed list that lets the page decide without a network (``checkin.offline``), for
+    the ``day`` asked for; 422 for a day that is not the edition's."""
+    form = OfflineListForm(request.GET, edition=edition)
+    if not form.is_valid():
+        message = " ".join(e for errors in form.errors.values() for e in errors)
+        return JsonResponse({"code": "invalid", "message": message}, status=422)
+    day = form.cleaned_data["day"]
+    entries = selectors.offline_list_entries(day=day)
+    return JsonResponse(
+        offline_list_sign(
+            edition_id=edition.pk, day_id=day.pk, session_id=None, entries=entries
+        )
+    )
+
+
+@never_cache
+@require_safe
+@staff_only(api=True)
+def search_api(
+request: HttpRequest, edition: Edition) -> JsonResponse:
     form = SearchForm(request.GET)
     query = form.cleaned_data["q"] if form.is_valid() else ""
     return JsonResponse(
