@@ -103,7 +103,6 @@ class OfflineListForm(forms.Form):
 
 
 class SearchForm(forms.Form):
-
     q = forms.CharField(label=_("Name or institution"), max_length=100, required=False)
 
 

@@ -384,7 +384,6 @@ def _conflict_record(*, answer: CheckInResult, staff: AbstractBaseUser | None) -
         actor=staff,
         action="checkin.offline_conflict",
         obj=row,
-
         after={
             "offline": answer.offline,
             "server": row.result,
@@ -396,4 +395,3 @@ def _conflict_record(*, answer: CheckInResult, staff: AbstractBaseUser | None) -
             "previous_at": previous.scanned_at.isoformat() if previous else "",
         },
     )
-

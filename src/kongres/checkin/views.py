@@ -183,9 +183,7 @@ def _script_strings() -> dict[str, str]:
             "cancelled ticket, or one for another day. Search by name when the network is back."
         ),
         "offline_saved": _("Saved on this phone; it is sent when the network is back."),
-        "conflict_in": _(
-            "Let in offline here, but the server says: %(headline)s. %(message)s"
-        ),
+        "conflict_in": _("Let in offline here, but the server says: %(headline)s. %(message)s"),
         "conflict_out": _("Refused offline here, but the server let this person in."),
         "conflicts_announce": _("Conflicts with the server: %(count)s."),
     }
@@ -274,17 +272,14 @@ def offline_list_api(request: HttpRequest, edition: Edition) -> JsonResponse:
     day = form.cleaned_data["day"]
     entries = selectors.offline_list_entries(day=day)
     return JsonResponse(
-        offline_list_sign(
-            edition_id=edition.pk, day_id=day.pk, session_id=None, entries=entries
-        )
+        offline_list_sign(edition_id=edition.pk, day_id=day.pk, session_id=None, entries=entries)
     )
 
 
 @never_cache
 @require_safe
 @staff_only(api=True)
-def search_api(
-request: HttpRequest, edition: Edition) -> JsonResponse:
+def search_api(request: HttpRequest, edition: Edition) -> JsonResponse:
     form = SearchForm(request.GET)
     query = form.cleaned_data["q"] if form.is_valid() else ""
     return JsonResponse(

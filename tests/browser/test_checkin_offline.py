@@ -1,0 +1,211 @@
+"""The door without network, in a real browser (issue 18): with the network cut, the check-in
+page decides at once from the signed list it downloaded — a valid ticket, a forged code, a
+ticket scanned twice, one let in before the download — and after the sync the counts agree
+with the server's, and the person let in at two doors is shown as a conflict and recorded. A
+list changed on the phone is not believed. Keyboard only; axe finds nothing, in PL and EN."""
+
+import json
+
+from kongres.audit.models import AuditLogEntry
+from kongres.checkin.models import CheckIn
+from kongres.checkin.offline import code_hash
+from kongres.checkin.services import checkin_perform
+from tests.browser import test_checkin
+from tests.browser.test_checkin import assert_axe_clean, log_in
+
+door = test_checkin.door  # the same edition, staff and tickets, on the same phone
+phone = test_checkin.phone
+
+FORGED = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"  # looks like a ticket code, is none
+
+
+def type_code(page, code: str) -> None:
+    """A hand scanner: it types into the focused field and presses Enter."""
+    assert page.evaluate("() => document.activeElement.id") == "ci-code"
+    page.keyboard.type(code)
+    page.keyboard.press("Enter")
+
+
+def answer(page, headline: str) -> str:
+    page.wait_for_function(
+        "(text) => !document.querySelector('#ci-result').hidden &&"
+        " document.querySelector('#ci-result').textContent.includes(text)",
+        arg=headline,
+    )
+    return page.locator("#ci-result").get_attribute("class")
+
+
+def go_offline(context, page) -> None:
+    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+    context.set_offline(True)
+    page.locator("#ci-network").wait_for(state="visible")
+
+
+def test_offline_answers_at_once_and_agree_after_the_sync(phone, live_server, door, axe):
+    context, page = phone
+    zofia, jan, ewa, piotr = door["codes"]
+    day = door["edition"].days.order_by("date").first()
+    checkin_perform(code=zofia, day=day, gate=door["gate"], staff=None, nonce="before")
+
+    log_in(page, live_server, "bramkarz")
+    status = page.locator("#ci-list-status")
+    status.wait_for(state="visible")
+    assert "biletów 4" in status.text_content()
+    go_offline(context, page)
+
+    type_code(page, jan)
+    assert "ci-result--ok" in answer(page, "Bilet ważny (sprawdzono bez sieci)")
+    assert "Jan Kowalski" in page.text_content("#ci-result")
+    assert "Zapisano w telefonie" in page.text_content("#ci-result")
+    assert_axe_clean(page, axe, "valid offline")
+    page.keyboard.press("Escape")
+
+    type_code(page, jan)  # the same ticket again: seen on this phone
+    assert "ci-result--no" in answer(page, "Już wpuszczono (sprawdzono bez sieci)")
+    assert "Jan Kowalski" in page.text_content("#ci-result")
+    assert_axe_clean(page, axe, "twice offline")
+    page.keyboard.press("Escape")
+
+    type_code(page, zofia)  # let in before the list was downloaded
+    assert "ci-result--no" in answer(page, "Już wpuszczono (sprawdzono bez sieci)")
+    page.keyboard.press("Escape")
+
+    type_code(page, FORGED)
+    assert "ci-result--no" in answer(page, "Nieznany bilet (sprawdzono bez sieci)")
+    assert_axe_clean(page, axe, "forged offline")
+    page.keyboard.press("Escape")
+
+    type_code(page, jan[:-1] + ("A" if jan[-1] != "A" else "B"))  # one character changed
+    answer(page, "Nieznany bilet (sprawdzono bez sieci)")
+    page.keyboard.press("Escape")
+
+    type_code(page, ewa.lower())  # typed by hand, in lower case: the same ticket
+    assert "ci-result--ok" in answer(page, "Bilet ważny (sprawdzono bez sieci)")
+    page.keyboard.press("Escape")
+    assert page.locator("#ci-pending li").count() == 6
+    assert_axe_clean(page, axe, "offline with decided scans waiting")
+
+    # Meanwhile gate 2, online, lets Ewa in: two doors let her in.
+    checkin_perform(code=ewa, day=day, gate=door["gate"], staff=door["organiser"], nonce="g2")
+
+    context.set_offline(False)
+    page.locator("#ci-pending-section").wait_for(state="hidden", timeout=20_000)
+    conflicts = page.locator("#ci-conflicts li")
+    conflicts.wait_for()
+    assert conflicts.count() == 1
+    text = conflicts.first.text_content()
+    assert "Ewa Nowak" in text and "Wpuszczono tu bez sieci" in text and "Brama 2" in text
+    assert "Niezgodności z serwerem: 1." in page.text_content("#ci-announce")
+    assert page.locator("#ci-refused li").count() == 0  # the refusals agreed with the list
+    assert_axe_clean(page, axe, "conflict shown")
+
+    # The counts agree: the page's, the server's, and who was let in.
+    in_db = CheckIn.objects.filter(day=day, result="ok").count()
+    assert in_db == 3  # Zofia (before), Jan (offline), Ewa (gate 2); not Piotr, not forged
+    page.wait_for_function(
+        "(n) => document.querySelector('#ci-count-in').textContent === String(n)", arg=in_db
+    )
+    sent = CheckIn.objects.exclude(nonce__in=["before", "g2"]).values_list("result", flat=True)
+    assert sorted(sent) == sorted(
+        [
+            "ok",
+            "already_checked_in",
+            "already_checked_in",
+            "unknown",
+            "unknown",
+            "already_checked_in",
+        ]
+    )
+    entry = AuditLogEntry.objects.get(action="checkin.offline_conflict")
+    assert (entry.after["offline"], entry.after["server"]) == ("ok", "already_checked_in")
+
+    # The conflict stays until staff dismiss it, with the keyboard.
+    page.reload()
+    assert page.locator("#ci-conflicts li").count() == 1
+    page.locator("#ci-conflicts button").focus()
+    page.keyboard.press("Enter")
+    page.locator("#ci-conflicts-section").wait_for(state="hidden")
+
+    # In English, after a fresh list: the people let in are on it as already in.
+    page.goto(live_server.url + "/en/checkin/")
+    page.locator("#ci-list-status").wait_for(state="visible")
+    assert "4 tickets" in page.text_content("#ci-list-status")
+    go_offline(context, page)
+    type_code(page, ewa)
+    assert "ci-result--no" in answer(page, "Already in (checked offline)")
+    assert_axe_clean(page, axe, "offline answer in English")
+    page.keyboard.press("Escape")
+    type_code(page, piotr)
+    assert "ci-result--ok" in answer(page, "Valid ticket (checked offline)")
+    assert_axe_clean(page, axe, "valid offline in English")
+    context.set_offline(False)
+    page.locator("#ci-pending-section").wait_for(state="hidden", timeout=20_000)
+    page.wait_for_function("() => document.querySelector('#ci-count-in').textContent === '4'")
+    assert CheckIn.objects.filter(day=day, result="ok").count() == 4
+    assert page.watch.foreign_requests == []
+    errors = [
+        error
+        for error in page.watch.console_errors
+        if "ERR_INTERNET_DISCONNECTED" not in error and "409 (Conflict)" not in error
+    ]
+    assert errors == []
+
+
+def test_a_list_changed_on_the_phone_is_not_believed(phone, live_server, door):
+    """Someone adds a forged code to the list kept on the phone and marks a person as not in:
+    the signature no longer holds, the page says so, and offline scans are only kept."""
+    context, page = phone
+    zofia = door["codes"][0]
+    day = door["edition"].days.order_by("date").first()
+    checkin_perform(code=zofia, day=day, gate=door["gate"], staff=None, nonce="before")
+    log_in(page, live_server, "bramkarz")
+    page.locator("#ci-list-status").wait_for(state="visible")
+    other_day = door["edition"].days.order_by("date").last()
+    other_list = page.evaluate(
+        "(url) => fetch(url).then((response) => response.json())",
+        f"/checkin/api/offline-list/?day={other_day.pk}",
+    )
+    key, signed = page.evaluate(
+        """() => { const key = Object.keys(localStorage)
+                     .find((k) => k.startsWith("kongres-checkin-list:"));
+                   return [key, JSON.parse(localStorage.getItem(key))]; }"""
+    )
+    payload = json.loads(signed["payload"])
+    payload["entries"] = [[h, name, 0] for h, name, _inside in payload["entries"]]
+    payload["entries"].append([code_hash(salt=payload["salt"], code=FORGED), "Fałszywy Gość", 0])
+    tampered = {"payload": json.dumps(payload), "signature": signed["signature"]}
+    go_offline(context, page)
+    page.evaluate("([key, value]) => localStorage.setItem(key, value)", [key, json.dumps(tampered)])
+    page.reload()
+    status = page.locator("#ci-list-status")
+    page.wait_for_function(
+        "() => document.querySelector('#ci-list-status').textContent.includes('nieważna')"
+    )
+    assert "podpis się nie zgadza" in status.text_content()
+    type_code(page, FORGED)
+    assert "ci-result--pending" in answer(page, "Zapisano w telefonie")
+    assert "Fałszywy Gość" not in page.text_content("#ci-result")
+    page.keyboard.press("Escape")
+    type_code(page, zofia)
+    assert "ci-result--pending" in answer(page, "Zapisano w telefonie")
+
+    # A list signed for another day (its signature holds) is not used for this one either.
+    page.keyboard.press("Escape")
+    page.evaluate(
+        "([key, value]) => localStorage.setItem(key, value)", [key, json.dumps(other_list)]
+    )
+    page.reload()
+    page.wait_for_function(
+        "() => document.querySelector('#ci-list-status').textContent.includes('nieważna')"
+    )
+
+    # Back online: the server answers, a fresh list replaces the changed one.
+    context.set_offline(False)
+    page.locator("#ci-pending-section").wait_for(state="hidden", timeout=20_000)
+    page.wait_for_function(
+        "() => document.querySelector('#ci-list-status').textContent.includes('biletów 4')"
+    )
+    assert sorted(CheckIn.objects.exclude(nonce="before").values_list("result", flat=True)) == [
+        "already_checked_in",
+        "unknown",
+    ]
