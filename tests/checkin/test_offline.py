@@ -145,7 +145,7 @@ def test_the_list_endpoint_refuses_a_wrong_day(staff_client, edition, day1):
     past = day1.date.replace(year=day1.date.year - 1)
     other = EditionFactory(start_date=past, end_date=past)  # an older edition
     other_day = DayFactory(edition=other, date=past)
-    for params in ({}, {"day": ""}, {"day": "x"}, {"day": other_day.pk}, {"day": 999_999}):
+    for params in ({"day": "x"}, {"day": "1.5"}, {"day": other_day.pk}, {"day": 999_999}):
         response = offline_list(staff_client, **params)
         assert response.status_code == 422, params
         assert response.json()["code"] == "invalid"
@@ -260,3 +260,9 @@ def test_an_offline_answer_that_is_not_one_is_refused(staff_client, register, da
     assert not CheckIn.objects.exists()
     with pytest.raises(CheckinError):
         checkin_perform(code=code, day=day1, gate=None, staff=None, nonce="x2", offline="maybe")
+
+
+def test_the_list_without_a_day_is_today_s(staff_client, day1, register):
+    register()
+    payload = offline_list_verify(signed=offline_list(staff_client).json())
+    assert payload["day"] == day1.pk and len(payload["entries"]) == 1

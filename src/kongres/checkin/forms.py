@@ -88,18 +88,19 @@ class ScanForm(forms.Form):
 
 
 class OfflineListForm(forms.Form):
-    """Which list the page downloads: a day of the edition (no default: a day of another
-    edition, or none, is refused)."""
+    """Which list the page downloads: a day of the edition (a day of another edition is
+    refused; none given: today's, as on the page)."""
 
-    day = forms.TypedChoiceField(coerce=int)
+    day = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
 
     def __init__(self, *args, edition: Edition, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.days = {day.pk: day for day in selectors.checkin_days(edition=edition)}
         self.fields["day"].choices = [(pk, str(day)) for pk, day in self.days.items()]
 
-    def clean_day(self) -> Day:
-        return self.days[self.cleaned_data["day"]]
+    def clean_day(self) -> Day | None:
+        day = self.cleaned_data.get("day")
+        return None if day is None else self.days[day]
 
 
 class SearchForm(forms.Form):

@@ -269,7 +269,11 @@ def offline_list_api(request: HttpRequest, edition: Edition) -> JsonResponse:
     if not form.is_valid():
         message = " ".join(e for errors in form.errors.values() for e in errors)
         return JsonResponse({"code": "invalid", "message": message}, status=422)
-    day = form.cleaned_data["day"]
+    day = form.cleaned_data["day"] or selectors.checkin_day_default(
+        days=list(form.days.values()), edition=edition
+    )
+    if day is None:
+        return JsonResponse({"code": "no_days", "message": _("No days.")}, status=404)
     entries = selectors.offline_list_entries(day=day)
     return JsonResponse(
         offline_list_sign(edition_id=edition.pk, day_id=day.pk, session_id=None, entries=entries)
