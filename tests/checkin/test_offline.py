@@ -191,6 +191,7 @@ def test_let_in_offline_at_two_doors_is_a_conflict_shown_and_recorded(
         "offline": "ok",
         "server": "already_checked_in",
         "registration": ewa.pk,
+        "session": None,
         "gate": "Brama 2",
         "device": "",
         "scanned_at": "",

@@ -1,10 +1,12 @@
 """The dashboard: counts by status, each chart an SVG image with the same numbers as the
 table beside it, and who may see it."""
 
+import datetime as dt
 import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from kongres.registration.choices import AccessibilityNeed, Sector
 from kongres.registration.models import Registration
@@ -104,3 +106,26 @@ def test_dashboard_by_role(client, role_user, edition, role, status):
     )
     chart_url = reverse("orga:chart", kwargs={"edition": edition.slug, "name": "sector"})
     assert client.get(chart_url).status_code == status
+
+
+def test_attendance_per_session_is_on_the_dashboard(manager_client, crowd):
+    from kongres.checkin.services import session_attendance_perform
+    from kongres.registration.tickets import ticket_for_registration
+    from tests.factories import RoomFactory, SessionFactory
+
+    day = crowd.days.get()
+    room = RoomFactory(venue=crowd.venue, name_pl="Sala Lustrzana", capacity=30)
+    ten = timezone.make_aware(dt.datetime.combine(day.date, dt.time(10, 0)))
+    workshop = SessionFactory(edition=crowd, title_pl="Warsztat", room=room, starts_at=ten)
+    SessionFactory(edition=crowd, title_pl="Pusty panel", room=room, starts_at=ten)
+    url = reverse("orga:dashboard", kwargs={"edition": crowd.slug})
+    assert 'id="session-attendance"' not in manager_client.get(url).content.decode()
+    confirmed = Registration.objects.get(edition=crowd, status=Status.CONFIRMED)
+    code = ticket_for_registration(registration=confirmed).code
+    session_attendance_perform(code=code, session=workshop, day=day, staff=None, nonce="d1")
+    session_attendance_perform(code=code, session=workshop, day=day, staff=None, nonce="d2")
+    text = manager_client.get(url).content.decode()
+    table = text[text.index('id="session-attendance"') :]
+    table = table[: table.index("</table>")]
+    assert "Warsztat</th><td>Sala Lustrzana</td><td>1</td><td>30</td>" in table
+    assert "Pusty panel" not in table

@@ -14,9 +14,13 @@ from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
 from pygal.style import Style
 
-from kongres.checkin.selectors import checkin_counts_by_day
+from kongres.checkin.selectors import (
+    checkin_counts_by_day,
+    session_attendance_counts,
+    session_capacity,
+)
 from kongres.events.ics import edition_zone
-from kongres.events.models import Edition, Track
+from kongres.events.models import Edition, Session, Track
 from kongres.registration.choices import AccessibilityNeed, Sector, Voivodeship
 from kongres.registration.models import ACTIVE_STATUSES, Registration
 
@@ -48,6 +52,17 @@ def dashboard_counts(*, edition: Edition) -> StatusCounts:
 
 def dashboard_checkins(*, edition: Edition):
     return checkin_counts_by_day(edition=edition)
+
+
+def dashboard_session_attendance(*, edition: Edition) -> list[tuple[Session, int, int | None]]:
+    """(session, people scanned in at its door, its places) for the sessions where anyone
+    was scanned in, in the programme's order. Two queries."""
+    counts = session_attendance_counts(edition=edition)
+    sessions = Session.objects.filter(pk__in=counts).select_related("room")
+    return [
+        (session, counts[session.pk], session_capacity(session=session))
+        for session in sessions.order_by("starts_at", "room__order", "pk")
+    ]
 
 
 def cumulative_registrations(*, edition: Edition) -> list[tuple[dt.date, int, int]]:

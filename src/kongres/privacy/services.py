@@ -41,7 +41,7 @@ from django.utils import timezone
 from kongres.audit.models import AuditLogEntry
 from kongres.audit.services import audit_log
 from kongres.campaigns.models import Campaign
-from kongres.checkin.models import CheckIn
+from kongres.checkin.models import CheckIn, SessionAttendance
 from kongres.events.models import Edition
 from kongres.mail.models import OutboxAttachment, OutboxMessage
 from kongres.mail.redaction import redacted
@@ -166,6 +166,16 @@ def registration_export(registration: Registration) -> dict[str, Any]:
         }
         for checkin in CheckIn.objects.filter(registration=registration)
         .select_related("day", "gate")
+        .order_by("scanned_at", "pk")
+    ]
+    data["session_attendance"] = [
+        {
+            "session": attendance.session.title,
+            "scanned": _iso(attendance.scanned_at),
+            "result": attendance.result,
+        }
+        for attendance in SessionAttendance.objects.filter(registration=registration)
+        .select_related("session")
         .order_by("scanned_at", "pk")
     ]
     return data

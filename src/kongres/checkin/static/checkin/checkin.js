@@ -604,7 +604,8 @@
   }
 
   function refreshCounts() {
-    var url = app.dataset.countsUrl + "?day=" + encodeURIComponent(app.dataset.day);
+    var url = app.dataset.countsUrl + "?day=" + encodeURIComponent(app.dataset.day) +
+      (app.dataset.session ? "&session=" + encodeURIComponent(app.dataset.session) : "");
     return fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (data) {
@@ -760,6 +761,10 @@
 
   var placeForm = document.getElementById("ci-place-form");
   placeForm.addEventListener("change", function () {
+    /* A session (its door, its counts, the day's sessions) is chosen with the button: the
+       page is then drawn for it. Only a gate and a day at the entrance change in place. */
+    var sessionField = placeForm.querySelector("[name=session]");
+    if (app.dataset.session || (sessionField && sessionField.value)) { return; }
     app.dataset.day = placeForm.querySelector("[name=day]").value;
     app.dataset.gate = placeForm.querySelector("[name=gate]").value;
     document.querySelectorAll("input[type=hidden][name=day]").forEach(function (input) { input.value = app.dataset.day; });
