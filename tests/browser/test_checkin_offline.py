@@ -209,3 +209,48 @@ def test_a_list_changed_on_the_phone_is_not_believed(phone, live_server, door):
         "already_checked_in",
         "unknown",
     ]
+
+
+def test_recent_scans_show_the_congress_time_on_a_phone_set_to_utc(browser, live_server, door):
+    """A newcomer's find: the list of recent scans showed the phone's time (UTC) while the
+    answer said Warsaw's. Every time on the page is now Warsaw's."""
+    from zoneinfo import ZoneInfo
+
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="pl-PL", timezone_id="UTC"
+    )
+    try:
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        assert page.evaluate("() => Intl.DateTimeFormat().resolvedOptions().timeZone") == "UTC"
+        zofia, jan = door["codes"][:2]
+        log_in(page, live_server, "bramkarz")
+        type_code(page, zofia)
+        answer(page, "Wejście zarejestrowane")
+        page.keyboard.press("Escape")
+        type_code(page, zofia)
+        answer(page, "Już zarejestrowano")
+        first = CheckIn.objects.get(result="ok")
+        warsaw = first.scanned_at.astimezone(ZoneInfo("Europe/Warsaw")).strftime("%H:%M")
+        utc = first.scanned_at.astimezone(ZoneInfo("UTC")).strftime("%H:%M")
+        assert warsaw != utc
+        assert f"o {warsaw}" in page.text_content("#ci-result")
+        page.keyboard.press("Escape")
+        times = page.locator("#ci-recent time").all_text_contents()
+        assert times[-1] == warsaw and len(times) == 2, times
+        # the same after a reload (drawn by the server) and for a scan kept offline
+        page.reload()
+        assert page.locator("#ci-recent time").all_text_contents()[-1] == warsaw
+        go_offline(context, page)
+        type_code(page, jan)
+        answer(page, "Bilet ważny (sprawdzono bez sieci)")
+        pending_time = page.locator("#ci-pending time").first
+        iso = pending_time.get_attribute("datetime")
+        expected = page.evaluate(
+            "(iso) => new Intl.DateTimeFormat('en-GB', {hour: '2-digit', minute: '2-digit',"
+            " hourCycle: 'h23', timeZone: 'Europe/Warsaw'}).format(new Date(iso))",
+            iso,
+        )
+        assert pending_time.text_content() == expected
+    finally:
+        context.close()

@@ -129,3 +129,34 @@ def test_attendance_per_session_is_on_the_dashboard(manager_client, crowd):
     table = table[: table.index("</table>")]
     assert "Warsztat</th><td>Sala Lustrzana</td><td>1</td><td>30</td>" in table
     assert "Pusty panel" not in table
+
+
+def value_axis_labels(svg: str, axis: str) -> list[str]:
+    group = re.search(rf'<g class="axis {axis}[^"]*">(.*?)</g></g>(?=<g class="(?!guides))', svg)
+    assert group is not None, svg[:500]
+    return re.findall(r"<text [^>]*>([^<]*)</text>", group.group(1))
+
+
+@pytest.mark.parametrize(
+    ("name", "axis"),
+    [("cumulative", "y"), ("sector", "x"), ("panels", "x"), ("accessibility", "x")],
+)
+def test_count_axes_show_whole_people(manager_client, edition, name, axis):
+    """One person registered: the axis reads 0, 1 (not 0.1, 0.2 … 1)."""
+    register(edition, sector=Sector.NGO, track_ids=[edition.tracks.get().pk])
+    labels = value_axis_labels(chart(manager_client, edition, name), axis)
+    assert labels == ["0", "1"] or (name == "panels" and labels[:2] == ["0", "1"]), labels
+    assert all(label.isdigit() for label in labels), labels
+
+
+def test_whole_number_ticks():
+    from kongres.orga.dashboard import whole_number_ticks
+
+    assert whole_number_ticks([]) == [0, 1]
+    assert whole_number_ticks([1, None]) == [0, 1]
+    assert whole_number_ticks([7]) == list(range(8))
+    assert whole_number_ticks([10]) == list(range(11))
+    assert whole_number_ticks([11]) == [0, 2, 4, 6, 8, 10, 12]
+    assert whole_number_ticks([37]) == [0, 5, 10, 15, 20, 25, 30, 35, 40]
+    assert whole_number_ticks([600]) == [0, 100, 200, 300, 400, 500, 600]
+    assert whole_number_ticks([601]) == [0, 100, 200, 300, 400, 500, 600, 700]

@@ -146,6 +146,21 @@ STYLE = Style(
 )
 
 
+def whole_number_ticks(values: list[int | None]) -> list[int]:
+    """The value axis's labels for counts of people: whole numbers from 0 past the largest
+    value, at most about ten of them, in steps of 1, 2 or 5 times a power of ten (pygal's own
+    would be 0.1, 0.2 … 1 for small numbers)."""
+    top = max([value for value in values if value is not None] or [0])
+    top = max(top, 1)
+    step, scale = 1, 1
+    while True:
+        for factor in (1, 2, 5):
+            step = factor * scale
+            if top / step <= 10:
+                return list(range(0, top + step, step))
+        scale *= 10
+
+
 def _config(chart_class, title: str, **options):
     return chart_class(
         style=STYLE,
@@ -173,6 +188,7 @@ def chart_svg(*, edition: Edition, name: str) -> str | None:
         chart.x_labels = [day.isoformat() for day, _n, _t in rows]
         chart.x_labels_major = [day.isoformat() for day, _n, _t in rows[:: max(len(rows) // 8, 1)]]
         chart.add(_("registrations"), [total for _d, _n, total in rows])
+        chart.y_labels = whole_number_ticks([total for _d, _n, total in rows])
     elif name in {"sector", "voivodeship", "accessibility"}:
         rows, title = {
             "sector": (by_sector, _("Participants by sector")),
@@ -183,6 +199,7 @@ def chart_svg(*, edition: Edition, name: str) -> str | None:
         chart = _config(pygal.HorizontalBar, title, height=max(300, 32 * len(data) + 80))
         chart.x_labels = [label for label, _n in reversed(data)]
         chart.add(title, [count for _label, count in reversed(data)])
+        chart.y_labels = whole_number_ticks([count for _label, count in data])
     elif name == "panels":
         data = panels_interest(edition=edition)
         chart = _config(
@@ -194,6 +211,9 @@ def chart_svg(*, edition: Edition, name: str) -> str | None:
         chart.x_labels = [label for label, _i, _c in data]
         chart.add(_("interested"), [interested for _l, interested, _c in data])
         chart.add(_("largest room"), [capacity for _l, _i, capacity in data])
+        chart.y_labels = whole_number_ticks(
+            [interested for _l, interested, _c in data] + [capacity for _l, _i, capacity in data]
+        )
     else:
         return None
     return chart.render(is_unicode=True)
