@@ -4,6 +4,7 @@ ticket scanned twice, one let in before the download — and after the sync the 
 with the server's, and the person let in at two doors is shown as a conflict and recorded. A
 list changed on the phone is not believed. Keyboard only; axe finds nothing, in PL and EN."""
 
+import datetime as dt
 import json
 
 from kongres.audit.models import AuditLogEntry
@@ -254,3 +255,56 @@ def test_recent_scans_show_the_congress_time_on_a_phone_set_to_utc(browser, live
         assert pending_time.text_content() == expected
     finally:
         context.close()
+
+
+def test_the_door_of_a_session_online_and_offline(phone, live_server, door, axe):
+    """Session / room mode: the staff member picks a session with the keyboard, scans people
+    in, offline too; the counts are the session's, not the day's."""
+    from django.utils import timezone as django_timezone
+
+    from kongres.checkin.models import SessionAttendance
+    from tests.factories import RoomFactory, SessionFactory
+
+    context, page = phone
+    zofia, jan = door["codes"][:2]
+    edition = door["edition"]
+    day = edition.days.order_by("date").first()
+    room = RoomFactory(venue=edition.venue, name_pl="Sala 3", name_en="Room 3", capacity=30)
+    ten = django_timezone.make_aware(dt.datetime.combine(day.date, dt.time(10, 0)))
+    workshop = SessionFactory(
+        edition=edition, title_pl="Warsztat", title_en="Workshop", room=room, starts_at=ten
+    )
+    log_in(page, live_server, "bramkarz")
+    page.locator("#id_session").focus()
+    page.keyboard.press("ArrowDown")  # the first session of the day
+    page.locator("#ci-place-form button[type=submit]").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**session={workshop.pk}**")
+    assert "Przy drzwiach: Warsztat (Sala 3)" in page.text_content(".ci-session")
+    assert page.text_content("#ci-count-expected") == "30"
+    assert_axe_clean(page, axe, "session mode")
+    page.locator("#ci-list-status").wait_for(state="visible")
+    page.locator("#ci-code").focus()
+
+    type_code(page, zofia)
+    answer(page, "Wejście zarejestrowane")
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => document.querySelector('#ci-count-in').textContent === '1'")
+    go_offline(context, page)
+    type_code(page, zofia)
+    assert "ci-result--no" in answer(page, "Już wpuszczono (sprawdzono bez sieci)")
+    page.keyboard.press("Escape")
+    type_code(page, jan)
+    assert "ci-result--ok" in answer(page, "Bilet ważny (sprawdzono bez sieci)")
+    page.keyboard.press("Escape")
+    context.set_offline(False)
+    page.locator("#ci-pending-section").wait_for(state="hidden", timeout=20_000)
+    page.wait_for_function("() => document.querySelector('#ci-count-in').textContent === '2'")
+    assert sorted(
+        SessionAttendance.objects.filter(session=workshop).values_list("result", flat=True)
+    ) == ["already_checked_in", "ok", "ok"]
+    assert not CheckIn.objects.exists()  # the day's entrance counts are untouched
+
+    page.goto(f"{live_server.url}/en/checkin/?day={day.pk}&session={workshop.pk}")
+    assert "At the door of: Workshop (Room 3)" in page.text_content(".ci-session")
+    assert_axe_clean(page, axe, "session mode in English")
