@@ -308,3 +308,38 @@ def test_the_door_of_a_session_online_and_offline(phone, live_server, door, axe)
     page.goto(f"{live_server.url}/en/checkin/?day={day.pk}&session={workshop.pk}")
     assert "At the door of: Workshop (Room 3)" in page.text_content(".ci-session")
     assert_axe_clean(page, axe, "session mode in English")
+
+
+def test_seen_on_this_phone_outlives_a_fresh_list(phone, live_server, door):
+    """The scans cannot reach the server (their requests fail) while the list still can: a
+    fresh list (a fresh salt, and the server does not know of the waiting scan) must not make
+    a ticket let in here valid again."""
+    _context, page = phone
+    jan = door["codes"][1]
+    log_in(page, live_server, "bramkarz")
+    page.locator("#ci-list-status").wait_for(state="visible")
+    page.route("**/checkin/api/scan/", lambda route: route.abort())
+    type_code(page, jan)
+    answer(page, "Bilet ważny (sprawdzono bez sieci)")
+    page.keyboard.press("Escape")
+    salt = page.evaluate(
+        """() => JSON.parse(JSON.parse(localStorage.getItem(Object.keys(localStorage)
+             .find((k) => k.startsWith("kongres-checkin-list:")))).payload).salt"""
+    )
+    page.select_option("#id_gate", str(door["gate"].pk))  # the page fetches a fresh list
+    page.wait_for_function(
+        """(salt) => JSON.parse(JSON.parse(localStorage.getItem(Object.keys(localStorage)
+             .find((k) => k.startsWith("kongres-checkin-list:")))).payload).salt !== salt""",
+        arg=salt,
+    )
+    page.locator("#ci-code").focus()
+    type_code(page, jan)
+    assert "ci-result--no" in answer(page, "Już wpuszczono (sprawdzono bez sieci)")
+    page.keyboard.press("Escape")
+    page.unroute("**/checkin/api/scan/")
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    page.locator("#ci-pending-section").wait_for(state="hidden", timeout=20_000)
+    assert sorted(CheckIn.objects.values_list("result", flat=True)) == [
+        "already_checked_in",
+        "ok",
+    ]

@@ -282,14 +282,20 @@
 
   function normalise(code) { return (code || "").replace(/\s+/g, "").replace(/-/g, "").toUpperCase().slice(0, 64); }
 
-  function codeHash(salt, code) {
-    var data = new TextEncoder().encode(salt + ":" + normalise(code));
-    return crypto.subtle.digest("SHA-256", data).then(function (digest) {
+  function sha256(text) {
+    return crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)).then(function (digest) {
       return Array.prototype.map.call(new Uint8Array(digest), function (b) {
         return ("0" + b.toString(16)).slice(-2);
       }).join("").slice(0, 32);
     });
   }
+
+  /* The list's hash of a code (salted per list, as kongres.checkin.offline.code_hash). */
+  function codeHash(salt, code) { return sha256(salt + ":" + normalise(code)); }
+
+  /* The mark of a code seen on this phone: the same whatever list is loaded (a fresh list
+     has a fresh salt, and may not know yet of the scans still waiting here). */
+  function seenHash(code) { return sha256("seen:" + normalise(code)); }
 
   /* The payload of a signed list when its signature holds and it is this page's edition, day
      and session; otherwise null. */
@@ -366,22 +372,26 @@
   function decideOffline(item) {
     if (!offlineList || !item.code || offlineList.place !== placeKey()) { return Promise.resolve(null); }
     var list = offlineList;
-    return codeHash(list.salt, item.code).then(function (hash) {
-      var entry = list.entries.get(hash);
+    return Promise.all([codeHash(list.salt, item.code), seenHash(item.code)]).then(function (hashes) {
+      var entry = list.entries.get(hashes[0]);
       if (!entry) { return { verdict: "unknown", name: "" }; }
-      if (entry.inside || localStorage.getItem(seenKey(hash))) { return { verdict: "already", name: entry.name }; }
-      localStorage.setItem(seenKey(hash), new Date().toISOString());
+      if (entry.inside || localStorage.getItem(seenKey(hashes[1]))) { return { verdict: "already", name: entry.name }; }
+      localStorage.setItem(seenKey(hashes[1]), new Date().toISOString());
       return { verdict: "ok", name: entry.name };
     }, function () { return null; });
   }
 
   /* A scan the server let in (or found already in): seen on this phone. */
   function markSeen(item) {
-    if (!offlineList || !item.code) { return; }
+    if (!item.code || !window.crypto || !crypto.subtle) { return; }
     var list = offlineList;
-    codeHash(list.salt, item.code).then(function (hash) {
-      var entry = list.entries.get(hash);
-      if (entry) { entry.inside = true; }
+    if (list) {
+      codeHash(list.salt, item.code).then(function (hash) {
+        var entry = list.entries.get(hash);
+        if (entry) { entry.inside = true; }
+      }, function () { /* nothing to mark */ });
+    }
+    seenHash(item.code).then(function (hash) {
       localStorage.setItem(seenKey(hash), new Date().toISOString());
     }, function () { /* nothing to mark */ });
   }
