@@ -81,6 +81,7 @@ RULES: dict[str, object] = {
     "checkin:api-counts": ("checkin", True),
     "checkin:api-counts-all": ("checkin", True),
     "checkin:api-search": ("checkin", True),
+    "checkin:api-offline-list": ("checkin", True),
     "checkin:ticket-pdf": "secret",  # by the registration's secret link
     "orga:index": "user",
     "orga:login": "auth",

@@ -1,10 +1,12 @@
 """The dashboard: counts by status, each chart an SVG image with the same numbers as the
 table beside it, and who may see it."""
 
+import datetime as dt
 import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from kongres.registration.choices import AccessibilityNeed, Sector
 from kongres.registration.models import Registration
@@ -104,3 +106,57 @@ def test_dashboard_by_role(client, role_user, edition, role, status):
     )
     chart_url = reverse("orga:chart", kwargs={"edition": edition.slug, "name": "sector"})
     assert client.get(chart_url).status_code == status
+
+
+def test_attendance_per_session_is_on_the_dashboard(manager_client, crowd):
+    from kongres.checkin.services import session_attendance_perform
+    from kongres.registration.tickets import ticket_for_registration
+    from tests.factories import RoomFactory, SessionFactory
+
+    day = crowd.days.get()
+    room = RoomFactory(venue=crowd.venue, name_pl="Sala Lustrzana", capacity=30)
+    ten = timezone.make_aware(dt.datetime.combine(day.date, dt.time(10, 0)))
+    workshop = SessionFactory(edition=crowd, title_pl="Warsztat", room=room, starts_at=ten)
+    SessionFactory(edition=crowd, title_pl="Pusty panel", room=room, starts_at=ten)
+    url = reverse("orga:dashboard", kwargs={"edition": crowd.slug})
+    assert 'id="session-attendance"' not in manager_client.get(url).content.decode()
+    confirmed = Registration.objects.get(edition=crowd, status=Status.CONFIRMED)
+    code = ticket_for_registration(registration=confirmed).code
+    session_attendance_perform(code=code, session=workshop, day=day, staff=None, nonce="d1")
+    session_attendance_perform(code=code, session=workshop, day=day, staff=None, nonce="d2")
+    text = manager_client.get(url).content.decode()
+    table = text[text.index('id="session-attendance"') :]
+    table = table[: table.index("</table>")]
+    assert "Warsztat</th><td>Sala Lustrzana</td><td>1</td><td>30</td>" in table
+    assert "Pusty panel" not in table
+
+
+def value_axis_labels(svg: str, axis: str) -> list[str]:
+    group = re.search(rf'<g class="axis {axis}[^"]*">(.*?)</g></g>(?=<g class="(?!guides))', svg)
+    assert group is not None, svg[:500]
+    return re.findall(r"<text [^>]*>([^<]*)</text>", group.group(1))
+
+
+@pytest.mark.parametrize(
+    ("name", "axis"),
+    [("cumulative", "y"), ("sector", "x"), ("panels", "x"), ("accessibility", "x")],
+)
+def test_count_axes_show_whole_people(manager_client, edition, name, axis):
+    """One person registered: the axis reads 0, 1 (not 0.1, 0.2 … 1)."""
+    register(edition, sector=Sector.NGO, track_ids=[edition.tracks.get().pk])
+    labels = value_axis_labels(chart(manager_client, edition, name), axis)
+    assert labels == ["0", "1"] or (name == "panels" and labels[:2] == ["0", "1"]), labels
+    assert all(label.isdigit() for label in labels), labels
+
+
+def test_whole_number_ticks():
+    from kongres.orga.dashboard import whole_number_ticks
+
+    assert whole_number_ticks([]) == [0, 1]
+    assert whole_number_ticks([1, None]) == [0, 1]
+    assert whole_number_ticks([7]) == list(range(8))
+    assert whole_number_ticks([10]) == list(range(11))
+    assert whole_number_ticks([11]) == [0, 2, 4, 6, 8, 10, 12]
+    assert whole_number_ticks([37]) == [0, 5, 10, 15, 20, 25, 30, 35, 40]
+    assert whole_number_ticks([600]) == [0, 100, 200, 300, 400, 500, 600]
+    assert whole_number_ticks([601]) == [0, 100, 200, 300, 400, 500, 600, 700]

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kongres.checkin import selectors
 from kongres.checkin.models import Gate
-from kongres.checkin.services import NONCE_MAX_LENGTH
-from kongres.events.models import Day, Edition
+from kongres.checkin.services import NONCE_MAX_LENGTH, OFFLINE_VERDICTS
+from kongres.events.models import Day, Edition, Session
 from kongres.registration.choices import Sector
 from kongres.registration.models import Registration
 
@@ -28,12 +29,25 @@ class _EditionForm(forms.Form):
 
 
 class PlaceForm(_EditionForm):
-    """Where and when the staff member scans (kept by the browser between scans)."""
+    """Where and when the staff member scans (kept by the browser between scans): a gate of
+    the day, or the door of a session's room (``sessions``: the day's)."""
 
     day = forms.ModelChoiceField(label=_("Day"), queryset=Day.objects.none(), empty_label=None)
     gate = forms.ModelChoiceField(
         label=_("Gate"), queryset=Gate.objects.none(), required=False, empty_label=_("no gate")
     )
+    session = forms.ChoiceField(label=_("Session / room"), required=False)
+
+    def __init__(self, *args, sessions: list[Session] = (), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["session"].choices = [("", _("entrance (the whole day)"))] + [
+            (
+                session.pk,
+                f"{timezone.localtime(session.starts_at):%H:%M} {session.title}"
+                + (f" ({session.room.name})" if session.room else ""),
+            )
+            for session in sessions
+        ]
 
 
 class ScanForm(forms.Form):
@@ -53,11 +67,20 @@ class ScanForm(forms.Form):
     # the account whose phone queue the scan was saved in (the page's script sends it): a scan
     # saved under one account is never recorded under another (review 2026-12, L7)
     by = forms.IntegerField(required=False, min_value=1)
+    # what the page decided without a network, for a scan sent later (kongres.checkin.offline)
+    offline = forms.ChoiceField(
+        choices=[("", "")] + [(verdict, verdict) for verdict in OFFLINE_VERDICTS], required=False
+    )
+    # the session at whose door the scan was made (the page's "session / room" mode)
+    session = forms.ModelChoiceField(queryset=Session.objects.none(), required=False)
 
     def __init__(self, *args, edition: Edition, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.edition = edition
         self.fields["registration"].queryset = Registration.objects.filter(edition=edition)
+        self.fields["session"].queryset = Session.objects.filter(edition=edition).select_related(
+            "edition"
+        )
         self.days = {day.pk: day for day in selectors.checkin_days(edition=edition)}
         self.gates = {gate.pk: gate for gate in selectors.checkin_gates(edition=edition)}
         self.fields["day"].choices = [(pk, str(day)) for pk, day in self.days.items()]
@@ -81,6 +104,26 @@ class ScanForm(forms.Form):
         if not data.get("code", "").strip() and data.get("registration") is None:
             raise forms.ValidationError(_("Scan or type a ticket code."), code="empty")
         return data
+
+
+class OfflineListForm(forms.Form):
+    """Which list the page downloads: a day of the edition (a day of another edition is
+    refused; none given: today's, as on the page)."""
+
+    day = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    session = forms.ModelChoiceField(queryset=Session.objects.none(), required=False)
+
+    def __init__(self, *args, edition: Edition, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["session"].queryset = Session.objects.filter(edition=edition).select_related(
+            "edition"
+        )
+        self.days = {day.pk: day for day in selectors.checkin_days(edition=edition)}
+        self.fields["day"].choices = [(pk, str(day)) for pk, day in self.days.items()]
+
+    def clean_day(self) -> Day | None:
+        day = self.cleaned_data.get("day")
+        return None if day is None else self.days[day]
 
 
 class SearchForm(forms.Form):

@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kongres.events.models import Day, Edition
+from kongres.events.models import Day, Edition, Session
 from kongres.registration.models import Registration, Ticket
 
 
@@ -114,3 +114,75 @@ class CheckIn(models.Model):
     @property
     def is_ok(self) -> bool:
         return self.result == self.Result.OK
+
+
+class SessionAttendance(models.Model):
+    """One scan at the door of a session's room and its answer (the check-in page's "session
+    / room" mode). As ``CheckIn``: idempotent by the device's ``nonce``, at most one accepted
+    scan per registration and session. Kept and erased with the registration (an erased
+    registration is anonymised, its attendance stays as a count)."""
+
+    nonce = models.CharField(_("nonce"), max_length=64, unique=True)
+    edition = models.ForeignKey(
+        Edition,
+        on_delete=models.CASCADE,
+        related_name="session_attendance",
+        verbose_name=_("edition"),
+    )
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="attendance", verbose_name=_("session")
+    )
+    code = models.CharField(_("code scanned"), max_length=64, blank=True)
+    ticket = models.ForeignKey(
+        Ticket,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="session_attendance",
+        verbose_name=_("ticket"),
+    )
+    registration = models.ForeignKey(
+        Registration,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="session_attendance",
+        verbose_name=_("registration"),
+    )
+    result = models.CharField(_("result"), max_length=20, choices=CheckIn.Result.choices)
+    device = models.CharField(_("device"), max_length=64, blank=True)
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("staff member"),
+    )
+    scanned_at = models.DateTimeField(_("scanned"))
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    # a session's door has no gate: the answers of CheckIn's service read this
+    gate = None
+
+    class Meta:
+        verbose_name = _("attendance at a session")
+        verbose_name_plural = _("attendance at sessions")
+        ordering = ["-scanned_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration", "session"],
+                condition=models.Q(result="ok"),
+                name="checkin_session_attendance_once",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["session", "result"], name="checkin_session_result_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session}: {self.get_result_display()}"
+
+    @property
+    def is_ok(self) -> bool:
+        return self.result == CheckIn.Result.OK

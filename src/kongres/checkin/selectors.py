@@ -6,17 +6,18 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kongres.accounts.roles import role_can
-from kongres.checkin.models import CheckIn, Gate
+from kongres.checkin.models import CheckIn, Gate, SessionAttendance
+from kongres.checkin.offline import OfflineEntry
 from kongres.checkin.services import CheckinError
 from kongres.core.cache import memoized
 from kongres.core.search import Fold, fold
 from kongres.events.ics import edition_zone
-from kongres.events.models import Day, Edition
+from kongres.events.models import Day, Edition, Session
 from kongres.registration.models import Registration, Ticket
 
 SEARCH_MIN_LENGTH = 2
@@ -129,6 +130,95 @@ def checkin_recent(*, day: Day, limit: int = 10) -> QuerySet[CheckIn]:
     return (
         CheckIn.objects.filter(day=day)
         .select_related("registration", "gate", "staff")
+        .order_by("-scanned_at", "-pk")[:limit]
+    )
+
+
+def offline_list_entries(*, day: Day, session: Session | None = None) -> list[OfflineEntry]:
+    """The tickets that let a person in on ``day`` (active, of a confirmed registration that
+    attends the day), with the name shown and whether the person was let in that day (at
+    ``session``'s door, when given). One query."""
+    if session is not None:
+        inside = SessionAttendance.objects.filter(
+            registration=OuterRef("registration"), session=session, result=CheckIn.Result.OK
+        )
+    else:
+        inside = CheckIn.objects.filter(
+            registration=OuterRef("registration"), day=day, result=CheckIn.Result.OK
+        )
+    tickets = (
+        Ticket.objects.filter(
+            is_active=True,
+            registration__edition_id=day.edition_id,
+            registration__status=Registration.Status.CONFIRMED,
+        )
+        .filter(Q(registration__days=day) | Q(registration__days__isnull=True))
+        .annotate(inside=Exists(inside))
+        .values_list("code", "registration__first_name", "registration__last_name", "inside")
+        .distinct()
+        .order_by()
+    )
+    return [
+        OfflineEntry(code=code, name=f"{first} {last}".strip(), inside=inside)
+        for code, first, last, inside in tickets
+    ]
+
+
+def checkin_sessions(*, edition: Edition, day: Day) -> list[Session]:
+    """The sessions of ``day`` (by their start in the edition's time zone), in the
+    programme's order, with their rooms."""
+    zone = edition_zone(edition=edition)
+    start = dt.datetime.combine(day.date, dt.time(), tzinfo=zone)
+    end = dt.datetime.combine(day.date + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+    return list(
+        Session.objects.filter(edition=edition, starts_at__gte=start, starts_at__lt=end)
+        .select_related("room", "edition")
+        .order_by("starts_at", "room__order", "pk")
+    )
+
+
+def session_attendance_counts(*, edition: Edition) -> dict[int, int]:
+    """Session id → people let in at its door (accepted scans). One query."""
+    return dict(
+        SessionAttendance.objects.filter(edition=edition, result=CheckIn.Result.OK)
+        .values_list("session")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+
+def session_capacity(*, session: Session) -> int | None:
+    """The session's number of places, else its room's."""
+    if session.capacity is not None:
+        return session.capacity
+    return session.room.capacity if session.room is not None else None
+
+
+@dataclass(frozen=True)
+class SessionCounts:
+    session: Session
+    checked_in: int
+    capacity: int | None
+
+    def as_json(self) -> dict:
+        return {
+            "session": self.session.pk,
+            "checked_in": self.checked_in,
+            "expected": self.capacity if self.capacity is not None else "—",
+        }
+
+
+def session_counts(*, session: Session) -> SessionCounts:
+    checked_in = SessionAttendance.objects.filter(session=session, result=CheckIn.Result.OK).count()
+    return SessionCounts(
+        session=session, checked_in=checked_in, capacity=session_capacity(session=session)
+    )
+
+
+def session_attendance_recent(*, session: Session, limit: int = 10) -> QuerySet:
+    return (
+        SessionAttendance.objects.filter(session=session)
+        .select_related("registration", "staff")
         .order_by("-scanned_at", "-pk")[:limit]
     )
 

@@ -23,11 +23,12 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from kongres.checkin.models import CheckIn, Gate
+from kongres.audit.services import audit_log
+from kongres.checkin.models import CheckIn, Gate, SessionAttendance
 from kongres.core.exceptions import KongresError
 from kongres.core.locks import atomic_bounded
 from kongres.events.ics import edition_zone
-from kongres.events.models import Day
+from kongres.events.models import Day, Session
 from kongres.registration.models import Registration, Ticket
 from kongres.registration.selectors import registration_webhook_data
 from kongres.registration.tickets import active_ticket, ticket_code_normalise
@@ -41,6 +42,9 @@ NONCE_MAX_LENGTH = 64
 # A scan's time comes from the device (it may have been queued offline); a clock far ahead
 # is not believed.
 CLOCK_SKEW = dt.timedelta(minutes=5)
+
+# What the page decided offline (``kongres.checkin.offline``), sent with a queued scan.
+OFFLINE_VERDICTS = ("ok", "already", "unknown")
 
 _WAITING = {Status.WAITING, Status.WAITING_UNVERIFIED, Status.OFFERED}
 _NOT_CONFIRMED = {Status.HELD, Status.PENDING_APPROVAL, Status.EXPIRED, Status.REJECTED}
@@ -64,12 +68,20 @@ def _atomic():
 class CheckInResult:
     """The answer to one scan. ``reason`` is ``"ok"`` or one of ``CheckIn.Result``'s refusal
     codes; ``previous`` is the accepted check-in that makes this one ``already_checked_in``;
-    ``repeated`` says the nonce was seen before (the first answer is given again)."""
+    ``repeated`` says the nonce was seen before (the first answer is given again);
+    ``offline``: what the page decided without a network ("" when it asked the server)."""
 
     checkin: CheckIn
     repeated: bool = False
     previous: CheckIn | None = None
     days: list[Day] = field(default_factory=list)
+    offline: str = ""
+
+    @property
+    def conflict(self) -> bool:
+        """The page decided offline otherwise than the server: it let the person in and the
+        server says no (let in at another door meanwhile, say), or the reverse."""
+        return bool(self.offline) and (self.offline == "ok") != self.ok
 
     @property
     def ok(self) -> bool:
@@ -116,6 +128,7 @@ class CheckInResult:
             "institution": "",
             "days": [],
             "previous": None,
+            "conflict": self.conflict,
         }
         if registration is not None and self.reason not in {Result.UNKNOWN, Result.OTHER_EDITION}:
             data.update(
@@ -215,13 +228,16 @@ def _answer(
     repeated: bool,
     previous: CheckIn | None = None,
     days: list[Day] | None = None,
+    offline: str = "",
 ) -> CheckInResult:
     """``days``: the registration's days, when the caller has just read them."""
     if checkin.result == Result.ALREADY_CHECKED_IN and previous is None:
         previous = _accepted(checkin.registration, checkin.day)
     if days is None:
         days = list(checkin.registration.days.all()) if checkin.registration_id else []
-    return CheckInResult(checkin=checkin, repeated=repeated, previous=previous, days=days)
+    return CheckInResult(
+        checkin=checkin, repeated=repeated, previous=previous, days=days, offline=offline
+    )
 
 
 def checkin_perform(
@@ -234,13 +250,18 @@ def checkin_perform(
     at: dt.datetime | None = None,
     registration: Registration | None = None,
     device: str = "",
+    offline: str = "",
 ) -> CheckInResult:
     """Answer a scan of ``code`` (or a check-in of ``registration`` found by name) on ``day``
     and record it. The same ``nonce`` again gets the first answer (``repeated``); a second
-    scan of a registration on the same day, from any gate, is ``already_checked_in``."""
+    scan of a registration on the same day, from any gate, is ``already_checked_in``.
+    ``offline``: what the page decided without a network (``OFFLINE_VERDICTS``); when the
+    server decides otherwise, the answer is a ``conflict``, recorded in the audit log."""
     nonce = nonce.strip()
     if not nonce or len(nonce) > NONCE_MAX_LENGTH:
         raise CheckinError(_("The scan has no valid nonce."), "invalid")
+    if offline and offline not in OFFLINE_VERDICTS:
+        raise CheckinError(_("The scan's offline answer is not valid."), "invalid")
     if gate is not None and gate.edition_id != day.edition_id:
         raise CheckinError(_("This gate belongs to another edition."), "invalid")
     now = timezone.now()
@@ -262,6 +283,7 @@ def checkin_perform(
                 now=now,
                 registration=registration,
                 device=device,
+                offline=offline,
             )
         except IntegrityError:
             # The transaction has been undone: the same nonce (sent again, or twice at once and
@@ -269,7 +291,7 @@ def checkin_perform(
             # committed between our reads and the insert (the next attempt sees it).
             first = _by_nonce(nonce)
             if first is not None:
-                return _answer(first, repeated=True)
+                return _answer(first, repeated=True, offline=offline)
             if attempt:
                 raise
     raise AssertionError("unreachable")
@@ -286,6 +308,7 @@ def _record(
     now: dt.datetime,
     registration: Registration | None,
     device: str,
+    offline: str = "",
 ) -> CheckInResult:
     """Decide and record one scan, in one transaction: the registration is read once, locked,
     so that two scans of one person are answered one after the other."""
@@ -337,6 +360,9 @@ def _record(
             scanned_at=at,
             recorded_at=now,
         )
+        answer = _answer(row, repeated=False, previous=previous, days=days, offline=offline)
+        if answer.conflict:
+            _conflict_record(answer=answer, staff=staff)
         if result == Result.OK:
             webhook_queue(
                 edition_id=day.edition_id,
@@ -348,4 +374,169 @@ def _record(
                     "scanned_at": at.isoformat(),
                 },
             )
-    return _answer(row, repeated=False, previous=previous, days=days)
+    return answer
+
+
+def _conflict_record(*, answer: CheckInResult, staff: AbstractBaseUser | None) -> None:
+    """The audit log's record of a scan decided offline otherwise than by the server."""
+    row, previous = answer.checkin, answer.previous
+    audit_log(
+        actor=staff,
+        action="checkin.offline_conflict",
+        obj=row,
+        after={
+            "offline": answer.offline,
+            "server": row.result,
+            "registration": row.registration_id,
+            "session": getattr(row, "session_id", None),
+            "gate": row.gate.name if row.gate else "",
+            "device": row.device,
+            "scanned_at": row.scanned_at.isoformat(),
+            "previous_gate": previous.gate.name if previous and previous.gate else "",
+            "previous_at": previous.scanned_at.isoformat() if previous else "",
+        },
+    )
+
+
+# --- attendance per session: the door of a session's room ------------------------------------
+
+
+def session_day(*, session: Session, days: list[Day]) -> Day | None:
+    """The day of ``days`` on which ``session`` starts (in the edition's time zone)."""
+    date = session.starts_at.astimezone(edition_zone(edition=session.edition)).date()
+    return next((day for day in days if day.date == date), None)
+
+
+def session_attendance_perform(
+    *,
+    code: str = "",
+    session: Session,
+    day: Day,
+    staff: AbstractBaseUser | None,
+    nonce: str,
+    at: dt.datetime | None = None,
+    registration: Registration | None = None,
+    device: str = "",
+    offline: str = "",
+) -> CheckInResult:
+    """Answer a scan at the door of ``session`` (on ``day``, the session's day) and record it,
+    as ``checkin_perform`` does at the gates: the same ``nonce`` again gets the first answer;
+    a second scan of a person at the same session is ``already_checked_in``; a person who may
+    not come in that day is refused with the same reasons. ``offline``: as there."""
+    nonce = nonce.strip()
+    if not nonce or len(nonce) > NONCE_MAX_LENGTH:
+        raise CheckinError(_("The scan has no valid nonce."), "invalid")
+    if offline and offline not in OFFLINE_VERDICTS:
+        raise CheckinError(_("The scan's offline answer is not valid."), "invalid")
+    if session.edition_id != day.edition_id or session_day(session=session, days=[day]) is None:
+        raise CheckinError(_("This session is not on the chosen day."), "invalid")
+    now = timezone.now()
+    at = min(at or now, now + CLOCK_SKEW)
+    code = ticket_code_normalise(code)
+    for attempt in range(2):
+        try:
+            return _record_session(
+                code=code,
+                session=session,
+                day=day,
+                staff=staff,
+                nonce=nonce,
+                at=at,
+                now=now,
+                registration=registration,
+                device=device,
+                offline=offline,
+            )
+        except IntegrityError:
+            first = (
+                SessionAttendance.objects.select_related("registration", "edition", "staff")
+                .filter(nonce=nonce)
+                .first()
+            )
+            if first is not None:
+                return _answer_session(first, repeated=True, offline=offline)
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _attended(registration: Registration, session: Session) -> SessionAttendance | None:
+    return (
+        SessionAttendance.objects.select_related("staff")
+        .filter(registration=registration, session=session, result=Result.OK)
+        .first()
+    )
+
+
+def _answer_session(
+    row: SessionAttendance,
+    *,
+    repeated: bool,
+    previous: SessionAttendance | None = None,
+    days: list[Day] | None = None,
+    offline: str = "",
+) -> CheckInResult:
+    if row.result == Result.ALREADY_CHECKED_IN and previous is None:
+        previous = _attended(row.registration, row.session)
+    if days is None:
+        days = list(row.registration.days.all()) if row.registration_id else []
+    return CheckInResult(
+        checkin=row, repeated=repeated, previous=previous, days=days, offline=offline
+    )
+
+
+def _record_session(
+    *,
+    code: str,
+    session: Session,
+    day: Day,
+    staff: AbstractBaseUser | None,
+    nonce: str,
+    at: dt.datetime,
+    now: dt.datetime,
+    registration: Registration | None,
+    device: str,
+    offline: str,
+) -> CheckInResult:
+    """Decide and record one scan at a session's door, in one transaction, the registration's
+    row locked (as ``_record``)."""
+    with _atomic():
+        if registration is not None:
+            ticket = active_ticket(registration)
+            registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        else:
+            ticket = (
+                Ticket.objects.select_related("registration")
+                .select_for_update(of=("registration",))
+                .filter(code=code)
+                .first()
+                if code
+                else None
+            )
+            registration = ticket.registration if ticket is not None else None
+        days = list(registration.days.all()) if registration is not None else []
+        result, _previous_day = _decide(
+            ticket=ticket, registration=registration, day=day, days=days, accepted_today=False
+        )
+        previous = None
+        if result == Result.OK:
+            previous = _attended(registration, session)
+            if previous is not None:
+                result = Result.ALREADY_CHECKED_IN
+        row = SessionAttendance.objects.create(
+            nonce=nonce,
+            edition_id=session.edition_id,
+            session=session,
+            code=code if ticket is not None or registration is None else "",
+            ticket=ticket,
+            registration=registration,
+            result=result,
+            device=device[:64],
+            staff=staff,
+            scanned_at=at,
+            recorded_at=now,
+        )
+        answer = _answer_session(row, repeated=False, previous=previous, days=days, offline=offline)
+        if answer.conflict:
+            _conflict_record(answer=answer, staff=staff)
+    return answer

@@ -14,6 +14,7 @@ urlpatterns = [
     path("checkin/api/counts/", views.counts_api, name="api-counts"),
     path("checkin/api/counts/all/", views.counts_all_api, name="api-counts-all"),
     path("checkin/api/search/", views.search_api, name="api-search"),
+    path("checkin/api/offline-list/", views.offline_list_api, name="api-offline-list"),
     path("checkin/badges/", views.badges, name="badges"),
     path(_("registration/manage/<str:token>/ticket.pdf"), views.ticket_pdf_view, name="ticket-pdf"),
 ]

@@ -29,11 +29,24 @@ from kongres.accounts import views as accounts_views
 from kongres.accounts.roles import role_can
 from kongres.checkin import selectors
 from kongres.checkin.badges import badges_pdf
-from kongres.checkin.forms import BadgeFilterForm, PlaceForm, ScanForm, SearchForm
+from kongres.checkin.forms import (
+    BadgeFilterForm,
+    OfflineListForm,
+    PlaceForm,
+    ScanForm,
+    SearchForm,
+)
 from kongres.checkin.models import Gate
-from kongres.checkin.services import CheckinError, CheckInResult, checkin_perform
+from kongres.checkin.offline import offline_list_public_key, offline_list_sign
+from kongres.checkin.services import (
+    CheckinError,
+    CheckInResult,
+    checkin_perform,
+    session_attendance_perform,
+    session_day,
+)
 from kongres.events.ics import edition_zone
-from kongres.events.models import Day, Edition
+from kongres.events.models import Day, Edition, Session
 from kongres.registration.models import Registration
 from kongres.registration.tickets import SIZES, active_ticket, ticket_filename, ticket_pdf
 from kongres.registration.views import token_page
@@ -93,6 +106,14 @@ def _place(request: HttpRequest, edition: Edition) -> tuple[Day | None, Gate | N
     return day, gate, days, gates
 
 
+def _session(request: HttpRequest, edition: Edition, day: Day) -> tuple[Session | None, list]:
+    """The session chosen (the page's "session / room" mode) among ``day``'s, else None."""
+    sessions = selectors.checkin_sessions(edition=edition, day=day)
+    source = request.POST if request.method == "POST" else request.GET
+    session = next((s for s in sessions if str(s.pk) == source.get("session")), None)
+    return session, sessions
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 @staff_only
@@ -100,6 +121,7 @@ def page(request: HttpRequest, edition: Edition) -> HttpResponse:
     day, gate, days, gates = _place(request, edition)
     if day is None:
         return render(request, "checkin/no_days.html", {"edition": edition})
+    session, sessions = _session(request, edition, day)
     result: CheckInResult | None = None
     scan_error = ""
     if request.method == "POST":
@@ -118,17 +140,32 @@ def page(request: HttpRequest, edition: Edition) -> HttpResponse:
         "gate": gate,
         "days": days,
         "gates": gates,
-        "place_form": PlaceForm(initial={"day": day, "gate": gate}, edition=edition),
+        "session": session,
+        "place_form": PlaceForm(
+            initial={"day": day, "gate": gate, "session": session.pk if session else ""},
+            edition=edition,
+            sessions=sessions,
+        ),
         "search_form": search,
         "query": query,
         "results": results,
         "result": result,
         "scan_error": scan_error,
         "nonce": uuid.uuid4().hex,
-        "counts": selectors.checkin_counts(day=day),
-        "recent": selectors.checkin_recent(day=day),
+        "counts": (
+            selectors.session_counts(session=session)
+            if session
+            else selectors.checkin_counts(day=day)
+        ),
+        "recent": (
+            selectors.session_attendance_recent(session=session)
+            if session
+            else selectors.checkin_recent(day=day)
+        ),
         "poll_seconds": COUNTS_POLL_SECONDS,
         "strings": _script_strings(),
+        "list_key": offline_list_public_key(),
+        "zone": str(edition_zone(edition=edition)),
         "may_print_badges": role_can(user=request.user, edition=edition, need="badges"),
     }
     status = 422 if scan_error else 200
@@ -158,6 +195,25 @@ def _script_strings() -> dict[str, str]:
             "%(count)s. They were not sent."
         ),
         "others_discarded": _("The scans of the other account were discarded."),
+        "list_ready": _("List for offline checks: %(count)s tickets, downloaded at %(time)s."),
+        "list_invalid": _(
+            "The list for offline checks on this phone is not valid (its signature does not "
+            "hold). Offline scans are only kept, not checked."
+        ),
+        "offline_ok": _("Valid ticket (checked offline)"),
+        "offline_already": _("Already in (checked offline)"),
+        "offline_already_detail": _(
+            "This ticket was already let in: on this phone, or before the list was downloaded."
+        ),
+        "offline_unknown": _("Unknown ticket (checked offline)"),
+        "offline_unknown_detail": _(
+            "This code is not on the list of valid tickets for today: a forged, replaced or "
+            "cancelled ticket, or one for another day. Search by name when the network is back."
+        ),
+        "offline_saved": _("Saved on this phone; it is sent when the network is back."),
+        "conflict_in": _("Let in offline here, but the server says: %(headline)s. %(message)s"),
+        "conflict_out": _("Refused offline here, but the server let this person in."),
+        "conflicts_announce": _("Conflicts with the server: %(count)s."),
     }
 
 
@@ -166,6 +222,18 @@ def _perform(
 ) -> tuple[CheckInResult | None, CheckinError | None]:
     data = form.cleaned_data
     try:
+        if data.get("session") is not None:
+            return session_attendance_perform(
+                code=data["code"],
+                registration=data["registration"],
+                session=data["session"],
+                day=data["day"],
+                staff=request.user,
+                nonce=data["nonce"],
+                at=data["at"],
+                device=data["device"],
+                offline=data.get("offline", ""),
+            ), None
         result = checkin_perform(
             code=data["code"],
             registration=data["registration"],
@@ -175,6 +243,7 @@ def _perform(
             nonce=data["nonce"],
             at=data["at"],
             device=data["device"],
+            offline=data.get("offline", ""),
         )
     except CheckinError as error:
         return None, error
@@ -212,6 +281,9 @@ def counts_api(request: HttpRequest, edition: Edition) -> JsonResponse:
     day, _gate, _days, _gates = _place(request, edition)
     if day is None:
         return JsonResponse({"code": "no_days", "message": _("No days.")}, status=404)
+    session, _sessions = _session(request, edition, day)
+    if session is not None:
+        return JsonResponse(selectors.session_counts(session=session).as_json())
     return JsonResponse(selectors.checkin_counts(day=day).as_json())
 
 
@@ -227,6 +299,36 @@ def counts_all_api(request: HttpRequest, edition: Edition) -> JsonResponse:
                 for counts in selectors.checkin_counts_by_day(edition=edition)
             ]
         }
+    )
+
+
+@never_cache
+@require_safe
+@staff_only(api=True)
+def offline_list_api(request: HttpRequest, edition: Edition) -> JsonResponse:
+    """The signed list that lets the page decide without a network (``checkin.offline``), for
+    the ``day`` asked for; 422 for a day that is not the edition's."""
+    form = OfflineListForm(request.GET, edition=edition)
+    if not form.is_valid():
+        message = " ".join(e for errors in form.errors.values() for e in errors)
+        return JsonResponse({"code": "invalid", "message": message}, status=422)
+    day = form.cleaned_data["day"] or selectors.checkin_day_default(
+        days=list(form.days.values()), edition=edition
+    )
+    if day is None:
+        return JsonResponse({"code": "no_days", "message": _("No days.")}, status=404)
+    session = form.cleaned_data["session"]
+    if session is not None and session_day(session=session, days=[day]) is None:
+        message = _("This session is not on the chosen day.")
+        return JsonResponse({"code": "invalid", "message": message}, status=422)
+    entries = selectors.offline_list_entries(day=day, session=session)
+    return JsonResponse(
+        offline_list_sign(
+            edition_id=edition.pk,
+            day_id=day.pk,
+            session_id=session.pk if session else None,
+            entries=entries,
+        )
     )
 
 

@@ -14,9 +14,13 @@ from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
 from pygal.style import Style
 
-from kongres.checkin.selectors import checkin_counts_by_day
+from kongres.checkin.selectors import (
+    checkin_counts_by_day,
+    session_attendance_counts,
+    session_capacity,
+)
 from kongres.events.ics import edition_zone
-from kongres.events.models import Edition, Track
+from kongres.events.models import Edition, Session, Track
 from kongres.registration.choices import AccessibilityNeed, Sector, Voivodeship
 from kongres.registration.models import ACTIVE_STATUSES, Registration
 
@@ -48,6 +52,17 @@ def dashboard_counts(*, edition: Edition) -> StatusCounts:
 
 def dashboard_checkins(*, edition: Edition):
     return checkin_counts_by_day(edition=edition)
+
+
+def dashboard_session_attendance(*, edition: Edition) -> list[tuple[Session, int, int | None]]:
+    """(session, people scanned in at its door, its places) for the sessions where anyone
+    was scanned in, in the programme's order. Two queries."""
+    counts = session_attendance_counts(edition=edition)
+    sessions = Session.objects.filter(pk__in=counts).select_related("room")
+    return [
+        (session, counts[session.pk], session_capacity(session=session))
+        for session in sessions.order_by("starts_at", "room__order", "pk")
+    ]
 
 
 def cumulative_registrations(*, edition: Edition) -> list[tuple[dt.date, int, int]]:
@@ -131,6 +146,21 @@ STYLE = Style(
 )
 
 
+def whole_number_ticks(values: list[int | None]) -> list[int]:
+    """The value axis's labels for counts of people: whole numbers from 0 past the largest
+    value, at most about ten of them, in steps of 1, 2 or 5 times a power of ten (pygal's own
+    would be 0.1, 0.2 … 1 for small numbers)."""
+    top = max([value for value in values if value is not None] or [0])
+    top = max(top, 1)
+    step, scale = 1, 1
+    while True:
+        for factor in (1, 2, 5):
+            step = factor * scale
+            if top / step <= 10:
+                return list(range(0, top + step, step))
+        scale *= 10
+
+
 def _config(chart_class, title: str, **options):
     return chart_class(
         style=STYLE,
@@ -158,6 +188,7 @@ def chart_svg(*, edition: Edition, name: str) -> str | None:
         chart.x_labels = [day.isoformat() for day, _n, _t in rows]
         chart.x_labels_major = [day.isoformat() for day, _n, _t in rows[:: max(len(rows) // 8, 1)]]
         chart.add(_("registrations"), [total for _d, _n, total in rows])
+        chart.y_labels = whole_number_ticks([total for _d, _n, total in rows])
     elif name in {"sector", "voivodeship", "accessibility"}:
         rows, title = {
             "sector": (by_sector, _("Participants by sector")),
@@ -168,6 +199,7 @@ def chart_svg(*, edition: Edition, name: str) -> str | None:
         chart = _config(pygal.HorizontalBar, title, height=max(300, 32 * len(data) + 80))
         chart.x_labels = [label for label, _n in reversed(data)]
         chart.add(title, [count for _label, count in reversed(data)])
+        chart.y_labels = whole_number_ticks([count for _label, count in data])
     elif name == "panels":
         data = panels_interest(edition=edition)
         chart = _config(
@@ -179,6 +211,9 @@ def chart_svg(*, edition: Edition, name: str) -> str | None:
         chart.x_labels = [label for label, _i, _c in data]
         chart.add(_("interested"), [interested for _l, interested, _c in data])
         chart.add(_("largest room"), [capacity for _l, _i, capacity in data])
+        chart.y_labels = whole_number_ticks(
+            [interested for _l, interested, _c in data] + [capacity for _l, _i, capacity in data]
+        )
     else:
         return None
     return chart.render(is_unicode=True)

@@ -42,7 +42,7 @@ from django.utils import timezone
 from kongres.audit.models import AuditLogEntry
 from kongres.audit.services import audit_log
 from kongres.campaigns.models import Campaign
-from kongres.checkin.models import CheckIn
+from kongres.checkin.models import CheckIn, SessionAttendance
 from kongres.events.models import Edition
 from kongres.feedback.models import Invitation as SurveyInvitation
 from kongres.mail.models import OutboxAttachment, OutboxMessage
@@ -179,6 +179,16 @@ def registration_export(registration: Registration) -> dict[str, Any]:
         for invitation in SurveyInvitation.objects.filter(registration=registration)
         .select_related("survey")
         .order_by("invited_at", "pk")
+    ]
+    data["session_attendance"] = [
+        {
+            "session": attendance.session.title,
+            "scanned": _iso(attendance.scanned_at),
+            "result": attendance.result,
+        }
+        for attendance in SessionAttendance.objects.filter(registration=registration)
+        .select_related("session")
+        .order_by("scanned_at", "pk")
     ]
     return data
 

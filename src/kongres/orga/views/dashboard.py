@@ -24,6 +24,7 @@ def dashboard(request: HttpRequest, edition: Edition) -> HttpResponse:
             "edition": edition,
             "counts": stats.dashboard_counts(edition=edition),
             "checkins": stats.dashboard_checkins(edition=edition),
+            "session_attendance": stats.dashboard_session_attendance(edition=edition),
             "cumulative": stats.cumulative_registrations(edition=edition),
             "sectors": stats.by_sector(edition=edition),
             "voivodeships": stats.by_voivodeship(edition=edition),

@@ -9,7 +9,15 @@
    another account, and offers to discard them). One tab at a time sends the queue (the Web
    Locks API); the others re-read it when it changes (the storage event). A scan the server
    refuses once sent (the gate was deleted, the person came in elsewhere) moves to the list
-   "Refused after sending" with the server's words, until staff dismiss it. */
+   "Refused after sending" with the server's words, until staff dismiss it.
+
+   Deciding offline (issue 18): the page downloads, for the chosen day, the list of valid
+   tickets as salted hashes of their codes with the names it shows, signed by the server
+   (Ed25519, verified here with WebCrypto and the key the page was served with). Offline, a
+   scanned code is at once valid, already in (on the list, or seen on this phone), or unknown
+   (forged, replaced, cancelled, another day); it is queued with that verdict all the same, and
+   the server's answer wins. A scan the server decides otherwise ("let in here, but already in
+   at gate 2") goes to "Conflicts with the server" and the server records it. */
 (function () {
   "use strict";
 
@@ -23,6 +31,11 @@
   var OWNER = (app.dataset.edition || "") + ":" + (app.dataset.user || "") + ":";
   var SYNC_LOCK = "kongres-checkin-sync:" + OWNER;
   var DEVICE_KEY = "kongres-checkin-device";
+  var CONFLICT_PREFIX = "kongres-checkin-conflict:";
+  var LIST_PREFIX = "kongres-checkin-list:" + (app.dataset.edition || "") + ":";
+  var SEEN_PREFIX = "kongres-checkin-seen:" + (app.dataset.edition || "") + ":";
+  var LIST_REFRESH_MS = 60000;
+  var POST_TIMEOUT_MS = 4000;
   var scanForm = document.getElementById("ci-scan");
   var codeInput = document.getElementById("ci-code");
   var resultBox = document.getElementById("ci-result");
@@ -32,6 +45,9 @@
   var pendingList = document.getElementById("ci-pending");
   var refusedSection = document.getElementById("ci-refused-section");
   var refusedList = document.getElementById("ci-refused");
+  var conflictsSection = document.getElementById("ci-conflicts-section");
+  var conflictsList = document.getElementById("ci-conflicts");
+  var listStatus = document.getElementById("ci-list-status");
   var othersBox = document.getElementById("ci-others");
   var othersText = document.getElementById("ci-others-text");
   var othersDiscard = document.getElementById("ci-others-discard");
@@ -45,6 +61,7 @@
   var csrf = scanForm.querySelector("[name=csrfmiddlewaretoken]").value;
   var hideTimer = null;
   var syncing = false;
+  var offlineList = null;  /* {at, salt, entries: Map(hash → {name, inside})} */
 
   /* --- small helpers --- */
 
@@ -72,8 +89,18 @@
     return id;
   }
 
+  /* Hours and minutes in the edition's time zone (the server's answers say the same), not the
+     phone's. */
+  var clock = null;
+  try {
+    clock = new Intl.DateTimeFormat("en-GB", {
+      hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: app.dataset.zone || undefined
+    });
+  } catch (e) { clock = null; }
+
   function hhmm(iso) {
     var d = new Date(iso);
+    if (clock) { return clock.format(d); }
     return ("0" + d.getHours()).slice(-2) + ":" + ("0" + d.getMinutes()).slice(-2);
   }
 
@@ -116,6 +143,15 @@
   function queueLoad() { return storedItems(SCAN_PREFIX + OWNER); }
 
   function refusedLoad() { return storedItems(REFUSED_PREFIX + OWNER); }
+
+  function conflictsLoad() { return storedItems(CONFLICT_PREFIX + OWNER); }
+
+  /* A scan decided offline that the server decided otherwise: kept until staff dismiss it. */
+  function conflict(item, message) {
+    var kept = { nonce: item.nonce, at: item.at, code: item.code, label: item.label, message: message };
+    localStorage.setItem(CONFLICT_PREFIX + OWNER + item.nonce, JSON.stringify(kept));
+    dequeue(item.nonce);
+  }
 
   function enqueue(item) {
     localStorage.setItem(SCAN_PREFIX + OWNER + item.nonce, JSON.stringify(item));
@@ -193,6 +229,25 @@
     refusedSection.hidden = refused.length === 0;
   }
 
+  function renderConflicts() {
+    var kept = conflictsLoad();
+    conflictsList.replaceChildren();
+    kept.forEach(function (item) {
+      var li = el("li", "ci-recent__item ci-recent__item--no");
+      var who = item.label || shortCode(item.code);
+      li.appendChild(el("time", null, hhmm(item.at))).setAttribute("datetime", item.at);
+      li.appendChild(el("span", "ci-recent__who", who));
+      li.appendChild(el("span", "ci-recent__what", item.message));
+      var dismiss = el("button", "ci-link-button ci-refused__dismiss", S.dismiss + " ");
+      dismiss.type = "button";
+      dismiss.dataset.nonce = item.nonce;
+      dismiss.appendChild(el("span", "visually-hidden", who));
+      li.appendChild(dismiss);
+      conflictsList.appendChild(li);
+    });
+    conflictsSection.hidden = kept.length === 0;
+  }
+
   function renderOthers() {
     var count = othersCount();
     othersText.textContent = count ? format(S.others, { count: count }) : "";
@@ -202,7 +257,148 @@
   function renderQueue() {
     renderPending();
     renderRefused();
+    renderConflicts();
     renderOthers();
+  }
+
+  conflictsList.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-nonce]");
+    if (!button) { return; }
+    localStorage.removeItem(CONFLICT_PREFIX + OWNER + button.dataset.nonce);
+    renderQueue();
+    refocus();
+  });
+
+  /* --- the signed list for offline decisions --- */
+
+  function placeKey() { return (app.dataset.day || "") + ":" + (app.dataset.session || ""); }
+
+  function base64urlBytes(text) {
+    var plain = atob(text.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((text.length + 3) % 4));
+    var bytes = new Uint8Array(plain.length);
+    for (var i = 0; i < plain.length; i += 1) { bytes[i] = plain.charCodeAt(i); }
+    return bytes;
+  }
+
+  function normalise(code) { return (code || "").replace(/\s+/g, "").replace(/-/g, "").toUpperCase().slice(0, 64); }
+
+  function sha256(text) {
+    return crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)).then(function (digest) {
+      return Array.prototype.map.call(new Uint8Array(digest), function (b) {
+        return ("0" + b.toString(16)).slice(-2);
+      }).join("").slice(0, 32);
+    });
+  }
+
+  /* The list's hash of a code (salted per list, as kongres.checkin.offline.code_hash). */
+  function codeHash(salt, code) { return sha256(salt + ":" + normalise(code)); }
+
+  /* The mark of a code seen on this phone: the same whatever list is loaded (a fresh list
+     has a fresh salt, and may not know yet of the scans still waiting here). */
+  function seenHash(code) { return sha256("seen:" + normalise(code)); }
+
+  /* The payload of a signed list when its signature holds and it is this page's edition, day
+     and session; otherwise null. */
+  function verifyList(signed) {
+    if (!signed || typeof signed.payload !== "string" || typeof signed.signature !== "string" ||
+        !window.crypto || !crypto.subtle || !app.dataset.listKey) {
+      return Promise.resolve(null);
+    }
+    return crypto.subtle.importKey("raw", base64urlBytes(app.dataset.listKey), { name: "Ed25519" }, false, ["verify"])
+      .then(function (key) {
+        return crypto.subtle.verify({ name: "Ed25519" }, key, base64urlBytes(signed.signature),
+          new TextEncoder().encode(signed.payload));
+      })
+      .then(function (valid) {
+        if (!valid) { return null; }
+        var payload = JSON.parse(signed.payload);
+        var same = String(payload.edition) === app.dataset.edition && String(payload.day) === app.dataset.day &&
+          String(payload.session || "") === (app.dataset.session || "");
+        return same ? payload : null;
+      })
+      .catch(function () { return null; });
+  }
+
+  function useList(payload) {
+    if (!payload) {
+      offlineList = null;
+      return;
+    }
+    var entries = new Map();
+    payload.entries.forEach(function (row) { entries.set(row[0], { name: row[1], inside: !!row[2] }); });
+    offlineList = { at: payload.at, salt: payload.salt, entries: entries, place: placeKey() };
+    listStatus.textContent = format(S.list_ready, { count: entries.size, time: hhmm(payload.at) });
+    listStatus.hidden = false;
+  }
+
+  /* The list kept on this phone for the chosen day: used when its signature holds. */
+  function loadStoredList() {
+    var raw = localStorage.getItem(LIST_PREFIX + placeKey());
+    if (!raw) { offlineList = null; listStatus.hidden = true; return Promise.resolve(); }
+    var signed = null;
+    try { signed = JSON.parse(raw); } catch (e) { signed = null; }
+    return verifyList(signed).then(function (payload) {
+      useList(payload);
+      if (!payload) {
+        listStatus.textContent = S.list_invalid;
+        listStatus.hidden = false;
+      }
+    });
+  }
+
+  /* A fresh list from the server, kept (only the chosen day's: older ones are removed). */
+  function fetchList() {
+    var place = placeKey();
+    var url = app.dataset.listUrl + "?day=" + encodeURIComponent(app.dataset.day || "") +
+      (app.dataset.session ? "&session=" + encodeURIComponent(app.dataset.session) : "");
+    return fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (signed) {
+        return verifyList(signed).then(function (payload) {
+          if (!payload || place !== placeKey()) { return; }
+          storedKeys(LIST_PREFIX).forEach(function (key) { localStorage.removeItem(key); });
+          try {
+            localStorage.setItem(LIST_PREFIX + place, JSON.stringify(signed));
+          } catch (e) { /* full: the list still serves in memory */ }
+          useList(payload);
+        });
+      }, function () { /* offline: the stored list serves */ });
+  }
+
+  function seenKey(hash) { return SEEN_PREFIX + placeKey() + ":" + hash; }
+
+  /* What the list says of a scanned code: {verdict: ok|already|unknown, name}, or null
+     without a list (or for a check-in by name). A valid one is marked seen on this phone. */
+  function decideOffline(item) {
+    if (!offlineList || !item.code || offlineList.place !== placeKey()) { return Promise.resolve(null); }
+    var list = offlineList;
+    return Promise.all([codeHash(list.salt, item.code), seenHash(item.code)]).then(function (hashes) {
+      var entry = list.entries.get(hashes[0]);
+      if (!entry) { return { verdict: "unknown", name: "" }; }
+      if (entry.inside || localStorage.getItem(seenKey(hashes[1]))) { return { verdict: "already", name: entry.name }; }
+      localStorage.setItem(seenKey(hashes[1]), new Date().toISOString());
+      return { verdict: "ok", name: entry.name };
+    }, function () { return null; });
+  }
+
+  /* A scan the server let in (or found already in): seen on this phone. */
+  function markSeen(item) {
+    if (!item.code || !window.crypto || !crypto.subtle) { return; }
+    var list = offlineList;
+    if (list) {
+      codeHash(list.salt, item.code).then(function (hash) {
+        var entry = list.entries.get(hash);
+        if (entry) { entry.inside = true; }
+      }, function () { /* nothing to mark */ });
+    }
+    seenHash(item.code).then(function (hash) {
+      localStorage.setItem(seenKey(hash), new Date().toISOString());
+    }, function () { /* nothing to mark */ });
+  }
+
+  /* The phone's lists and marks name people: they go when staff log out. */
+  function forgetLists() {
+    storedKeys(LIST_PREFIX).concat(storedKeys(SEEN_PREFIX)).forEach(function (key) { localStorage.removeItem(key); });
   }
 
   refusedList.addEventListener("click", function (event) {
@@ -266,15 +462,21 @@
 
   function post(item) {
     var body = new URLSearchParams();
-    ["code", "registration", "day", "gate", "nonce", "at", "device", "by"].forEach(function (key) {
+    ["code", "registration", "day", "gate", "session", "nonce", "at", "device", "by", "offline"].forEach(function (key) {
       if (item[key]) { body.append(key, item[key]); }
     });
+    /* A network that hangs is no network: after a few seconds the scan is decided here (if
+       it did reach the server, its nonce makes the resend harmless). */
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer = controller ? setTimeout(function () { controller.abort(); }, POST_TIMEOUT_MS) : null;
     return fetch(app.dataset.scanUrl, {
       method: "POST",
       body: body,
       credentials: "same-origin",
+      signal: controller ? controller.signal : undefined,
       headers: { "X-CSRFToken": csrf, "Accept": "application/json" }
     }).then(function (response) {
+      clearTimeout(timer);
       return response.json().catch(function () { return null; }).then(function (data) {
         return { status: response.status, data: data };
       });
@@ -287,9 +489,18 @@
     var data = answer.data || {};
     if ((answer.status === 200 || answer.status === 409) && answer.data) {
       addRecent(data, item.label || shortCode(item.code));
+      if (data.ok || data.code === "already_checked_in") { markSeen(item); }
       if (show) { showResult(data.ok ? "ok" : "no", data); }
       var said = data.headline + (data.message ? ": " + data.message : "");
-      return { done: true, refused: !data.ok, message: said };
+      if (item.offline && data.conflict) {
+        var words = item.offline === "ok"
+          ? format(S.conflict_in, { headline: data.headline, message: data.message || "" })
+          : S.conflict_out;
+        return { done: true, refused: !data.ok, conflict: true, name: data.name, message: words };
+      }
+      /* Refused offline and by the server alike: nothing more to tell. */
+      var agreed = item.offline && item.offline !== "ok" && !data.ok;
+      return { done: true, refused: !data.ok, agreed: agreed, message: said };
     }
     /* 403: the session ended (our JSON says "login"), wants the second factor ("two_factor"),
        or Django's CSRF check refused the scan
@@ -309,18 +520,38 @@
     return { done: false };
   }
 
+  /* Keep a scan on the phone, decided from the list when there is one. */
+  function keepOffline(item) {
+    return decideOffline(item).then(function (decision) {
+      if (!decision) {
+        enqueue(item);
+        showResult("pending", { headline: S.saved_offline, message: S.saved_offline_detail, name: item.label });
+        return;
+      }
+      item.offline = decision.verdict;
+      item.label = item.label || decision.name;
+      enqueue(item);
+      if (decision.verdict === "ok") {
+        showResult("ok", { headline: S.offline_ok, name: decision.name, message: S.offline_saved });
+      } else if (decision.verdict === "already") {
+        showResult("no", { headline: S.offline_already, name: decision.name, message: S.offline_already_detail + " " + S.offline_saved });
+      } else {
+        showResult("no", { headline: S.offline_unknown, message: S.offline_unknown_detail + " " + S.offline_saved });
+      }
+    });
+  }
+
   function scan(item) {
     item.nonce = randomId();
     item.at = new Date().toISOString();
     item.day = app.dataset.day;
     item.gate = app.dataset.gate;
+    item.session = app.dataset.session;
     item.device = deviceId();
     item.by = app.dataset.user;
     if (queueLoad().length) {
       /* Keep the order: while older scans wait, this one waits too. */
-      enqueue(item);
-      showResult("pending", { headline: S.saved_offline, message: S.saved_offline_detail, name: item.label });
-      sync();
+      keepOffline(item).then(sync);
       return;
     }
     post(item).then(function (answer) {
@@ -330,8 +561,7 @@
       refreshCounts();
     }, function () {
       setOffline(true);
-      enqueue(item);
-      showResult("pending", { headline: S.saved_offline, message: S.saved_offline_detail, name: item.label });
+      keepOffline(item);
     });
   }
 
@@ -343,6 +573,7 @@
     syncing = true;
     var sent = 0;
     var refused = 0;
+    var conflicts = 0;
     var tried = {};
     function next() {
       var item = queueLoad().filter(function (q) { return !tried[q.nonce]; })[0];
@@ -354,8 +585,12 @@
         loginNeeded.hidden = !outcome.login;
         if (!outcome.done) { return; }
         sent += 1;
-        if (outcome.refused) {
-          refused += 1;
+        if (outcome.refused) { refused += 1; }
+        if (outcome.conflict) {
+          conflicts += 1;
+          item.label = item.label || outcome.name;
+          conflict(item, outcome.message);
+        } else if (outcome.refused && !outcome.agreed) {
           refuse(item, outcome.message);
         } else {
           dequeue(item.nonce);
@@ -365,8 +600,10 @@
     }
     Promise.resolve(withSyncLock(next)).then(function () {
       if (sent) {
-        announce.textContent = format(S.synced, { sent: sent, refused: refused });
+        announce.textContent = format(S.synced, { sent: sent, refused: refused }) +
+          (conflicts ? " " + format(S.conflicts_announce, { count: conflicts }) : "");
         refreshCounts();
+        fetchList();
       }
     }, function () {
       setOffline(true);
@@ -377,7 +614,8 @@
   }
 
   function refreshCounts() {
-    var url = app.dataset.countsUrl + "?day=" + encodeURIComponent(app.dataset.day);
+    var url = app.dataset.countsUrl + "?day=" + encodeURIComponent(app.dataset.day) +
+      (app.dataset.session ? "&session=" + encodeURIComponent(app.dataset.session) : "");
     return fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (data) {
@@ -533,11 +771,16 @@
 
   var placeForm = document.getElementById("ci-place-form");
   placeForm.addEventListener("change", function () {
+    /* A session (its door, its counts, the day's sessions) is chosen with the button: the
+       page is then drawn for it. Only a gate and a day at the entrance change in place. */
+    var sessionField = placeForm.querySelector("[name=session]");
+    if (app.dataset.session || (sessionField && sessionField.value)) { return; }
     app.dataset.day = placeForm.querySelector("[name=day]").value;
     app.dataset.gate = placeForm.querySelector("[name=gate]").value;
     document.querySelectorAll("input[type=hidden][name=day]").forEach(function (input) { input.value = app.dataset.day; });
     document.querySelectorAll("input[type=hidden][name=gate]").forEach(function (input) { input.value = app.dataset.gate; });
     refreshCounts();
+    loadStoredList().then(fetchList);
   });
 
   /* --- start --- */
@@ -547,20 +790,29 @@
   /* Another tab changed the queue: show it as it is now. */
   window.addEventListener("storage", function (event) {
     var key = event.key || "";
-    if (!key || key.indexOf(SCAN_PREFIX) === 0 || key.indexOf(REFUSED_PREFIX) === 0 || key === LEGACY_QUEUE_KEY) {
+    if (!key || key.indexOf(SCAN_PREFIX) === 0 || key.indexOf(REFUSED_PREFIX) === 0 ||
+        key.indexOf(CONFLICT_PREFIX) === 0 || key === LEGACY_QUEUE_KEY) {
       renderQueue();
     }
   });
   window.addEventListener("online", sync);
   window.addEventListener("offline", function () { setOffline(true); });
   setInterval(refreshCounts, (parseInt(app.dataset.poll, 10) || 5) * 1000);
+  /* Marks of other days are of no use any more. */
+  storedKeys(SEEN_PREFIX).forEach(function (key) {
+    if (key.indexOf(SEEN_PREFIX + (app.dataset.day || "") + ":") !== 0) { localStorage.removeItem(key); }
+  });
+  loadStoredList().then(fetchList);
+  setInterval(fetchList, LIST_REFRESH_MS);
   sync();
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register(app.dataset.swUrl).catch(function () { /* page still works */ });
   }
   document.querySelectorAll("form[action$='/logout/']").forEach(function (form) {
     form.addEventListener("submit", function () {
+      forgetLists();
       if (window.caches) {
+
         caches.keys().then(function (keys) {
           keys.forEach(function (key) { if (key.indexOf("kongres-checkin-") === 0) { caches.delete(key); } });
         });
