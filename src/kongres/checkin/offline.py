@@ -17,10 +17,11 @@ import json
 import secrets
 from dataclasses import dataclass
 
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
-
-from kongres.checkin import ed25519
 
 LIST_VERSION = 1
 HASH_HEX_CHARS = 32  # 128 bits of the SHA-256 of salt ":" code
@@ -37,9 +38,14 @@ def offline_list_key() -> bytes:
     return salted_hmac(_KEY_SALT, "ed25519", algorithm="sha256").digest()
 
 
+def _private_key() -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.from_private_bytes(offline_list_key())
+
+
 def offline_list_public_key() -> str:
     """The public key as the page gets it (base64url of the raw 32 bytes)."""
-    return _b64(ed25519.public_key(offline_list_key()))
+    raw = _private_key().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return _b64(raw)
 
 
 def code_hash(*, salt: str, code: str) -> str:
@@ -76,7 +82,7 @@ def offline_list_sign(
         ensure_ascii=False,
         separators=(",", ":"),
     )
-    signature = ed25519.sign(offline_list_key(), payload.encode())
+    signature = _private_key().sign(payload.encode())
     return {"payload": payload, "signature": _b64(signature)}
 
 
@@ -90,6 +96,8 @@ def offline_list_verify(*, signed: dict, key: str | None = None) -> dict | None:
         payload = signed["payload"].encode()
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
-    if not ed25519.verify(raw_key, payload, raw_signature):
+    try:
+        Ed25519PublicKey.from_public_bytes(raw_key).verify(raw_signature, payload)
+    except (InvalidSignature, ValueError):
         return None
     return json.loads(payload)
