@@ -185,6 +185,8 @@ KONGRES_PERIODIC_JOBS = [
     ("kongres.registration.tasks.draw_due", 60),
     # retention (review 2026-12, M7): purge_after_days, purge_unconfirmed_after_days
     ("kongres.privacy.tasks.purge_due", 3600),
+    # certificates of attendance once an edition is over (kongres.checkin.certificates)
+    ("kongres.checkin.tasks.certificates_issue_due", 3600),
 ]
 
 # Staff accounts (security review 2026-12, L5): passwords of 12 characters or more (ASVS L2);
