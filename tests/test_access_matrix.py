@@ -518,9 +518,8 @@ def test_certificate_changes_by_role(client, world, who):
         assert statuses == ["superseded", "valid"]
     else:
         assert statuses == ["valid"]
-    assert (
-        AuditLogEntry.objects.filter(action="certificate.template_update").exists()
-        == (who in NEEDS["settings"])
+    assert AuditLogEntry.objects.filter(action="certificate.template_update").exists() == (
+        who in NEEDS["settings"]
     )
 
 
