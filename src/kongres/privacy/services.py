@@ -12,7 +12,9 @@ needs were described), the answers to choice and yes/no questions, the language,
 Removed: the names (→ "—"), the e-mail address (→ ``erased-<id>@erased.invalid``, never written
 to: campaigns leave it out), institution, position, town, dietary needs, the text of other
 accessibility needs (→ "—" when there was one), answers to text questions; the secret links;
-the active ticket is revoked. Mails to the person: unsent ones are deleted, sent ones keep their
+the active ticket is revoked; certificates of attendance lose the name (→ "—") and a valid
+one is revoked (its verification page then says so, and names nobody). Mails to the person:
+unsent ones are deleted, sent ones keep their
 date and status only (recipient → the erased address, subject, bodies, attachments, errors
 removed). Earlier audit log entries of the registration (and its tickets) keep who did what
 and when, with the personal values replaced by "—". Django's admin change log, the search words
@@ -41,7 +43,7 @@ from django.utils import timezone
 from kongres.audit.models import AuditLogEntry
 from kongres.audit.services import audit_log
 from kongres.campaigns.models import Campaign
-from kongres.checkin.models import CheckIn
+from kongres.checkin.models import Certificate, CheckIn
 from kongres.events.models import Edition
 from kongres.mail.models import OutboxAttachment, OutboxMessage
 from kongres.mail.redaction import redacted
@@ -107,7 +109,8 @@ def _audit_entries(registration: Registration) -> QuerySet[AuditLogEntry]:
 def registration_export(registration: Registration) -> dict[str, Any]:
     """Everything we hold on the person, JSON-able: the participant's own export (answers,
     custom answers, consents, mails about the registration) plus the history of the
-    registration, every mail sent to them, tickets, check-ins, and the text of the privacy
+    registration, every mail sent to them, tickets, check-ins, certificates of attendance, and
+    the text of the privacy
     notice version they consented to."""
     data = registration_selectors.registration_data_export(registration=registration)
     data["id"] = registration.pk
@@ -167,6 +170,19 @@ def registration_export(registration: Registration) -> dict[str, Any]:
         for checkin in CheckIn.objects.filter(registration=registration)
         .select_related("day", "gate")
         .order_by("scanned_at", "pk")
+    ]
+    data["certificates"] = [
+        {
+            "serial": certificate.serial,
+            "name": certificate.holder_name,
+            "status": certificate.status,
+            "days": [day["date"] for day in certificate.attendance],
+            "issued": _iso(certificate.issued_at),
+            "revoked": _iso(certificate.revoked_at),
+        }
+        for certificate in Certificate.objects.filter(registration=registration)
+        .select_related("edition")
+        .order_by("number")
     ]
     return data
 
@@ -229,6 +245,10 @@ def registration_erase(
         Ticket.objects.filter(registration=registration, is_active=True).update(
             is_active=False, revoked_at=now
         )
+        Certificate.objects.filter(
+            registration=registration, status=Certificate.Status.VALID
+        ).update(status=Certificate.Status.REVOKED, revoked_at=now, revoked_reason="erased")
+        Certificate.objects.filter(registration=registration).update(holder_name=ERASED_TEXT)
         changes: dict[str, Any] = {
             "email": registration.erased_email,
             "email_key": None,  # compared by the erased address, like the e-mail
