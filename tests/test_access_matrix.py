@@ -21,6 +21,9 @@ from kongres.accounts.roles import NEEDS
 from kongres.accounts.services import api_token_create
 from kongres.audit.models import AuditLogEntry
 from kongres.campaigns.services import campaign_create
+from kongres.checkin.certificates import certificate_issue
+from kongres.checkin.models import Certificate
+from kongres.checkin.services import checkin_perform
 from kongres.content.models import PrivacyNoticeVersion
 from kongres.feedback.models import Question as SurveyQuestion
 from kongres.feedback.models import Survey
@@ -83,6 +86,9 @@ RULES: dict[str, object] = {
     "checkin:api-search": ("checkin", True),
     "checkin:api-offline-list": ("checkin", True),
     "checkin:ticket-pdf": "secret",  # by the registration's secret link
+    "checkin:certificate-pdf": "secret",  # by the registration's secret link
+    "checkin:certificate-verify": "secret",  # the certificate's full code is the key
+    "checkin:certificate-verify-start": "public",  # a form to type the code
     "orga:index": "user",
     "orga:login": "auth",
     "orga:logout": "auth",
@@ -140,6 +146,11 @@ RULES: dict[str, object] = {
     "orga:webhook-detail": ("orga", "settings"),
     "orga:webhook-manage": ("orga", "settings"),
     "orga:webhook-test": "post",  # POST only: GET answers 405 to everyone
+    "orga:certificates": ("orga", "view"),
+    "orga:certificates-issue": "post",  # POST only: GET answers 405 to everyone (POSTs: below)
+    "orga:certificate-detail": ("orga", "change"),  # revoke, re-issue (POSTs: below)
+    "orga:certificate-pdf": ("orga", "view"),
+    "orga:certificate-template": ("orga", "settings"),
     "content:news-list": "public",
     "content:news-feed": "public",
     "content:news-detail": "public",
@@ -265,7 +276,9 @@ def world(db):
     news = NewsPostFactory(edition=edition)
     page = PageFactory()
     registration = RegistrationFactory(edition=edition, verified=True, data__day_ids=[day.pk])
-    ticket_issue(registration=registration)
+    ticket = ticket_issue(registration=registration)
+    checkin_perform(code=ticket.code, day=day, gate=None, staff=None, nonce="world")
+    certificate = certificate_issue(registration=registration, actor=None)
     allocation_configure(edition=edition, mode="draw")
     draw_run(edition=edition)  # nobody waits: a draw of no application
     campaign = campaign_create(
@@ -284,6 +297,9 @@ def world(db):
         "media": {"path": "nothing.png"},
         "registration": {"token": registration.token},
         "checkin:ticket": {"token": registration.token},
+        "checkin:certificate-pdf": {"token": registration.token},
+        "checkin:certificate-verify": {"code": certificate.code},
+        "orga:certificate": {"edition": edition.slug, "pk": certificate.pk},
         "orga": {"edition": edition.slug},
         "orga:chart": {"edition": edition.slug, "name": "sector"},
         "orga:draw-chart": {"edition": edition.slug, "name": "sector"},
@@ -346,6 +362,8 @@ def world(db):
     superuser = User.objects.create_superuser("u-super", "super@example.org", "x-hasło-123")
     return {
         "edition": edition,
+        "registration": registration,
+        "certificate": certificate,
         "users": users,
         "superuser": superuser,
         "kwargs": kwargs,
@@ -548,6 +566,54 @@ def test_feedback_survey_changes_by_role(client, world, who):
     else:
         assert (survey.title_pl, survey.status, texts) == ("Ankieta", "open", ["Ocena"])
     assert OutboxMessage.objects.filter(kind="feedback.invitation").count() == invitations
+
+
+# -- the certificates' changes (POST), for every role and another edition's staff -------------
+#
+# Issuing, re-issuing and revoking a certificate of edition A needs "change" there
+# (administrators, registration managers); the template needs "settings" (administrators).
+# Anyone else changes nothing: anonymous → the login page; another role, or an administrator
+# of edition B → 403.
+
+CERTIFICATE_WHO = ["anonymous", *ROLES, "other-edition-admin"]
+
+
+@pytest.mark.parametrize("who", CERTIFICATE_WHO)
+def test_certificate_changes_by_role(client, world, who):
+    edition, certificate = world["edition"], world["certificate"]
+    users = dict(world["users"])
+    other = get_user_model().objects.create_user("b-admin", "b-admin@example.org")
+    EditionRole.objects.create(edition=EditionFactory(), user=other, role="admin")
+    users["other-edition-admin"] = other
+    user = None if who == "anonymous" else users[who]
+    if user is not None:
+        client.force_login(user)
+    with translation.override("pl"):
+        slug = {"edition": edition.slug}
+        detail = reverse("orga:certificate-detail", kwargs={**slug, "pk": certificate.pk})
+        issue = reverse("orga:certificates-issue", kwargs=slug)
+        template = reverse("orga:certificate-template", kwargs=slug)
+    steps = [
+        (issue, {"registration": world["registration"].pk}, "change"),
+        (detail, {"action": "revoke", "reason": "x"}, "change"),
+        (template, {"intro_pl": "Wstęp"}, "settings"),
+    ]
+    for url, data, need in steps:
+        response = client.post(url, data)
+        if who == "anonymous":
+            assert response.status_code == 302, url
+            assert response["Location"].startswith(reverse("orga:login")), url
+        else:
+            expected = 302 if who in NEEDS[need] else 403
+            assert response.status_code == expected, (url, who)
+    statuses = sorted(Certificate.objects.values_list("status", flat=True))
+    if who in NEEDS["change"]:  # re-issued (the first superseded); revoking that one is refused
+        assert statuses == ["superseded", "valid"]
+    else:
+        assert statuses == ["valid"]
+    assert AuditLogEntry.objects.filter(action="certificate.template_update").exists() == (
+        who in NEEDS["settings"]
+    )
 
 
 # -- the Django admin: superusers only (security review 2026-12, H1) ------------------------------

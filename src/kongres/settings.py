@@ -188,6 +188,8 @@ KONGRES_PERIODIC_JOBS = [
     ("kongres.privacy.tasks.purge_due", 3600),
     # the feedback survey: invitations once the congress is over (each participant once)
     ("kongres.feedback.tasks.invite_due", 600),
+    # certificates of attendance once an edition is over (kongres.checkin.certificates)
+    ("kongres.checkin.tasks.certificates_issue_due", 3600),
 ]
 
 # Staff accounts (security review 2026-12, L5): passwords of 12 characters or more (ASVS L2);

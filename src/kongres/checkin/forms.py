@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kongres.checkin import selectors
-from kongres.checkin.models import Gate
+from kongres.checkin.models import CertificateTemplate, Gate
 from kongres.checkin.services import NONCE_MAX_LENGTH, OFFLINE_VERDICTS
 from kongres.events.models import Day, Edition, Session
 from kongres.registration.choices import Sector
@@ -140,3 +140,53 @@ class BadgeFilterForm(_EditionForm):
     # which part of a large selection (``checkin.views.badges``: at most
     # settings.KONGRES_BADGES_PER_PDF badges per PDF)
     part = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
+
+
+class CertificateTemplateForm(forms.ModelForm):
+    """What the certificates of an edition say and who signs them. A signature's image needs
+    its alternative text (in Polish at least): what the image shows, for a screen reader."""
+
+    class Meta:
+        model = CertificateTemplate
+        fields = [
+            "intro_pl",
+            "intro_en",
+            "closing_pl",
+            "closing_en",
+            *(
+                f"signature_{n}_{part}"
+                for n in (1, 2)
+                for part in ("name", "role_pl", "role_en", "image", "alt_pl", "alt_en")
+            ),
+        ]
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 3})
+            for name in ("intro_pl", "intro_en", "closing_pl", "closing_en")
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for n in (1, 2):
+            self.fields[f"signature_{n}_image"].widget.attrs["accept"] = (
+                "image/png,image/jpeg,image/gif,image/webp"
+            )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        for n in (1, 2):
+            image = data.get(f"signature_{n}_image")
+            if image and not data.get(f"signature_{n}_alt_pl"):
+                self.add_error(
+                    f"signature_{n}_alt_pl",
+                    _(
+                        "Describe the signature's image "
+                        "(for instance: “signature of Jan Kowalski”)."
+                    ),
+                )
+        return data
+
+
+class CertificateRevokeForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (kept in the audit log)"), max_length=300, required=False
+    )

@@ -4,11 +4,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kongres.core.validators import UploadedImageField, validate_uploaded_image
 from kongres.events.models import Day, Edition, Session
 from kongres.registration.models import Registration, Ticket
 
@@ -186,3 +190,159 @@ class SessionAttendance(models.Model):
     @property
     def is_ok(self) -> bool:
         return self.result == CheckIn.Result.OK
+
+
+class CertificateTemplate(models.Model):
+    """What an edition's certificates of attendance say besides the facts (text blocks in
+    Polish and English) and who signs them (up to two signatures as images, each with its
+    alternative text). Edited by organisers in the back office; one per edition, made on
+    first use with empty blocks (the PDF then says only the facts)."""
+
+    edition = models.OneToOneField(
+        Edition,
+        on_delete=models.CASCADE,
+        related_name="certificate_template",
+        verbose_name=_("edition"),
+    )
+    intro_pl = models.TextField(_("opening text (Polish)"), blank=True)
+    intro_en = models.TextField(_("opening text (English)"), blank=True)
+    closing_pl = models.TextField(_("closing text (Polish)"), blank=True)
+    closing_en = models.TextField(_("closing text (English)"), blank=True)
+    signature_1_name = models.CharField(_("first signatory"), max_length=150, blank=True)
+    signature_1_role_pl = models.CharField(
+        _("first signatory's position (Polish)"), max_length=200, blank=True
+    )
+    signature_1_role_en = models.CharField(
+        _("first signatory's position (English)"), max_length=200, blank=True
+    )
+    signature_1_image = UploadedImageField(
+        _("first signature (image)"),
+        upload_to="certificates/signatures/",
+        blank=True,
+        validators=[validate_uploaded_image],
+    )
+    signature_1_alt_pl = models.CharField(
+        _("first signature's alternative text (Polish)"), max_length=200, blank=True
+    )
+    signature_1_alt_en = models.CharField(
+        _("first signature's alternative text (English)"), max_length=200, blank=True
+    )
+    signature_2_name = models.CharField(_("second signatory"), max_length=150, blank=True)
+    signature_2_role_pl = models.CharField(
+        _("second signatory's position (Polish)"), max_length=200, blank=True
+    )
+    signature_2_role_en = models.CharField(
+        _("second signatory's position (English)"), max_length=200, blank=True
+    )
+    signature_2_image = UploadedImageField(
+        _("second signature (image)"),
+        upload_to="certificates/signatures/",
+        blank=True,
+        validators=[validate_uploaded_image],
+    )
+    signature_2_alt_pl = models.CharField(
+        _("second signature's alternative text (Polish)"), max_length=200, blank=True
+    )
+    signature_2_alt_en = models.CharField(
+        _("second signature's alternative text (English)"), max_length=200, blank=True
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("certificate template")
+        verbose_name_plural = _("certificate templates")
+
+    def __str__(self) -> str:
+        return str(self.edition)
+
+
+class Certificate(models.Model):
+    """A certificate of attendance: issued to a registration with accepted check-ins, with
+    the days attended (and the programme's hours on each) as they were at issue. ``code``
+    (128 random bits) is the key of the public verification page; ``serial`` is the number
+    printed on it, ``<edition>/<number>``. At most one valid certificate per registration: a
+    re-issued one (say after a name correction) supersedes the old, which then says so."""
+
+    class Status(models.TextChoices):
+        VALID = "valid", _("valid")
+        REVOKED = "revoked", _("revoked")
+        SUPERSEDED = "superseded", _("superseded by a new certificate")
+
+    edition = models.ForeignKey(
+        Edition, on_delete=models.CASCADE, related_name="certificates", verbose_name=_("edition")
+    )
+    registration = models.ForeignKey(
+        Registration,
+        on_delete=models.CASCADE,
+        related_name="certificates",
+        verbose_name=_("registration"),
+    )
+    number = models.PositiveIntegerField(_("number"))
+    code = models.CharField(_("verification code"), max_length=40, unique=True)
+    holder_name = models.CharField(_("name on the certificate"), max_length=201)
+    language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES)
+    # [{"day": <pk>, "date": "YYYY-MM-DD", "minutes": <programme minutes that day or null>}]
+    attendance = models.JSONField(_("days attended"), default=list)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.VALID
+    )
+    issued_at = models.DateTimeField(_("issued"), default=timezone.now)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("issued by"),
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    replaced_by = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("replaced by"),
+    )
+
+    class Meta:
+        verbose_name = _("certificate of attendance")
+        verbose_name_plural = _("certificates of attendance")
+        ordering = ["edition", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["edition", "number"], name="checkin_certificate_number_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["registration"],
+                condition=models.Q(status="valid"),
+                name="checkin_certificate_one_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.serial
+
+    def get_absolute_url(self) -> str:
+        return reverse("checkin:certificate-verify", kwargs={"code": self.code})
+
+    @property
+    def serial(self) -> str:
+        return f"{self.edition.slug.upper()}/{self.number:05d}"
+
+    @property
+    def is_valid(self) -> bool:
+        return self.status == self.Status.VALID
+
+    @property
+    def code_grouped(self) -> str:
+        return "-".join(self.code[i : i + 4] for i in range(0, len(self.code), 4))
+
+    @property
+    def dates(self) -> list[dt.date]:
+        return [dt.date.fromisoformat(day["date"]) for day in self.attendance]
+
+    @property
+    def minutes_total(self) -> int:
+        return sum(day.get("minutes") or 0 for day in self.attendance)

@@ -1,7 +1,7 @@
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from kongres.checkin import views
+from kongres.checkin import certificate_views, views
 
 app_name = "checkin"
 
@@ -17,4 +17,12 @@ urlpatterns = [
     path("checkin/api/offline-list/", views.offline_list_api, name="api-offline-list"),
     path("checkin/badges/", views.badges, name="badges"),
     path(_("registration/manage/<str:token>/ticket.pdf"), views.ticket_pdf_view, name="ticket-pdf"),
+    path(
+        _("registration/manage/<str:token>/certificate.pdf"),
+        certificate_views.certificate_pdf_view,
+        name="certificate-pdf",
+    ),
+    # the short address printed on certificates (and in their QR code)
+    path("c/", certificate_views.certificate_verify_start, name="certificate-verify-start"),
+    path("c/<str:code>/", certificate_views.certificate_verify, name="certificate-verify"),
 ]

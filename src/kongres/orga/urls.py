@@ -5,6 +5,7 @@ from kongres.orga.views import (
     api_tokens,
     audit,
     auth,
+    certificates,
     dashboard,
     draw,
     editions,
@@ -186,5 +187,30 @@ urlpatterns = [
         _("orga/<slug:edition>/webhooks/<int:pk>/manage/"),
         webhooks.webhook_manage,
         name="webhook-manage",
+    ),
+    path(
+        _("orga/<slug:edition>/certificates/"),
+        certificates.certificate_list_view,
+        name="certificates",
+    ),
+    path(
+        _("orga/<slug:edition>/certificates/issue/"),
+        certificates.certificates_issue_view,
+        name="certificates-issue",
+    ),
+    path(
+        _("orga/<slug:edition>/certificates/template/"),
+        certificates.certificate_template_view,
+        name="certificate-template",
+    ),
+    path(
+        _("orga/<slug:edition>/certificates/<int:pk>/"),
+        certificates.certificate_detail,
+        name="certificate-detail",
+    ),
+    path(
+        _("orga/<slug:edition>/certificates/<int:pk>/certificate.pdf"),
+        certificates.certificate_pdf_view,
+        name="certificate-pdf",
     ),
 ]

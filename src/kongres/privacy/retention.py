@@ -1,7 +1,8 @@
 """Retention (review 2026-12, M7): what the periodic purge erases, and a dry run of it.
 
 The worker runs ``tasks.purge_due`` (``settings.KONGRES_PERIODIC_JOBS``). It erases, through
-``services.registration_erase`` (idempotent, so two workers may run it at once):
+``services.registration_erase`` (idempotent, so two workers may run it at once; the
+registration's certificates of attendance lose their name and are revoked with it):
 
 * every registration of an edition whose last day is more than ``purge_after_days``
   (``kongres.toml``, default 365) in the past;

@@ -9,17 +9,20 @@ size of the municipality, days, panels, the accessibility need categories (and *
 needs were described), the answers to choice and yes/no questions, the language, the consents
 (when, which privacy notice version) and every date; check-ins (day, time, gate).
 
-Removed: the names (→ "—"), the e-mail address (→ ``erased-<id>@erased.invalid``, never written to:
-campaigns leave it out), institution, position, town, dietary needs, the text of other
-accessibility needs (→ "—" when there was one), answers to text questions; the secret links; the
-active ticket is revoked; the feedback survey's invitations lose the person and the link (whether
-it was used stays, for the response rate; answers never name anyone). Mails to the person: unsent
-ones are deleted, sent ones keep their date and status only (recipient → the erased address,
-subject, bodies, attachments, errors removed). Earlier audit log entries of the registration (and
-its tickets) keep who did what and when, with the personal values replaced by "—". Django's admin
-change log, the search words of exports and campaigns, the webhook deliveries about the person (the
-registration's id kept) and the file mail backend's files are covered too (``traces``). The erasure
-itself is logged.
+Removed: the names (→ "—"), the e-mail address (→ ``erased-<id>@erased.invalid``, never written
+to: campaigns leave it out), institution, position, town, dietary needs, the text of other
+accessibility needs (→ "—" when there was one), answers to text questions; the secret links;
+the active ticket is revoked; certificates of attendance lose the name (→ "—") and a valid
+one is revoked (its verification page then says so, and names nobody); the feedback
+survey's invitations lose the person and the link (whether it was used stays, for the response
+rate; answers never name anyone). Mails to the person:
+unsent ones are deleted, sent ones keep their
+date and status only (recipient → the erased address, subject, bodies, attachments, errors
+removed). Earlier audit log entries of the registration (and its tickets) keep who did what
+and when, with the personal values replaced by "—". Django's admin change log, the search words
+of exports and campaigns, the webhook deliveries about the person (the registration's id
+kept) and the file mail backend's files are covered too (``traces``). The erasure itself is
+logged.
 
 A registration that still holds a place (or waits for one) in an edition that is not over is
 cancelled first, through the registration services, so that its seat is offered to the waiting
@@ -42,7 +45,7 @@ from django.utils import timezone
 from kongres.audit.models import AuditLogEntry
 from kongres.audit.services import audit_log
 from kongres.campaigns.models import Campaign
-from kongres.checkin.models import CheckIn, SessionAttendance
+from kongres.checkin.models import Certificate, CheckIn, SessionAttendance
 from kongres.events.models import Edition
 from kongres.feedback.models import Invitation as SurveyInvitation
 from kongres.mail.models import OutboxAttachment, OutboxMessage
@@ -109,7 +112,8 @@ def _audit_entries(registration: Registration) -> QuerySet[AuditLogEntry]:
 def registration_export(registration: Registration) -> dict[str, Any]:
     """Everything we hold on the person, JSON-able: the participant's own export (answers,
     custom answers, consents, mails about the registration) plus the history of the
-    registration, every mail sent to them, tickets, check-ins, and the text of the privacy
+    registration, every mail sent to them, tickets, check-ins, certificates of attendance, and
+    the text of the privacy
     notice version they consented to."""
     data = registration_selectors.registration_data_export(registration=registration)
     data["id"] = registration.pk
@@ -190,6 +194,19 @@ def registration_export(registration: Registration) -> dict[str, Any]:
         .select_related("session")
         .order_by("scanned_at", "pk")
     ]
+    data["certificates"] = [
+        {
+            "serial": certificate.serial,
+            "name": certificate.holder_name,
+            "status": certificate.status,
+            "days": [day["date"] for day in certificate.attendance],
+            "issued": _iso(certificate.issued_at),
+            "revoked": _iso(certificate.revoked_at),
+        }
+        for certificate in Certificate.objects.filter(registration=registration)
+        .select_related("edition")
+        .order_by("number")
+    ]
     return data
 
 
@@ -256,6 +273,10 @@ def registration_erase(
         Ticket.objects.filter(registration=registration, is_active=True).update(
             is_active=False, revoked_at=now
         )
+        Certificate.objects.filter(
+            registration=registration, status=Certificate.Status.VALID
+        ).update(status=Certificate.Status.REVOKED, revoked_at=now, revoked_reason="erased")
+        Certificate.objects.filter(registration=registration).update(holder_name=ERASED_TEXT)
         changes: dict[str, Any] = {
             "email": registration.erased_email,
             "email_key": None,  # compared by the erased address, like the e-mail

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from django.utils import timezone
 
+from kongres.demo.after import demo_after, demo_after_today
 from kongres.demo.draw import demo_draw
 from kongres.demo.loader import demo_load
 
@@ -27,9 +28,22 @@ class Command(BaseCommand):
             "and run the draw",
         )
 
-    def handle(self, *args, as_published: bool, draw: bool = False, **options):
+        parser.add_argument(
+            "--after",
+            action="store_true",
+            help="the demo after the congress (it ended yesterday): invented participants "
+            "checked in, their certificates of attendance issued",
+        )
+
+    def handle(self, *args, as_published: bool, draw: bool = False, after: bool = False, **options):
+        if after and (as_published or draw):
+            raise CommandError("--after goes with neither --as-published nor --draw")
+        today = timezone.localdate()
         try:
-            result = demo_load(today=timezone.localdate(), as_published=as_published)
+            result = demo_load(
+                today=demo_after_today(today=today) if after else today,
+                as_published=as_published,
+            )
         except DatabaseError as error:
             first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
             raise CommandError(
@@ -56,3 +70,6 @@ class Command(BaseCommand):
                 f"  public page: {settings.SITE_URL}/rejestracja/losowanie/\n"
                 f"  verify:      kongres draw verify {edition.slug} --seed {done.seed}"
             )
+        if after:
+            for line in demo_after(edition=edition).lines:
+                self.stdout.write(line)

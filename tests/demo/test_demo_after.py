@@ -1,0 +1,62 @@
+"""``kongres demo --after``: the demo edition after the congress, with invented participants
+checked in and their certificates issued; the personal page it prints offers the certificate
+and the verification page says it is valid. Running it again changes nothing."""
+
+import re
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from kongres.checkin.models import Certificate, CheckIn
+from kongres.demo.after import AFTER_STEPS, PARTICIPANTS
+from kongres.events.models import Edition
+from kongres.mail.models import OutboxMessage
+from kongres.registration.models import Registration
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_after_checks_people_in_and_issues_certificates(client):
+    out = StringIO()
+    call_command("demo", "--after", stdout=out)
+    edition = Edition.objects.get(ordinal=4)
+    assert edition.end_date == timezone.localdate() - timezone.timedelta(days=1)
+    people = Registration.objects.filter(edition=edition)
+    assert people.count() == PARTICIPANTS
+    assert all(
+        "Demo" in name and "@example.invalid" in email
+        for name, email in people.values_list("last_name", "email")
+    )
+    came = CheckIn.objects.filter(edition=edition, result="ok").values("registration").distinct()
+    assert came.count() == PARTICIPANTS - PARTICIPANTS // 10
+    certificates = Certificate.objects.filter(edition=edition, status="valid")
+    assert certificates.count() == came.count()
+    assert OutboxMessage.objects.filter(kind="certificate").count() == came.count()
+    assert {c.language for c in certificates} == {"pl", "en"}
+    text = out.getvalue()
+    assert f"Certificates: {came.count()} issued, 0 re-issued" in text
+
+    manage = re.search(r"personal page: https?://[^/]+(/\S+)", text).group(1)
+    verify = re.search(r"verification:  https?://[^/]+(/\S+)", text).group(1)
+    page = client.get(manage).content.decode()
+    assert "Twoje zaświadczenie o udziale" in page
+    assert client.get(verify).status_code == 200
+    assert "jest ważne" in client.get(verify).content.decode()
+
+    again = StringIO()
+    call_command("demo", "--after", stdout=again)
+    assert "Participants: 0 added, 0 scans recorded" in again.getvalue()
+    assert "Certificates: 0 issued, 0 re-issued" in again.getvalue()
+    assert Certificate.objects.count() == certificates.count()
+
+
+def test_after_steps_are_a_list_others_extend():
+    assert [step.__name__ for step in AFTER_STEPS] == ["participants_step", "certificates_step"]
+
+
+def test_after_goes_alone():
+    with pytest.raises(CommandError):
+        call_command("demo", "--after", "--draw", stdout=StringIO())
