@@ -13,6 +13,7 @@ from django.utils import timezone
 from kongres.checkin.models import Certificate, CheckIn
 from kongres.demo.after import AFTER_STEPS, PARTICIPANTS
 from kongres.events.models import Edition
+from kongres.feedback.models import Survey
 from kongres.mail.models import OutboxMessage
 from kongres.registration.models import Registration
 
@@ -46,15 +47,30 @@ def test_demo_after_checks_people_in_and_issues_certificates(client):
     assert client.get(verify).status_code == 200
     assert "jest ważne" in client.get(verify).content.decode()
 
+    # the survey: the people who came invited, some answered, an unused link printed
+    survey = Survey.objects.get(edition=edition)
+    assert survey.invitations.count() == came.count()
+    answered = survey.invitations.filter(used=True).count()
+    assert 0 < answered < came.count()
+    assert f"Survey: {came.count()} invited, {answered} answered" in text
+    link = re.search(r"survey link:   https?://[^/]+(/\S+)", text).group(1)
+    assert client.get(link).status_code == 200
+
     again = StringIO()
     call_command("demo", "--after", stdout=again)
     assert "Participants: 0 added, 0 scans recorded" in again.getvalue()
     assert "Certificates: 0 issued, 0 re-issued" in again.getvalue()
     assert Certificate.objects.count() == certificates.count()
+    assert "Survey: 0 invited" in again.getvalue()
+    assert survey.invitations.filter(used=True).count() == answered
 
 
 def test_after_steps_are_a_list_others_extend():
-    assert [step.__name__ for step in AFTER_STEPS] == ["participants_step", "certificates_step"]
+    assert [step.__name__ for step in AFTER_STEPS] == [
+        "participants_step",
+        "certificates_step",
+        "feedback_step",
+    ]
 
 
 def test_after_goes_alone():

@@ -6,7 +6,9 @@ and says in one line what it did:
   addresses at ``example.invalid``, which nothing delivers to), confirmed, with tickets, and
   checked in at the door on one or both days (a few did not come);
 * ``certificates_step``: their certificates of attendance issued (and mailed through the
-  outbox, as after a real congress).
+  outbox, as after a real congress);
+* ``feedback_step``: the feedback survey opened, the participants invited, about two thirds of
+  them answered (``demo/feedback.py``), and a link not used yet printed to try.
 
 Other parts of the "after the event" demo (materials, the survey, …) add a step: a function
 ``(*, edition) -> str`` appended to ``AFTER_STEPS``. Every step must change nothing when run
@@ -27,6 +29,7 @@ from django.utils import timezone
 from kongres.checkin.certificates import certificates_issue_edition
 from kongres.checkin.models import Certificate, CheckIn, Gate
 from kongres.checkin.services import checkin_perform
+from kongres.demo.feedback import demo_feedback_load
 from kongres.demo.loader import DAYS_BEFORE_CONGRESS
 from kongres.events.models import Edition
 from kongres.registration.links import link_token
@@ -144,7 +147,18 @@ def certificates_step(*, edition: Edition) -> str:
     return line
 
 
-AFTER_STEPS: list[Callable[..., str]] = [participants_step, certificates_step]
+def feedback_step(*, edition: Edition) -> str:
+    result = demo_feedback_load(edition=edition)
+    line = (
+        f"Survey: {result.invited} invited, {result.answered} answered "
+        f"({len(result.links)} links left to try)"
+    )
+    if result.links:
+        line += f"\n  survey link:   {result.links[0]}"
+    return line
+
+
+AFTER_STEPS: list[Callable[..., str]] = [participants_step, certificates_step, feedback_step]
 
 
 @dataclass(frozen=True)
