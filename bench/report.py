@@ -18,6 +18,9 @@ RUSH_P99_MS = 250
 PAGES_VS_HELLO = 0.8
 WORKER_MB = 150
 CHECKIN_P99_MS = 50
+# The targets of issue 21 (the JSON API).
+API_PROGRAMME_VS_HELLO = 0.8
+API_REGISTER_VS_NAIVE = 0.6
 
 
 @dataclass
@@ -81,6 +84,14 @@ def rows(results: Results) -> list[Row]:
         table.append(Row("rush: registrations/s", results.rush, ", ".join(r for r in ratios if r)))
     if results.checkin is not None:
         table.append(Row("check-in: scans/s (4 gates)", results.checkin, ""))
+    programme = results.api.get("api-programme")
+    if programme is not None:
+        ratio = _times(_ratio(programme.rate, hello), "hello")
+        table.append(Row("API: public programme JSON (req/s)", programme, ratio))
+    register = results.api.get("api-register")
+    if register is not None:
+        ratio = _times(_ratio(register.rate, naive), "naive")
+        table.append(Row("API: registration create (registrations/s)", register, ratio))
     return table
 
 
@@ -225,6 +236,22 @@ def targets(results: Results) -> list[str]:
         f"< {CHECKIN_P99_MS} ms",
         checkin is not None and checkin.p99 < CHECKIN_P99_MS,
     )
+    programme = results.api.get("api-programme")
+    ratio = _ratio(programme.rate, hello) if programme else None
+    line(
+        "api-programme-vs-hello",
+        f"{ratio:.2f}" if ratio is not None else not_yet,
+        f">= {API_PROGRAMME_VS_HELLO} x hello-world ceiling",
+        ratio is not None and ratio >= API_PROGRAMME_VS_HELLO,
+    )
+    register = results.api.get("api-register")
+    ratio = _ratio(register.rate, naive) if register else None
+    line(
+        "api-register-vs-naive-orm",
+        f"{ratio:.2f}" if ratio is not None else not_yet,
+        f">= {API_REGISTER_VS_NAIVE} x naive-ORM ceiling",
+        ratio is not None and ratio >= API_REGISTER_VS_NAIVE,
+    )
     return lines
 
 
@@ -255,6 +282,7 @@ def render(results: Results, *, options: Options, started: dt.datetime) -> Text:
     console += ["", f"worker memory (VmRSS): {memory}"]
     console += results.rush_checks
     console += results.checkin_checks
+    console += results.api_checks
     console += results.notes
     console.append("")
 
@@ -291,7 +319,11 @@ def render(results: Results, *, options: Options, started: dt.datetime) -> Text:
             rates = ", ".join(f"{rate:,.0f}" for rate in runs)
             markdown.append(f"- runs of {row.scenario}: {rates}")
     markdown += [
-        f"- {line}" for line in results.rush_checks + results.checkin_checks + results.notes
+        f"- {line}"
+        for line in results.rush_checks
+        + results.checkin_checks
+        + results.api_checks
+        + results.notes
     ]
     markdown.append("")
     return Text(console="\n".join(console), markdown="\n".join(markdown))

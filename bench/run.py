@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench import checkin, db, machine, report, rush
+from bench import api, checkin, db, machine, report, rush
 from bench.load import Measurement, median_of, run_pgbench, run_wrk
 from bench.procs import Processes, children, drain, free_port, rss_mb, wait_until_serving
 
@@ -152,6 +152,8 @@ class Results:
     server: str = ""
     checkin: Measurement | None = None
     checkin_checks: list[str] = field(default_factory=list)
+    api: dict[str, Measurement] = field(default_factory=dict)  # issue 21: the JSON API
+    api_checks: list[str] = field(default_factory=list)
     not_yet: dict[str, str] = field(default_factory=dict)
     side: list[str] = field(default_factory=list)  # lines of bench/exports.py, messages.py
 
@@ -244,10 +246,12 @@ def parse_options(argv: list[str] | None) -> Options:
 
 
 # What ``--only`` takes: a scenario's key, or "pages" for all the public pages.
-SCENARIO_GROUPS = ("hello", "naive", "database", "pages", "rush", "checkin", "exports")
+SCENARIO_GROUPS = ("hello", "naive", "database", "pages", "rush", "checkin", "api", "exports")
 
 
 def _group(key: str) -> str:
+    if key.startswith("api-"):
+        return "api"
     return "pages" if key.startswith("page:") else key
 
 
@@ -266,6 +270,7 @@ class Bench:
         self.prepared: dict = {}
         self.rush: rush.Rush | None = None
         self.checkin: checkin.Checkin | None = None
+        self.api_register: api.ApiRegister | None = None
 
     # --- environment ------------------------------------------------------------------------
 
@@ -398,9 +403,20 @@ class Bench:
                     lambda number, path=page.path: self.wrk_once(path),
                 )
             )
+        if self.prepared["demo"]:
+            path = api.programme_path()
+            found.append(
+                Scenario(
+                    "api-programme",
+                    "API: public programme (JSON)",
+                    f"GET {path}",
+                    lambda number, path=path: self.wrk_once(path),
+                )
+            )
         self.results.memory_when = "after the load, no rush"
         if not rush_plan.ready:
             self.results.not_yet["registration rush"] = rush_plan.reason
+            self.add_api_register(found)
             return found
         self.rush = rush.Rush(
             self.processes,
@@ -420,7 +436,35 @@ class Bench:
                 Scenario("rush", "registration rush", self.rush.describe(), self.rush.run_once)
             )
         self.add_checkin(found)
+        self.add_api_register(found)
         return found
+
+    def add_api_register(self, found: list[Scenario]) -> None:
+        """API registration create (issue 21), last in each round: it resets the rush's
+        edition with room for everyone (the rush resets it again before its next run)."""
+        if self.prepared["rush_edition"] is None:
+            self.results.not_yet["API registration create"] = "not yet: no edition to register in"
+            return
+        register = api.ApiRegister(
+            self.processes,
+            base_url=self.base_url,
+            edition_id=self.prepared["rush_edition"],
+            connections=self.options.connections,
+            threads=WRK_THREADS,
+            seconds=self.options.seconds,
+            log=log,
+        )
+        reason = register.start()
+        db.close_connections()
+        if reason:
+            self.results.not_yet["API registration create"] = reason
+            return
+        self.api_register = register
+        found.append(
+            Scenario(
+                "api-register", "API: registration create", register.describe(), register.run_once
+            )
+        )
 
     def add_checkin(self, found: list[Scenario]) -> None:
         """The check-in scenario, after the rush (which empties the edition it scans in)."""
@@ -476,9 +520,12 @@ class Bench:
                     failed.add(scenario.key)
                     continue
                 runs[scenario.key].append(measured)
-                unit = {"database": "TPS", "rush": "registrations/s", "checkin": "scans/s"}.get(
-                    scenario.key, "req/s"
-                )
+                unit = {
+                    "database": "TPS",
+                    "rush": "registrations/s",
+                    "checkin": "scans/s",
+                    "api-register": "registrations/s",
+                }.get(scenario.key, "req/s")
                 log(f"  {scenario.title}: {report.brief(measured, unit=unit)}")
         results = self.results
         for key, measured in runs.items():
@@ -486,8 +533,12 @@ class Bench:
                 continue
             if key.startswith("page:"):
                 results.pages[key.removeprefix("page:")] = median_of(measured)
+            elif key.startswith("api-"):
+                results.api[key] = median_of(measured)
             elif key not in {"rush", "checkin"}:
                 results.ceilings[key] = median_of(measured)
+        if self.api_register is not None:
+            results.api_checks = self.api_register.checks
         if self.checkin is not None and "checkin" not in failed and runs.get("checkin"):
             results.checkin = self.checkin.outcome()
             results.checkin_checks = self.checkin.checks

@@ -194,6 +194,7 @@ RULES: dict[str, object] = {
             "registration_detail",
             "counts",
             "tickets",
+            "message_detail",
         )
     },
     "api:registration_add": "token",  # the same address as registration_list (GET and POST)
@@ -204,6 +205,7 @@ RULES: dict[str, object] = {
             "registration_approve_view",
             "registration_reject_view",
             "scan",
+            "message_send",
         )
     },
 }
@@ -351,6 +353,8 @@ def world(db):
         "api:counts": {"edition": edition.slug},
         "api:tickets": {"edition": edition.slug},
         "api:scan": {"edition": edition.slug},
+        "api:message_send": {"edition": edition.slug},
+        "api:message_detail": {"edition": edition.slug, "message_id": campaign.pk},
         **{
             f"api:registration_{name}": {
                 "edition": edition.slug,

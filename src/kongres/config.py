@@ -92,6 +92,10 @@ DEFAULTS: dict[str, Any] = {
     # receiver on the same network); a subscription failing this many days is turned off.
     "webhooks_allow_private": False,
     "webhooks_disable_after_days": 3,
+    # Retention of the API's and the webhooks' records (kongres.privacy.retention): the answers
+    # kept for an Idempotency-Key, and the webhook delivery log (delivered or given up).
+    "api_idempotency_keep_days": 7,
+    "webhook_log_keep_days": 30,
 }
 
 BOOLEANS = {
@@ -114,6 +118,8 @@ INTEGERS = {
     "purge_unconfirmed_after_days",
     "upload_max_mb",
     "webhooks_disable_after_days",
+    "api_idempotency_keep_days",
+    "webhook_log_keep_days",
 }
 COUNTS = {"hsts_seconds"}  # whole numbers, 0 allowed
 CHOICES = {"database_health_check": ("query", "poll")}

@@ -137,6 +137,10 @@ KONGRES_PURGE_UNCONFIRMED_AFTER_DAYS = CONFIG["purge_unconfirmed_after_days"]
 # after which a subscription is turned off (its edition's administrators are mailed).
 KONGRES_WEBHOOKS_ALLOW_PRIVATE = CONFIG["webhooks_allow_private"]
 KONGRES_WEBHOOKS_DISABLE_AFTER_DAYS = CONFIG["webhooks_disable_after_days"]
+# Retention (kongres.privacy.retention.logs_purge): the API's Idempotency-Key answers and the
+# webhook delivery log are deleted after this many days.
+KONGRES_API_IDEMPOTENCY_KEEP_DAYS = CONFIG["api_idempotency_keep_days"]
+KONGRES_WEBHOOK_LOG_KEEP_DAYS = CONFIG["webhook_log_keep_days"]
 # Uploads (review 2026-12, L11): the size limit of kongres.core.validators, and whether the
 # application serves /media/ itself (DEBUG, `make demo`, a site without nginx) or leaves it
 # to the web server (production: deploy/nginx/kongres.conf).
@@ -190,6 +194,8 @@ KONGRES_PERIODIC_JOBS = [
     ("kongres.feedback.tasks.invite_due", 600),
     # certificates of attendance once an edition is over (kongres.checkin.certificates)
     ("kongres.checkin.tasks.certificates_issue_due", 3600),
+    # api_idempotency_keep_days, webhook_log_keep_days
+    ("kongres.privacy.tasks.logs_purge_due", 3600),
 ]
 
 # Staff accounts (security review 2026-12, L5): passwords of 12 characters or more (ASVS L2);

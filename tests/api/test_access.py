@@ -14,6 +14,7 @@ from django.utils import timezone
 from kongres.accounts.models import ApiToken, EditionRole
 from kongres.accounts.services import api_token_create, api_token_revoke
 from kongres.api.main import api
+from kongres.campaigns.services import campaign_send
 from kongres.registration.services import registration_verify
 from kongres.registration.tickets import ticket_issue
 from tests.factories import DayFactory, EditionFactory, SessionFactory
@@ -42,6 +43,8 @@ RULES: dict[str, tuple] = {
     "checkin_scan": (Scope.CHECKIN, 200, "scan"),
     "checkin_counts": (Scope.CHECKIN, 200, None),
     "checkin_tickets": (Scope.CHECKIN, 200, None),
+    "messages_message_send": (Scope.MESSAGES, 201, "message"),
+    "messages_message_detail": (Scope.MESSAGES, 200, None),
 }
 PREFIX = "kongres_api_"
 
@@ -91,6 +94,14 @@ def world(db):
         "edition": "iv",
         "session": session.slug,
         "registration_id": registration.pk,
+        "message_id": campaign_send(
+            edition=edition,
+            segment={},
+            subject_pl="Temat",
+            body_pl="Treść",
+            transactional=True,
+            actor=None,
+        ).pk,
     }
     return {"values": values, "tokens": tokens, "admin": admin, "ticket": ticket, "day": day}
 
@@ -109,6 +120,8 @@ def _call(client, name, world, secret=None, counter=[0]):  # noqa: B006 -- a fre
             "privacy_consent": True,
             "days": [world["day"].pk],
         }
+    elif body == "message":
+        data = {"subject_pl": "Sala B", "body_pl": "Obrady w sali B.", "transactional": True}
     elif body == "scan":
         data = {"code": world["ticket"].code, "nonce": f"n-{counter[0]}"}
     headers = {"Authorization": f"Bearer {secret}"} if secret else {}

@@ -103,3 +103,34 @@ def test_openapi_document_is_3_1_and_docs_are_served_from_our_host(client):
     assert "/static/ninja/swagger-ui-bundle.js" in html
     assert "<script>" not in html  # no inline script: the CSP allows none
     assert "script-src 'self'" in docs["Content-Security-Policy"]
+
+
+def test_the_programme_is_cached_whole_per_language_like_the_pages(client):
+    """The JSON comes from the page cache (``PublicPageCacheMiddleware``: no query, no view),
+    one entry per language asked for; an edit shows at once."""
+    edition = EditionFactory(slug="iv")
+    SessionFactory(edition=edition, title_pl="Otwarcie", title_en="Opening")
+    url = "/api/v1/editions/iv/sessions"
+    polish = client.get(url)
+    english = client.get(url, headers={"Accept-Language": "en"})
+    assert [s["title"] for s in polish.json()] == ["Otwarcie"]
+    assert [s["title"] for s in english.json()] == ["Opening"]
+    with CaptureQueriesContext(connection) as context:
+        again_pl = client.get(url)
+        again_en = client.get(url, headers={"Accept-Language": "en-GB,en;q=0.9"})
+    assert context.captured_queries == []
+    assert (again_pl.content, again_en.content) == (polish.content, english.content)
+    assert again_en["Content-Language"] == "en"
+    assert "Accept-Language" in again_en["Vary"]
+    edition.sessions.update(title_pl="Otwarcie kongresu")  # no signal: the generation stays
+    SessionFactory(edition=edition, title_pl="Panel")  # a save bumps it
+    assert [s["title"] for s in client.get(url).json()] == ["Otwarcie kongresu", "Panel"]
+
+
+def test_an_error_is_not_cached(client):
+    EditionFactory(slug="x")
+    url = "/api/v1/editions/v/sessions"
+    assert client.get(url).status_code == 404
+    assert client.get(f"{url}?day=nie-data").status_code == 422
+    Edition.objects.filter(slug="x").update(slug="v")  # no signal: the generation stays
+    assert client.get(url).status_code == 200

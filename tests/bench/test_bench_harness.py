@@ -30,6 +30,8 @@ TARGETS = [
     "public-pages-vs-hello",
     "memory-per-worker",
     "checkin-p99",
+    "api-programme-vs-hello",
+    "api-register-vs-naive-orm",
 ]
 TARGET_LINE = re.compile(r"^target (?P<name>[a-z0-9-]+): .+ \(goal .+\) (?P<verdict>met|missed)$")
 
@@ -133,6 +135,22 @@ def test_quick_checkin_checks_the_recorded_scans(quick_run):
     assert checks[0].endswith(": ok"), checks[0]
     assert " at 4 gates, " in checks[0]
     assert " 0 answers 5xx; " in checks[0]
+
+
+def test_quick_api_rows_and_the_registrations_made_checked(quick_run):
+    """Issue 21: the public programme as JSON and registrations created through the API, each
+    with a rate in the table; every 201 is a registration with its mail in the outbox."""
+    _code, output, _results = quick_run
+    for row in (
+        "API: public programme JSON (req/s)",
+        "API: registration create (registrations/s)",
+    ):
+        line = next((line for line in output.splitlines() if line.startswith(row)), None)
+        assert line is not None, output[-3000:]
+        assert float(line.removeprefix(row).split()[0].replace(",", "")) > 0, line
+    checks = [line for line in output.splitlines() if line.startswith("api-register run 1:")]
+    assert checks, output[-3000:]
+    assert checks[0].endswith(": ok"), checks[0]
 
 
 def test_quick_rush_checks_the_database_or_says_not_yet(quick_run):

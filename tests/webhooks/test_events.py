@@ -140,3 +140,43 @@ def test_erasure_leaves_only_the_id_in_the_deliveries_about_the_person(edition, 
     assert "kowalska" not in str(list(WebhookDelivery.objects.values_list("payload")))
     others = WebhookDelivery.objects.filter(payload__data__id=other.pk)
     assert [d.payload["data"]["email"] for d in others] == ["jan@example.org"] * 2
+
+
+def test_the_draw_queues_draw_completed_with_its_figures(edition, subscription):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from kongres.registration.services.draw import allocation_configure, draw_run
+
+    now = timezone.now()
+    allocation = allocation_configure(
+        edition=edition,
+        mode="draw",
+        window_opens_at=now - dt.timedelta(days=1),
+        window_closes_at=now + dt.timedelta(hours=1),
+        draw_at=now + dt.timedelta(hours=2),
+    )
+    for _ in range(3):
+        register(edition)  # applications: on the waiting list until the draw (2 places)
+    WebhookDelivery.objects.all().delete()
+
+    draw = draw_run(edition=edition, now=now + dt.timedelta(hours=2))
+
+    [delivery] = WebhookDelivery.objects.filter(event="draw.completed")
+    data = delivery.payload["data"]
+    assert data == {
+        "edition": edition.slug,
+        "draw": draw.pk,
+        "algorithm": draw.algorithm,
+        "commitment": allocation.commitment,
+        "seed": allocation.seed,
+        "applications": 3,
+        "places": 2,
+        "waiting": 1,
+        "not_drawn": 0,
+        "done_at": data["done_at"],
+    }
+    assert delivery.task_id
+    draw_run(edition=edition, now=now + dt.timedelta(hours=3))  # again: nothing new
+    assert WebhookDelivery.objects.filter(event="draw.completed").count() == 1

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from kongres.api import checkin, public, registrations
+from kongres.api import checkin, messages, public, registrations
 from kongres.api.auth import RateLimitedError
 from kongres.api.errors import status_of
 from kongres.core.exceptions import KongresError
@@ -22,8 +22,8 @@ api = NinjaAPI(
     title="kongres API",
     version="1",
     description=(
-        "Public reads need no token. Registrations and check-in need a token of the edition "
-        "(`Authorization: Bearer kgr_…`), created by an administrator in the back office."
+        "Public reads need no token. Registrations, check-in and messages need a token of the "
+        "edition (`Authorization: Bearer kgr_…`), created by an administrator in the back office."
     ),
     urls_namespace="api",
     docs=Swagger(),
@@ -33,6 +33,7 @@ api = NinjaAPI(
 api.add_router("/", public.router)
 api.add_router("/", registrations.router)
 api.add_router("/", checkin.router)
+api.add_router("/", messages.router)
 
 
 def _error(request: HttpRequest, status: int, code: str, message) -> HttpResponse:

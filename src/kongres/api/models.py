@@ -27,6 +27,8 @@ class IdempotencyKey(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["token", "key"], name="api_idempotency_key_unique")
         ]
+        # the retention's purge (privacy.retention.logs_purge) reads by age
+        indexes = [models.Index(fields=["created_at"], name="api_idempotency_created_idx")]
 
     def __str__(self) -> str:
         return self.key

@@ -1,6 +1,8 @@
-"""Public reads, no token: the same data as the public pages, through the same selectors, kept
-in the cache under the content generation like the pages (``core.cache.memoized``: an edit
-shows at once, the clock within ``PUBLIC_CACHE_SECONDS``). Titles and texts come in the
+"""Public reads, no token: the same data as the public pages, through the same selectors, cached
+the same way as the pages: the whole answer by ``PublicPageCacheMiddleware`` (per address and
+``Accept-Language`` language; ``public_page_mark``), the data under the content generation
+(``core.cache.memoized``) for requests the page cache does not serve; an edit shows at once,
+the clock within ``PUBLIC_CACHE_SECONDS``. Titles and texts come in the
 ``Accept-Language`` language (Polish by default)."""
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from ninja import Router, Schema
 
 from kongres.api.errors import COMMON, not_found
 from kongres.content.selectors import news_published
-from kongres.core.cache import memoized
+from kongres.core.cache import memoized, public_page_mark
 from kongres.events import selectors
 from kongres.events.ics import edition_zone
 from kongres.events.models import Edition
@@ -143,6 +145,7 @@ def _person(speaker) -> dict:
 @router.get("/editions", response={200: list[EditionOut], **COMMON})
 def edition_list(request: HttpRequest):
     """Every edition that is not a draft, newest first."""
+    public_page_mark(request)
     return _cached(
         "editions", lambda: [_edition_out(edition) for edition in selectors.edition_public_list()]
     )
@@ -150,11 +153,14 @@ def edition_list(request: HttpRequest):
 
 @router.get("/editions/{slug}", response={200: EditionOut, **COMMON})
 def edition_detail(request: HttpRequest, slug: str):
+    public_page_mark(request)
     return _cached("edition", lambda: _edition_out(_edition(slug)), slug)
 
 
 @router.get("/editions/{slug}/days", response={200: list[DayOut], **COMMON})
 def day_list(request: HttpRequest, slug: str):
+    public_page_mark(request)
+
     def load():
         edition = _edition(slug)
         return [
@@ -167,6 +173,8 @@ def day_list(request: HttpRequest, slug: str):
 
 @router.get("/editions/{slug}/rooms", response={200: list[RoomOut], **COMMON})
 def room_list(request: HttpRequest, slug: str):
+    public_page_mark(request)
+
     def load():
         edition = _edition(slug)
         return [
@@ -185,6 +193,8 @@ def room_list(request: HttpRequest, slug: str):
 
 @router.get("/editions/{slug}/tracks", response={200: list[TrackOut], **COMMON})
 def track_list(request: HttpRequest, slug: str):
+    public_page_mark(request)
+
     def load():
         edition = _edition(slug)
         return [
@@ -215,6 +225,7 @@ def _session_out(session) -> dict:
 @router.get("/editions/{slug}/sessions", response={200: list[SessionOut], **COMMON})
 def session_list(request: HttpRequest, slug: str, day: dt.date | None = None):
     """The programme in time order; ``day`` (a date) keeps one day's sessions."""
+    public_page_mark(request, params=("day",))
 
     def load():
         edition = _edition(slug)
@@ -229,6 +240,8 @@ def session_list(request: HttpRequest, slug: str, day: dt.date | None = None):
 
 @router.get("/editions/{slug}/sessions/{session}", response={200: SessionOut, **COMMON})
 def session_detail(request: HttpRequest, slug: str, session: str):
+    public_page_mark(request)
+
     def load():
         found = selectors.session_get(edition=_edition(slug), slug=session)
         if found is None:
@@ -240,6 +253,8 @@ def session_detail(request: HttpRequest, slug: str, session: str):
 
 @router.get("/editions/{slug}/speakers", response={200: list[SpeakerOut], **COMMON})
 def speaker_list(request: HttpRequest, slug: str):
+    public_page_mark(request)
+
     def load():
         edition = _edition(slug)
         return [
@@ -258,6 +273,7 @@ def speaker_list(request: HttpRequest, slug: str):
 @router.get("/news", response={200: list[NewsOut], **COMMON})
 def news_list(request: HttpRequest):
     """The latest published news posts, newest first."""
+    public_page_mark(request)
     return _cached(
         "news",
         lambda: [

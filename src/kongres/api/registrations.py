@@ -8,20 +8,16 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import hashlib
-import json
 from typing import Literal
 
-from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja import Field, Header, Query, Router, Schema, Status
+from ninja import Field, Header, Query, Router, Schema
 
 from kongres.accounts.models import ApiToken
 from kongres.api.auth import TokenAuth, token_access
 from kongres.api.errors import TOKEN, ApiError, Error, Id, not_found
-from kongres.api.models import IdempotencyKey
+from kongres.api.idempotency import idempotent
 from kongres.events.models import Edition
 from kongres.registration.choices import AccessibilityNeed, MunicipalitySize, Sector, Voivodeship
 from kongres.registration.models import Registration
@@ -198,36 +194,6 @@ def registration_detail(request: HttpRequest, edition: str, registration_id: Id)
     return registration_out(_get(found, registration_id))
 
 
-def _request_hash(body: RegistrationIn) -> str:
-    text = json.dumps(body.model_dump(), sort_keys=True, cls=DjangoJSONEncoder)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _idempotency_claim(token: ApiToken, key: str, request_hash: str):
-    """(the stored answer, None) for a key answered before; (None, the new row) otherwise."""
-    try:
-        with transaction.atomic():
-            return None, IdempotencyKey.objects.create(
-                token=token, key=key, request_hash=request_hash
-            )
-        # a key seen before: the same request gets the same answer
-    except IntegrityError:
-        stored = IdempotencyKey.objects.get(token=token, key=key)
-    if stored.request_hash != request_hash:
-        raise ApiError(
-            422,
-            _("This Idempotency-Key was used with another request."),
-            "idempotency_mismatch",
-        )
-    if stored.status is None:
-        raise ApiError(
-            409,
-            _("A request with this Idempotency-Key is still running."),
-            "idempotency_in_progress",
-        )
-    return stored, None
-
-
 def _link(operation: str) -> dict:
     return {
         "operationId": f"kongres_api_registrations_{operation}",
@@ -270,12 +236,16 @@ def registration_add(
     header, the same request sent again gets the first answer; the same key with another
     request is refused (422)."""
     token, found = token_access(request, edition=edition, scope=WRITE)
-    claim = None
-    if idempotency_key:
-        stored, claim = _idempotency_claim(token, idempotency_key, _request_hash(body))
-        if stored is not None:
-            return Status(stored.status, stored.body)
-    data = RegistrationData(
+
+    def create() -> tuple[int, dict]:
+        registration, _secret = registration_create(edition=found, data=_data(body))
+        return 201, registration_out(_get(found, registration.pk))
+
+    return idempotent(token=token, key=idempotency_key, body=body, answer=create)
+
+
+def _data(body: RegistrationIn) -> RegistrationData:
+    return RegistrationData(
         first_name=body.first_name,
         last_name=body.last_name,
         email=body.email,
@@ -296,19 +266,6 @@ def registration_add(
         answers=dict(body.answers),
         language=body.language,
     )
-    try:
-        registration, _secret = registration_create(edition=found, data=data)
-    except Exception:
-        if claim is not None:  # the key may be used again for a corrected request
-            claim.delete()
-        raise
-    answer = json.loads(
-        json.dumps(registration_out(_get(found, registration.pk)), cls=DjangoJSONEncoder)
-    )
-    if claim is not None:
-        claim.status, claim.body = 201, answer
-        claim.save(update_fields=["status", "body"])
-    return Status(201, answer)
 
 
 def _act(request: HttpRequest, edition: str, registration_id: Id, service) -> dict:

@@ -271,3 +271,40 @@ def campaign_queue(
         )
     campaign.refresh_from_db()
     return len(mails)
+
+
+def campaign_send(
+    *,
+    edition: Edition,
+    segment: dict,
+    subject_pl: str,
+    body_pl: str,
+    subject_en: str = "",
+    body_en: str = "",
+    transactional: bool = False,
+    actor: AbstractBaseUser | None,
+    note: str = "",
+) -> Campaign:
+    """Write a message and queue it to its segment at once (the JSON API's messages): one
+    transaction, so that a message nobody matches (``empty``) or a refused one leaves no
+    draft behind. ``note`` says where it came from (an API token) in the audit log."""
+    with transaction.atomic():
+        campaign = campaign_create(
+            edition=edition,
+            segment=segment,
+            subject_pl=subject_pl,
+            body_pl=body_pl,
+            subject_en=subject_en,
+            body_en=body_en,
+            transactional=transactional,
+            actor=actor,
+        )
+        campaign_queue(campaign=campaign, actor=actor)
+        audit_log(
+            actor=actor,
+            action="campaign.send",
+            obj=campaign,
+            after={"recipients": campaign.recipient_count},
+            note=note[:500],
+        )
+    return campaign

@@ -57,6 +57,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 from django.utils.cache import has_vary_header
 
 GENERATION_KEY = "kongres:public-gen"
@@ -189,9 +190,12 @@ def _cacheable_response(request: HttpRequest, response: HttpResponse) -> bool:
 
 
 def _key(request: HttpRequest) -> str:
-    # The language comes from the address alone (i18n_patterns; no prefix: Polish), so the
-    # address is enough; the scheme and host are part of it (absolute links in the pages).
-    address = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
+    # The pages' language comes from the address (i18n_patterns; no prefix: Polish); the JSON
+    # API's from Accept-Language (its addresses carry none), so the language the request asks
+    # for is part of the key too (one of LANGUAGES: at most one entry per language). The
+    # scheme and host are part of the address (absolute links in the pages).
+    language = translation.get_language_from_request(request)
+    address = hashlib.sha256(f"{request.build_absolute_uri()}|{language}".encode()).hexdigest()
     return f"{PAGE_KEY_PREFIX}:{address}"
 
 
@@ -228,6 +232,12 @@ class PublicPageCacheMiddleware:
         return response
 
 
+def public_page_mark(request: HttpRequest, *, params: Iterable[str] = ()) -> None:
+    """What ``@public_page`` does, for a view that cannot be wrapped (a django-ninja operation,
+    whose signature the framework reads): its answer may be cached as a public page."""
+    request._public_page = set(request.GET) <= frozenset(params)
+
+
 def public_page(
     view: Callable | None = None, *, params: Iterable[str] = ()
 ) -> Callable[..., HttpResponse]:
@@ -239,7 +249,7 @@ def public_page(
     def decorator(view_func: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @functools.wraps(view_func)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            request._public_page = set(request.GET) <= allowed
+            public_page_mark(request, params=allowed)
             return view_func(request, *args, **kwargs)
 
         return wrapper

@@ -19,6 +19,7 @@ Settings (all optional; read on each request, never at import time):
 ``KONGRES_RATELIMIT_LINK_EMAIL``     "send me my link" requests for one address, ``"5/h"``
 ``KONGRES_RATELIMIT_TOKEN_IP``       pages opened by a secret link from one network, ``"300/h"``
 ``KONGRES_RATELIMIT_API_TOKEN``      requests of one API token (``kongres.api``), ``"600/m"``
+``KONGRES_RATELIMIT_API_MESSAGES``   messages to participants sent by one API token, ``"20/h"``
 ``KONGRES_RATELIMIT_LOGIN_ACCOUNT``  failed logins (and password confirmations) of one account,
                                      ``"10/15m"``
 ``KONGRES_RATELIMIT_LOGIN_IP``       failed logins from one network, ``"30/15m"``
@@ -58,6 +59,7 @@ DEFAULT_RATES: dict[str, str] = {
     "link-email": "5/h",
     "token-ip": "300/h",
     "api-token": "600/m",
+    "api-messages": "20/h",
     "login-account": "10/15m",
     "login-ip": "30/15m",
 }

@@ -30,16 +30,15 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, make_msgid
 from django.db import transaction
 from django.db.models import F, Q
-from django.tasks import TaskResultStatus
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
-from django_tasks_db.models import DBTaskResult
 
 from kongres.core.exceptions import KongresError
 from kongres.core.locks import atomic_bounded
+from kongres.core.requeue import lost_tasks_requeue
 from kongres.mail.models import OutboxAttachment, OutboxMessage
 from kongres.mail.redaction import redacted, secret_hashes
 from kongres.mail.signals import message_sent
@@ -486,27 +485,14 @@ def mail_retry_due(*, now: dt.datetime | None = None) -> int:
     Running it twice at once is harmless: a message is claimed before it is sent.
     """
     now = now or timezone.now()
-    with transaction.atomic():  # waits for no lock: rows another run holds are skipped
-        stale = list(
-            OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(
-                Q(status=OutboxMessage.Status.QUEUED, next_attempt_at__lt=now - _lost_after())
-                | Q(status=OutboxMessage.Status.SENDING, claimed_until__lt=now)
-            )
-            .only("pk", "task_id")
-            .order_by("pk")[:RETRY_DUE_BATCH]
-        )
-        waiting = {
-            str(task_id)
-            for task_id in DBTaskResult.objects.filter(
-                status=TaskResultStatus.READY,
-                id__in=[message.task_id for message in stale if message.task_id],
-            ).values_list("id", flat=True)
-        }
-        lost = [message for message in stale if message.task_id not in waiting]
-        for message in lost:
-            message.task_id = _enqueue_send(message)
-            message.save(update_fields=["task_id"])
+    lost = lost_tasks_requeue(
+        stale=OutboxMessage.objects.filter(
+            Q(status=OutboxMessage.Status.QUEUED, next_attempt_at__lt=now - _lost_after())
+            | Q(status=OutboxMessage.Status.SENDING, claimed_until__lt=now)
+        ),
+        enqueue=_enqueue_send,
+        batch=RETRY_DUE_BATCH,
+    )
     if lost:
         logger.warning("Mail: enqueued %s message(s) again whose task was lost", len(lost))
     return len(lost)

@@ -11,6 +11,12 @@ registration's certificates of attendance lose their name and are revoked with i
   ago, or its hold ran out that long ago.
 
 ``purge_report`` is the same selection counted, for the back office's dry run.
+
+``tasks.logs_purge_due`` deletes, through ``logs_purge``, the records of the API and the
+webhooks that hold personal data for a while only: the answers kept for an ``Idempotency-Key``
+(``api.IdempotencyKey``, a registration's data) after ``api_idempotency_keep_days`` (default 7),
+and the webhook deliveries delivered or given up (their payloads) after
+``webhook_log_keep_days`` (default 30). Deliveries still waiting or being sent are kept.
 """
 
 from __future__ import annotations
@@ -19,12 +25,15 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from kongres.api.models import IdempotencyKey
 from kongres.events.models import Edition
 from kongres.privacy.services import registration_erase
 from kongres.registration.models import ERASED_DOMAIN, FINAL_STATUSES, Registration
+from kongres.webhooks.models import WebhookDelivery
 
 
 @dataclass(frozen=True)
@@ -90,3 +99,30 @@ def purge_run(*, now: dt.datetime | None = None, batch: int = 500) -> int:
     for registration in Registration.objects.filter(pk__in=pks).order_by("pk"):
         erased += registration_erase(registration=registration, actor=None, now=now, note="purge")
     return erased
+
+
+def logs_due(*, now: dt.datetime | None = None) -> dict[str, QuerySet]:
+    """The rows ``logs_purge`` deletes now: Idempotency-Key answers older than
+    ``KONGRES_API_IDEMPOTENCY_KEEP_DAYS``, finished webhook deliveries older than
+    ``KONGRES_WEBHOOK_LOG_KEEP_DAYS``."""
+    now = now or timezone.now()
+    keys_cutoff = now - dt.timedelta(days=settings.KONGRES_API_IDEMPOTENCY_KEEP_DAYS)
+    log_cutoff = now - dt.timedelta(days=settings.KONGRES_WEBHOOK_LOG_KEEP_DAYS)
+    finished = [WebhookDelivery.Status.DELIVERED, WebhookDelivery.Status.FAILED]
+    return {
+        "idempotency_keys": IdempotencyKey.objects.filter(created_at__lt=keys_cutoff),
+        "webhook_deliveries": WebhookDelivery.objects.filter(
+            created_at__lt=log_cutoff, status__in=finished
+        ),
+    }
+
+
+def logs_purge(*, now: dt.datetime | None = None, batch: int = 5000) -> dict[str, int]:
+    """Delete what ``logs_due`` selects, at most ``batch`` rows of each a run (the next run goes
+    on), each kind in its own short transaction; how many of each were deleted."""
+    deleted = {}
+    for name, rows in logs_due(now=now).items():
+        with transaction.atomic():
+            pks = list(rows.order_by("pk").values_list("pk", flat=True)[:batch])
+            deleted[name] = rows.model.objects.filter(pk__in=pks).delete()[0] if pks else 0
+    return deleted

@@ -21,7 +21,8 @@ date and status only (recipient → the erased address, subject, bodies, attachm
 removed). Earlier audit log entries of the registration (and its tickets) keep who did what
 and when, with the personal values replaced by "—". Django's admin change log, the search words
 of exports and campaigns, the webhook deliveries about the person (the registration's id
-kept) and the file mail backend's files are covered too (``traces``). The erasure itself is
+kept), the API's stored answers to an ``Idempotency-Key`` and the file mail backend's files are
+covered too (``traces``). The erasure itself is
 logged.
 
 A registration that still holds a place (or waits for one) in an edition that is not over is
@@ -290,6 +291,7 @@ def registration_erase(
         Registration.objects.filter(pk=registration.pk).update(**changes)
         for name, value in changes.items():
             setattr(registration, name, value)
+        traces.idempotency_answers_erase(registration=registration, changes=changes)
         audit_log(
             actor=actor,
             action="registration.erase",

@@ -1,9 +1,15 @@
 """Periodic jobs of the privacy app, run by ``kongres worker`` (see
 ``settings.KONGRES_PERIODIC_JOBS``)."""
 
-from kongres.privacy.retention import purge_run
+from kongres.privacy.retention import logs_purge, purge_run
 
 
 def purge_due() -> int:
     """Erase the personal data the retention rules no longer allow to keep (``retention``)."""
     return purge_run()
+
+
+def logs_purge_due() -> int:
+    """Delete the API's Idempotency-Key answers and the webhook delivery log past their
+    retention (``retention.logs_purge``); how many rows."""
+    return sum(logs_purge().values())

@@ -1,7 +1,8 @@
 """What erasure also reaches beyond the registration's own rows (review 2026-12, M7): Django's
 admin change log, the search words kept with audit entries (an export's ``filters``, a
-campaign's ``segment``) and with campaigns, the webhook deliveries about the person, and the
-files of the file mail backend.
+campaign's ``segment``) and with campaigns, the webhook deliveries about the person, the API's
+stored answers to an ``Idempotency-Key`` that created the registration, and the files of the
+file mail backend.
 
 A search word is the person's when it is part of their names or address (``kowalska`` of
 "Anna Kowalska"): it is replaced by "—", the rest of the filters stays. A file of the file mail
@@ -13,6 +14,7 @@ so that erasures can be applied again after a restore.
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -20,8 +22,10 @@ from typing import Any
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
 
+from kongres.api.models import IdempotencyKey
 from kongres.audit.models import AuditLogEntry
 from kongres.campaigns.models import Campaign
 from kongres.core.search import fold
@@ -74,6 +78,22 @@ def webhook_deliveries_erase(*, registration: Registration) -> int:
         data = delivery.payload.get("data", {})
         delivery.payload["data"] = {"registration": erased} if "registration" in data else erased
         delivery.save(update_fields=["payload"])
+        count += 1
+    return count
+
+
+def idempotency_answers_erase(*, registration: Registration, changes: dict[str, Any]) -> int:
+    """The API's stored answers about the registration (``api.IdempotencyKey``: the new
+    registration, given again to the same request) get the erased values (``changes``, the
+    erasure's own), so that a replay answers with the erased registration."""
+    count = 0
+    for stored in IdempotencyKey.objects.filter(
+        token__edition_id=registration.edition_id, body__id=registration.pk, body__has_key="email"
+    ):
+        erased = {key: value for key, value in changes.items() if key in stored.body}
+        # as the API stored it (DjangoJSONEncoder: dates as text)
+        stored.body = {**stored.body, **json.loads(json.dumps(erased, cls=DjangoJSONEncoder))}
+        stored.save(update_fields=["body"])
         count += 1
     return count
 

@@ -103,6 +103,8 @@ class WebhookDelivery(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="webhook_delivery_due_idx"),
+            # the retention's purge of the delivery log (privacy.retention.logs_purge)
+            models.Index(fields=["created_at"], name="webhook_delivery_created_idx"),
         ]
         constraints = [
             models.CheckConstraint(

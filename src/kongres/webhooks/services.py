@@ -30,14 +30,13 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F, Q
-from django.tasks import TaskResultStatus
 from django.urls import reverse
 from django.utils import timezone
-from django_tasks_db.models import DBTaskResult
 from standardwebhooks import Webhook
 
 from kongres.accounts.models import EditionRole
 from kongres.audit.services import audit_log
+from kongres.core.requeue import lost_tasks_requeue
 from kongres.events.models import Edition
 from kongres.mail.services import mail_queue
 from kongres.webhooks.models import TEST_EVENT, WebhookDelivery, WebhookSubscription
@@ -418,27 +417,14 @@ def webhook_retry_due(*, now: dt.datetime | None = None) -> int:
     claimed by a worker that did not finish within ``CLAIM_TIMEOUT`` (it died). Running it
     twice at once is harmless: a delivery is claimed before it is sent."""
     now = now or timezone.now()
-    with transaction.atomic():
-        stale = list(
-            WebhookDelivery.objects.select_for_update(skip_locked=True)
-            .filter(
-                Q(status=WebhookDelivery.Status.PENDING, next_attempt_at__lt=now - _lost_after())
-                | Q(status=WebhookDelivery.Status.SENDING, claimed_until__lt=now)
-            )
-            .only("pk", "task_id")
-            .order_by("pk")[:RETRY_DUE_BATCH]
-        )
-        waiting = {
-            str(task_id)
-            for task_id in DBTaskResult.objects.filter(
-                status=TaskResultStatus.READY,
-                id__in=[delivery.task_id for delivery in stale if delivery.task_id],
-            ).values_list("id", flat=True)
-        }
-        lost = [delivery for delivery in stale if delivery.task_id not in waiting]
-        for delivery in lost:
-            delivery.task_id = _enqueue_send(delivery)
-            delivery.save(update_fields=["task_id"])
+    lost = lost_tasks_requeue(
+        stale=WebhookDelivery.objects.filter(
+            Q(status=WebhookDelivery.Status.PENDING, next_attempt_at__lt=now - _lost_after())
+            | Q(status=WebhookDelivery.Status.SENDING, claimed_until__lt=now)
+        ),
+        enqueue=_enqueue_send,
+        batch=RETRY_DUE_BATCH,
+    )
     if lost:
         logger.warning("Webhooks: enqueued %s delivery(ies) again whose task was lost", len(lost))
     return len(lost)

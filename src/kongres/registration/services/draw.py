@@ -51,6 +51,8 @@ from kongres.registration.services._common import (
     _seat_confirmed_status,
 )
 from kongres.registration.validators import email_key
+from kongres.webhooks.models import WebhookEvent
+from kongres.webhooks.services import webhook_queue
 
 logger = logging.getLogger(__name__)
 
@@ -257,6 +259,23 @@ def _apply(
         ended_at=now,
     )
     # The waiting list keeps its status: its entries (rank, position) are its record.
+    outcomes = Counter(entry.outcome for entry in entries)
+    webhook_queue(
+        edition_id=edition.pk,
+        event=WebhookEvent.DRAW_COMPLETED,
+        data=lambda: {
+            "edition": edition.slug,
+            "draw": draw.pk,
+            "algorithm": lottery.ALGORITHM,
+            "commitment": allocation.commitment,
+            "seed": allocation.seed,
+            "applications": len(applicants),
+            "places": outcomes[DrawEntry.Outcome.PLACE],
+            "waiting": outcomes[DrawEntry.Outcome.WAITING],
+            "not_drawn": outcomes[DrawEntry.Outcome.NOT_DRAWN],
+            "done_at": now.isoformat(),
+        },
+    )
     audit_log(
         actor=actor,
         action="registration.draw_run",
