@@ -14,6 +14,7 @@ from kongres.orga.views import (
     messages,
     news,
     participants,
+    reconfirmation,
     roles,
     webhooks,
 )
@@ -30,6 +31,11 @@ urlpatterns = [
     path(_("orga/two-factor/password/"), auth.confirm_password, name="confirm-password"),
     path("orga/<slug:edition>/", dashboard.dashboard, name="dashboard"),
     path(_("orga/<slug:edition>/draw/"), draw.draw_page, name="draw"),
+    path(
+        _("orga/<slug:edition>/reconfirmation/"),
+        reconfirmation.reconfirmation_page,
+        name="reconfirmation",
+    ),
     path(_("orga/<slug:edition>/draw/run/"), draw.draw_run_view, name="draw-run"),
     path(_("orga/<slug:edition>/draw/<str:name>.svg"), draw.draw_chart, name="draw-chart"),
     path(
