@@ -56,7 +56,17 @@ RULES: dict[str, object] = {
     **{f"registration:{name}": "public" for name in ("register", "link", "link-sent")},
     **{
         f"registration:{name}": "secret"
-        for name in ("verify", "claim", "manage", "edit", "cancel", "export", "links-replace")
+        for name in (
+            "verify",
+            "claim",
+            "manage",
+            "edit",
+            "cancel",
+            "export",
+            "links-replace",
+            "reconfirm-coming",
+            "reconfirm-not-coming",
+        )
     },
     "registration:submitted": "same",  # redirects to the form without a submission
     # the edition's draw (the world's edition has one, with no applications)
@@ -102,6 +112,7 @@ RULES: dict[str, object] = {
     "orga:draw": ("orga", "settings"),
     "orga:draw-run": "post",  # POST only: GET answers 405 to everyone
     "orga:draw-chart": ("orga", "settings"),
+    "orga:reconfirmation": ("orga", "settings"),
     "orga:role-revoke": ("orga", "roles"),
     "orga:settings": ("orga", "settings"),
     "orga:invitation-create": ("orga", "roles"),

@@ -2,12 +2,15 @@
 the one-click links (no change on GET), and the deadline releasing or flagging."""
 
 import datetime as dt
+import re
+from urllib.parse import urlsplit
 
 import pytest
 from django.urls import reverse
 from django.utils import translation
 
 from kongres.mail.models import OutboxMessage
+from kongres.mail.services import mail_deliver
 from kongres.registration.exceptions import RegistrationError
 from kongres.registration.models import (
     Reconfirmation,
@@ -261,3 +264,46 @@ def test_someone_not_asked_goes_to_their_page(client, edition, now):
     response = client.get(url)
     assert response.status_code == 302
     assert response["Location"] == reverse("registration:manage", kwargs={"token": other.token})
+
+
+# --- the mail through a real SMTP server --------------------------------------------------------
+
+
+def _links(text):
+    return [urlsplit(url).path for url in re.findall(r"https?://\S+", text)]
+
+
+@pytest.mark.parametrize(
+    ("language", "subject", "coming", "not_coming"),
+    [
+        ("pl", "Czy nadal wybierasz się", "/przyjde/", "/nie-przyjde/"),
+        ("en", "Are you still coming", "/coming/", "/not-coming/"),
+    ],
+)
+def test_the_question_arrives_by_smtp_and_its_links_work(
+    client, edition, now, smtp_server, language, subject, coming, not_coming
+):
+    person = RegistrationFactory(edition=edition, now=now, verified=True, data__language=language)
+    round_ = configure(edition)
+    reconfirmation_due(now=round_.asks_at)
+    [queued] = OutboxMessage.objects.filter(kind="registration.reconfirm")
+    assert mail_deliver(message_id=queued.pk) == "sent"
+
+    [message] = smtp_server.messages
+    assert message["To"] == person.email
+    assert subject in message["Subject"]
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    paths = _links(text)
+    [yes] = [p for p in paths if p.endswith(coming) and not p.endswith(not_coming)]
+    [no] = [p for p in paths if p.endswith(not_coming)]
+    assert person.token in yes
+    assert yes in html and no in html
+
+    assert client.get(no).status_code == 200
+    assert fresh(person).status == Status.CONFIRMED  # a GET changes nothing
+    client.post(yes)
+    assert Reconfirmation.objects.get(registration=person).answer == "coming"
+    # the stored copy keeps no live link once sent
+    queued.refresh_from_db()
+    assert person.token not in queued.body_text + queued.body_html
