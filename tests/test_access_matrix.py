@@ -20,6 +20,7 @@ from kongres.accounts.reauth import PASSWORD_AT
 from kongres.accounts.roles import NEEDS
 from kongres.accounts.services import api_token_create
 from kongres.audit.models import AuditLogEntry
+from kongres.campaigns.models import ScheduledMail
 from kongres.campaigns.services import campaign_create
 from kongres.content.models import PrivacyNoticeVersion
 from kongres.mail.models import OutboxMessage
@@ -108,6 +109,9 @@ RULES: dict[str, object] = {
     "orga:campaign-detail": ("orga", "message"),
     "orga:campaign-send": ("orga", "message"),
     "orga:campaign-test": "post",  # POST only: GET answers 405 to everyone
+    "orga:scheduled-list": ("orga", "message"),
+    "orga:scheduled-create": ("orga", "message"),
+    "orga:scheduled-detail": ("orga", "message"),
     "orga:roles": ("orga", "roles"),
     "orga:draw": ("orga", "settings"),
     "orga:draw-run": "post",  # POST only: GET answers 405 to everyone
@@ -248,6 +252,9 @@ def world(db):
     campaign = campaign_create(
         edition=edition, segment={}, subject_pl="Temat", body_pl="Treść", actor=None
     )
+    scheduled = ScheduledMail.objects.create(
+        edition=edition, name="Tydzień przed", subject_pl="Temat", body_pl="Treść"
+    )
     users = {}
     User = get_user_model()
     for role in ROLES:
@@ -278,6 +285,7 @@ def world(db):
             "pk": api_token_create(edition=edition, name="t", scopes=["checkin"], actor=None)[0].pk,
         },
         "orga:campaign": {"edition": edition.slug, "pk": campaign.pk},
+        "orga:scheduled": {"edition": edition.slug, "pk": scheduled.pk},
         "orga:news": {"edition": edition.slug, "pk": news.pk},
         "orga:webhook": {  # detail, manage, test (a public address: no setting needed)
             "edition": edition.slug,
@@ -466,6 +474,74 @@ def test_news_post_changes_by_role(client, world, who):
             1:
         ] == [(post.pk, "Przed", None)]
         assert not AuditLogEntry.objects.filter(action__startswith="news.").exists()
+
+
+# -- the reconfirmation settings and the scheduled mails (POST), for every role and another
+# edition's staff: the need ("settings", "message") of edition A changes them; anyone else
+# changes nothing (anonymous: the login page; another role, or edition B's admin: 403).
+
+CHANGE_WHO = ["anonymous", *ROLES, "other-edition-admin"]
+
+
+@pytest.mark.parametrize("who", CHANGE_WHO)
+def test_reconfirmation_and_scheduled_mail_changes_by_role(client, world, who):
+    from kongres.registration.models import ReconfirmationRound
+
+    edition = world["edition"]
+    users = dict(world["users"])
+    other_admin = get_user_model().objects.create_user("b-admin", "b-admin@example.org")
+    EditionRole.objects.create(edition=EditionFactory(), user=other_admin, role="admin")
+    users["other-edition-admin"] = other_admin
+    user = None if who == "anonymous" else users[who]
+    if user is not None:
+        client.force_login(user)
+    scheduled = ScheduledMail.objects.get(edition=edition)
+    mail = {
+        "name": "Zmieniona",
+        "offset_days": "-3",
+        "anchor": "start",
+        "send_time": "09:00",
+        "subject_pl": "Nowy temat",
+        "body_pl": "Nowa treść",
+    }
+    with translation.override("pl"):
+        steps = [
+            (
+                "settings",
+                reverse("orga:reconfirmation", kwargs={"edition": edition.slug}),
+                {
+                    "enabled": "on",
+                    "days_before": "7",
+                    "reminder_after_days": "2",
+                    "deadline_days_before": "2",
+                    "warning_hours": "24",
+                    "on_no_answer": "flag",
+                },
+            ),
+            (
+                "message",
+                reverse("orga:scheduled-create", kwargs={"edition": edition.slug}),
+                mail,
+            ),
+            (
+                "message",
+                reverse(
+                    "orga:scheduled-detail", kwargs={"edition": edition.slug, "pk": scheduled.pk}
+                ),
+                mail,
+            ),
+        ]
+    for need, url, data in steps:
+        response = client.post(url, data)
+        if who == "anonymous":
+            assert response.status_code == 302, url
+            assert response["Location"].startswith(reverse("orga:login")), url
+        else:
+            assert response.status_code == (302 if who in NEEDS[need] else 403), (url, who)
+    changed_settings = ReconfirmationRound.objects.filter(edition=edition).exists()
+    assert changed_settings == (who in NEEDS["settings"])
+    changed_mails = ScheduledMail.objects.filter(edition=edition, name="Zmieniona").count()
+    assert changed_mails == (2 if who in NEEDS["message"] else 0)
 
 
 # -- the Django admin: superusers only (security review 2026-12, H1) ------------------------------

@@ -16,6 +16,7 @@ from kongres.orga.views import (
     participants,
     reconfirmation,
     roles,
+    scheduled,
     webhooks,
 )
 
@@ -91,6 +92,21 @@ urlpatterns = [
     ),
     path(_("orga/<slug:edition>/audit-log/"), audit.audit_log_list, name="audit-log"),
     path(_("orga/<slug:edition>/messages/"), messages.campaign_list, name="campaign-list"),
+    path(
+        _("orga/<slug:edition>/scheduled-mails/"),
+        scheduled.scheduled_list,
+        name="scheduled-list",
+    ),
+    path(
+        _("orga/<slug:edition>/scheduled-mails/new/"),
+        scheduled.scheduled_create,
+        name="scheduled-create",
+    ),
+    path(
+        _("orga/<slug:edition>/scheduled-mails/<int:pk>/"),
+        scheduled.scheduled_detail,
+        name="scheduled-detail",
+    ),
     path(
         _("orga/<slug:edition>/messages/new/"),
         messages.campaign_compose,
