@@ -141,9 +141,18 @@ def _submitted_get(request: HttpRequest) -> dict | None:
     return shown if isinstance(shown, dict) and {"email", "status"} <= shown.keys() else None
 
 
-def _shown(email: str, status: str, hold_expires_at: dt.datetime | None) -> dict:
+def _shown(
+    email: str, status: str, hold_expires_at: dt.datetime | None, *, edition: Edition
+) -> dict:
+    """What the page after the form shows. ``applying``: an application for the draw (only a
+    registration without a seat can be one; memoized with the content generation, which an
+    allocation or a draw saved bumps: the rush's POSTs spend no query on it, and the page
+    itself reads nothing from the database)."""
     until = hold_expires_at.isoformat() if hold_expires_at else None
-    return {"email": email, "status": status, "hold_expires_at": until}
+    applying = status == Registration.Status.WAITING_UNVERIFIED and memoized(
+        f"registration:seats-closed:{edition.pk}", lambda: seats_closed(edition.pk)
+    )
+    return {"email": email, "status": status, "hold_expires_at": until, "applying": applying}
 
 
 # -- the form --------------------------------------------------------------------------------
@@ -184,7 +193,10 @@ def register(request: HttpRequest) -> HttpResponse:
             else:
                 response = redirect("registration:submitted")
                 shown = _shown(
-                    registration.email, registration.status, registration.hold_expires_at
+                    registration.email,
+                    registration.status,
+                    registration.hold_expires_at,
+                    edition=edition,
                 )
                 _submitted_set(response, shown)
                 return response
@@ -231,7 +243,8 @@ def _duplicate(
         edition=edition, email=email, language=(get_language() or "pl").split("-")[0], again=True
     )
     response = redirect("registration:submitted")
-    _submitted_set(response, _shown(email, error.would_be, error.hold_expires_at))
+    shown = _shown(email, error.would_be, error.hold_expires_at, edition=edition)
+    _submitted_set(response, shown)
     return response
 
 
@@ -248,7 +261,7 @@ def submitted(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "registration/submitted.html",
-        {"registration": shown, "edition": edition, "applying": seats_closed(edition.pk)},
+        {"registration": shown, "edition": edition, "applying": shown.get("applying", False)},
     )
 
 
