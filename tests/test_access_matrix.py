@@ -20,6 +20,7 @@ from kongres.accounts.reauth import PASSWORD_AT
 from kongres.accounts.roles import NEEDS
 from kongres.accounts.services import api_token_create
 from kongres.audit.models import AuditLogEntry
+from kongres.campaigns.models import ScheduledMail
 from kongres.campaigns.services import campaign_create
 from kongres.checkin.certificates import certificate_issue
 from kongres.checkin.models import Certificate
@@ -68,7 +69,17 @@ RULES: dict[str, object] = {
     **{f"registration:{name}": "public" for name in ("register", "link", "link-sent")},
     **{
         f"registration:{name}": "secret"
-        for name in ("verify", "claim", "manage", "edit", "cancel", "export", "links-replace")
+        for name in (
+            "verify",
+            "claim",
+            "manage",
+            "edit",
+            "cancel",
+            "export",
+            "links-replace",
+            "reconfirm-coming",
+            "reconfirm-not-coming",
+        )
     },
     "registration:submitted": "same",  # redirects to the form without a submission
     # the edition's draw (the world's edition has one, with no applications)
@@ -114,10 +125,14 @@ RULES: dict[str, object] = {
     "orga:campaign-detail": ("orga", "message"),
     "orga:campaign-send": ("orga", "message"),
     "orga:campaign-test": "post",  # POST only: GET answers 405 to everyone
+    "orga:scheduled-list": ("orga", "message"),
+    "orga:scheduled-create": ("orga", "message"),
+    "orga:scheduled-detail": ("orga", "message"),
     "orga:roles": ("orga", "roles"),
     "orga:draw": ("orga", "settings"),
     "orga:draw-run": "post",  # POST only: GET answers 405 to everyone
     "orga:draw-chart": ("orga", "settings"),
+    "orga:reconfirmation": ("orga", "settings"),
     "orga:role-revoke": ("orga", "roles"),
     "orga:settings": ("orga", "settings"),
     "orga:invitation-create": ("orga", "roles"),
@@ -286,6 +301,9 @@ def world(db):
     campaign = campaign_create(
         edition=edition, segment={}, subject_pl="Temat", body_pl="Treść", actor=None
     )
+    scheduled = ScheduledMail.objects.create(
+        edition=edition, name="Tydzień przed", subject_pl="Temat", body_pl="Treść"
+    )
     users = {}
     User = get_user_model()
     for role in ROLES:
@@ -320,6 +338,7 @@ def world(db):
             "pk": api_token_create(edition=edition, name="t", scopes=["checkin"], actor=None)[0].pk,
         },
         "orga:campaign": {"edition": edition.slug, "pk": campaign.pk},
+        "orga:scheduled": {"edition": edition.slug, "pk": scheduled.pk},
         "orga:news": {"edition": edition.slug, "pk": news.pk},
         "orga:feedback-question": {"edition": edition.slug, "pk": survey_question.pk},
         "orga:feedback-chart": {"edition": edition.slug, "pk": survey_question.pk},
@@ -618,6 +637,74 @@ def test_certificate_changes_by_role(client, world, who):
     assert AuditLogEntry.objects.filter(action="certificate.template_update").exists() == (
         who in NEEDS["settings"]
     )
+
+
+# -- the reconfirmation settings and the scheduled mails (POST), for every role and another
+# edition's staff: the need ("settings", "message") of edition A changes them; anyone else
+# changes nothing (anonymous: the login page; another role, or edition B's admin: 403).
+
+CHANGE_WHO = ["anonymous", *ROLES, "other-edition-admin"]
+
+
+@pytest.mark.parametrize("who", CHANGE_WHO)
+def test_reconfirmation_and_scheduled_mail_changes_by_role(client, world, who):
+    from kongres.registration.models import ReconfirmationRound
+
+    edition = world["edition"]
+    users = dict(world["users"])
+    other_admin = get_user_model().objects.create_user("b-admin", "b-admin@example.org")
+    EditionRole.objects.create(edition=EditionFactory(), user=other_admin, role="admin")
+    users["other-edition-admin"] = other_admin
+    user = None if who == "anonymous" else users[who]
+    if user is not None:
+        client.force_login(user)
+    scheduled = ScheduledMail.objects.get(edition=edition)
+    mail = {
+        "name": "Zmieniona",
+        "offset_days": "-3",
+        "anchor": "start",
+        "send_time": "09:00",
+        "subject_pl": "Nowy temat",
+        "body_pl": "Nowa treść",
+    }
+    with translation.override("pl"):
+        steps = [
+            (
+                "settings",
+                reverse("orga:reconfirmation", kwargs={"edition": edition.slug}),
+                {
+                    "enabled": "on",
+                    "days_before": "7",
+                    "reminder_after_days": "2",
+                    "deadline_days_before": "2",
+                    "warning_hours": "24",
+                    "on_no_answer": "flag",
+                },
+            ),
+            (
+                "message",
+                reverse("orga:scheduled-create", kwargs={"edition": edition.slug}),
+                mail,
+            ),
+            (
+                "message",
+                reverse(
+                    "orga:scheduled-detail", kwargs={"edition": edition.slug, "pk": scheduled.pk}
+                ),
+                mail,
+            ),
+        ]
+    for need, url, data in steps:
+        response = client.post(url, data)
+        if who == "anonymous":
+            assert response.status_code == 302, url
+            assert response["Location"].startswith(reverse("orga:login")), url
+        else:
+            assert response.status_code == (302 if who in NEEDS[need] else 403), (url, who)
+    changed_settings = ReconfirmationRound.objects.filter(edition=edition).exists()
+    assert changed_settings == (who in NEEDS["settings"])
+    changed_mails = ScheduledMail.objects.filter(edition=edition, name="Zmieniona").count()
+    assert changed_mails == (2 if who in NEEDS["message"] else 0)
 
 
 # -- the Django admin: superusers only (security review 2026-12, H1) ------------------------------

@@ -188,6 +188,8 @@ KONGRES_PERIODIC_JOBS = [
     ("kongres.webhooks.services.webhook_retry_due", 60),
     ("kongres.registration.tasks.expire_due", 30),
     ("kongres.registration.tasks.draw_due", 60),
+    ("kongres.registration.tasks.reconfirmation_due", 300),
+    ("kongres.campaigns.tasks.scheduled_mail_due", 300),
     # retention (review 2026-12, M7): purge_after_days, purge_unconfirmed_after_days
     ("kongres.privacy.tasks.purge_due", 3600),
     # the feedback survey: invitations once the congress is over (each participant once)

@@ -194,8 +194,8 @@ def test_home_queries_do_not_grow_with_items(client, edition, django_assert_num_
         EditionOrganisationFactory(
             edition=edition, role=EditionOrganisation.Role.PARTNER, organisation__logo="l.png"
         )
-    # edition, organisations, news, tracks
-    with django_assert_num_queries(4):
+    # edition, organisations, news, tracks, the allocation (the draw's commitment)
+    with django_assert_num_queries(5):
         response = client.get("/")
     text = page_text(response)
     assert all(f"Ścieżka {n}" in text and f"Wpis {n}" in text for n in range(count))

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from kongres.events.models import Edition
-from kongres.registration.models import Registration, Ticket
+from kongres.registration.models import Reconfirmation, Registration, Ticket
 from tests.factories import EditionFactory
 from tests.factories.registration import RegistrationFactory
 
@@ -20,6 +20,8 @@ PAGES = [
     "registration:cancel",
     "registration:export",
     "registration:links-replace",
+    "registration:reconfirm-coming",
+    "registration:reconfirm-not-coming",
     "checkin:ticket-pdf",
 ]
 
@@ -66,3 +68,12 @@ def test_a_confirmed_registration_without_a_ticket_gets_one_by_the_button(client
     ticket = Ticket.objects.get(registration=registration, is_active=True)
     assert ticket.code in client.get(manage).content.decode().replace(" ", "")
     assert client.get(pdf)["Content-Type"] == "application/pdf"
+
+
+def test_the_reconfirmation_links_write_nothing_on_get_once_asked(client, edition):
+    registration = register(edition, verified=True)
+    Reconfirmation.objects.create(registration=registration, edition=edition)
+    for name in ("registration:reconfirm-coming", "registration:reconfirm-not-coming"):
+        url = reverse(name, kwargs={"token": registration.token})
+        assert client.get(url).status_code == 200
+        assert _writes(client, url) == [], name

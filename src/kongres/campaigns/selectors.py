@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 
-from kongres.campaigns.models import Campaign
+from kongres.campaigns.models import Campaign, ScheduledMail
 from kongres.mail.models import OutboxMessage
 from kongres.registration.models import ACTIVE_STATUSES, ERASED_DOMAIN, Registration
 from kongres.registration.segments import registration_filter
@@ -34,6 +34,29 @@ def campaign_deliveries(*, campaign: Campaign) -> QuerySet[OutboxMessage]:
 
 def campaign_delivery_counts(*, campaign: Campaign) -> dict[str, int]:
     return OutboxMessage.objects.filter(related=campaign.mail_key).aggregate(
+        total=Count("pk"),
+        **{status.value: Count("pk", filter=Q(status=status)) for status in OutboxMessage.Status},
+    )
+
+
+def scheduled_mail_recipients(*, edition) -> QuerySet[Registration]:
+    """Who a scheduled mail goes to: the edition's confirmed participants (their address
+    confirmed, not erased). It is about their participation: no newsletter consent needed."""
+    return (
+        Registration.objects.filter(
+            edition=edition, status=Registration.Status.CONFIRMED, verified_at__isnull=False
+        )
+        .exclude(email__iendswith=f"@{ERASED_DOMAIN}")
+        .order_by("pk")
+    )
+
+
+def scheduled_mail_list(*, edition) -> QuerySet[ScheduledMail]:
+    return ScheduledMail.objects.filter(edition=edition).select_related("edition")
+
+
+def scheduled_mail_delivery_counts(*, scheduled: ScheduledMail) -> dict[str, int]:
+    return OutboxMessage.objects.filter(related=scheduled.mail_key).aggregate(
         total=Count("pk"),
         **{status.value: Count("pk", filter=Q(status=status)) for status in OutboxMessage.Status},
     )

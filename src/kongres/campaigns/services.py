@@ -22,8 +22,8 @@ from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from kongres.audit.services import audit_log
-from kongres.campaigns.models import Campaign
-from kongres.campaigns.selectors import campaign_recipients
+from kongres.campaigns.models import Campaign, ScheduledMail
+from kongres.campaigns.selectors import campaign_recipients, scheduled_mail_recipients
 from kongres.core.exceptions import KongresError
 from kongres.core.locks import atomic_bounded
 from kongres.core.markdown import render_markdown
@@ -194,6 +194,52 @@ def _url_maker(name: str, kwarg: str, language: str):
     return lambda value: template.replace("MARKER0", value)
 
 
+def _personalised_mails(message, recipients: list[tuple], *, key: str, kind: str) -> list[BulkMail]:
+    """Each recipient's copy of ``message`` (a campaign or a scheduled mail: subject and body in
+    Polish and English), placeholders filled; ``recipients``: (pk, email, first name,
+    language) of registrations."""
+    texts = " ".join([message.subject_pl, message.body_pl, message.subject_en, message.body_en])
+    wants_link = "{personal_link}" in texts
+    wants_ticket = "{ticket}" in texts
+    rendered = {language: _render_marked(message, language) for language in LANGUAGES}
+    links = {lang: _url_maker("registration:manage", "token", lang) for lang in LANGUAGES}
+    # the PDF ticket opens only by a secret link: a ticket needs the link too
+    tickets_url = {lang: _url_maker("checkin:ticket-pdf", "token", lang) for lang in LANGUAGES}
+    tokens: dict[int, str] = {}
+    if wants_link or wants_ticket:  # their live links, made again (no new ones)
+        tokens = link_tokens(registration_ids=[pk for pk, *_rest in recipients])
+    with_ticket: set[int] = set()
+    if wants_ticket:
+        with_ticket = set(
+            Ticket.objects.filter(
+                registration_id__in=[pk for pk, *_rest in recipients], is_active=True
+            ).values_list("registration_id", flat=True)
+        )
+    mails = []
+    for pk, email, first_name, language in recipients:
+        language = language if language in LANGUAGES else "pl"
+        used, marked = rendered[language]
+        values = {"first_name": first_name}
+        if wants_link:
+            values["personal_link"] = links[used](tokens[pk])
+        if wants_ticket:
+            values["ticket"] = tickets_url[used](tokens[pk]) if pk in with_ticket else ""
+        copy = _personalise(marked, values)
+        mails.append(
+            BulkMail(
+                to=email,
+                language=used,
+                subject=copy.subject,
+                body_text=copy.body_text,
+                body_html=copy.body_html,
+                kind=kind,
+                related=key,
+                secrets=[tokens[pk]] if pk in tokens else [],
+            )
+        )
+    return mails
+
+
 def campaign_queue(
     *, campaign: Campaign, actor: AbstractBaseUser | None, now: dt.datetime | None = None
 ) -> int:
@@ -211,48 +257,7 @@ def campaign_queue(
         )
         if not recipients:
             raise CampaignError(_("No one matches these filters."), code="empty")
-        texts = " ".join([locked.subject_pl, locked.body_pl, locked.subject_en, locked.body_en])
-        wants_link = "{personal_link}" in texts
-        wants_ticket = "{ticket}" in texts
-
-        rendered = {language: _render_marked(locked, language) for language in LANGUAGES}
-        links = {lang: _url_maker("registration:manage", "token", lang) for lang in LANGUAGES}
-        # the PDF ticket opens only by a secret link: a ticket needs the link too
-        tickets_url = {lang: _url_maker("checkin:ticket-pdf", "token", lang) for lang in LANGUAGES}
-        tokens: dict[int, str] = {}
-        if wants_link or wants_ticket:  # their live links, made again (no new ones)
-            tokens = link_tokens(registration_ids=[pk for pk, *_rest in recipients])
-        with_ticket: set[int] = set()
-        if wants_ticket:
-            with_ticket = set(
-                Ticket.objects.filter(
-                    registration_id__in=[pk for pk, *_rest in recipients], is_active=True
-                ).values_list("registration_id", flat=True)
-            )
-
-        mails = []
-        key = locked.mail_key
-        for pk, email, first_name, language in recipients:
-            language = language if language in LANGUAGES else "pl"
-            used, marked = rendered[language]
-            values = {"first_name": first_name}
-            if wants_link:
-                values["personal_link"] = links[used](tokens[pk])
-            if wants_ticket:
-                values["ticket"] = tickets_url[used](tokens[pk]) if pk in with_ticket else ""
-            message = _personalise(marked, values)
-            mails.append(
-                BulkMail(
-                    to=email,
-                    language=used,
-                    subject=message.subject,
-                    body_text=message.body_text,
-                    body_html=message.body_html,
-                    kind="campaign",
-                    related=key,
-                    secrets=[tokens[pk]] if pk in tokens else [],
-                )
-            )
+        mails = _personalised_mails(locked, recipients, key=locked.mail_key, kind="campaign")
         mail_queue_bulk(mails=mails)
         before = {"status": locked.status}
         locked.status = Campaign.Status.QUEUED
@@ -308,3 +313,147 @@ def campaign_send(
             note=note[:500],
         )
     return campaign
+# -- scheduled mails -----------------------------------------------------------------------------
+
+SCHEDULED_FIELDS = (
+    "name",
+    "anchor",
+    "offset_days",
+    "send_time",
+    "subject_pl",
+    "body_pl",
+    "subject_en",
+    "body_en",
+)
+
+
+def _scheduled_check(values: dict, edition: Edition, now: dt.datetime) -> dict:
+    values = {
+        key: value.strip() if isinstance(value, str) else value for key, value in values.items()
+    }
+    if not values["name"]:
+        raise CampaignError(_("Give the mail a name."), code="invalid")
+    if not values["subject_pl"] or not values["body_pl"]:
+        raise CampaignError(_("Write the Polish subject and message."), code="invalid")
+    if bool(values["subject_en"]) != bool(values["body_en"]):
+        raise CampaignError(
+            _("Write both the English subject and message, or neither."), code="invalid"
+        )
+    if ScheduledMail(edition=edition, **values).send_at <= now:
+        raise CampaignError(_("This time has already passed."), code="past")
+    return values
+
+
+def scheduled_mail_create(
+    *,
+    edition: Edition,
+    values: dict,
+    actor: AbstractBaseUser | None,
+    now: dt.datetime | None = None,
+) -> ScheduledMail:
+    """Plan a mail (``values``: the ``SCHEDULED_FIELDS``)."""
+    now = now or timezone.now()
+    values = _scheduled_check({key: values.get(key, "") for key in SCHEDULED_FIELDS}, edition, now)
+    with transaction.atomic():
+        scheduled = ScheduledMail.objects.create(
+            edition=edition,
+            created_by=actor if actor is not None and actor.is_authenticated else None,
+            **values,
+        )
+        audit_log(actor=actor, action="scheduled_mail.create", obj=scheduled, after=_plain(values))
+    return scheduled
+
+
+def _plain(values: dict) -> dict:
+    """What the audit log keeps of a planned mail (not its whole text)."""
+    kept = ("name", "anchor", "offset_days", "send_time", "subject_pl")
+    return {key: str(value) for key, value in values.items() if key in kept}
+
+
+def scheduled_mail_update(
+    *,
+    scheduled: ScheduledMail,
+    values: dict,
+    actor: AbstractBaseUser | None,
+    now: dt.datetime | None = None,
+) -> ScheduledMail:
+    """Change a planned mail; refused once it is sent (or being sent right now)."""
+    now = now or timezone.now()
+    values = _scheduled_check(
+        {key: values.get(key, "") for key in SCHEDULED_FIELDS}, scheduled.edition, now
+    )
+    with atomic_bounded(_busy):
+        locked = ScheduledMail.objects.select_for_update().get(pk=scheduled.pk)
+        if locked.status != ScheduledMail.Status.SCHEDULED:
+            raise CampaignError(_("This mail has already been sent."), code="already_queued")
+        before = _plain({key: getattr(locked, key) for key in SCHEDULED_FIELDS})
+        for key, value in values.items():
+            setattr(locked, key, value)
+        locked.save(update_fields=[*SCHEDULED_FIELDS, "updated_at"])
+        audit_log(
+            actor=actor,
+            action="scheduled_mail.update",
+            obj=locked,
+            before=before,
+            after=_plain(values),
+        )
+    scheduled.refresh_from_db()
+    return scheduled
+
+
+def scheduled_mail_preview(
+    *, scheduled: ScheduledMail, language: str, first_name: str | None = None
+) -> Rendered:
+    """The mail in ``language`` as a participant would get it, with example values."""
+    language, rendered = _render_marked(scheduled, language)
+    values = _sample_values(language)
+    if first_name:
+        values["first_name"] = first_name
+    return _personalise(rendered, values)
+
+
+def scheduled_mail_send(*, scheduled: ScheduledMail, now: dt.datetime | None = None) -> int:
+    """Queue the mail to the edition's confirmed participants, once: the row is locked (a
+    second worker skips it) and marked sent in the transaction that queues its copies. Returns
+    how many were queued (0: already sent, or being sent by another worker)."""
+    now = now or timezone.now()
+    with atomic_bounded(_busy):
+        locked = (
+            ScheduledMail.objects.select_for_update(skip_locked=True)
+            .select_related("edition")
+            .filter(pk=scheduled.pk, status=ScheduledMail.Status.SCHEDULED)
+            .first()
+        )
+        if locked is None:
+            return 0
+        recipients = list(
+            scheduled_mail_recipients(edition=locked.edition).values_list(
+                "pk", "email", "first_name", "language"
+            )
+        )
+        mails = _personalised_mails(locked, recipients, key=locked.mail_key, kind="scheduled")
+        if mails:
+            mail_queue_bulk(mails=mails)
+        locked.status = ScheduledMail.Status.SENT
+        locked.sent_at = now
+        locked.recipient_count = len(mails)
+        locked.save(update_fields=["status", "sent_at", "recipient_count", "updated_at"])
+        audit_log(
+            actor=None,
+            action="scheduled_mail.send",
+            obj=locked,
+            before={"status": ScheduledMail.Status.SCHEDULED},
+            after={"status": locked.status, "recipients": len(mails)},
+        )
+    return len(mails)
+
+
+def scheduled_mail_due(*, now: dt.datetime | None = None) -> int:
+    """The worker's job: send every planned mail whose time has come; returns how many copies
+    were queued."""
+    now = now or timezone.now()
+    planned = ScheduledMail.objects.filter(
+        status=ScheduledMail.Status.SCHEDULED,
+        edition__end_date__gte=(now - dt.timedelta(days=400)).date(),
+    ).select_related("edition")
+    return sum(scheduled_mail_send(scheduled=row, now=now) for row in planned if row.send_at <= now)

@@ -66,7 +66,13 @@ DEFAULT_SECONDS = 60
 DEFAULT_APPS = ("events", "content")
 # Models outside those apps whose edits must show at once (memoized by the registration form
 # and the check-in).
-DEFAULT_MODELS = ("registration.question", "checkin.gate")
+DEFAULT_MODELS = (
+    "registration.question",
+    "checkin.gate",
+    # the home page shows the draw's commitment until the draw is done
+    "registration.allocation",
+    "registration.draw",
+)
 
 
 def cache_seconds() -> int:

@@ -21,6 +21,7 @@ from kongres.checkin.selectors import (
 )
 from kongres.events.ics import edition_zone
 from kongres.events.models import Edition, Session, Track
+from kongres.orga.noshow import no_show_rates
 from kongres.registration.choices import AccessibilityNeed, Sector, Voivodeship
 from kongres.registration.models import ACTIVE_STATUSES, Registration
 
@@ -214,9 +215,27 @@ def chart_svg(*, edition: Edition, name: str) -> str | None:
         chart.y_labels = whole_number_ticks(
             [interested for _l, interested, _c in data] + [capacity for _l, _i, capacity in data]
         )
+    elif name in NO_SHOW_CHARTS:
+        rates = no_show_rates(edition=edition)
+        if rates is None:
+            return None
+        field, title = {
+            "noshow-day": ("by_day", _("No-shows by day (%)")),
+            "noshow-sector": ("by_sector", _("No-shows by sector (%)")),
+            "noshow-reconfirmation": ("by_reconfirmation", _("No-shows by reconfirmation (%)")),
+        }[name]
+        data = getattr(rates, field)
+        chart = _config(
+            pygal.HorizontalBar, title, height=max(300, 32 * len(data) + 80), range=(0, 100)
+        )
+        chart.x_labels = [rate.label for rate in reversed(data)]
+        chart.add(title, [rate.percent for rate in reversed(data)])
     else:
         return None
     return chart.render(is_unicode=True)
+
+
+NO_SHOW_CHARTS = ("noshow-day", "noshow-sector", "noshow-reconfirmation")
 
 
 CHARTS = ("cumulative", "sector", "voivodeship", "panels", "accessibility")

@@ -16,7 +16,9 @@ from kongres.orga.views import (
     messages,
     news,
     participants,
+    reconfirmation,
     roles,
+    scheduled,
     webhooks,
 )
 
@@ -32,6 +34,11 @@ urlpatterns = [
     path(_("orga/two-factor/password/"), auth.confirm_password, name="confirm-password"),
     path("orga/<slug:edition>/", dashboard.dashboard, name="dashboard"),
     path(_("orga/<slug:edition>/draw/"), draw.draw_page, name="draw"),
+    path(
+        _("orga/<slug:edition>/reconfirmation/"),
+        reconfirmation.reconfirmation_page,
+        name="reconfirmation",
+    ),
     path(_("orga/<slug:edition>/draw/run/"), draw.draw_run_view, name="draw-run"),
     path(_("orga/<slug:edition>/draw/<str:name>.svg"), draw.draw_chart, name="draw-chart"),
     path(
@@ -87,6 +94,21 @@ urlpatterns = [
     ),
     path(_("orga/<slug:edition>/audit-log/"), audit.audit_log_list, name="audit-log"),
     path(_("orga/<slug:edition>/messages/"), messages.campaign_list, name="campaign-list"),
+    path(
+        _("orga/<slug:edition>/scheduled-mails/"),
+        scheduled.scheduled_list,
+        name="scheduled-list",
+    ),
+    path(
+        _("orga/<slug:edition>/scheduled-mails/new/"),
+        scheduled.scheduled_create,
+        name="scheduled-create",
+    ),
+    path(
+        _("orga/<slug:edition>/scheduled-mails/<int:pk>/"),
+        scheduled.scheduled_detail,
+        name="scheduled-detail",
+    ),
     path(
         _("orga/<slug:edition>/messages/new/"),
         messages.campaign_compose,

@@ -45,7 +45,7 @@ from django.utils import timezone
 
 from kongres.audit.models import AuditLogEntry
 from kongres.audit.services import audit_log
-from kongres.campaigns.models import Campaign
+from kongres.campaigns.models import Campaign, ScheduledMail
 from kongres.checkin.models import Certificate, CheckIn, SessionAttendance
 from kongres.events.models import Edition
 from kongres.feedback.models import Invitation as SurveyInvitation
@@ -59,6 +59,7 @@ from kongres.registration.models import (
     ACTIVE_STATUSES,
     ERASED_DOMAIN,
     Question,
+    Reconfirmation,
     Registration,
     RegistrationToken,
     Ticket,
@@ -92,9 +93,12 @@ def _iso(value: dt.datetime | dt.date | None) -> str | None:
 
 def registration_mails(registration: Registration) -> QuerySet[OutboxMessage]:
     """The outbox rows of mails to the person: about the registration, and the edition's
-    messages to participants sent to their address."""
+    messages to participants and scheduled mails sent to their address."""
     campaign_keys = [
         campaign.mail_key for campaign in Campaign.objects.filter(edition=registration.edition_id)
+    ] + [
+        scheduled.mail_key
+        for scheduled in ScheduledMail.objects.filter(edition=registration.edition_id)
     ]
     return OutboxMessage.objects.filter(
         Q(related=registration_selectors.registration_mail_key(registration))
@@ -164,6 +168,20 @@ def registration_export(registration: Registration) -> dict[str, Any]:
         }
         for ticket in registration.tickets.order_by("created_at", "pk")
     ]
+    reconfirmation = Reconfirmation.objects.filter(registration=registration).first()
+    data["reconfirmation"] = (
+        {
+            "asked": _iso(reconfirmation.asked_at),
+            "reminded": _iso(reconfirmation.reminded_at),
+            "warned": _iso(reconfirmation.warned_at),
+            "answer": reconfirmation.answer or None,
+            "answered": _iso(reconfirmation.answered_at),
+            "place_released": _iso(reconfirmation.released_at),
+            "flagged": _iso(reconfirmation.flagged_at),
+        }
+        if reconfirmation is not None
+        else None
+    )
     data["checkins"] = [
         {
             "day": _iso(checkin.day.date),

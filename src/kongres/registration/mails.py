@@ -81,6 +81,11 @@ def mail_kwargs(
         verify_url=_link("registration:verify", token, language),
         claim_url=_link("registration:claim", token, language),
     )
+    if name.startswith("reconfirm"):
+        context.update(
+            coming_url=_link("registration:reconfirm-coming", token, language),
+            not_coming_url=_link("registration:reconfirm-not-coming", token, language),
+        )
     if context.get("position") is None:  # (the draw gives the position it knows)
         context["position"] = selectors.registration_waiting_position(registration=registration)
     return {

@@ -405,3 +405,7 @@ from kongres.registration.allocation import (  # noqa: E402, F401
     DrawEntry,
     PriorityGroup,
 )
+from kongres.registration.reconfirmation import (  # noqa: E402, F401
+    Reconfirmation,
+    ReconfirmationRound,
+)

@@ -14,3 +14,10 @@ def draw_due() -> int:
     from kongres.registration.services.draw import draw_due as run  # noqa: PLC0415
 
     return run()
+
+
+def reconfirmation_due() -> int:
+    """Run the reconfirmation rounds: questions, reminders, warnings, the deadline."""
+    from kongres.registration.services.reconfirm import reconfirmation_due as run  # noqa: PLC0415
+
+    return run()

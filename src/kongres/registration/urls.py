@@ -17,6 +17,16 @@ urlpatterns = [
     path(_("registration/manage/<str:token>/cancel/"), views.cancel, name="cancel"),
     path(_("registration/manage/<str:token>/data.json"), views.export, name="export"),
     path(_("registration/manage/<str:token>/new-link/"), views.links_replace, name="links-replace"),
+    path(
+        _("registration/manage/<str:token>/coming/"),
+        views.reconfirm_coming,
+        name="reconfirm-coming",
+    ),
+    path(
+        _("registration/manage/<str:token>/not-coming/"),
+        views.reconfirm_not_coming,
+        name="reconfirm-not-coming",
+    ),
     path(_("registration/draw/"), draw_views.draw_page, name="draw"),
     path(_("registration/draw.json"), draw_views.draw_json, name="draw-json"),
 ]

@@ -40,9 +40,11 @@ from kongres.registration import selectors, services
 from kongres.registration.choices import AccessibilityNeed, QuestionKind
 from kongres.registration.fields import OTHER_NEED, day_label
 from kongres.registration.forms import LinkRequestForm, RegistrationEditForm, RegistrationForm
-from kongres.registration.models import Question, Registration, Ticket
+from kongres.registration.models import Question, Reconfirmation, Registration, Ticket
 from kongres.registration.rules import Window, edit_deadline, registration_window
 from kongres.registration.services import RegistrationError
+from kongres.registration.services.draw import seats_closed
+from kongres.registration.services.reconfirm import reconfirmation_answer
 from kongres.registration.tickets import active_ticket, ticket_issue
 from kongres.registration.validators import normalise_line
 
@@ -139,9 +141,18 @@ def _submitted_get(request: HttpRequest) -> dict | None:
     return shown if isinstance(shown, dict) and {"email", "status"} <= shown.keys() else None
 
 
-def _shown(email: str, status: str, hold_expires_at: dt.datetime | None) -> dict:
+def _shown(
+    email: str, status: str, hold_expires_at: dt.datetime | None, *, edition: Edition
+) -> dict:
+    """What the page after the form shows. ``applying``: an application for the draw (only a
+    registration without a seat can be one; memoized with the content generation, which an
+    allocation or a draw saved bumps: the rush's POSTs spend no query on it, and the page
+    itself reads nothing from the database)."""
     until = hold_expires_at.isoformat() if hold_expires_at else None
-    return {"email": email, "status": status, "hold_expires_at": until}
+    applying = status == Registration.Status.WAITING_UNVERIFIED and memoized(
+        f"registration:seats-closed:{edition.pk}", lambda: seats_closed(edition.pk)
+    )
+    return {"email": email, "status": status, "hold_expires_at": until, "applying": applying}
 
 
 # -- the form --------------------------------------------------------------------------------
@@ -182,7 +193,10 @@ def register(request: HttpRequest) -> HttpResponse:
             else:
                 response = redirect("registration:submitted")
                 shown = _shown(
-                    registration.email, registration.status, registration.hold_expires_at
+                    registration.email,
+                    registration.status,
+                    registration.hold_expires_at,
+                    edition=edition,
                 )
                 _submitted_set(response, shown)
                 return response
@@ -229,7 +243,8 @@ def _duplicate(
         edition=edition, email=email, language=(get_language() or "pl").split("-")[0], again=True
     )
     response = redirect("registration:submitted")
-    _submitted_set(response, _shown(email, error.would_be, error.hold_expires_at))
+    shown = _shown(email, error.would_be, error.hold_expires_at, edition=edition)
+    _submitted_set(response, shown)
     return response
 
 
@@ -244,7 +259,9 @@ def submitted(request: HttpRequest) -> HttpResponse:
     until = shown.get("hold_expires_at")
     shown["hold_expires_at"] = dt.datetime.fromisoformat(until) if until else None
     return render(
-        request, "registration/submitted.html", {"registration": shown, "edition": edition}
+        request,
+        "registration/submitted.html",
+        {"registration": shown, "edition": edition, "applying": shown.get("applying", False)},
     )
 
 
@@ -338,7 +355,12 @@ def verify(request: HttpRequest, registration: Registration, token: str) -> Http
     return render(
         request,
         "registration/verify.html",
-        {"registration": registration, "edition": registration.edition, "token": token},
+        {
+            "registration": registration,
+            "edition": registration.edition,
+            "token": token,
+            "applying": seats_closed(registration.edition_id),
+        },
     )
 
 
@@ -529,3 +551,51 @@ def export(request: HttpRequest, registration: Registration, token: str) -> Http
     filename = f"registration-{registration.edition.slug}.json"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def _reconfirm(
+    request: HttpRequest, registration: Registration, token: str, answer: str
+) -> HttpResponse:
+    """The reconfirmation's one-click links ("I'm coming", "I can't come after all"): a page
+    that asks to confirm the answer; the button gives it."""
+    asked = Reconfirmation.objects.filter(registration=registration).first()
+    if asked is None or not registration.has_seat:
+        return redirect("registration:manage", token=token)
+    if request.method == "POST":
+        try:
+            reconfirmation_answer(token=token, answer=answer)
+        except RegistrationError as error:
+            return _action_failed(request, error, token)
+        messages.success(
+            request,
+            _("Thank you: we are expecting you.")
+            if answer == Reconfirmation.Answer.COMING
+            else _("Thank you for letting us know: your place is free for someone else."),
+        )
+        return redirect("registration:manage", token=token)
+    return render(
+        request,
+        "registration/reconfirm.html",
+        {
+            "registration": registration,
+            "edition": registration.edition,
+            "token": token,
+            "answer": answer,
+            "asked": asked,
+            "round": getattr(registration.edition, "reconfirmation", None),
+        },
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@token_page
+def reconfirm_coming(request: HttpRequest, registration: Registration, token: str) -> HttpResponse:
+    return _reconfirm(request, registration, token, Reconfirmation.Answer.COMING)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@token_page
+def reconfirm_not_coming(
+    request: HttpRequest, registration: Registration, token: str
+) -> HttpResponse:
+    return _reconfirm(request, registration, token, Reconfirmation.Answer.NOT_COMING)

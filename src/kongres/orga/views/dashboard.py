@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.csp import CSP
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_safe
@@ -14,9 +15,26 @@ from kongres.orga import dashboard as stats
 from kongres.orga.access import orga_view
 
 
+def _no_show_sections(no_shows) -> list[tuple]:
+    """(chart name, rows, heading, table caption) of each no-show breakdown."""
+    if no_shows is None:
+        return []
+    return [
+        ("noshow-day", no_shows.by_day, _("Day"), _("No-shows by day")),
+        ("noshow-sector", no_shows.by_sector, _("Sector"), _("No-shows by sector")),
+        (
+            "noshow-reconfirmation",
+            no_shows.by_reconfirmation,
+            _("Reconfirmation"),
+            _("No-shows by reconfirmation"),
+        ),
+    ]
+
+
 @require_safe
 @orga_view("view")
 def dashboard(request: HttpRequest, edition: Edition) -> HttpResponse:
+    no_shows = stats.no_show_rates(edition=edition)
     return render(
         request,
         "orga/dashboard.html",
@@ -30,6 +48,8 @@ def dashboard(request: HttpRequest, edition: Edition) -> HttpResponse:
             "voivodeships": stats.by_voivodeship(edition=edition),
             "panels": stats.panels_interest(edition=edition),
             "accessibility": stats.accessibility_counts(edition=edition),
+            "no_shows": no_shows,
+            "no_show_sections": _no_show_sections(no_shows),
         },
     )
 
