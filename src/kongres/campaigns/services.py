@@ -313,6 +313,8 @@ def campaign_send(
             note=note[:500],
         )
     return campaign
+
+
 # -- scheduled mails -----------------------------------------------------------------------------
 
 SCHEDULED_FIELDS = (
