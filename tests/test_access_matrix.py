@@ -23,6 +23,7 @@ from kongres.audit.models import AuditLogEntry
 from kongres.campaigns.services import campaign_create
 from kongres.content.models import PrivacyNoticeVersion
 from kongres.mail.models import OutboxMessage
+from kongres.materials.services import material_submit, upload_link_create
 from kongres.registration.services.draw import allocation_configure, draw_run
 from kongres.registration.tickets import ticket_issue
 from kongres.webhooks.services import webhook_subscription_create
@@ -115,6 +116,12 @@ RULES: dict[str, object] = {
     "orga:news-delete": ("orga", "content"),
     "orga:news-publish": "post",  # POST only: GET answers 405 to everyone (POSTs: below)
     "orga:news-unpublish": "post",  # POST only: GET answers 405 to everyone (POSTs: below)
+    "orga:materials": ("orga", "content"),
+    "orga:material-link-create": "post",  # POST only: GET answers 405 to everyone
+    "orga:material-link-revoke": "post",
+    "orga:material-approve": "post",
+    "orga:material-reject": "post",
+    "materials:upload": "secret",  # the speaker's secret upload link
     "orga:webhooks": ("orga", "settings"),
     "orga:webhook-detail": ("orga", "settings"),
     "orga:webhook-manage": ("orga", "settings"),
@@ -229,6 +236,12 @@ def world(db):
     session = SessionFactory(edition=edition)
     speaker = SpeakerFactory()
     news = NewsPostFactory(edition=edition)
+    upload_link, upload_token = upload_link_create(
+        session=session, email="prelegent@example.org", language="pl", actor=None
+    )
+    material = material_submit(
+        session=session, title="Nagranie", url="https://example.org/v", link=upload_link
+    )
     page = PageFactory()
     registration = RegistrationFactory(edition=edition, verified=True, data__day_ids=[day.pk])
     ticket_issue(registration=registration)
@@ -268,6 +281,9 @@ def world(db):
         },
         "orga:campaign": {"edition": edition.slug, "pk": campaign.pk},
         "orga:news": {"edition": edition.slug, "pk": news.pk},
+        "orga:material": {"edition": edition.slug, "pk": material.pk},
+        "orga:material-link-revoke": {"edition": edition.slug, "pk": upload_link.pk},
+        "materials:upload": {"token": upload_token},
         "orga:webhook": {  # detail, manage, test (a public address: no setting needed)
             "edition": edition.slug,
             "pk": webhook_subscription_create(

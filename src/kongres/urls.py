@@ -26,6 +26,7 @@ urlpatterns += i18n_patterns(
     path("", include("kongres.checkin.urls")),
     path("", include("kongres.orga.urls")),
     path("", include("kongres.content.urls")),
+    path("", include("kongres.materials.urls")),
     path("", include("kongres.events.urls")),
     prefix_default_language=False,
 )

@@ -17,6 +17,7 @@ from kongres.content.selectors import news_published, page_get
 from kongres.core.cache import public_page
 from kongres.events import ics, selectors
 from kongres.events.models import Day, Edition, EditionOrganisation, Room, Session, Track
+from kongres.materials.selectors import material_published_list
 
 NEWS_ON_HOME = 3
 ROLE_HEADINGS = {
@@ -204,7 +205,12 @@ def session_detail(request: HttpRequest, slug: str) -> HttpResponse:
         return render(
             request,
             "events/session.html",
-            {"session": session, "edition": session.edition, "venue": session.edition.venue},
+            {
+                "session": session,
+                "edition": session.edition,
+                "venue": session.edition.venue,
+                "materials": material_published_list(session=session),
+            },
         )
 
 

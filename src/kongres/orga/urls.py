@@ -11,6 +11,7 @@ from kongres.orga.views import (
     exports,
     gdpr,
     invitations,
+    materials,
     messages,
     news,
     participants,
@@ -141,6 +142,27 @@ urlpatterns = [
         name="news-unpublish",
     ),
     path(_("orga/<slug:edition>/news/<int:pk>/delete/"), news.news_delete, name="news-delete"),
+    path(_("orga/<slug:edition>/materials/"), materials.material_list, name="materials"),
+    path(
+        _("orga/<slug:edition>/materials/links/"),
+        materials.upload_link_create_view,
+        name="material-link-create",
+    ),
+    path(
+        _("orga/<slug:edition>/materials/links/<int:pk>/revoke/"),
+        materials.upload_link_revoke_view,
+        name="material-link-revoke",
+    ),
+    path(
+        _("orga/<slug:edition>/materials/<int:pk>/approve/"),
+        materials.material_approve_view,
+        name="material-approve",
+    ),
+    path(
+        _("orga/<slug:edition>/materials/<int:pk>/reject/"),
+        materials.material_reject_view,
+        name="material-reject",
+    ),
     path(_("orga/<slug:edition>/webhooks/"), webhooks.webhooks, name="webhooks"),
     path(
         _("orga/<slug:edition>/webhooks/<int:pk>/"), webhooks.webhook_detail, name="webhook-detail"
