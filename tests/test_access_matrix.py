@@ -142,6 +142,14 @@ RULES: dict[str, object] = {
     "events:organisers": "public",
     "events:archive": "public",
     "events:edition": "public",
+    # every public edition in the archive (/archiwum/<edition>/…)
+    **{
+        f"events:archive-{name}": "public"
+        for name in ("home", "programme", "session", "speakers", "materials")
+    },
+    "events:archive-speaker": "same",  # public; needs data or redirects: same answer for all
+    "content:archive-news-list": "public",
+    "content:archive-news-feed": "public",
     "events:edition-ics": "public",
     # the JSON API: cookies authenticate nothing there (a token per edition and scope does:
     # its own matrix, over every operation of the OpenAPI document, is tests/api/test_access.py)
@@ -304,6 +312,10 @@ def world(db):
         "events:session-ics": {"slug": session.slug},
         "events:speaker": {"slug": speaker.slug},
         "events:edition": {"slug": edition.slug},
+        "events:archive": {"archive": edition.slug},
+        "events:archive-session": {"archive": edition.slug, "slug": session.slug},
+        "events:archive-speaker": {"archive": edition.slug, "slug": speaker.slug},
+        "content:archive-news": {"archive": edition.slug},
         "events:edition-ics": {"slug": edition.slug},
         "api": {"slug": edition.slug},
         "api:session_detail": {"slug": edition.slug, "session": session.slug},
