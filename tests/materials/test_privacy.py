@@ -15,10 +15,12 @@ from kongres.privacy.tasks import purge_due
 
 
 def test_old_link_addresses_are_purged(session, editor):
-    old, _ = upload_link_create(session=session, email="stara@example.org", language="pl",
-                                actor=editor)  # fmt: skip
-    fresh, _ = upload_link_create(session=session, email="nowa@example.org", language="pl",
-                                  actor=editor)  # fmt: skip
+    old, _ = upload_link_create(
+        session=session, email="stara@example.org", language="pl", actor=editor
+    )
+    fresh, _ = upload_link_create(
+        session=session, email="nowa@example.org", language="pl", actor=editor
+    )
     UploadLink.objects.filter(pk=old.pk).update(expires_at=timezone.now() - dt.timedelta(days=31))
     assert upload_link_emails_purge() == 1
     assert dict(UploadLink.objects.values_list("pk", "email")) == {

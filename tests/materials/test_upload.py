@@ -163,8 +163,9 @@ def test_upload_page_is_rate_limited(client, link_and_token, settings):
     assert [client.get(_upload_url(token)).status_code for _ in range(3)] == [200, 200, 429]
 
 
-def test_rejected_material_is_hidden_and_its_file_deleted(django_capture_on_commit_callbacks,
-                                                          link_and_token, editor):  # fmt: skip
+def test_rejected_material_is_hidden_and_its_file_deleted(
+    django_capture_on_commit_callbacks, link_and_token, editor
+):
     link, _ = link_and_token
     material = material_submit(
         session=link.session, title="Wideo", file=upload("w.mp4", mp4_bytes()), link=link

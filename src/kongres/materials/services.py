@@ -103,8 +103,9 @@ def upload_link_revoke(*, link: UploadLink, actor: AbstractBaseUser | None) -> U
         if link.revoked_at is None:
             link.revoked_at = timezone.now()
             link.save(update_fields=["revoked_at"])
-            audit_log(actor=actor, action="materials.link-revoke", obj=link,
-                      edition=link.session.edition)  # fmt: skip
+            audit_log(
+                actor=actor, action="materials.link-revoke", obj=link, edition=link.session.edition
+            )
     return link
 
 
@@ -160,9 +161,10 @@ def material_submit(
         raise MaterialsError(_("Give the material a title."), "invalid_title", field="title")
     if bool(file) == bool(url.strip()):
         raise MaterialsError(
-            _("Choose a file or give the recording's address (one of them)."), "file_or_url",
+            _("Choose a file or give the recording's address (one of them)."),
+            "file_or_url",
             field="file",
-        )  # fmt: skip
+        )
     material = Material(session=session, title=title[:200], upload_link=link)
     if file:
         try:
