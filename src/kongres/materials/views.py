@@ -64,7 +64,6 @@ def upload(request: HttpRequest, token: str) -> HttpResponse:
             "max_document_mb": settings.KONGRES_MATERIAL_MAX_BYTES // (1024 * 1024),
             "max_video_mb": settings.KONGRES_RECORDING_MAX_BYTES // (1024 * 1024),
         },
-        status=400 if form.errors else 200,
     )
     response["X-Robots-Tag"] = "noindex"
     return response

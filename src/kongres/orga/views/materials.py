@@ -37,7 +37,6 @@ def _page(request: HttpRequest, edition: Edition, form: UploadLinkForm, **extra)
             "links": list(selectors.upload_link_list(edition=edition)),
             **extra,
         },
-        status=400 if form.errors else 200,
     )
 
 
