@@ -684,3 +684,71 @@ def test_half_signed_in_sessions_reach_only_the_second_step(client, world, name,
         assert {role: (r.status_code, r.get("Location")) for role, r in answers.items()} == (
             dict.fromkeys(users, (302, to_code))
         ), url
+
+
+# -- the materials' changes (POST), for every role and another edition's staff -----------------
+#
+# What each one may *do* with a speaker's material of edition A: send an upload link, approve,
+# reject, revoke the link. The need "content" (administrators, editors) of edition A does it;
+# anyone else changes nothing (anonymous: the login page; another role, or an administrator or
+# editor of edition B: 403). The speaker's own link (the "participant link" of materials) opens
+# only the upload page of its session, never the back office.
+
+MATERIALS_WHO = ["anonymous", *ROLES, "other-edition-admin", "other-edition-editor", "speaker"]
+
+
+@pytest.mark.parametrize("who", MATERIALS_WHO)
+def test_material_changes_by_role(client, world, who):
+    from kongres.materials.models import Material, UploadLink
+
+    edition = world["edition"]
+    other = EditionFactory()
+    users = dict(world["users"])
+    for role in ("admin", "editor"):
+        user = get_user_model().objects.create_user(f"m-{role}", f"m-{role}@example.org")
+        EditionRole.objects.create(edition=other, user=user, role=role)
+        users[f"other-edition-{role}"] = user
+    session = SessionFactory(edition=edition)
+    link, token = upload_link_create(
+        session=session, email="mowca@example.org", language="pl", actor=None
+    )
+    first = material_submit(session=session, title="A", url="https://example.org/a", link=link)
+    second = material_submit(session=session, title="B", url="https://example.org/b", link=link)
+    if who == "speaker":  # the speaker's link in this browser, no account
+        assert client.get(reverse("materials:upload", kwargs={"token": token})).status_code == 200
+    elif who != "anonymous":
+        client.force_login(users[who])
+    kwargs = {"edition": edition.slug}
+    with translation.override("pl"):
+        steps = [
+            (
+                reverse("orga:material-link-create", kwargs=kwargs),
+                {"session": session.pk, "email": "nowy@example.org", "language": "pl"},
+            ),
+            (reverse("orga:material-approve", kwargs={**kwargs, "pk": first.pk}), {}),
+            (reverse("orga:material-reject", kwargs={**kwargs, "pk": second.pk}), {}),
+            (reverse("orga:material-link-revoke", kwargs={**kwargs, "pk": link.pk}), {}),
+        ]
+    allowed = who in NEEDS["content"]
+    for url, data in steps:
+        response = client.post(url, data)
+        if who in {"anonymous", "speaker"}:
+            assert response.status_code == 302, url
+            assert response["Location"].startswith(reverse("orga:login")), url
+        else:
+            assert response.status_code in ({200, 302} if allowed else {403}), (url, who)
+    states = dict(Material.objects.filter(session=session).values_list("title", "state"))
+    revoked = UploadLink.objects.get(pk=link.pk).revoked_at is not None
+    links = UploadLink.objects.filter(session=session).count()
+    if allowed:
+        assert (states, revoked, links) == (
+            {"A": "published", "B": "rejected"},
+            True,
+            2,
+        )
+    else:
+        assert (states, revoked, links) == (
+            {"A": "pending", "B": "pending"},
+            False,
+            1,
+        )
