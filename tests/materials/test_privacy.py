@@ -4,7 +4,9 @@ expired or was revoked, and at once on request, with the mails that carried the 
 from __future__ import annotations
 
 import datetime as dt
+import io
 
+from django.core.management import call_command
 from django.utils import timezone
 
 from kongres.mail.models import OutboxMessage
@@ -37,3 +39,11 @@ def test_address_is_erased_on_request(session, editor):
     assert upload_link_email_erase(email="ala@example.org") == 1
     assert UploadLink.objects.get().email == ""
     assert not OutboxMessage.objects.filter(to__iexact="ala@example.org").exists()
+
+
+def test_erase_command(session, editor):
+    upload_link_create(session=session, email="ola@example.org", language="pl", actor=editor)
+    out = io.StringIO()
+    call_command("erase_speaker_email", "ola@example.org", stdout=out)
+    assert out.getvalue().strip() == "Erased from 1 upload link(s)."
+    assert UploadLink.objects.get().email == ""
