@@ -118,6 +118,7 @@ RULES: dict[str, object] = {
     "orga:news-unpublish": "post",  # POST only: GET answers 405 to everyone (POSTs: below)
     "orga:materials": ("orga", "content"),
     "orga:material-link-create": "post",  # POST only: GET answers 405 to everyone
+    "orga:material-add": "post",
     "orga:material-link-revoke": "post",
     "orga:material-approve": "post",
     "orga:material-reject": "post",
@@ -725,6 +726,10 @@ def test_material_changes_by_role(client, world, who):
                 reverse("orga:material-link-create", kwargs=kwargs),
                 {"session": session.pk, "email": "nowy@example.org", "language": "pl"},
             ),
+            (
+                reverse("orga:material-add", kwargs=kwargs),
+                {"add-session": session.pk, "add-title": "C", "add-url": "https://example.org/c"},
+            ),
             (reverse("orga:material-approve", kwargs={**kwargs, "pk": first.pk}), {}),
             (reverse("orga:material-reject", kwargs={**kwargs, "pk": second.pk}), {}),
             (reverse("orga:material-link-revoke", kwargs={**kwargs, "pk": link.pk}), {}),
@@ -742,7 +747,7 @@ def test_material_changes_by_role(client, world, who):
     links = UploadLink.objects.filter(session=session).count()
     if allowed:
         assert (states, revoked, links) == (
-            {"A": "published", "B": "rejected"},
+            {"A": "published", "B": "rejected", "C": "published"},
             True,
             2,
         )

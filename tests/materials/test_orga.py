@@ -68,3 +68,28 @@ def test_another_editions_editor_cannot_approve(client, session):
     )
     assert theirs.status_code == 404
     assert Material.objects.get().state == "pending"
+
+
+def test_editor_adds_a_recording_published_at_once(client, session, editor):
+    client.force_login(editor)
+    url = reverse("orga:material-add", kwargs={"edition": session.edition.slug})
+    bad = client.post(
+        url,
+        {
+            "add-session": session.pk,
+            "add-title": "Nagranie panelu",
+            "add-file": upload("nagranie.mp4", b"GIF89a not a video"),
+        },
+    )
+    assert bad.status_code == 200
+    assert "Plik nie jest prezentacją PDF, PPTX ani ODP" in bad.text
+    assert 'value="Nagranie panelu"' in bad.text  # the form keeps what was typed
+    assert not Material.objects.exists()
+    response = client.post(
+        url,
+        {"add-session": session.pk, "add-title": "Nagranie panelu", "add-url": "https://x.org/v"},
+    )
+    assert response.status_code == 302
+    material = Material.objects.get()
+    assert (material.state, material.kind, material.decided_by) == ("published", "link", editor)
+    assert "Nagranie panelu" in client.get(session.get_absolute_url()).text

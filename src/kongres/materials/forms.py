@@ -35,3 +35,15 @@ class UploadLinkForm(forms.Form):
     def __init__(self, *args, sessions, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["session"].choices = [(s.pk, s.title) for s in sessions]
+
+
+class OrganiserMaterialForm(MaterialForm):
+    """An organiser adds a material or a recording (published at once)."""
+
+    session = forms.TypedChoiceField(label=_("Session"), coerce=int)
+    field_order = ["session", "title", "file", "url"]
+
+    def __init__(self, *args, sessions, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["session"].choices = [(s.pk, s.title) for s in sessions]
+        self.order_fields(self.field_order)

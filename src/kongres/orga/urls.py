@@ -143,6 +143,7 @@ urlpatterns = [
     ),
     path(_("orga/<slug:edition>/news/<int:pk>/delete/"), news.news_delete, name="news-delete"),
     path(_("orga/<slug:edition>/materials/"), materials.material_list, name="materials"),
+    path(_("orga/<slug:edition>/materials/add/"), materials.material_add_view, name="material-add"),
     path(
         _("orga/<slug:edition>/materials/links/"),
         materials.upload_link_create_view,

@@ -14,11 +14,12 @@ from django.views.decorators.http import require_POST, require_safe
 from kongres.events.models import Edition
 from kongres.events.selectors import session_list
 from kongres.materials import selectors
-from kongres.materials.forms import UploadLinkForm
+from kongres.materials.forms import OrganiserMaterialForm, UploadLinkForm
 from kongres.materials.services import (
     MaterialsError,
     material_approve,
     material_reject,
+    material_submit,
     upload_link_create,
     upload_link_revoke,
     upload_url,
@@ -26,13 +27,21 @@ from kongres.materials.services import (
 from kongres.orga.access import orga_access_material, orga_access_upload_link, orga_view
 
 
-def _page(request: HttpRequest, edition: Edition, form: UploadLinkForm, **extra) -> HttpResponse:
+def _page(
+    request: HttpRequest,
+    edition: Edition,
+    form: UploadLinkForm,
+    add_form: OrganiserMaterialForm | None = None,
+    **extra,
+) -> HttpResponse:
+    sessions = _sessions(edition)
     return render(
         request,
         "orga/materials.html",
         {
             "edition": edition,
             "form": form,
+            "add_form": add_form or OrganiserMaterialForm(sessions=sessions, prefix="add"),
             "materials": list(selectors.material_list(edition=edition)),
             "links": list(selectors.upload_link_list(edition=edition)),
             **extra,
@@ -76,6 +85,33 @@ def upload_link_create_view(request: HttpRequest, edition: Edition) -> HttpRespo
                 created_url=upload_url(token=token, language=link.language),
             )
     return _page(request, edition, form)
+
+
+@require_POST
+@orga_view("content")
+def material_add_view(request: HttpRequest, edition: Edition) -> HttpResponse:
+    """An organiser adds slides, a video or a recording's address: published at once."""
+    sessions = _sessions(edition)
+    form = OrganiserMaterialForm(request.POST, request.FILES, sessions=sessions, prefix="add")
+    if form.is_valid():
+        session = next(s for s in sessions if s.pk == form.cleaned_data["session"])
+        try:
+            material = material_submit(
+                session=session,
+                title=form.cleaned_data["title"],
+                file=form.cleaned_data["file"],
+                url=form.cleaned_data["url"],
+                actor=request.user,
+                publish=True,
+            )
+        except MaterialsError as error:
+            form.add_error(error.field, error.message)
+        else:
+            messages.success(
+                request, _("“%(title)s” is published on the session's page.") % {"title": material}
+            )
+            return redirect("orga:materials", edition=edition.slug)
+    return _page(request, edition, UploadLinkForm(sessions=sessions), form)
 
 
 @require_POST
