@@ -36,6 +36,7 @@ from kongres.feedback.services import (
     survey_status_change,
 )
 from kongres.mail.models import OutboxMessage
+from kongres.materials.services import material_submit, upload_link_create
 from kongres.registration.services.draw import allocation_configure, draw_run
 from kongres.registration.tickets import ticket_issue
 from kongres.webhooks.services import webhook_subscription_create
@@ -146,6 +147,13 @@ RULES: dict[str, object] = {
     "orga:news-delete": ("orga", "content"),
     "orga:news-publish": "post",  # POST only: GET answers 405 to everyone (POSTs: below)
     "orga:news-unpublish": "post",  # POST only: GET answers 405 to everyone (POSTs: below)
+    "orga:materials": ("orga", "content"),
+    "orga:material-link-create": "post",  # POST only: GET answers 405 to everyone
+    "orga:material-add": "post",
+    "orga:material-link-revoke": "post",
+    "orga:material-approve": "post",
+    "orga:material-reject": "post",
+    "materials:upload": "secret",  # the speaker's secret upload link
     "orga:feedback": ("orga", "feedback"),
     "orga:feedback-question-add": ("orga", "feedback"),
     "orga:feedback-question-edit": ("orga", "feedback"),
@@ -182,6 +190,14 @@ RULES: dict[str, object] = {
     "events:organisers": "public",
     "events:archive": "public",
     "events:edition": "public",
+    # every public edition in the archive (/archiwum/<edition>/…)
+    **{
+        f"events:archive-{name}": "public"
+        for name in ("home", "programme", "session", "speakers", "materials")
+    },
+    "events:archive-speaker": "same",  # public; needs data or redirects: same answer for all
+    "content:archive-news-list": "public",
+    "content:archive-news-feed": "public",
     "events:edition-ics": "public",
     # the JSON API: cookies authenticate nothing there (a token per edition and scope does:
     # its own matrix, over every operation of the OpenAPI document, is tests/api/test_access.py)
@@ -291,6 +307,12 @@ def world(db):
     session = SessionFactory(edition=edition)
     speaker = SpeakerFactory()
     news = NewsPostFactory(edition=edition)
+    upload_link, upload_token = upload_link_create(
+        session=session, email="prelegent@example.org", language="pl", actor=None
+    )
+    material = material_submit(
+        session=session, title="Nagranie", url="https://example.org/v", link=upload_link
+    )
     page = PageFactory()
     registration = RegistrationFactory(edition=edition, verified=True, data__day_ids=[day.pk])
     ticket = ticket_issue(registration=registration)
@@ -340,6 +362,9 @@ def world(db):
         "orga:campaign": {"edition": edition.slug, "pk": campaign.pk},
         "orga:scheduled": {"edition": edition.slug, "pk": scheduled.pk},
         "orga:news": {"edition": edition.slug, "pk": news.pk},
+        "orga:material": {"edition": edition.slug, "pk": material.pk},
+        "orga:material-link-revoke": {"edition": edition.slug, "pk": upload_link.pk},
+        "materials:upload": {"token": upload_token},
         "orga:feedback-question": {"edition": edition.slug, "pk": survey_question.pk},
         "orga:feedback-chart": {"edition": edition.slug, "pk": survey_question.pk},
         "orga:feedback-export": {"edition": edition.slug, "extension": "csv"},
@@ -364,6 +389,10 @@ def world(db):
         "events:session-ics": {"slug": session.slug},
         "events:speaker": {"slug": speaker.slug},
         "events:edition": {"slug": edition.slug},
+        "events:archive": {"archive": edition.slug},
+        "events:archive-session": {"archive": edition.slug, "slug": session.slug},
+        "events:archive-speaker": {"archive": edition.slug, "slug": speaker.slug},
+        "content:archive-news": {"archive": edition.slug},
         "events:edition-ics": {"slug": edition.slug},
         "api": {"slug": edition.slug},
         "api:session_detail": {"slug": edition.slug, "session": session.slug},
@@ -906,3 +935,75 @@ def test_half_signed_in_sessions_reach_only_the_second_step(client, world, name,
         assert {role: (r.status_code, r.get("Location")) for role, r in answers.items()} == (
             dict.fromkeys(users, (302, to_code))
         ), url
+
+
+# -- the materials' changes (POST), for every role and another edition's staff -----------------
+#
+# What each one may *do* with a speaker's material of edition A: send an upload link, approve,
+# reject, revoke the link. The need "content" (administrators, editors) of edition A does it;
+# anyone else changes nothing (anonymous: the login page; another role, or an administrator or
+# editor of edition B: 403). The speaker's own link (the "participant link" of materials) opens
+# only the upload page of its session, never the back office.
+
+MATERIALS_WHO = ["anonymous", *ROLES, "other-edition-admin", "other-edition-editor", "speaker"]
+
+
+@pytest.mark.parametrize("who", MATERIALS_WHO)
+def test_material_changes_by_role(client, world, who):
+    from kongres.materials.models import Material, UploadLink
+
+    edition = world["edition"]
+    other = EditionFactory()
+    users = dict(world["users"])
+    for role in ("admin", "editor"):
+        user = get_user_model().objects.create_user(f"m-{role}", f"m-{role}@example.org")
+        EditionRole.objects.create(edition=other, user=user, role=role)
+        users[f"other-edition-{role}"] = user
+    session = SessionFactory(edition=edition)
+    link, token = upload_link_create(
+        session=session, email="mowca@example.org", language="pl", actor=None
+    )
+    first = material_submit(session=session, title="A", url="https://example.org/a", link=link)
+    second = material_submit(session=session, title="B", url="https://example.org/b", link=link)
+    if who == "speaker":  # the speaker's link in this browser, no account
+        assert client.get(reverse("materials:upload", kwargs={"token": token})).status_code == 200
+    elif who != "anonymous":
+        client.force_login(users[who])
+    kwargs = {"edition": edition.slug}
+    with translation.override("pl"):
+        steps = [
+            (
+                reverse("orga:material-link-create", kwargs=kwargs),
+                {"session": session.pk, "email": "nowy@example.org", "language": "pl"},
+            ),
+            (
+                reverse("orga:material-add", kwargs=kwargs),
+                {"add-session": session.pk, "add-title": "C", "add-url": "https://example.org/c"},
+            ),
+            (reverse("orga:material-approve", kwargs={**kwargs, "pk": first.pk}), {}),
+            (reverse("orga:material-reject", kwargs={**kwargs, "pk": second.pk}), {}),
+            (reverse("orga:material-link-revoke", kwargs={**kwargs, "pk": link.pk}), {}),
+        ]
+    allowed = who in NEEDS["content"]
+    for url, data in steps:
+        response = client.post(url, data)
+        if who in {"anonymous", "speaker"}:
+            assert response.status_code == 302, url
+            assert response["Location"].startswith(reverse("orga:login")), url
+        else:
+            assert response.status_code in ({200, 302} if allowed else {403}), (url, who)
+    states = dict(Material.objects.filter(session=session).values_list("title", "state"))
+    revoked = UploadLink.objects.get(pk=link.pk).revoked_at is not None
+    links = UploadLink.objects.filter(session=session).count()
+    if allowed:
+        assert (states, revoked, links) == (
+            {"A": "published", "B": "rejected", "C": "published"},
+            True,
+            2,
+        )
+    else:
+        assert (states, revoked, links) == (
+            {"A": "pending", "B": "pending"},
+            False,
+            1,
+        )

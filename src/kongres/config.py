@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import difflib
 import ipaddress
+import json
 import os
 import secrets
 import tempfile
@@ -85,6 +86,18 @@ DEFAULTS: dict[str, Any] = {
     # The largest file staff may upload (an image of a news post, a logo, a speaker's photo),
     # in MB (review 2026-12, L11; kongres.core.validators). nginx refuses bodies over 10 MB.
     "upload_max_mb": 5,
+    # Speakers' materials (kongres.materials): the largest slides file (PDF, PPTX, ODP) and
+    # the largest self-hosted recording (MP4, WebM), in MB; the web server in front must let
+    # such bodies through to the upload page.
+    "material_max_mb": 50,
+    "recording_max_mb": 500,
+    # Where materials and recordings are stored: a Django storage class (empty: the file system
+    # under data_dir/media/materials) and its options, e.g. for S3-compatible storage
+    # materials_storage_backend = "storages.backends.s3.S3Storage" and
+    # materials_storage_options = {bucket_name = "...", endpoint_url = "https://..."}
+    # (in the environment: a JSON object). Secrets (keys) through the environment.
+    "materials_storage_backend": "",
+    "materials_storage_options": {},
     # Serve uploaded files (/media/) from the application itself: for `make demo` and a small
     # site without a web server in front. In production nginx serves them (deploy/nginx/).
     "serve_media": False,
@@ -117,10 +130,13 @@ INTEGERS = {
     "purge_after_days",
     "purge_unconfirmed_after_days",
     "upload_max_mb",
+    "material_max_mb",
+    "recording_max_mb",
     "webhooks_disable_after_days",
     "api_idempotency_keep_days",
     "webhook_log_keep_days",
 }
+TABLES = {"materials_storage_options"}  # a TOML table, or a JSON object in the environment
 COUNTS = {"hsts_seconds"}  # whole numbers, 0 allowed
 CHOICES = {"database_health_check": ("query", "poll")}
 TRUE = {"1", "true", "yes", "on"}
@@ -152,6 +168,15 @@ def _coerce(key: str, value: Any, source: str) -> Any:
         if isinstance(value, int) and not isinstance(value, bool) and value > 0:
             return value
         raise ConfigError(f"{source} must be a whole number above 0, not {value!r}")
+    if key in TABLES:
+        if isinstance(value, str):
+            try:
+                value = json.loads(value) if value.strip() else {}
+            except json.JSONDecodeError as error:
+                raise ConfigError(f"{source} must be a JSON object: {error}") from error
+        if isinstance(value, dict):
+            return value
+        raise ConfigError(f"{source} must be a table (a JSON object), not {value!r}")
     if key in COUNTS:
         if isinstance(value, str) and value.strip().isdigit():
             value = int(value)

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "kongres.checkin",
     "kongres.campaigns",
     "kongres.feedback",
+    "kongres.materials",
     "kongres.privacy",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -146,6 +147,10 @@ KONGRES_WEBHOOK_LOG_KEEP_DAYS = CONFIG["webhook_log_keep_days"]
 # to the web server (production: deploy/nginx/kongres.conf).
 KONGRES_UPLOAD_MAX_BYTES = CONFIG["upload_max_mb"] * 1024 * 1024
 KONGRES_SERVE_MEDIA = CONFIG["serve_media"] or DEBUG
+# The largest speakers' materials and recordings (kongres.core.validators), stored through
+# the storage "materials" (STORAGES below).
+KONGRES_MATERIAL_MAX_BYTES = CONFIG["material_max_mb"] * 1024 * 1024
+KONGRES_RECORDING_MAX_BYTES = CONFIG["recording_max_mb"] * 1024 * 1024
 # Name badges (review 2026-12, L11): at most this many in one PDF made by a request (about 0.1 s
 # each); a larger selection is offered in parts, `kongres badges` makes any number.
 KONGRES_BADGES_PER_PDF = 80
@@ -238,6 +243,14 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # speakers' materials and recordings (under materials/): MEDIA_ROOT by default,
+    # S3-compatible storage (django-storages) or any other by configuration
+    # (materials_storage_backend, materials_storage_options)
+    "materials": {
+        "BACKEND": CONFIG["materials_storage_backend"]
+        or "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": CONFIG["materials_storage_options"],
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

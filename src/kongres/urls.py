@@ -27,6 +27,7 @@ urlpatterns += i18n_patterns(
     path("", include("kongres.feedback.urls")),
     path("", include("kongres.orga.urls")),
     path("", include("kongres.content.urls")),
+    path("", include("kongres.materials.urls")),
     path("", include("kongres.events.urls")),
     prefix_default_language=False,
 )

@@ -48,6 +48,21 @@ def public_paths(demo) -> list[str]:
                 reverse("content:privacy"),
                 reverse("content:accessibility"),
                 reverse("registration:register"),
+                # the demo's past edition in the archive (demo/archive.py)
+                *(
+                    reverse(name, kwargs={"archive": "iii-kongres"})
+                    for name in (
+                        "events:archive-home",
+                        "events:archive-programme",
+                        "events:archive-speakers",
+                        "content:archive-news-list",
+                        "events:archive-materials",
+                    )
+                ),
+                reverse(
+                    "events:archive-session",
+                    kwargs={"archive": "iii-kongres", "slug": "rewitalizacja-2025"},
+                ),
                 "/nie-ma-takiej-strony/" if language == "pl" else "/en/no-such-page/",
             ]
     return paths

@@ -186,6 +186,30 @@ def test_a_body_over_the_limit_is_refused_by_nginx(deployed):
     assert lines and lines[-1].endswith("413 upstream=-"), lines
 
 
+def test_a_speakers_upload_may_be_larger(deployed):
+    """The materials upload page (a speaker's recording) takes bodies over the 10 MB limit:
+    nginx passes them to the application (which answers: here 403, no CSRF token)."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    connection = http.client.HTTPSConnection(
+        "127.0.0.1", deployed["https"], timeout=60, context=context, source_address=(VISITOR, 0)
+    )
+    body = b"x" * (BODY_LIMIT + 1)
+    connection.request(
+        "POST",
+        "/materialy/przeslij/nieznany-link/",
+        body=body,
+        headers={"Host": site.HOST, "Content-Type": "application/octet-stream"},
+    )
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    assert response.status == 403
+    lines = logged(deployed, '"POST /materialy/przeslij/')
+    assert lines and not lines[-1].endswith("upstream=-"), lines
+
+
 def test_no_answer_names_the_nginx_version(deployed):
     """server_tokens off in both servers: the plain-http one (redirects, certbot) too."""
     assert request(deployed["http"], "GET", "/", tls=False).getheader("Server") == "nginx"

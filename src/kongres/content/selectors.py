@@ -20,6 +20,11 @@ def news_published() -> QuerySet[NewsPost]:
     )
 
 
+def news_published_of(*, edition: Edition) -> QuerySet[NewsPost]:
+    """The published posts of ``edition`` (its archive), newest first."""
+    return news_published().filter(edition=edition)
+
+
 def news_get(*, slug: str) -> NewsPost | None:
     """A published post by its slug; None when there is none or it is not published yet."""
     return news_published().filter(slug=slug).first()

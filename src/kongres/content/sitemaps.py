@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from kongres.content.models import NewsPost, Page
 from kongres.content.selectors import news_published, page_published_list
+from kongres.events.models import Session, Speaker
 from kongres.events.selectors import (
     edition_current,
     edition_public_list,
@@ -104,6 +105,50 @@ class SpeakerSitemap(_Bilingual):
         return speaker_list(edition=edition) if edition else []
 
 
+ARCHIVE_PAGES = (
+    "events:archive-home",
+    "events:archive-programme",
+    "events:archive-speakers",
+    "content:archive-news-list",
+    "events:archive-materials",
+)
+
+
+class ArchiveSitemap(_Bilingual):
+    """Every past edition's pages in the archive (``/archiwum/<edition>/…``): its home,
+    programme, speakers, news, materials and recordings, each session and each speaker. The
+    current edition's pages are in the other sitemaps, at their own addresses."""
+
+    changefreq = "yearly"
+    priority = 0.4
+
+    def items(self) -> list[tuple[str, dict[str, str]]]:
+        current = edition_current()
+        past = [e for e in edition_public_list() if current is None or e.pk != current.pk]
+        slugs = [edition.slug for edition in past]
+        pages = [(name, {"archive": slug}) for slug in slugs for name in ARCHIVE_PAGES]
+        sessions = Session.objects.filter(edition__slug__in=slugs).order_by("edition", "starts_at")
+        pages += [
+            ("events:archive-session", {"archive": edition, "slug": slug})
+            for edition, slug in sessions.values_list("edition__slug", "slug")
+        ]
+        speakers = set()
+        for relation in ("sessions", "moderated_sessions"):
+            speakers.update(
+                Speaker.objects.filter(**{f"{relation}__edition__slug__in": slugs}).values_list(
+                    f"{relation}__edition__slug", "slug"
+                )
+            )
+        pages += [
+            ("events:archive-speaker", {"archive": edition, "slug": slug})
+            for edition, slug in sorted(speakers)
+        ]
+        return pages
+
+    def location(self, item: tuple[str, dict[str, str]]) -> str:
+        return reverse(item[0], kwargs=item[1])
+
+
 SITEMAPS = {
     "pages": StaticViewSitemap,
     "content": PageSitemap,
@@ -111,4 +156,5 @@ SITEMAPS = {
     "editions": EditionSitemap,
     "sessions": SessionSitemap,
     "speakers": SpeakerSitemap,
+    "archive": ArchiveSitemap,
 }

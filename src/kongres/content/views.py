@@ -17,15 +17,34 @@ from kongres.content import selectors
 from kongres.content.models import NewsPost, Page
 from kongres.core.cache import public_page
 from kongres.events.models import Edition
+from kongres.events.selectors import edition_get
 
 NEWS_PER_PAGE = 10
 FEED_ITEMS = 20
 
 
+def _archive_edition(archive: str | None) -> Edition | None:
+    """The public edition of the archive's address (404 for an unknown one); None: the
+    current site's pages."""
+    if archive is None:
+        return None
+    edition = edition_get(slug=archive)
+    if edition is None:
+        raise Http404("no such edition")
+    return edition
+
+
 @require_safe
 @public_page(params=("page",))
-def news_list(request: HttpRequest) -> HttpResponse:
-    paginator = Paginator(selectors.news_published(), NEWS_PER_PAGE)
+def news_list(request: HttpRequest, archive: str | None = None) -> HttpResponse:
+    """The news, or (``archive``) the news of that edition in the archive."""
+    edition = _archive_edition(archive)
+    posts = (
+        selectors.news_published()
+        if edition is None
+        else selectors.news_published_of(edition=edition)
+    )
+    paginator = Paginator(posts, NEWS_PER_PAGE)
     try:
         page = paginator.page(request.GET.get("page") or 1)
     except InvalidPage as error:
@@ -37,6 +56,7 @@ def news_list(request: HttpRequest) -> HttpResponse:
             "page_obj": page,
             "posts": page.object_list,
             "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+            "archive": edition,
         },
     )
 
@@ -117,3 +137,19 @@ class NewsFeed(Feed):
 
     def item_updateddate(self, post: NewsPost):
         return max(post.updated_at, post.published_at)
+
+
+class ArchiveNewsFeed(NewsFeed):
+    """The news of one edition of the archive (``/archiwum/<edition>/aktualnosci/feed.atom``)."""
+
+    def get_object(self, request: HttpRequest, *args, archive: str = "", **kwargs) -> Edition:
+        return _archive_edition(archive)
+
+    def link(self, edition: Edition) -> str:
+        return reverse("content:archive-news-list", kwargs={"archive": edition.slug})
+
+    def feed_url(self, edition: Edition) -> str:
+        return reverse("content:archive-news-feed", kwargs={"archive": edition.slug})
+
+    def items(self, edition: Edition) -> list[NewsPost]:
+        return list(selectors.news_published_of(edition=edition)[:FEED_ITEMS])

@@ -9,11 +9,11 @@ an older generation is not served.
 Why it stays correct:
 
 * **Edits show at once.** Saving or deleting any model of the apps the public pages show
-  (``events``, ``content``; ``PUBLIC_CACHE_APPS``) bumps the generation, so every page cached
-  before is never served again (it is replaced, or expires on its own). The bump happens at
-  once (the same process reads its own writes, tests included) and again after the transaction
-  commits, so a page rendered by another process from the data of before the commit cannot
-  outlive it.
+  (``events``, ``content``, ``materials``; ``PUBLIC_CACHE_APPS``) bumps the generation, so
+  every page cached before is never served again (it is replaced, or expires on its own). The
+  bump happens at once (the same process reads its own writes, tests included) and again after
+  the transaction commits, so a page rendered by another process from the data of before the
+  commit cannot outlive it.
 * **Every process sees the bump.** The generation is a counter in Django's cache
   (``cache.incr``), which every process shares: Redis (``cache_url``) or the database cache
   (``settings.CACHES``; never a process's memory, since gunicorn or granian run several
@@ -63,7 +63,7 @@ from django.utils.cache import has_vary_header
 GENERATION_KEY = "kongres:public-gen"
 PAGE_KEY_PREFIX = "kongres:page"
 DEFAULT_SECONDS = 60
-DEFAULT_APPS = ("events", "content")
+DEFAULT_APPS = ("events", "content", "materials")
 # Models outside those apps whose edits must show at once (memoized by the registration form
 # and the check-in).
 DEFAULT_MODELS = (

@@ -15,6 +15,21 @@ urlpatterns = [
     path(_("venue/"), views.venue, name="venue"),
     path(_("organisers/"), views.organisers, name="organisers"),
     path(_("archive/"), views.archive, name="archive"),
+    # every public edition at its own stable addresses, with the same views and templates
+    path(_("archive/<slug:archive>/"), views.home, name="archive-home"),
+    path(_("archive/<slug:archive>/programme/"), views.programme, name="archive-programme"),
+    path(
+        _("archive/<slug:archive>/programme/<slug:slug>/"),
+        views.session_detail,
+        name="archive-session",
+    ),
+    path(_("archive/<slug:archive>/speakers/"), views.speaker_list, name="archive-speakers"),
+    path(
+        _("archive/<slug:archive>/speakers/<slug:slug>/"),
+        views.speaker_detail,
+        name="archive-speaker",
+    ),
+    path(_("archive/<slug:archive>/materials/"), views.archive_materials, name="archive-materials"),
     path(_("editions/<slug:slug>/"), views.edition_detail, name="edition"),
     path(_("editions/<slug:slug>.ics"), views.edition_ics, name="edition-ics"),
 ]

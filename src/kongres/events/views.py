@@ -13,10 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from kongres.content.selectors import news_published, page_get
+from kongres.content.selectors import news_published, news_published_of, page_get
 from kongres.core.cache import public_page
 from kongres.events import ics, selectors
 from kongres.events.models import Day, Edition, EditionOrganisation, Room, Session, Track
+from kongres.materials.selectors import material_published_by_session, material_published_list
 
 NEWS_ON_HOME = 3
 ROLE_HEADINGS = {
@@ -31,6 +32,23 @@ def _current(request: HttpRequest) -> Edition | None:
     """``request.edition`` is lazy and wraps ``None`` when there is no edition yet."""
     edition = getattr(request, "edition", None)
     return edition if edition else None
+
+
+def _edition_for(request: HttpRequest, archive: str | None) -> Edition | None:
+    """The current edition, or (``archive``: a slug from the address) that public edition of
+    the archive; 404 for an unknown or draft one."""
+    if archive is None:
+        return _current(request)
+    edition = selectors.edition_get(slug=archive)
+    if edition is None:
+        raise Http404("no such edition")
+    return edition
+
+
+def _archive_context(edition: Edition | None, archive: str | None) -> dict:
+    """``archive``: the edition when the page is its archive page (the templates then link to
+    the archive's addresses: ``templatetags/editions.py``)."""
+    return {"archive": edition if archive is not None else None}
 
 
 def _is_over(edition: Edition) -> bool:
@@ -69,15 +87,20 @@ def _summary(edition: Edition) -> dict:
 
 @require_safe
 @public_page
-def home(request: HttpRequest) -> HttpResponse:
-    edition = _current(request)
+def home(request: HttpRequest, archive: str | None = None) -> HttpResponse:
+    edition = _edition_for(request, archive)
     if edition is None:
         return render(request, "events/home.html", {"edition": None})
-    context = _summary(edition) | {
-        "news": list(news_published()[:NEWS_ON_HOME]),
-        "tracks": selectors.edition_tracks(edition=edition),
-        "registration": _registration_state(edition),
-    }
+    news = news_published() if archive is None else news_published_of(edition=edition)
+    context = (
+        _summary(edition)
+        | _archive_context(edition, archive)
+        | {
+            "news": list(news[:NEWS_ON_HOME]),
+            "tracks": selectors.edition_tracks(edition=edition),
+            "registration": _registration_state(edition),
+        }
+    )
     with timezone.override(ics.edition_zone(edition=edition)):
         return render(request, "events/home.html", context)
 
@@ -159,8 +182,8 @@ def _chosen[T: (Track, Room)](value: str, options: list[T]) -> T | None:
 
 @require_safe
 @public_page(params=("day", "track", "room"))
-def programme(request: HttpRequest) -> HttpResponse:
-    edition = _current(request)
+def programme(request: HttpRequest, archive: str | None = None) -> HttpResponse:
+    edition = _edition_for(request, archive)
     if edition is None:
         return render(request, "events/programme.html", {"edition": None})
     with timezone.override(ics.edition_zone(edition=edition)):
@@ -184,12 +207,13 @@ def programme(request: HttpRequest) -> HttpResponse:
             "chosen_track": track,
             "chosen_room": room,
             "is_filtered": bool(day or track or room),
+            **_archive_context(edition, archive),
         }
         return render(request, "events/programme.html", context)
 
 
-def _session_or_404(request: HttpRequest, slug: str) -> Session:
-    edition = _current(request)
+def _session_or_404(request: HttpRequest, slug: str, archive: str | None = None) -> Session:
+    edition = _edition_for(request, archive)
     session = selectors.session_get(edition=edition, slug=slug) if edition else None
     if session is None:
         raise Http404
@@ -198,13 +222,19 @@ def _session_or_404(request: HttpRequest, slug: str) -> Session:
 
 @require_safe
 @public_page
-def session_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    session = _session_or_404(request, slug)
+def session_detail(request: HttpRequest, slug: str, archive: str | None = None) -> HttpResponse:
+    session = _session_or_404(request, slug, archive)
     with timezone.override(ics.edition_zone(edition=session.edition)):
         return render(
             request,
             "events/session.html",
-            {"session": session, "edition": session.edition, "venue": session.edition.venue},
+            {
+                "session": session,
+                "edition": session.edition,
+                "venue": session.edition.venue,
+                "materials": material_published_list(session=session),
+                **_archive_context(session.edition, archive),
+            },
         )
 
 
@@ -232,24 +262,43 @@ def edition_ics(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_safe
 @public_page
-def speaker_list(request: HttpRequest) -> HttpResponse:
-    edition = _current(request)
+def speaker_list(request: HttpRequest, archive: str | None = None) -> HttpResponse:
+    edition = _edition_for(request, archive)
     speakers = list(selectors.speaker_list(edition=edition)) if edition else []
+    context = {"edition": edition, "speakers": speakers, **_archive_context(edition, archive)}
     with timezone.override(ics.edition_zone(edition=edition) if edition else None):
-        return render(
-            request, "events/speaker_list.html", {"edition": edition, "speakers": speakers}
-        )
+        return render(request, "events/speaker_list.html", context)
 
 
 @require_safe
 @public_page
-def speaker_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    edition = _current(request)
+def speaker_detail(request: HttpRequest, slug: str, archive: str | None = None) -> HttpResponse:
+    edition = _edition_for(request, archive)
     speaker = selectors.speaker_get(edition=edition, slug=slug) if edition else None
     if speaker is None:
         raise Http404
+    context = {"edition": edition, "speaker": speaker, **_archive_context(edition, archive)}
     with timezone.override(ics.edition_zone(edition=edition)):
-        return render(request, "events/speaker.html", {"edition": edition, "speaker": speaker})
+        return render(request, "events/speaker.html", context)
+
+
+@require_safe
+@public_page
+def archive_materials(request: HttpRequest, archive: str) -> HttpResponse:
+    """The published materials and recordings of an edition, session by session."""
+    edition = _edition_for(request, archive)
+    by_session = material_published_by_session(edition=edition)
+    with timezone.override(ics.edition_zone(edition=edition)):
+        sessions = [
+            (session, by_session[session.pk])
+            for session in selectors.session_list(edition=edition).order_by("starts_at", "pk")
+            if session.pk in by_session
+        ]
+        return render(
+            request,
+            "events/archive_materials.html",
+            {"edition": edition, "sessions": sessions, **_archive_context(edition, archive)},
+        )
 
 
 @require_safe

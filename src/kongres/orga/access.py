@@ -26,6 +26,8 @@ from kongres.content.models import NewsPost
 from kongres.events.ics import edition_zone
 from kongres.events.models import Edition
 from kongres.feedback.models import Question as SurveyQuestion
+from kongres.materials.models import Material, UploadLink
+from kongres.materials.selectors import material_get, upload_link_get_by_pk
 from kongres.registration.models import Registration
 from kongres.webhooks.models import WebhookSubscription
 
@@ -178,3 +180,21 @@ def orga_access_survey_question(
     if question is None:
         raise Http404("no such question")
     return question
+
+
+def orga_access_material(*, user: User, edition: Edition, material_id: int) -> Material:
+    """A material of a session of ``edition`` (404 for another edition's); need "content"."""
+    orga_access_edition(user=user, edition=edition, need="content")
+    material = material_get(edition=edition, pk=material_id)
+    if material is None:
+        raise Http404("no such material")
+    return material
+
+
+def orga_access_upload_link(*, user: User, edition: Edition, link_id: int) -> UploadLink:
+    """A speaker's upload link of ``edition`` (404 for another edition's); need "content"."""
+    orga_access_edition(user=user, edition=edition, need="content")
+    link = upload_link_get_by_pk(edition=edition, pk=link_id)
+    if link is None:
+        raise Http404("no such upload link")
+    return link

@@ -13,6 +13,7 @@ from kongres.orga.views import (
     feedback,
     gdpr,
     invitations,
+    materials,
     messages,
     news,
     participants,
@@ -197,6 +198,28 @@ urlpatterns = [
         _("orga/<slug:edition>/survey/results/export.<str:extension>"),
         feedback.survey_export,
         name="feedback-export",
+    ),
+    path(_("orga/<slug:edition>/materials/"), materials.material_list, name="materials"),
+    path(_("orga/<slug:edition>/materials/add/"), materials.material_add_view, name="material-add"),
+    path(
+        _("orga/<slug:edition>/materials/links/"),
+        materials.upload_link_create_view,
+        name="material-link-create",
+    ),
+    path(
+        _("orga/<slug:edition>/materials/links/<int:pk>/revoke/"),
+        materials.upload_link_revoke_view,
+        name="material-link-revoke",
+    ),
+    path(
+        _("orga/<slug:edition>/materials/<int:pk>/approve/"),
+        materials.material_approve_view,
+        name="material-approve",
+    ),
+    path(
+        _("orga/<slug:edition>/materials/<int:pk>/reject/"),
+        materials.material_reject_view,
+        name="material-reject",
     ),
     path(_("orga/<slug:edition>/webhooks/"), webhooks.webhooks, name="webhooks"),
     path(

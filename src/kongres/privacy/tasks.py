@@ -2,11 +2,13 @@
 ``settings.KONGRES_PERIODIC_JOBS``)."""
 
 from kongres.privacy.retention import logs_purge, purge_run
+from kongres.privacy.speakers import upload_link_emails_purge
 
 
 def purge_due() -> int:
-    """Erase the personal data the retention rules no longer allow to keep (``retention``)."""
-    return purge_run()
+    """Erase the personal data the retention rules no longer allow to keep (``retention``,
+    and speakers' addresses on old upload links: ``speakers``)."""
+    return purge_run() + upload_link_emails_purge()
 
 
 def logs_purge_due() -> int:

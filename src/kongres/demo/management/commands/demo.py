@@ -4,6 +4,7 @@ from django.db import DatabaseError
 from django.utils import timezone
 
 from kongres.demo.after import demo_after, demo_after_today
+from kongres.demo.archive import demo_archive_load
 from kongres.demo.draw import demo_draw
 from kongres.demo.loader import demo_load
 
@@ -50,6 +51,7 @@ class Command(BaseCommand):
                 f"the database is not ready ({first_line}); run `kongres migrate` first"
             ) from error
         edition = result.edition
+        demo_archive_load(edition=edition)  # a past edition, so that the archive shows one
         days = ", ".join(day.date.isoformat() for day in result.days)
         changed = f"{result.changed} rows" if result.changed else "nothing (already loaded)"
         self.stdout.write(
