@@ -17,6 +17,7 @@ from kongres.content.selectors import news_published, page_get
 from kongres.core.cache import public_page
 from kongres.events import ics, selectors
 from kongres.events.models import Day, Edition, EditionOrganisation, Room, Session, Track
+from kongres.registration import sessions as places
 
 NEWS_ON_HOME = 3
 ROLE_HEADINGS = {
@@ -171,12 +172,15 @@ def programme(request: HttpRequest) -> HttpResponse:
         day = _chosen_day(request.GET.get("day", ""), day_choices)
         track = _chosen(request.GET.get("track", ""), tracks)
         room = _chosen(request.GET.get("room", ""), rooms)
-        sessions = selectors.session_list(
-            edition=edition, day=day.date if day else None, track=track, room=room
+        sessions = list(
+            selectors.session_list(
+                edition=edition, day=day.date if day else None, track=track, room=room
+            )
         )
-        context = {
+        participant = _with_places(request, sessions)
+        context = participant | {
             "edition": edition,
-            "programme": _group_by_day_and_time(list(sessions), days),
+            "programme": _group_by_day_and_time(sessions, days),
             "day_choices": day_choices,
             "tracks": tracks,
             "rooms": rooms,
@@ -186,6 +190,22 @@ def programme(request: HttpRequest) -> HttpResponse:
             "is_filtered": bool(day or track or room),
         }
         return render(request, "events/programme.html", context)
+
+
+def _with_places(request: HttpRequest, sessions: list[Session]) -> dict:
+    """Put on each session that takes sign-ups its places (``session.places_info``) and the
+        participant's sign-up (``session.my_signup``, when the participant cookie names someone);
+        a page with places is cached only ``places.places_seconds()``. Returns the context of the
+    participant (and their token, for the claim form)."""
+    participant, token = places.participant_get(request)
+    counts = places.session_places(sessions=sessions)
+    mine = places.participant_signups(registration=participant) if counts else {}
+    if counts:
+        request.public_page_seconds = places.places_seconds()
+    for session in sessions:
+        session.places_info = counts.get(session.pk)
+        session.my_signup = mine.get(session.pk)
+    return {"participant": participant, "participant_token": token}
 
 
 def _session_or_404(request: HttpRequest, slug: str) -> Session:
@@ -200,11 +220,13 @@ def _session_or_404(request: HttpRequest, slug: str) -> Session:
 @public_page
 def session_detail(request: HttpRequest, slug: str) -> HttpResponse:
     session = _session_or_404(request, slug)
+    participant = _with_places(request, [session])
     with timezone.override(ics.edition_zone(edition=session.edition)):
         return render(
             request,
             "events/session.html",
-            {"session": session, "edition": session.edition, "venue": session.edition.venue},
+            participant
+            | {"session": session, "edition": session.edition, "venue": session.edition.venue},
         )
 
 
@@ -228,6 +250,20 @@ def edition_ics(request: HttpRequest, slug: str) -> HttpResponse:
     if edition is None:
         raise Http404
     return _calendar_response(ics.edition_calendar(edition=edition), filename=f"{edition.slug}.ics")
+
+
+@require_safe
+@public_page
+def programme_ics(request: HttpRequest) -> HttpResponse:
+    """The whole programme as a calendar (every session, the edition's time zone)."""
+    edition = _current(request)
+    if edition is None:
+        raise Http404
+    sessions = list(selectors.session_list(edition=edition))
+    return _calendar_response(
+        ics.sessions_calendar(edition=edition, sessions=sessions),
+        filename=f"{edition.slug}-programme.ics",
+    )
 
 
 @require_safe
