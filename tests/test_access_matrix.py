@@ -107,6 +107,12 @@ RULES: dict[str, object] = {
     "orga:campaign-test": "post",  # POST only: GET answers 405 to everyone
     "orga:roles": ("orga", "roles"),
     "orga:draw": ("orga", "settings"),
+    # places in sessions (issue 18)
+    "orga:session-list": ("orga", "view"),
+    "orga:session-chart": ("orga", "view"),
+    "orga:session-detail": ("orga", "view"),
+    "orga:session-edit": ("orga", "settings"),
+    "orga:session-export": ("orga", "export"),
     "orga:draw-run": "post",  # POST only: GET answers 405 to everyone
     "orga:draw-chart": ("orga", "settings"),
     "orga:role-revoke": ("orga", "roles"),
@@ -279,6 +285,8 @@ def world(db):
             "pk": api_token_create(edition=edition, name="t", scopes=["checkin"], actor=None)[0].pk,
         },
         "orga:campaign": {"edition": edition.slug, "pk": campaign.pk},
+        "orga:session": {"edition": edition.slug, "pk": session.pk},
+        "orga:session-export": {"edition": edition.slug, "pk": session.pk, "kind": "csv"},
         "orga:news": {"edition": edition.slug, "pk": news.pk},
         "orga:webhook": {  # detail, manage, test (a public address: no setting needed)
             "edition": edition.slug,

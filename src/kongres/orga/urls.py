@@ -15,6 +15,7 @@ from kongres.orga.views import (
     news,
     participants,
     roles,
+    sessions,
     webhooks,
 )
 
@@ -30,6 +31,25 @@ urlpatterns = [
     path(_("orga/two-factor/password/"), auth.confirm_password, name="confirm-password"),
     path("orga/<slug:edition>/", dashboard.dashboard, name="dashboard"),
     path(_("orga/<slug:edition>/draw/"), draw.draw_page, name="draw"),
+    path(_("orga/<slug:edition>/sessions/"), sessions.session_list, name="session-list"),
+    path(
+        _("orga/<slug:edition>/sessions/places.svg"), sessions.session_chart, name="session-chart"
+    ),
+    path(
+        _("orga/<slug:edition>/sessions/<int:pk>/"),
+        sessions.session_detail,
+        name="session-detail",
+    ),
+    path(
+        _("orga/<slug:edition>/sessions/<int:pk>/places/"),
+        sessions.session_edit,
+        name="session-edit",
+    ),
+    path(
+        _("orga/<slug:edition>/sessions/<int:pk>/list.<str:kind>"),
+        sessions.session_export,
+        name="session-export",
+    ),
     path(_("orga/<slug:edition>/draw/run/"), draw.draw_run_view, name="draw-run"),
     path(_("orga/<slug:edition>/draw/<str:name>.svg"), draw.draw_chart, name="draw-chart"),
     path(
