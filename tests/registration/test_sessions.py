@@ -286,3 +286,13 @@ def test_feed_view_is_valid_icalendar_with_warsaw_zone(client, edition, workshop
     assert [str(tz["tzid"]) for tz in calendar.walk("VTIMEZONE")] == ["Europe/Warsaw"]
     assert events[0]["dtstart"].params["TZID"] == "Europe/Warsaw"
     assert client.get(reverse("registration:agenda-feed", args=["1-nope"])).status_code == 404
+
+
+def test_capacity_raised_outside_the_services_is_offered_by_the_job(edition, workshop):
+    people = [participant(edition) for _ in range(3)]
+    for person in people:
+        session_signup(registration=person, session=workshop)
+    Session.objects.filter(pk=workshop.pk).update(capacity=3)  # as the Django admin would
+    registration_expire_due()
+    assert SessionSignup.objects.get(registration=people[2]).status == Signup.OFFERED
+    assert SessionPlaces.objects.get(session=workshop).capacity == 3

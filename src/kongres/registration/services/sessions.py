@@ -40,8 +40,8 @@ import logging
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
-from django.db.models import CharField, Count, Exists, OuterRef, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models import CharField, Count, Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -497,7 +497,32 @@ def session_offers_expire_due(*, now: dt.datetime | None = None) -> int:
         .select_related("session__edition", "registration")
         .order_by("offer_expires_at", "pk")
     )
-    return sum(_expire(signup, now) for signup in due[:500])
+    expired = sum(_expire(signup, now) for signup in due[:500])
+    for session in _sessions_needing_sync():
+        _places_sync(session, now)
+    return expired
+
+
+def _sessions_needing_sync() -> list[Session]:
+    """A safety net, like the edition's: sessions whose counter's capacity differs from the
+    session's (a capacity or a room changed in the Django admin), or with a free place while
+    someone waits."""
+    effective = Coalesce("session__capacity", "session__room__capacity")
+    stale = (
+        SessionPlaces.objects.annotate(effective=effective)
+        .filter(
+            ~Q(capacity=F("effective"))
+            | Q(capacity__isnull=True, effective__isnull=False)
+            | Q(capacity__isnull=False, effective__isnull=True)
+        )
+        .values_list("session_id", flat=True)
+    )
+    waiting = SessionSignup.objects.filter(status=Signup.WAITING).values("session_id")
+    free = SessionPlaces.objects.filter(seats.free_q(), session_id__in=waiting).values_list(
+        "session_id", flat=True
+    )
+    ids = set(stale) | set(free)
+    return list(Session.objects.filter(pk__in=ids).select_related("edition", "room"))
 
 
 def offer_deadline_after_mail(*, message: OutboxMessage, **kwargs) -> None:
