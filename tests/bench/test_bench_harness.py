@@ -30,6 +30,9 @@ TARGETS = [
     "public-pages-vs-hello",
     "memory-per-worker",
     "checkin-p99",
+    "session-rush-vs-naive-orm",
+    "session-rush-p99",
+    "session-zero-over-capacity",
 ]
 TARGET_LINE = re.compile(r"^target (?P<name>[a-z0-9-]+): .+ \(goal .+\) (?P<verdict>met|missed)$")
 
