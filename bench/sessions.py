@@ -35,7 +35,8 @@ def prepare(*, edition_id: int, people: int, folder: Path) -> tuple[list[int], P
     from kongres.registration.models import Registration
 
     edition = Edition.objects.get(pk=edition_id)
-    starts = timezone.make_aware(dt.datetime.combine(edition.start_date, dt.time(9, 0)))
+    # in the evening, after the programme: the public pages measured stay the demo's
+    starts = timezone.make_aware(dt.datetime.combine(edition.end_date, dt.time(19, 0)))
     ids = []
     for number, capacity in enumerate(CAPACITIES):
         session, _created = Session.objects.update_or_create(
