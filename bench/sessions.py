@@ -140,7 +140,7 @@ class SessionRush:
 
         self.processes, self.base_url, self.form_path = processes, base_url, form_path
         self.connections, self.threads, self.log = connections, threads, log
-        self.people = people
+        self.people, self.edition_id, self.folder = people, edition_id, folder
         self.quota = people // threads
         self.session_ids, self.cookies = prepare(
             edition_id=edition_id, people=people, folder=folder
@@ -164,6 +164,11 @@ class SessionRush:
     def run_once(self, number: int) -> Measurement:
         from bench.db import close_connections
 
+        # the participants made again: the registration rush empties the edition before its
+        # runs
+        self.session_ids, self.cookies = prepare(
+            edition_id=self.edition_id, people=self.people, folder=self.folder
+        )
         reset(session_ids=self.session_ids)
         close_connections()
         measurement = run_wrk(
