@@ -27,12 +27,12 @@ TARGETS = [
     "rush-vs-database",
     "rush-p99",
     "zero-oversell",
-    "public-pages-vs-hello",
-    "memory-per-worker",
-    "checkin-p99",
     "session-rush-vs-naive-orm",
     "session-rush-p99",
     "session-zero-over-capacity",
+    "public-pages-vs-hello",
+    "memory-per-worker",
+    "checkin-p99",
 ]
 TARGET_LINE = re.compile(r"^target (?P<name>[a-z0-9-]+): .+ \(goal .+\) (?P<verdict>met|missed)$")
 
