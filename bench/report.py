@@ -82,6 +82,9 @@ def rows(results: Results) -> list[Row]:
         rate = results.rush.rate
         ratios = [_times(_ratio(rate, naive), "naive"), _times(_ratio(rate, database), "database")]
         table.append(Row("rush: registrations/s", results.rush, ", ".join(r for r in ratios if r)))
+    if results.sessions is not None:
+        ratio = _times(_ratio(results.sessions.rate, naive), "naive")
+        table.append(Row("session sign-ups/s (30 + 200 places)", results.sessions, ratio))
     if results.checkin is not None:
         table.append(Row("check-in: scans/s (4 gates)", results.checkin, ""))
     programme = results.api.get("api-programme")
@@ -206,6 +209,26 @@ def targets(results: Results) -> list[str]:
         "0 seats over",
         results.oversell == 0,
     )
+    sessions = results.sessions  # the session sign-up rush (issue 18)
+    ratio = _ratio(sessions.rate, naive) if sessions else None
+    line(
+        "session-rush-vs-naive-orm",
+        f"{ratio:.2f}" if ratio is not None else not_yet,
+        f">= {RUSH_VS_NAIVE} x naive-ORM ceiling",
+        ratio is not None and ratio >= RUSH_VS_NAIVE,
+    )
+    line(
+        "session-rush-p99",
+        f"{sessions.p99:.0f} ms" if sessions else not_yet,
+        f"< {RUSH_P99_MS} ms",
+        sessions is not None and sessions.p99 < RUSH_P99_MS,
+    )
+    line(
+        "session-zero-over-capacity",
+        f"{results.sessions_over} places over" if results.sessions_over is not None else not_yet,
+        "0 places over",
+        results.sessions_over == 0,
+    )
     page_ratios = [
         (measurement.rate / hello.rate, name)
         for name, measurement in results.pages.items()
@@ -281,6 +304,7 @@ def render(results: Results, *, options: Options, started: dt.datetime) -> Text:
         console += fastest(results.comparison)
     console += ["", f"worker memory (VmRSS): {memory}"]
     console += results.rush_checks
+    console += results.sessions_checks
     console += results.checkin_checks
     console += results.api_checks
     console += results.notes
@@ -321,6 +345,7 @@ def render(results: Results, *, options: Options, started: dt.datetime) -> Text:
     markdown += [
         f"- {line}"
         for line in results.rush_checks
+        + results.sessions_checks
         + results.checkin_checks
         + results.api_checks
         + results.notes

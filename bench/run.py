@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import api, checkin, db, machine, report, rush
+from bench import sessions as session_rush
 from bench.load import Measurement, median_of, run_pgbench, run_wrk
 from bench.procs import Processes, children, drain, free_port, rss_mb, wait_until_serving
 
@@ -154,6 +155,10 @@ class Results:
     checkin_checks: list[str] = field(default_factory=list)
     api: dict[str, Measurement] = field(default_factory=dict)  # issue 21: the JSON API
     api_checks: list[str] = field(default_factory=list)
+    # the session sign-up rush (issue 18)
+    sessions: Measurement | None = None
+    sessions_checks: list[str] = field(default_factory=list)
+    sessions_over: int | None = None
     not_yet: dict[str, str] = field(default_factory=dict)
     side: list[str] = field(default_factory=list)  # lines of bench/exports.py, messages.py
 
@@ -246,7 +251,17 @@ def parse_options(argv: list[str] | None) -> Options:
 
 
 # What ``--only`` takes: a scenario's key, or "pages" for all the public pages.
-SCENARIO_GROUPS = ("hello", "naive", "database", "pages", "rush", "checkin", "api", "exports")
+SCENARIO_GROUPS = (
+    "hello",
+    "naive",
+    "database",
+    "pages",
+    "rush",
+    "sessions",
+    "checkin",
+    "api",
+    "exports",
+)
 
 
 def _group(key: str) -> str:
@@ -271,6 +286,7 @@ class Bench:
         self.rush: rush.Rush | None = None
         self.checkin: checkin.Checkin | None = None
         self.api_register: api.ApiRegister | None = None
+        self.sessions: session_rush.SessionRush | None = None
 
     # --- environment ------------------------------------------------------------------------
 
@@ -435,6 +451,7 @@ class Bench:
             found.append(
                 Scenario("rush", "registration rush", self.rush.describe(), self.rush.run_once)
             )
+            self.add_sessions(found, rush_plan)
         self.add_checkin(found)
         self.add_api_register(found)
         return found
@@ -463,6 +480,28 @@ class Bench:
         found.append(
             Scenario(
                 "api-register", "API: registration create", register.describe(), register.run_once
+            )
+        )
+
+    def add_sessions(self, found: list[Scenario], rush_plan: rush.Plan) -> None:
+        """The session sign-up rush (issue 18): as many participants as the rush has people."""
+        self.sessions = session_rush.SessionRush(
+            self.processes,
+            base_url=self.base_url,
+            form_path=rush_plan.form_path,
+            connections=self.options.connections,
+            threads=WRK_THREADS,
+            edition_id=self.prepared["rush_edition"],
+            people=self.options.people,
+            folder=self.options.data_dir,
+            log=log,
+        )
+        found.append(
+            Scenario(
+                "sessions",
+                "session sign-up rush",
+                self.sessions.describe(),
+                self.sessions.run_once,
             )
         )
 
@@ -523,6 +562,7 @@ class Bench:
                 unit = {
                     "database": "TPS",
                     "rush": "registrations/s",
+                    "sessions": "sign-ups/s",
                     "checkin": "scans/s",
                     "api-register": "registrations/s",
                 }.get(scenario.key, "req/s")
@@ -535,13 +575,18 @@ class Bench:
                 results.pages[key.removeprefix("page:")] = median_of(measured)
             elif key.startswith("api-"):
                 results.api[key] = median_of(measured)
-            elif key not in {"rush", "checkin"}:
+            elif key not in {"rush", "checkin", "sessions"}:
                 results.ceilings[key] = median_of(measured)
         if self.api_register is not None:
             results.api_checks = self.api_register.checks
         if self.checkin is not None and "checkin" not in failed and runs.get("checkin"):
             results.checkin = self.checkin.outcome()
             results.checkin_checks = self.checkin.checks
+        if self.sessions is not None and "sessions" not in failed and runs.get("sessions"):
+            outcome = self.sessions.outcome()
+            results.sessions = outcome.measurement
+            results.sessions_checks = outcome.checks
+            results.sessions_over = outcome.over_capacity
         if self.rush is not None and "rush" not in failed and runs.get("rush"):
             outcome = self.rush.outcome()
             results.rush = outcome.measurement

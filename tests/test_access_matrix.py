@@ -38,6 +38,7 @@ from kongres.feedback.services import (
 from kongres.mail.models import OutboxMessage
 from kongres.materials.services import material_submit, upload_link_create
 from kongres.registration.services.draw import allocation_configure, draw_run
+from kongres.registration.sessions import feed_key
 from kongres.registration.tickets import ticket_issue
 from kongres.webhooks.services import webhook_subscription_create
 from tests.factories import (
@@ -83,6 +84,12 @@ RULES: dict[str, object] = {
         )
     },
     "registration:submitted": "same",  # redirects to the form without a submission
+    # places in sessions (issue 18): the participant is the cookie their personal page sets
+    # (without it: 403 with the way to their link), or the link of the offer's mail
+    "registration:session-signup": "post",  # POST only: GET answers 405 to everyone
+    "registration:session-leave": "post",  # POST only: GET answers 405 to everyone
+    "registration:session-claim": "secret",  # the personal link in the offer's mail
+    "registration:agenda-feed": "secret",  # the calendar feed's secret address
     # the edition's draw (the world's edition has one, with no applications)
     "registration:draw": "public",
     "registration:draw-json": "public",
@@ -131,6 +138,12 @@ RULES: dict[str, object] = {
     "orga:scheduled-detail": ("orga", "message"),
     "orga:roles": ("orga", "roles"),
     "orga:draw": ("orga", "settings"),
+    # places in sessions (issue 18)
+    "orga:session-list": ("orga", "view"),
+    "orga:session-chart": ("orga", "view"),
+    "orga:session-detail": ("orga", "view"),
+    "orga:session-edit": ("orga", "settings"),
+    "orga:session-export": ("orga", "export"),
     "orga:draw-run": "post",  # POST only: GET answers 405 to everyone
     "orga:draw-chart": ("orga", "settings"),
     "orga:reconfirmation": ("orga", "settings"),
@@ -184,6 +197,7 @@ RULES: dict[str, object] = {
     "events:programme": "public",
     "events:session": "public",
     "events:session-ics": "public",
+    "events:programme-ics": "public",
     "events:speakers": "public",
     "events:speaker": "same",  # public; needs data or redirects: same answer for all
     "events:venue": "public",
@@ -338,6 +352,10 @@ def world(db):
     kwargs = {
         "media": {"path": "nothing.png"},
         "registration": {"token": registration.token},
+        "registration:session-signup": {"pk": session.pk},
+        "registration:session-leave": {"pk": session.pk},
+        "registration:session-claim": {"token": registration.token, "pk": session.pk},
+        "registration:agenda-feed": {"key": feed_key(registration=registration)},
         "checkin:ticket": {"token": registration.token},
         "checkin:certificate-pdf": {"token": registration.token},
         "checkin:certificate-verify": {"code": certificate.code},
@@ -360,6 +378,8 @@ def world(db):
             "pk": api_token_create(edition=edition, name="t", scopes=["checkin"], actor=None)[0].pk,
         },
         "orga:campaign": {"edition": edition.slug, "pk": campaign.pk},
+        "orga:session": {"edition": edition.slug, "pk": session.pk},
+        "orga:session-export": {"edition": edition.slug, "pk": session.pk, "kind": "csv"},
         "orga:scheduled": {"edition": edition.slug, "pk": scheduled.pk},
         "orga:news": {"edition": edition.slug, "pk": news.pk},
         "orga:material": {"edition": edition.slug, "pk": material.pk},
@@ -1007,3 +1027,40 @@ def test_material_changes_by_role(client, world, who):
             False,
             1,
         )
+
+
+# -- sign-ups for sessions (POST, issue 18), for every role and a participant's cookie ----------
+#
+# Only the participant's own cookie (set by their personal page) signs up: no back-office role
+# does, and a participant of another edition cannot sign up for this edition's sessions.
+
+SIGNUP_WHO = ["anonymous", *ROLES, "participant", "other-edition-participant"]
+
+
+@pytest.mark.parametrize("who", SIGNUP_WHO)
+def test_session_signup_by_who(client, world, who):
+    from kongres.events.models import Session
+    from kongres.registration.models import SessionSignup
+
+    edition = world["edition"]
+    session = SessionFactory(edition=edition, signup_mode=Session.SignupMode.SIGNUP, capacity=5)
+    if who == "participant":
+        days = list(edition.days.values_list("pk", flat=True))
+        person = RegistrationFactory(edition=edition, verified=True, data__day_ids=days)
+        client.get(reverse("registration:manage", kwargs={"token": person.token}))
+    elif who == "other-edition-participant":
+        other = EditionFactory()
+        person = RegistrationFactory(edition=other, verified=True)
+        client.get(reverse("registration:manage", kwargs={"token": person.token}))
+    elif who != "anonymous":
+        client.force_login(world["users"][who])
+    with translation.override("pl"):
+        urls = [
+            reverse(f"registration:session-{name}", kwargs={"pk": session.pk})
+            for name in ("signup", "leave")
+        ]
+    answers = [client.post(url).status_code for url in urls]
+    expected = {"participant": [302, 302], "other-edition-participant": [404, 404]}
+    assert answers == expected.get(who, [403, 403])
+    made = SessionSignup.objects.filter(session=session).count()
+    assert made == (1 if who == "participant" else 0)

@@ -182,6 +182,8 @@ def test_demo_programme_has_the_five_panels_over_both_days(db):
     assert sessions[-1].kind == Session.Kind.PLENARY
     assert sessions[-1].title_pl.startswith("Zamknięcie kongresu")
     assert any(s.kind == Session.Kind.BREAK for s in sessions)
+    (workshop,) = [s for s in sessions if s.takes_signups]  # issue 18: places shown
+    assert (workshop.kind, workshop.places_capacity) == (Session.Kind.WORKSHOP, 30)
     for track in edition.tracks.all():
         assert any(s.track == track and s.kind == Session.Kind.PANEL for s in sessions), track
     local_days = {s.starts_at.astimezone(WARSAW).date() for s in sessions}
@@ -279,7 +281,8 @@ def test_demo_twice_changes_nothing(db):
     assert snapshot() == before
     assert "nothing (already loaded)" in output
     assert Edition.objects.count() == 2  # and the past one of the archive (demo/archive.py)
-    assert Session.objects.filter(edition__slug="iv-kongres").count() == 12
+    # 12 of the programme, the workshop with sign-ups
+    assert Session.objects.filter(edition__slug="iv-kongres").count() == 13
 
 
 def test_demo_as_published_uses_the_announcements_dates(db):

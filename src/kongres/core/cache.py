@@ -33,7 +33,10 @@ Why it stays correct:
   query strings cannot fill the cache; any other parameter is served uncached.
 
 Registration counts (places left, full) are not shown on the public pages, so a registration
-does not bump the generation.
+does not bump the generation. Places in sessions are (issue 18): a page that shows them asks
+for a shorter life (``request.public_page_seconds``, set by the view), which bounds how late
+"full" shows. A participant known by their cookie (``PARTICIPANT_COOKIE``, set by their personal
+page) sees their own sign-ups: such a request neither reads nor fills the cache.
 
 The same generation keeps ``memoized`` values correct: what every request reads and only an
 edit changes (the current edition, its days, panels and questions, the privacy notice's
@@ -73,6 +76,9 @@ DEFAULT_MODELS = (
     "registration.allocation",
     "registration.draw",
 )
+# The signed cookie that names a participant (``kongres.registration.sessions``): their pages
+# are personal.
+PARTICIPANT_COOKIE = "kongres_participant"
 
 
 def cache_seconds() -> int:
@@ -176,6 +182,7 @@ def _cacheable_request(request: HttpRequest) -> bool:
         request.method in ("GET", "HEAD")
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and CookieStorage.cookie_name not in request.COOKIES
+        and PARTICIPANT_COOKIE not in request.COOKIES
         and not request.path_info.startswith(settings.STATIC_URL)
         and cache_seconds() > 0
     )
@@ -234,7 +241,8 @@ class PublicPageCacheMiddleware:
             return stored[1]
         response = self.get_response(request)
         if _cacheable_response(request, response):
-            cache.set(key, (current, response), cache_seconds())
+            seconds = getattr(request, "public_page_seconds", None)
+            cache.set(key, (current, response), min(seconds or cache_seconds(), cache_seconds()))
         return response
 
 

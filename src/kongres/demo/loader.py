@@ -384,6 +384,8 @@ def _load(*, today: dt.date, as_published: bool) -> DemoResult:
         w.set_m2m(session.speakers, [speakers[n] for n in spec.get("speakers", [])])
         w.set_m2m(session.moderators, [moderators[n] for n in spec.get("moderators", [])])
 
+    _workshop_with_signups(w, edition=edition, room=rooms["sala-b"], day=day_dates[0])
+
     with override("pl"):
         context_pl = {
             "registration_url": reverse("registration:register"),
@@ -482,6 +484,29 @@ def _load(*, today: dt.date, as_published: bool) -> DemoResult:
         session_count=len(SESSIONS),
         news_post=news_post,
         changed=w.changed,
+    )
+
+
+def _workshop_with_signups(w: _Writer, *, edition: Edition, room: Room, day: dt.date) -> None:
+    """A workshop of 30 places that takes sign-ups (issue 18): the programme shows its places
+    left, and a confirmed participant signs up from it or from their personal page."""
+    w.upsert(
+        Session,
+        lookup={"edition": edition, "slug": "warsztat-partycypacji"},
+        values={
+            "title_pl": "Warsztat: partycypacja w praktyce (zapisy)",
+            "title_en": "Workshop: participation in practice (sign-up)",
+            "description_pl": f"Warsztat dla 30 osób; obowiązują zapisy. {DEMO_PL}",
+            "description_en": f"A workshop for 30 people; sign-up required. {DEMO_EN}",
+            "kind": Session.Kind.WORKSHOP,
+            "track": None,
+            "room": room,
+            "starts_at": _local(day, dt.time(14, 30)),
+            "ends_at": _local(day, dt.time(16, 0)),
+            "language": "pl",
+            "capacity": 30,
+            "signup_mode": Session.SignupMode.REQUIRED,
+        },
     )
 
 

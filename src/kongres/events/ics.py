@@ -15,7 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, Timezone
 
 from kongres.core.markdown import render_markdown
 from kongres.events.models import Edition, Room, Session, Venue
@@ -42,32 +42,58 @@ def edition_calendar(*, edition: Edition) -> bytes:
 
 def session_calendar(*, session: Session) -> bytes:
     """One timed event in the edition's time zone (with its VTIMEZONE), in the session's room."""
-    zone = edition_zone(edition=session.edition)
-    starts_at = session.starts_at.astimezone(zone)
+    return sessions_calendar(edition=session.edition, sessions=[session])
+
+
+def sessions_calendar(
+    *, edition: Edition, sessions: list[Session], name: str = "", feed: bool = False
+) -> bytes:
+    """Timed events, one per session, in the edition's time zone with its VTIMEZONE (RFC 5545):
+    the whole programme, or a participant's agenda (``feed``: a calendar subscribed to, with
+    its name and how often to read it again). The sessions' speakers should be prefetched."""
+    zone = edition_zone(edition=edition)
+    calendar = _calendar()
+    if name:
+        calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-timezone", str(zone))
+    if feed:
+        calendar.add("refresh-interval", dt.timedelta(hours=1), parameters={"VALUE": "DURATION"})
+        calendar.add("x-published-ttl", "PT1H")
+    for session in sessions:
+        calendar.add_component(_session_event(session, edition, zone))
+    year = (sessions[0].starts_at.astimezone(zone) if sessions else timezone.now()).year
+    calendar.add_missing_timezones(
+        first_date=dt.date(year, 1, 1), last_date=dt.date(year + 1, 1, 1)
+    )
+    if not sessions:  # no event to find it from: the zone named all the same
+        calendar.add_component(
+            Timezone.from_tzinfo(
+                zone, first_date=dt.date(year, 1, 1), last_date=dt.date(year + 1, 1, 1)
+            )
+        )
+    return calendar.to_ical()
+
+
+def _session_event(session: Session, edition: Edition, zone: ZoneInfo) -> Event:
     event = Event()
     event.add("uid", _uid("session", session.pk))
     event.add("dtstamp", timezone.now())
-    event.add("dtstart", starts_at)
+    event.add("dtstart", session.starts_at.astimezone(zone))
     event.add("dtend", session.ends_at.astimezone(zone))
     event.add("summary", session.title)
-    if session.edition.venue is not None:
-        event.add("location", venue_location(venue=session.edition.venue, room=session.room))
+    if edition.venue is not None:
+        event.add("location", venue_location(venue=edition.venue, room=session.room))
     url = _absolute(session.get_absolute_url())
     people = ", ".join(speaker.name for speaker in session.speakers.all())
     lines = [
-        session.edition.title,
+        edition.title,
         gettext("Speakers: %(names)s") % {"names": people} if people else "",
         _plain(session.description),
         url,
     ]
     event.add("description", "\n\n".join(line for line in lines if line))
     event.add("url", url)
-    calendar = _calendar()
-    calendar.add_component(event)
-    calendar.add_missing_timezones(
-        first_date=dt.date(starts_at.year, 1, 1), last_date=dt.date(starts_at.year + 1, 1, 1)
-    )
-    return calendar.to_ical()
+    return event
 
 
 def venue_location(*, venue: Venue, room: Room | None = None) -> str:

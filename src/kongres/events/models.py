@@ -304,6 +304,11 @@ class Session(models.Model):
         WORKSHOP = "workshop", _("workshop")
         BREAK = "break", _("break")
 
+    class SignupMode(models.TextChoices):
+        OPEN = "open", _("open, no sign-up")
+        SIGNUP = "signup", _("sign-up for a place")
+        REQUIRED = "required", _("sign-up required to enter")
+
     edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="sessions")
     title = models.CharField(_("title"), max_length=250)
     slug = models.SlugField(_("slug"), max_length=100)
@@ -339,7 +344,18 @@ class Session(models.Model):
         choices=[("pl", _("Polish")), ("en", _("English"))],
         default="pl",
     )
-    capacity = models.PositiveIntegerField(_("number of places"), null=True, blank=True)
+    capacity = models.PositiveIntegerField(
+        _("number of places"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the room's number of places (if any) limits sign-ups."),
+    )
+    # Places in the session (issue 18): the sign-ups and their counter live in the registration
+    # app (``registration.SessionPlaces``, ``registration.SessionSignup``); changes of the mode,
+    # the capacity or the room go through ``registration.services.session_settings_change``.
+    signup_mode = models.CharField(
+        _("sign-up"), max_length=10, choices=SignupMode.choices, default=SignupMode.OPEN
+    )
 
     class Meta:
         verbose_name = _("session")
@@ -358,3 +374,15 @@ class Session(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("events:session", kwargs={"slug": self.slug})
+
+    @property
+    def takes_signups(self) -> bool:
+        return self.signup_mode != self.SignupMode.OPEN
+
+    @property
+    def places_capacity(self) -> int | None:
+        """The number of places sign-ups may take: the session's, else its room's; None: no
+        limit."""
+        if self.capacity is not None:
+            return self.capacity
+        return self.room.capacity if self.room_id is not None else None

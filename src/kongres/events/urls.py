@@ -8,6 +8,7 @@ app_name = "events"
 urlpatterns = [
     path("", views.home, name="home"),
     path(_("programme/"), views.programme, name="programme"),
+    path(_("programme.ics"), views.programme_ics, name="programme-ics"),
     path(_("programme/<slug:slug>/"), views.session_detail, name="session"),
     path(_("programme/<slug:slug>.ics"), views.session_ics, name="session-ics"),
     path(_("speakers/"), views.speaker_list, name="speakers"),

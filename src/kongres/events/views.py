@@ -18,6 +18,7 @@ from kongres.core.cache import public_page
 from kongres.events import ics, selectors
 from kongres.events.models import Day, Edition, EditionOrganisation, Room, Session, Track
 from kongres.materials.selectors import material_published_by_session, material_published_list
+from kongres.registration import sessions as places
 
 NEWS_ON_HOME = 3
 ROLE_HEADINGS = {
@@ -194,12 +195,15 @@ def programme(request: HttpRequest, archive: str | None = None) -> HttpResponse:
         day = _chosen_day(request.GET.get("day", ""), day_choices)
         track = _chosen(request.GET.get("track", ""), tracks)
         room = _chosen(request.GET.get("room", ""), rooms)
-        sessions = selectors.session_list(
-            edition=edition, day=day.date if day else None, track=track, room=room
+        sessions = list(
+            selectors.session_list(
+                edition=edition, day=day.date if day else None, track=track, room=room
+            )
         )
-        context = {
+        participant = {} if archive else _with_places(request, sessions)
+        context = participant | {
             "edition": edition,
-            "programme": _group_by_day_and_time(list(sessions), days),
+            "programme": _group_by_day_and_time(sessions, days),
             "day_choices": day_choices,
             "tracks": tracks,
             "rooms": rooms,
@@ -210,6 +214,22 @@ def programme(request: HttpRequest, archive: str | None = None) -> HttpResponse:
             **_archive_context(edition, archive),
         }
         return render(request, "events/programme.html", context)
+
+
+def _with_places(request: HttpRequest, sessions: list[Session]) -> dict:
+    """Put on each session that takes sign-ups its places (``session.places_info``) and the
+        participant's sign-up (``session.my_signup``, when the participant cookie names someone);
+        a page with places is cached only ``places.places_seconds()``. Returns the context of the
+    participant (and their token, for the claim form)."""
+    participant, token = places.participant_get(request)
+    counts = places.session_places(sessions=sessions)
+    mine = places.participant_signups(registration=participant) if counts else {}
+    if counts:
+        request.public_page_seconds = places.places_seconds()
+    for session in sessions:
+        session.places_info = counts.get(session.pk)
+        session.my_signup = mine.get(session.pk)
+    return {"participant": participant, "participant_token": token}
 
 
 def _session_or_404(request: HttpRequest, slug: str, archive: str | None = None) -> Session:
@@ -224,11 +244,13 @@ def _session_or_404(request: HttpRequest, slug: str, archive: str | None = None)
 @public_page
 def session_detail(request: HttpRequest, slug: str, archive: str | None = None) -> HttpResponse:
     session = _session_or_404(request, slug, archive)
+    participant = {} if archive else _with_places(request, [session])
     with timezone.override(ics.edition_zone(edition=session.edition)):
         return render(
             request,
             "events/session.html",
-            {
+            participant
+            | {
                 "session": session,
                 "edition": session.edition,
                 "venue": session.edition.venue,
@@ -258,6 +280,20 @@ def edition_ics(request: HttpRequest, slug: str) -> HttpResponse:
     if edition is None:
         raise Http404
     return _calendar_response(ics.edition_calendar(edition=edition), filename=f"{edition.slug}.ics")
+
+
+@require_safe
+@public_page
+def programme_ics(request: HttpRequest) -> HttpResponse:
+    """The whole programme as a calendar (every session, the edition's time zone)."""
+    edition = _current(request)
+    if edition is None:
+        raise Http404
+    sessions = list(selectors.session_list(edition=edition))
+    return _calendar_response(
+        ics.sessions_calendar(edition=edition, sessions=sessions),
+        filename=f"{edition.slug}-programme.ics",
+    )
 
 
 @require_safe

@@ -75,6 +75,9 @@ class RegistrationFilterForm(forms.Form):
     )
     day = forms.TypedChoiceField(label=_("Day"), required=False, coerce=int)
     track = forms.TypedChoiceField(label=_("Panel"), required=False, coerce=int)
+    session = forms.TypedChoiceField(
+        label=_("Signed up for the session"), required=False, coerce=int
+    )
     need = forms.MultipleChoiceField(
         label=_("Accessibility needs"),
         choices=AccessibilityNeed.choices,
@@ -91,6 +94,10 @@ class RegistrationFilterForm(forms.Form):
         ]
         self.fields["track"].choices = [("", _("any"))] + [
             (track.pk, track.name) for track in edition.tracks.all()
+        ]
+        self.fields["session"].choices = [("", _("any"))] + [
+            (session.pk, session.title)
+            for session in edition.sessions.exclude(signup_mode="open").order_by("starts_at")
         ]
         self.fields["sort"].choices = _sort_choices()
         self.question_fields = []

@@ -20,6 +20,7 @@ from kongres.orga.views import (
     reconfirmation,
     roles,
     scheduled,
+    sessions,
     webhooks,
 )
 
@@ -39,6 +40,25 @@ urlpatterns = [
         _("orga/<slug:edition>/reconfirmation/"),
         reconfirmation.reconfirmation_page,
         name="reconfirmation",
+    ),
+    path(_("orga/<slug:edition>/sessions/"), sessions.session_list, name="session-list"),
+    path(
+        _("orga/<slug:edition>/sessions/places.svg"), sessions.session_chart, name="session-chart"
+    ),
+    path(
+        _("orga/<slug:edition>/sessions/<int:pk>/"),
+        sessions.session_detail,
+        name="session-detail",
+    ),
+    path(
+        _("orga/<slug:edition>/sessions/<int:pk>/places/"),
+        sessions.session_edit,
+        name="session-edit",
+    ),
+    path(
+        _("orga/<slug:edition>/sessions/<int:pk>/list.<str:kind>"),
+        sessions.session_export,
+        name="session-export",
     ),
     path(_("orga/<slug:edition>/draw/run/"), draw.draw_run_view, name="draw-run"),
     path(_("orga/<slug:edition>/draw/<str:name>.svg"), draw.draw_chart, name="draw-chart"),

@@ -226,6 +226,18 @@ def registration_export(registration: Registration) -> dict[str, Any]:
         .select_related("edition")
         .order_by("number")
     ]
+    data["sessions"] = [  # sign-ups for sessions (issue 18)
+        {
+            "session": signup.session.title,
+            "status": signup.status,
+            "signed_up": _iso(signup.created_at),
+            "offered": _iso(signup.offered_at),
+            "ended": _iso(signup.ended_at),
+        }
+        for signup in registration.session_signups.select_related("session").order_by(
+            "created_at", "pk"
+        )
+    ]
     return data
 
 

@@ -13,7 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kongres.core.models import TimeStampedModel
-from kongres.events.models import Day, Edition, Track
+from kongres.events.models import Day, Edition, Session, Track
 from kongres.registration.choices import MunicipalitySize, QuestionKind, Sector, Voivodeship
 
 # Status values, spelled out once for the constraints (the sets of ``Status`` members follow the
@@ -394,6 +394,121 @@ class Ticket(models.Model):
     def code_grouped(self) -> str:
         """The code in groups of four, for people to read out or type."""
         return " ".join(self.code[i : i + 4] for i in range(0, len(self.code), 4))
+
+
+# -- places in sessions (issue 18) -------------------------------------------------------------
+
+_SIGNUP_PLACE_VALUES = ("signed_up", "offered")
+_SIGNUP_ACTIVE_VALUES = (*_SIGNUP_PLACE_VALUES, "waiting")
+_SIGNUP_FINAL_VALUES = ("left", "expired", "released")
+
+
+class SessionPlaces(models.Model):
+    """The places of one session that takes sign-ups, counted like the edition's seats
+    (``SeatPool``): ``taken`` counts the sign-ups holding a place (signed up, offered); a place
+    is taken with one conditional ``UPDATE … SET taken = taken + 1 WHERE taken < capacity`` and
+    the check constraint is the second guard. ``capacity`` follows ``Session.places_capacity``
+    (the session's, else the room's; empty: no limit); ``overbooked`` counts the places kept
+    beyond a capacity lowered under the sign-ups (a smaller room), paid back first when a place
+    frees. The services are ``registration.services.sessions``."""
+
+    session = models.OneToOneField(
+        Session, on_delete=models.CASCADE, related_name="places", verbose_name=_("session")
+    )
+    capacity = models.PositiveIntegerField(_("number of places"), null=True, blank=True)
+    taken = models.PositiveIntegerField(_("taken"), default=0)
+    overbooked = models.PositiveIntegerField(_("kept over capacity"), default=0)
+
+    class Meta:
+        verbose_name = _("places in a session")
+        verbose_name_plural = _("places in sessions")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(capacity__isnull=True)
+                | models.Q(taken__lte=models.F("capacity") + models.F("overbooked")),
+                name="sessionplaces_taken_within_capacity",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        limit = "∞" if self.capacity is None else self.capacity
+        return f"{self.session}: {self.taken}/{limit}"
+
+    @property
+    def free(self) -> int | None:
+        if self.capacity is None:
+            return None
+        return max(self.capacity - self.taken, 0)
+
+
+class SessionSignup(models.Model):
+    """A participant's sign-up for a session, or their place on its waiting list.
+
+    ``signed_up`` and ``offered`` hold a place (counted in ``SessionPlaces.taken``);
+    ``waiting`` queues by ``created_at``; ``left`` (by the participant), ``expired`` (an offer
+    not taken in time) and ``released`` (the registration, or its day, was cancelled) are final.
+    """
+
+    class Status(models.TextChoices):
+        SIGNED_UP = "signed_up", _("signed up")
+        WAITING = "waiting", _("on the waiting list")
+        OFFERED = "offered", _("place offered")
+        LEFT = "left", _("left")
+        EXPIRED = "expired", _("offer expired")
+        RELEASED = "released", _("released with the registration")
+
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="signups", verbose_name=_("session")
+    )
+    registration = models.ForeignKey(
+        Registration,
+        on_delete=models.CASCADE,
+        related_name="session_signups",
+        verbose_name=_("registration"),
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    created_at = models.DateTimeField(_("signed up"), default=timezone.now)
+    offered_at = models.DateTimeField(_("place offered"), null=True, blank=True)
+    offer_expires_at = models.DateTimeField(_("offer valid until"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("session sign-up")
+        verbose_name_plural = _("session sign-ups")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "registration"],
+                condition=models.Q(status__in=_SIGNUP_ACTIVE_VALUES),
+                name="sessionsignup_one_active",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=_SIGNUP_ACTIVE_VALUES + _SIGNUP_FINAL_VALUES),
+                name="sessionsignup_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="offered") | models.Q(offer_expires_at__isnull=False),
+                name="sessionsignup_offered_has_deadline",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["session", "status", "created_at"], name="sessionsignup_queue_idx"
+            ),
+            models.Index(fields=["registration", "status"], name="sessionsignup_person_idx"),
+            models.Index(fields=["status", "offer_expires_at"], name="sessionsignup_offer_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.registration_id} → {self.session_id}: {self.status}"
+
+    @property
+    def holds_place(self) -> bool:
+        return self.status in SIGNUP_PLACE_STATUSES
+
+
+SIGNUP_PLACE_STATUSES = frozenset(SessionSignup.Status(v) for v in _SIGNUP_PLACE_VALUES)
+SIGNUP_ACTIVE_STATUSES = frozenset(SessionSignup.Status(v) for v in _SIGNUP_ACTIVE_VALUES)
 
 
 # The allocation of places (first come, or a draw) lives in its own module; its models are the

@@ -20,7 +20,12 @@ from kongres.registration.choices import (
     Sector,
     Voivodeship,
 )
-from kongres.registration.models import Question, Registration
+from kongres.registration.models import (
+    SIGNUP_PLACE_STATUSES,
+    Question,
+    Registration,
+    SessionSignup,
+)
 
 Status = Registration.Status
 
@@ -59,6 +64,7 @@ def registration_filter(*, edition: Edition, params: Mapping[str, Any]) -> Query
     ``status``, ``sector``, ``voivodeship``, ``municipality_size``, ``need`` (accessibility need);
     ``day`` (id; a registration with no days chosen attends all), ``track`` (id);
     ``checked_in`` "yes"/"no" (on any day, or on ``day`` when given);
+    ``session`` (id) those holding a place in the session (signed up, or offered one);
     ``answer_<slug>`` the answer to a custom question (yes/no: "yes"/"no"; multiple: one of the
     values; text: contains); ``sort`` one of ``SORTS`` (``-`` in front: descending).
     """
@@ -115,6 +121,18 @@ def registration_filter(*, edition: Edition, params: Mapping[str, Any]) -> Query
             Exists(
                 Registration.tracks.through.objects.filter(
                     registration_id=OuterRef("pk"), track_id__in=track_ids
+                )
+            )
+        )
+
+    session_ids = _ints(_values(params, "session"))
+    if session_ids:
+        queryset = queryset.filter(
+            Exists(
+                SessionSignup.objects.filter(
+                    registration_id=OuterRef("pk"),
+                    session_id__in=session_ids,
+                    status__in=SIGNUP_PLACE_STATUSES,
                 )
             )
         )

@@ -1,7 +1,7 @@
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from kongres.registration import draw_views, views
+from kongres.registration import draw_views, session_views, views
 
 app_name = "registration"
 
@@ -27,6 +27,14 @@ urlpatterns = [
         views.reconfirm_not_coming,
         name="reconfirm-not-coming",
     ),
+    path(_("sessions/<int:pk>/sign-up/"), session_views.signup, name="session-signup"),
+    path(_("sessions/<int:pk>/leave/"), session_views.leave, name="session-leave"),
+    path(
+        _("registration/manage/<str:token>/sessions/<int:pk>/claim/"),
+        session_views.claim,
+        name="session-claim",
+    ),
+    path(_("registration/agenda/<str:key>.ics"), session_views.agenda_feed, name="agenda-feed"),
     path(_("registration/draw/"), draw_views.draw_page, name="draw"),
     path(_("registration/draw.json"), draw_views.draw_json, name="draw-json"),
 ]

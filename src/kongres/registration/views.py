@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
@@ -34,9 +35,11 @@ from kongres.core.ratelimit import (
     ratelimit_hit,
     ratelimit_soft_over,
 )
+from kongres.events import ics
 from kongres.events.models import Edition
 from kongres.events.selectors import edition_days, edition_tracks
 from kongres.registration import selectors, services
+from kongres.registration import sessions as places
 from kongres.registration.choices import AccessibilityNeed, QuestionKind
 from kongres.registration.fields import OTHER_NEED, day_label
 from kongres.registration.forms import LinkRequestForm, RegistrationEditForm, RegistrationForm
@@ -306,7 +309,7 @@ def token_page(view: Callable) -> Callable:
 
     @wraps(view)
     @never_cache
-    def wrapper(request: HttpRequest, token: str) -> HttpResponse:
+    def wrapper(request: HttpRequest, token: str, **kwargs) -> HttpResponse:
         try:
             ratelimit_hit(scope="token-ip", value=network_key(client_ip(request)))
         except RateLimited as error:
@@ -324,7 +327,7 @@ def token_page(view: Callable) -> Callable:
             else:
                 response = render(request, "registration/link_invalid.html", status=404)
         else:
-            response = view(request, registration, token)
+            response = view(request, registration, token, **kwargs)
         response["X-Robots-Tag"] = "noindex, nofollow"
         return response
 
@@ -441,10 +444,11 @@ def manage(request: HttpRequest, registration: Registration, token: str) -> Http
         return redirect("registration:manage", token=token)
     now = timezone.now()
     edition = registration.edition
-    return render(
+    response = render(
         request,
         "registration/manage.html",
-        {
+        _agenda_context(registration, token)
+        | {
             "registration": registration,
             "edition": edition,
             "token": token,
@@ -462,6 +466,37 @@ def manage(request: HttpRequest, registration: Registration, token: str) -> Http
             "edit_deadline": edit_deadline(edition),
         },
     )
+    if registration.status == Registration.Status.CONFIRMED:
+        # the programme knows the participant from now on (sign-ups for sessions, issue 18)
+        places.participant_cookie_set(response, token=token)
+    return response
+
+
+def _agenda_context(registration: Registration, token: str) -> dict:
+    """The personal agenda (sign-ups by day) and the sessions one can sign up for."""
+    if registration.status != Registration.Status.CONFIRMED:
+        return {"agenda_days": [], "signup_sessions": []}
+    signups = places.agenda(registration=registration)
+    mine = {signup.session_id: signup for signup in signups}
+    offered = places.signup_sessions(edition=registration.edition)
+    counts = places.session_places(sessions=offered + [s.session for s in signups])
+    zone = ics.edition_zone(edition=registration.edition)
+    days: dict = {}
+    for signup in signups:
+        session = signup.session
+        session.places_info, session.my_signup = counts.get(session.pk), signup
+        days.setdefault(timezone.localtime(session.starts_at, zone).date(), []).append(session)
+    for session in offered:
+        session.places_info, session.my_signup = counts.get(session.pk), mine.get(session.pk)
+    return {
+        "agenda_days": sorted(days.items()),
+        "signup_sessions": [s for s in offered if s.pk not in mine],
+        "participant": registration,
+        "participant_token": token,
+        "feed_url": places.feed_url(registration),
+        "feed_download_url": places.feed_url(registration, webcal=False),
+        "next": reverse("registration:manage", kwargs={"token": token}),
+    }
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('events', '0003_uploaded_image_checks'),
-        ('registration', '0008_allocation_draw'),
+        ('registration', '0009_session_signups'),
     ]
 
     operations = [

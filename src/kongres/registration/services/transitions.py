@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kongres.audit.services import audit_log
 from kongres.core.constraints import constraint_violated
-from kongres.events.models import Edition
+from kongres.events.models import Day, Edition
 from kongres.registration import mails, rules, seats, selectors
 from kongres.registration.data import RegistrationData
 from kongres.registration.exceptions import RegistrationError
@@ -42,6 +42,7 @@ from kongres.registration.services._common import (
     _webhook_confirmed,
     _wrong_status,
 )
+from kongres.registration.services.sessions import session_signups_release
 from kongres.registration.services.validation import (
     _UPDATABLE_FIELDS,
     _clean,
@@ -206,6 +207,8 @@ def registration_cancel(
             if status in SEAT_STATUSES:
                 seats.release_seat(registration.edition_id, _day_ids(registration))
                 _offer_free_seats(registration.edition, now)
+            # the places in sessions go at once to the next people waiting (issue 18)
+            session_signups_release(registration=registration, now=now)
             mails.mail(
                 registration,
                 "cancelled",
@@ -292,6 +295,12 @@ def registration_update(
         )
         if moves_seats:
             _offer_free_seats(edition, now)
+        if removed:  # the places in the sessions of the days dropped (issue 18)
+            session_signups_release(
+                registration=registration,
+                now=now,
+                day_dates=list(Day.objects.filter(pk__in=removed).values_list("date", flat=True)),
+            )
     return _fresh(registration)
 
 

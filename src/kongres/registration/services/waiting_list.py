@@ -35,6 +35,7 @@ from kongres.registration.services._common import (
     _webhook,
 )
 from kongres.registration.services.draw import seats_closed
+from kongres.registration.services.sessions import session_offers_expire_due
 from kongres.webhooks.models import WebhookEvent
 
 logger = logging.getLogger(__name__)
@@ -285,6 +286,7 @@ def registration_expire_due(*, now: dt.datetime | None = None) -> int:
             break
     for edition_id in _editions_needing_sync():
         _pools_sync(edition_id, now)
+    session_offers_expire_due(now=now)  # the sessions' offers (issue 18)
     return expired
 
 

@@ -1,0 +1,608 @@
+"""Places in sessions (issue 18): sign-ups, the per-session waiting list and its offers.
+
+=============  ==============================================  =========  ===========
+from           event (service)                                 to         place
+=============  ==============================================  =========  ===========
+(new)          sign up, a place free (``session_signup``)       signed_up  taken
+(new)          sign up, the session full                       waiting    —
+waiting        a place frees, first in the queue               offered    taken
+offered        claimed in time (``session_offer_claim``)       signed_up  kept
+offered        offer time passes (``session_offers_expire``)    expired    freed [1]
+any active     ``session_leave``                               left       freed [1]
+any active     the registration (or the session's day) is      released   freed [1]
+               cancelled (``session_signups_release``)
+=============  ==============================================  =========  ===========
+
+[1] A freed place is offered at once, in the same transaction, to the first person waiting
+(a mail with a time-limited claim link, like the edition's offers).
+
+Only a confirmed participant of the session's day signs up. Two sessions that overlap in time
+cannot both hold a place of the same person: signing up answers "overlap" with the sessions
+in the way, and ``switch=True`` leaves them in the same transaction.
+
+Places and locks
+================
+``SessionPlaces`` is the session's counter, taken with one conditional ``UPDATE … SET taken =
+taken + 1 WHERE … taken < capacity`` (``CheckConstraint`` ``sessionplaces_taken_within_capacity``
+is the second guard, recognised by name). Lock order: the registration row (``FOR NO KEY
+UPDATE``, so that a cancellation cannot slip between the check "confirmed" and the sign-up),
+then the places rows in session order, then sign-up rows (compare-and-set). A sign-up that
+finds the session full joins the waiting list while holding the places row, so that a place
+freed at the same moment is offered to it and never stays free while someone waits. The
+registration's cancellation (edition pool → registration → places) follows the same order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import IntegrityError, connection, transaction
+from django.db.models import CharField, Count, Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Cast, Coalesce, Concat
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from kongres.audit.services import audit_log
+from kongres.core.constraints import constraint_violated
+from kongres.events.ics import edition_zone
+from kongres.events.models import Session
+from kongres.mail.models import OutboxMessage
+from kongres.mail.services import mail_queue
+from kongres.registration import rules, seats
+from kongres.registration.exceptions import RegistrationError
+from kongres.registration.links import link_token
+from kongres.registration.mails import mail_kwargs
+from kongres.registration.models import (
+    SIGNUP_ACTIVE_STATUSES,
+    SIGNUP_PLACE_STATUSES,
+    Registration,
+    SessionPlaces,
+    SessionSignup,
+)
+from kongres.registration.services._common import ATTEMPTS, _atomic
+
+logger = logging.getLogger(__name__)
+Signup = SessionSignup.Status
+OFFER_MAIL = "registration.session_offer"
+PLACES_CONSTRAINT = "sessionplaces_taken_within_capacity"
+
+TAKE_SQL = (
+    "UPDATE registration_sessionplaces SET taken = taken + 1 "
+    "WHERE session_id = %s AND (capacity IS NULL OR taken < capacity)"
+)
+
+
+class OverlapError(RegistrationError):
+    """Signing up would overlap sessions the person holds a place in (``sessions``)."""
+
+    sessions: list[Session]
+
+    def __init__(self, sessions: list[Session]) -> None:
+        names = ", ".join(session.title for session in sessions)
+        super().__init__(
+            _("This session overlaps with one you are signed up for: %(names)s.")
+            % {"names": names},
+            "overlap",
+        )
+        self.sessions = sessions
+
+
+def _error_closed() -> RegistrationError:
+    return RegistrationError(_("This session does not take sign-ups."), "no_signup")
+
+
+def _error_not_confirmed() -> RegistrationError:
+    return RegistrationError(
+        _("Only confirmed participants of the session's day can sign up."), "not_confirmed"
+    )
+
+
+def _session_day(session: Session) -> dt.date:
+    return timezone.localtime(session.starts_at, edition_zone(edition=session.edition)).date()
+
+
+def _check_participant(registration: Registration, session: Session, now: dt.datetime) -> None:
+    if not session.takes_signups:
+        raise _error_closed()
+    if registration.edition_id != session.edition_id:
+        raise _error_not_confirmed()
+    if registration.status != Registration.Status.CONFIRMED:
+        raise _error_not_confirmed()
+    if session.ends_at <= now or rules.is_past(session.edition, now):
+        raise RegistrationError(_("This session is over."), "closed")
+    day_dates = [day.date for day in registration.days.all()]
+    if day_dates and _session_day(session) not in day_dates:
+        raise _error_not_confirmed()
+
+
+# -- the counter ---------------------------------------------------------------------------------
+
+
+def _holders(session_id: int) -> int:
+    return SessionSignup.objects.filter(
+        session_id=session_id, status__in=SIGNUP_PLACE_STATUSES
+    ).count()
+
+
+def places_ready(session: Session, now: dt.datetime | None = None) -> None:
+    """Create the session's counter when it is missing (counted from the sign-ups) and bring its
+    capacity in line with ``Session.places_capacity`` (a changed capacity or room); places that
+    become free are offered. One read when nothing is to do; outside any transaction."""
+    now = now or timezone.now()
+    capacity = session.places_capacity
+    row = SessionPlaces.objects.filter(session_id=session.pk).values_list("capacity").first()
+    if row is None:
+        SessionPlaces.objects.bulk_create(
+            [SessionPlaces(session_id=session.pk, capacity=capacity, taken=0)],
+            ignore_conflicts=True,
+        )
+        row = (capacity,)
+        with _atomic():
+            _lock_places([session.pk])
+            taken = _holders(session.pk)
+            SessionPlaces.objects.filter(session_id=session.pk).update(
+                taken=taken,
+                overbooked=0 if capacity is None else max(taken - capacity, 0),
+            )
+    if row[0] != capacity:
+        _places_sync(session, now)
+
+
+def _places_sync(session: Session, now: dt.datetime) -> int:
+    capacity = session.places_capacity
+    with _atomic():
+        _lock_places([session.pk])
+        taken = _holders(session.pk)
+        SessionPlaces.objects.filter(session_id=session.pk).update(
+            capacity=capacity,
+            taken=taken,
+            overbooked=0 if capacity is None else max(taken - capacity, 0),
+        )
+        return len(_offer_free_places(session, now))
+
+
+def _lock_places(session_ids: list[int]) -> None:
+    list(
+        SessionPlaces.objects.select_for_update()
+        .filter(session_id__in=session_ids)
+        .order_by("session_id")
+        .values_list("pk", flat=True)
+    )
+
+
+def _take(session_id: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(TAKE_SQL, [session_id])
+        return cursor.rowcount == 1
+
+
+def _release(session_id: int) -> None:
+    SessionPlaces.objects.filter(session_id=session_id).update(**seats.RELEASE)
+
+
+# -- sign-ups ------------------------------------------------------------------------------------
+
+
+def _lock_registration(registration: Registration) -> Registration:
+    """The registration, read again and locked against a concurrent cancellation."""
+    locked = (
+        Registration.objects.select_for_update(no_key=True)
+        .select_related("edition")
+        .filter(pk=registration.pk)
+        .first()
+    )
+    if locked is None:
+        raise _error_not_confirmed()
+    return locked
+
+
+def _overlapping(registration: Registration, session: Session) -> list[SessionSignup]:
+    return list(
+        SessionSignup.objects.filter(
+            registration_id=registration.pk,
+            status__in=SIGNUP_PLACE_STATUSES,
+            session__starts_at__lt=session.ends_at,
+            session__ends_at__gt=session.starts_at,
+        )
+        .exclude(session_id=session.pk)
+        .select_related("session")
+    )
+
+
+def _audit(signup: SessionSignup, action: str, *, before: str | None, actor=None) -> None:
+    audit_log(
+        actor=actor,
+        action=f"session_signup.{action}",
+        obj=signup.registration,
+        before={"session": signup.session_id, "status": before} if before else {},
+        after={"session": signup.session_id, "status": str(signup.status)},
+    )
+
+
+def _cas(signup: SessionSignup, from_statuses: set, **changes) -> bool:
+    conditions = {key: value for key, value in changes.items() if "__" in key}
+    values = {key: value for key, value in changes.items() if "__" not in key}
+    updated = SessionSignup.objects.filter(
+        pk=signup.pk, status__in=from_statuses, **conditions
+    ).update(**values)
+    if updated:
+        for key, value in values.items():
+            setattr(signup, key, value)
+    return bool(updated)
+
+
+def session_signup(
+    *,
+    registration: Registration,
+    session: Session,
+    switch: bool = False,
+    now: dt.datetime | None = None,
+) -> SessionSignup:
+    """Sign ``registration`` up for ``session``: a place when one is free, else the waiting
+    list. Signing up again returns the sign-up there is. Raises ``OverlapError`` when the
+    person holds a place in an overlapping session, unless ``switch`` (then those are left)."""
+    now = now or timezone.now()
+    _check_participant(registration, session, now)
+    places_ready(session, now)
+    for _attempt in range(ATTEMPTS):
+        try:
+            with _atomic():
+                return _signup(registration, session, switch=switch, now=now)
+        except IntegrityError as error:
+            if constraint_violated(error, "sessionsignup_one_active"):
+                continue  # signed up twice at once: the other one won; read it
+            if constraint_violated(error, PLACES_CONSTRAINT):
+                raise RegistrationError(_("The session is full."), "full") from error
+            raise
+    raise RegistrationError(
+        _("The registration was changed at the same time. Please try again."), "conflict"
+    )
+
+
+def _signup(
+    registration: Registration, session: Session, *, switch: bool, now: dt.datetime
+) -> SessionSignup:
+    registration = _lock_registration(registration)
+    _check_participant(registration, session, now)
+    existing = SessionSignup.objects.filter(
+        registration_id=registration.pk, session_id=session.pk, status__in=SIGNUP_ACTIVE_STATUSES
+    ).first()
+    if existing is not None:
+        return existing
+    in_the_way = _overlapping(registration, session)
+    if in_the_way and not switch:
+        raise OverlapError([signup.session for signup in in_the_way])
+    if in_the_way:
+        _lock_places(sorted({session.pk, *(signup.session_id for signup in in_the_way)}))
+        for signup in in_the_way:
+            _end(signup, Signup.LEFT, now)
+    if _take(session.pk):
+        status = Signup.SIGNED_UP
+    else:
+        # Full: join the queue holding the counter, so that a place freed meanwhile is ours.
+        _lock_places([session.pk])
+        status = Signup.SIGNED_UP if _take(session.pk) else Signup.WAITING
+    signup = SessionSignup.objects.create(
+        session=session, registration=registration, status=status, created_at=now
+    )
+    _audit(signup, "create", before=None)
+    return signup
+
+
+def _end(signup: SessionSignup, status: str, now: dt.datetime, *, actor=None) -> bool:
+    """End an active sign-up (its places row locked by the caller); a place it held is freed
+    and offered to the next person waiting."""
+    before = signup.status
+    if not _cas(signup, set(SIGNUP_ACTIVE_STATUSES), status=status, ended_at=now):
+        return False
+    if before in SIGNUP_PLACE_STATUSES:
+        _release(signup.session_id)
+        _offer_free_places(signup.session, now)
+    _audit(signup, str(status), before=before, actor=actor)
+    return True
+
+
+def session_leave(
+    *, registration: Registration, session: Session, now: dt.datetime | None = None
+) -> SessionSignup | None:
+    """Leave the session (or its waiting list); the place goes to the next person waiting.
+    None when the person was not signed up."""
+    now = now or timezone.now()
+    for _attempt in range(ATTEMPTS):
+        signup = (
+            SessionSignup.objects.select_related("session__edition", "registration")
+            .filter(
+                registration_id=registration.pk,
+                session_id=session.pk,
+                status__in=SIGNUP_ACTIVE_STATUSES,
+            )
+            .first()
+        )
+        if signup is None:
+            return None
+        with _atomic():
+            _lock_places([session.pk])
+            if _end(signup, Signup.LEFT, now):
+                return signup
+    raise RegistrationError(
+        _("The registration was changed at the same time. Please try again."), "conflict"
+    )
+
+
+def session_signups_release(
+    *, registration: Registration, now: dt.datetime, day_dates: list[dt.date] | None = None
+) -> int:
+    """In the caller's transaction (which has changed the registration): end the registration's
+    sign-ups (only those of sessions on ``day_dates`` when given) and offer the freed places.
+    Called when the registration is cancelled or when days are removed from it."""
+    signups = list(
+        SessionSignup.objects.filter(
+            registration_id=registration.pk, status__in=SIGNUP_ACTIVE_STATUSES
+        ).select_related("session__edition", "registration")
+    )
+    if day_dates is not None:
+        wanted = set(day_dates)
+        signups = [signup for signup in signups if _session_day(signup.session) in wanted]
+    if not signups:
+        return 0
+    _lock_places(sorted({signup.session_id for signup in signups}))
+    return sum(_end(signup, Signup.RELEASED, now) for signup in signups)
+
+
+# -- offers --------------------------------------------------------------------------------------
+
+
+def _offer_hours(session: Session) -> dt.timedelta:
+    return dt.timedelta(hours=session.edition.offer_hours)
+
+
+def _offer_free_places(session: Session, now: dt.datetime) -> list[int]:
+    """Offer the session's free places to its waiting list, first come first served; with the
+    places row locked. Returns the ids of the sign-ups given an offer."""
+    if session.ends_at <= now:
+        return []
+    places = SessionPlaces.objects.filter(session_id=session.pk).first()
+    if places is None or places.free == 0:
+        return []
+    given: list[int] = []
+    queue = (
+        SessionSignup.objects.filter(session_id=session.pk, status=Signup.WAITING)
+        .select_related("registration__edition")
+        .order_by("created_at", "pk")
+    )
+    for candidate in queue[: places.free if places.free is not None else None]:
+        if not _take(session.pk):
+            break
+        if not _cas(
+            candidate,
+            {Signup.WAITING},
+            status=Signup.OFFERED,
+            offered_at=now,
+            offer_expires_at=now + _offer_hours(session),
+        ):
+            _release(session.pk)
+            continue
+        candidate.session = session
+        given.append(candidate.pk)
+        _audit(candidate, "offer", before=Signup.WAITING)
+        _mail_offer(candidate)
+    if given:
+        logger.info("%s: place(s) offered to sign-ups %s", session.slug, given)
+    return given
+
+
+def signup_mail_key(signup: SessionSignup) -> str:
+    return f"sessionsignup:{signup.pk}"
+
+
+def _mail_offer(signup: SessionSignup) -> None:
+    registration = signup.registration
+    token = link_token(registration=registration)
+    language = registration.language
+    with translation.override(language):
+        claim = settings.SITE_URL + reverse(
+            "registration:session-claim", kwargs={"token": token, "pk": signup.session_id}
+        )
+    kwargs = mail_kwargs(
+        registration, "session_offer", token=token, session=signup.session, signup=signup
+    )
+    kwargs["context"]["session_claim_url"] = claim
+    kwargs.update(kind=OFFER_MAIL, related=signup_mail_key(signup))
+    with timezone.override(edition_zone(edition=registration.edition)):
+        mail_queue(**kwargs)
+
+
+def session_offer_claim(
+    *,
+    registration: Registration,
+    session: Session,
+    switch: bool = False,
+    now: dt.datetime | None = None,
+) -> SessionSignup:
+    """Take the place offered in ``session`` before the offer ends (``switch``: leaving the
+    overlapping sessions)."""
+    now = now or timezone.now()
+    for _attempt in range(ATTEMPTS):
+        signup = (
+            SessionSignup.objects.select_related("session__edition", "registration")
+            .filter(registration_id=registration.pk, session_id=session.pk)
+            .order_by("-pk")
+            .first()
+        )
+        if signup is None or signup.status in {Signup.WAITING, Signup.LEFT, Signup.RELEASED}:
+            raise RegistrationError(_("No place is offered to you in this session."), "no_offer")
+        if signup.status == Signup.SIGNED_UP:
+            return signup  # claimed before
+        if signup.status == Signup.EXPIRED or signup.offer_expires_at <= now:
+            _expire(signup, now)
+            raise RegistrationError(
+                _("This offer has ended and the place went to the next person on the list."),
+                "offer_expired",
+            )
+        with _atomic():
+            locked = _lock_registration(registration)
+            in_the_way = _overlapping(locked, session)
+            if in_the_way and not switch:
+                raise OverlapError([each.session for each in in_the_way])
+            if in_the_way:
+                _lock_places(sorted({session.pk, *(each.session_id for each in in_the_way)}))
+                for each in in_the_way:
+                    _end(each, Signup.LEFT, now)
+            if not _cas(
+                signup, {Signup.OFFERED}, offer_expires_at__gt=now, status=Signup.SIGNED_UP
+            ):
+                continue
+            _audit(signup, "claim", before=Signup.OFFERED)
+            return signup
+    raise RegistrationError(
+        _("The registration was changed at the same time. Please try again."), "conflict"
+    )
+
+
+def _expire(signup: SessionSignup, now: dt.datetime) -> bool:
+    with _atomic():
+        _lock_places([signup.session_id])
+        if not _cas(
+            signup, {Signup.OFFERED}, offer_expires_at__lte=now, status=Signup.EXPIRED, ended_at=now
+        ):
+            return False
+        _release(signup.session_id)
+        _offer_free_places(signup.session, now)
+        _audit(signup, "expire", before=Signup.OFFERED)
+    return True
+
+
+def _offer_mail_undelivered() -> Exists:
+    return Exists(
+        OutboxMessage.objects.filter(
+            related=Concat(Value("sessionsignup:"), Cast(OuterRef("pk"), CharField())),
+            kind=OFFER_MAIL,
+            status__in=[OutboxMessage.Status.QUEUED, OutboxMessage.Status.SENDING],
+        )
+    )
+
+
+def session_offers_expire_due(*, now: dt.datetime | None = None) -> int:
+    """The periodic job's part: end the offers whose time has passed (their mail delivered) and
+    offer the places to the next people waiting. Safe to run twice at once."""
+    now = now or timezone.now()
+    due = (
+        SessionSignup.objects.filter(
+            ~_offer_mail_undelivered(), status=Signup.OFFERED, offer_expires_at__lte=now
+        )
+        .select_related("session__edition", "registration")
+        .order_by("offer_expires_at", "pk")
+    )
+    expired = sum(_expire(signup, now) for signup in due[:500])
+    for session in _sessions_needing_sync():
+        _places_sync(session, now)
+    return expired
+
+
+def _sessions_needing_sync() -> list[Session]:
+    """A safety net, like the edition's: sessions whose counter's capacity differs from the
+    session's (a capacity or a room changed in the Django admin), or with a free place while
+    someone waits."""
+    effective = Coalesce("session__capacity", "session__room__capacity")
+    stale = (
+        SessionPlaces.objects.annotate(effective=effective)
+        .filter(
+            ~Q(capacity=F("effective"))
+            | Q(capacity__isnull=True, effective__isnull=False)
+            | Q(capacity__isnull=False, effective__isnull=True)
+        )
+        .values_list("session_id", flat=True)
+    )
+    waiting = SessionSignup.objects.filter(status=Signup.WAITING).values("session_id")
+    free = SessionPlaces.objects.filter(seats.free_q(), session_id__in=waiting).values_list(
+        "session_id", flat=True
+    )
+    ids = set(stale) | set(free)
+    return list(Session.objects.filter(pk__in=ids).select_related("edition", "room"))
+
+
+def offer_deadline_after_mail(*, message: OutboxMessage, **kwargs) -> None:
+    """Receiver of ``mail.signals.message_sent``: an offer lasts its whole time from the
+    delivery of its mail."""
+    prefix, _sep, pk = message.related.partition(":")
+    if message.kind != OFFER_MAIL or prefix != "sessionsignup" or not pk.isdigit():
+        return
+    with transaction.atomic():
+        signup = (
+            SessionSignup.objects.select_related("session__edition")
+            .filter(pk=int(pk), status=Signup.OFFERED)
+            .first()
+        )
+        if signup is None:
+            return
+        deadline = message.sent_at + _offer_hours(signup.session)
+        SessionSignup.objects.filter(
+            pk=signup.pk, status=Signup.OFFERED, offer_expires_at__lt=deadline
+        ).update(offer_expires_at=deadline)
+
+
+# -- organisers ----------------------------------------------------------------------------------
+
+
+def session_settings_change(
+    *,
+    session: Session,
+    signup_mode: str,
+    capacity: int | None,
+    room_id: int | None,
+    actor: AbstractBaseUser | None = None,
+    now: dt.datetime | None = None,
+) -> int:
+    """Set a session's sign-up mode, number of places and room. Places already given stay
+    given when the new number is lower (``overbooked``); places that become free are offered
+    at once. Returns the offers made."""
+    if capacity is not None and capacity < 0:
+        raise RegistrationError(_("The number of places cannot be negative."), "invalid")
+    now = now or timezone.now()
+    before = {"signup_mode": session.signup_mode, "capacity": session.capacity}
+    before["room"] = session.room_id
+    session.signup_mode, session.capacity, session.room_id = signup_mode, capacity, room_id
+    session.save(update_fields=["signup_mode", "capacity", "room"])
+    session.refresh_from_db()
+    audit_log(
+        actor=actor,
+        action="session.settings",
+        obj=session,
+        before=before,
+        after={"signup_mode": signup_mode, "capacity": capacity, "room": room_id},
+    )
+    if not session.takes_signups and not SessionPlaces.objects.filter(session=session).exists():
+        return 0
+    places_ready(session, now)
+    return _places_sync(session, now)
+
+
+def session_signup_counts(*, session_ids: list[int]) -> dict[int, dict[str, int]]:
+    """``{session id: {status: count}}`` of the active sign-ups."""
+    counts: dict[int, dict[str, int]] = {pk: {} for pk in session_ids}
+    rows = (
+        SessionSignup.objects.filter(session_id__in=session_ids, status__in=SIGNUP_ACTIVE_STATUSES)
+        .values_list("session_id", "status")
+        .annotate(n=Count("pk"))
+    )
+    for session_id, status, n in rows:
+        counts[session_id][status] = n
+    return counts
+
+
+__all__ = [
+    "OverlapError",
+    "offer_deadline_after_mail",
+    "places_ready",
+    "session_leave",
+    "session_offer_claim",
+    "session_offers_expire_due",
+    "session_settings_change",
+    "session_signup",
+    "session_signup_counts",
+    "session_signups_release",
+]

@@ -1,0 +1,109 @@
+"""Places in sessions under real concurrency (issue 18): real threads, each with its own
+connection, on the database of the run (PostgreSQL with ``KONGRES_DATABASE_URL``; SQLite
+serialises the writers). Figures are printed and kept in the report (``figures``)."""
+
+import datetime as dt
+from collections import Counter
+
+import pytest
+from django.utils import timezone
+
+from kongres.events.models import Session
+from kongres.registration.models import SIGNUP_PLACE_STATUSES, SessionPlaces, SessionSignup
+from kongres.registration.services import registration_cancel, registration_expire_due
+from kongres.registration.services.sessions import (
+    places_ready,
+    session_leave,
+    session_signup,
+)
+from tests.factories import EditionFactory, SessionFactory
+from tests.factories.registration import RegistrationFactory
+from tests.mail.outbox import outbox_delivered
+from tests.registration.test_concurrency import figures, run_threads  # noqa: F401 (fixture)
+
+Signup = SessionSignup.Status
+
+
+def statuses(session) -> Counter:
+    return Counter(SessionSignup.objects.filter(session=session).values_list("status", flat=True))
+
+
+def holders(session) -> int:
+    return SessionSignup.objects.filter(session=session, status__in=SIGNUP_PLACE_STATUSES).count()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_64_sign_ups_for_20_places_give_exactly_20(figures):  # noqa: F811
+    edition = EditionFactory(capacity=100)
+    session = SessionFactory(edition=edition, signup_mode=Session.SignupMode.SIGNUP, capacity=20)
+    people = [RegistrationFactory(edition=edition, verified=True) for _ in range(64)]
+    places_ready(session)
+
+    results, seconds = run_threads(
+        64, lambda i: session_signup(registration=people[i], session=session)
+    )
+
+    errors = [r for r in results if isinstance(r, Exception)]
+    counts = statuses(session)
+    figures(
+        threads=64, places=20, result=dict(counts), errors=len(errors), seconds=round(seconds, 2)
+    )
+    assert errors == []
+    assert counts == {Signup.SIGNED_UP: 20, Signup.WAITING: 44}
+    assert SessionPlaces.objects.get(session=session).taken == 20
+
+
+@pytest.mark.django_db(transaction=True)
+def test_signup_racing_a_cancellation_and_an_expiring_offer(figures):  # noqa: F811
+    """Two places: A signed up, B offered (its offer due), C, D waiting. At once: E signs up,
+    A cancels the registration, the offer job runs. Nothing lost, nothing doubled: the places
+    held equal the counter, never above 2, and every place freed went to someone waiting."""
+    rounds = 6
+    for round_ in range(rounds):
+        seconds = _race_round(round_)
+    figures(rounds=rounds, seconds_last=round(seconds, 3))
+
+
+def _race_round(round_: int) -> float:
+    edition = EditionFactory(capacity=100)
+    session = SessionFactory(edition=edition, signup_mode="signup", capacity=2)
+    a, b, c, d, e, x = (RegistrationFactory(edition=edition, verified=True) for _ in range(6))
+    session_signup(registration=a, session=session)
+    session_signup(registration=x, session=session)
+    for person in (b, c, d):
+        session_signup(registration=person, session=session)
+    session_leave(registration=x, session=session)  # B gets an offer
+    assert SessionSignup.objects.get(registration=b).status == Signup.OFFERED
+    outbox_delivered()
+    later = timezone.now() + dt.timedelta(hours=edition.offer_hours, minutes=1)
+
+    def work(i: int):
+        if i == 0:
+            return session_signup(registration=e, session=session, now=later)
+        if i == 1:
+            return registration_cancel(registration=a, now=later)
+        return registration_expire_due(now=later)
+
+    results, seconds = run_threads(3, work)
+    errors = [r for r in results if isinstance(r, Exception)]
+    assert errors == [], errors
+    places = SessionPlaces.objects.get(session=session)
+    counts = statuses(session)
+    assert places.taken == holders(session) == 2, (round_, counts)
+    # A released, B's offer expired; C and D got the two places (offers), E waits
+    assert counts[Signup.RELEASED] == 1
+    assert counts[Signup.EXPIRED] == 1
+    assert counts[Signup.OFFERED] == 2
+    assert counts[Signup.WAITING] == 1
+    offered = set(
+        SessionSignup.objects.filter(session=session, status=Signup.OFFERED).values_list(
+            "registration_id", flat=True
+        )
+    )
+    assert offered == {c.pk, d.pk}
+    # one active sign-up per person
+    active = SessionSignup.objects.filter(
+        session=session, status__in=[Signup.SIGNED_UP, Signup.OFFERED, Signup.WAITING]
+    ).values_list("registration_id", flat=True)
+    assert len(active) == len(set(active))
+    return seconds
