@@ -8,11 +8,14 @@ import zipfile
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from kongres.events.models import Session
+from kongres.checkin.services import session_attendance_perform
+from kongres.events.models import Day, Session
 from kongres.registration.models import SessionPlaces
 from kongres.registration.segments import registration_filter
 from kongres.registration.services.sessions import session_signup
+from kongres.registration.tickets import ticket_for_registration
 from tests.factories import RoomFactory, SessionFactory
 from tests.orga.conftest import register
 
@@ -53,6 +56,25 @@ def test_session_list_and_detail_show_the_counts(manager_client, edition, worksh
     text = " ".join(detail.content.decode().split())
     assert "<dt>Zapisani</dt><dd>2</dd>" in text.replace("> <", "><")
     assert "<dt>Miejsca</dt><dd>30</dd>" in text.replace("> <", "><")
+    assert "<dt>Weszło</dt><dd>0</dd>" in text.replace("> <", "><")
+
+
+def test_session_detail_counts_the_people_scanned_in_at_its_door(manager_client, edition, workshop):
+    first, _second = signed_up(edition, workshop, 2)
+    day = Day.objects.get(edition=edition, date=timezone.localdate(workshop.starts_at))
+    answer = session_attendance_perform(
+        code=ticket_for_registration(registration=first).code,
+        session=workshop,
+        day=day,
+        staff=None,
+        nonce="door-1",
+    )
+    assert answer.ok, answer.reason
+    detail = manager_client.get(
+        reverse("orga:session-detail", kwargs={"edition": edition.slug, "pk": workshop.pk})
+    )
+    text = " ".join(detail.content.decode().split()).replace("> <", "><")
+    assert "<dt>Weszło</dt><dd>1</dd>" in text
 
 
 def test_smaller_room_warns_and_keeps_what_was_typed(admin_client, edition, workshop):

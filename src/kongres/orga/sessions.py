@@ -16,6 +16,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from kongres.checkin.selectors import session_attendance_counts
 from kongres.events.models import Edition, Room, Session
 from kongres.orga.dashboard import _config
 from kongres.orga.exports import BOM, csv_cell
@@ -34,9 +35,8 @@ class SessionRow:
     offered: int
     waiting: int
     interested: int
-    # scanned in at the room's door: filled in by the check-in's session mode (issue 18's door
-    # part, merged separately); None until then
-    scanned_in: int | None = None
+    # people let in at the room's door (the check-in page's session mode)
+    scanned_in: int = 0
 
     @property
     def holding(self) -> int:
@@ -58,6 +58,7 @@ def session_rows(*, edition: Edition, session_id: int | None = None) -> list[Ses
         ).order_by("starts_at", "pk")
     )
     counts = session_signup_counts(session_ids=[s.pk for s in sessions])
+    scanned = session_attendance_counts(edition=edition)
     return [
         SessionRow(
             session=session,
@@ -66,6 +67,7 @@ def session_rows(*, edition: Edition, session_id: int | None = None) -> list[Ses
             offered=counts[session.pk].get(Signup.OFFERED, 0),
             waiting=counts[session.pk].get(Signup.WAITING, 0),
             interested=session.interested if session.track_id else 0,
+            scanned_in=scanned.get(session.pk, 0),
         )
         for session in sessions
     ]
