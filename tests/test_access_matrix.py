@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone, translation
 
@@ -52,6 +53,11 @@ from tests.factories import (
 from tests.factories.registration import RegistrationFactory
 
 ROLES = [None, *EditionRole.Role.values]  # None: logged in, no role anywhere
+# a speaker's slides (a PDF, checked by its content), waiting for approval
+MATERIAL_PDF = (
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+    b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+)
 
 # kind: "public" (everyone 200), "secret" (the key in the URL is the access: everyone gets the
 # same answer, nobody is sent to a login page; "same": public pages that need data or
@@ -166,6 +172,7 @@ RULES: dict[str, object] = {
     "orga:material-link-revoke": "post",
     "orga:material-approve": "post",
     "orga:material-reject": "post",
+    "orga:material-file": ("orga", "content"),  # a file waiting for approval: organisers only
     "materials:upload": "secret",  # the speaker's secret upload link
     "orga:feedback": ("orga", "feedback"),
     "orga:feedback-question-add": ("orga", "feedback"),
@@ -325,7 +332,10 @@ def world(db):
         session=session, email="prelegent@example.org", language="pl", actor=None
     )
     material = material_submit(
-        session=session, title="Nagranie", url="https://example.org/v", link=upload_link
+        session=session,
+        title="Slajdy",
+        file=SimpleUploadedFile("slajdy.pdf", MATERIAL_PDF, "application/pdf"),
+        link=upload_link,
     )
     page = PageFactory()
     registration = RegistrationFactory(edition=edition, verified=True, data__day_ids=[day.pk])

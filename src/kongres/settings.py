@@ -147,6 +147,9 @@ KONGRES_WEBHOOK_LOG_KEEP_DAYS = CONFIG["webhook_log_keep_days"]
 # to the web server (production: deploy/nginx/kongres.conf).
 KONGRES_UPLOAD_MAX_BYTES = CONFIG["upload_max_mb"] * 1024 * 1024
 KONGRES_SERVE_MEDIA = CONFIG["serve_media"] or DEBUG
+# Folders of MEDIA_ROOT that are never served (deploy/nginx/kongres.conf answers 404 for them
+# too): speakers' materials waiting for an organiser's approval (kongres.materials).
+KONGRES_PRIVATE_MEDIA_DIRS = ("materials-pending",)
 # The largest speakers' materials and recordings (kongres.core.validators), stored through
 # the storage "materials" (STORAGES below).
 KONGRES_MATERIAL_MAX_BYTES = CONFIG["material_max_mb"] * 1024 * 1024

@@ -103,6 +103,21 @@ def test_static_files_are_served_by_nginx(deployed):
     assert page and page[-1].endswith(f"upstream=127.0.0.1:{deployed['app']}"), page
 
 
+def test_materials_waiting_for_approval_are_not_served(deployed):
+    """A speaker's file waiting for an organiser's approval (kongres.materials) lies under
+    media/materials-pending/: nginx serves nothing from there, whatever the name; the same
+    file under media/materials/ (published) is served."""
+    for folder in ("materials-pending", "materials"):
+        path = deployed["data_dir"] / "media" / folder / "edycja"
+        path.mkdir(parents=True, exist_ok=True)
+        (path / "slajdy.pdf").write_bytes(b"%PDF-1.4 only when approved")
+    hidden = request(deployed["https"], "GET", "/media/materials-pending/edycja/slajdy.pdf")
+    assert hidden.status == 404
+    shown = request(deployed["https"], "GET", "/media/materials/edycja/slajdy.pdf")
+    assert shown.status == 200
+    assert shown.getheader("Content-Length") == str(len(b"%PDF-1.4 only when approved"))
+
+
 def test_uploaded_files_are_served_by_nginx_not_the_application(deployed):
     """Review 2026-12, L11: in production the application does not serve /media/ (serve_media
     is off); nginx serves data_dir/media, saying that nothing in a file may run."""

@@ -40,7 +40,9 @@ def test_upload_link_is_mailed_and_only_its_hash_is_kept(link_and_token):
     assert upload_link_get(token=token) == link
 
 
-def test_speaker_sends_a_pdf_and_it_shows_after_approval(client, link_and_token, editor):
+def test_speaker_sends_a_pdf_and_it_shows_after_approval(
+    client, link_and_token, editor, django_capture_on_commit_callbacks
+):
     link, token = link_and_token
     page = client.get(_upload_url(token))
     assert page.status_code == 200
@@ -57,14 +59,20 @@ def test_speaker_sends_a_pdf_and_it_shows_after_approval(client, link_and_token,
         "application/pdf",
         len(pdf_bytes()),
     )
-    assert material.file.name.startswith(f"materials/{link.session.edition.slug}/")
-    assert storages["materials"].open(material.file.name).read() == pdf_bytes()
+    pending = material.file.name
+    assert pending.startswith(f"materials-pending/{link.session.edition.slug}/")
+    assert storages["materials"].open(pending).read() == pdf_bytes()
     assert "slajdy" not in material.file.name  # a random name, not the speaker's
     session_url = link.session.get_absolute_url()
     assert "Slajdy" not in client.get(session_url).text  # waiting for approval
     page = client.get(_upload_url(token))
     assert "czeka na zatwierdzenie" in page.text
-    material_approve(material=material, actor=editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        material_approve(material=material, actor=editor)
+    material.refresh_from_db()
+    assert material.file.name == pending.replace("materials-pending/", "materials/", 1)
+    assert storages["materials"].open(material.file.name).read() == pdf_bytes()
+    assert not storages["materials"].exists(pending)  # moved, nothing left behind
     shown = client.get(session_url).text
     assert "Materiały i nagrania" in shown
     assert f'href="{material.file.url}"' in shown
@@ -74,6 +82,37 @@ def test_speaker_sends_a_pdf_and_it_shows_after_approval(client, link_and_token,
         .order_by("pk")
         .values_list("action", flat=True)
     ) == ["materials.submit", "materials.approve"]
+
+
+def test_a_file_waiting_for_approval_is_served_to_nobody_but_the_organisers(
+    client, link_and_token, editor, settings
+):
+    settings.KONGRES_SERVE_MEDIA = True  # the application serves /media/ (as in the demo)
+    link, token = link_and_token
+    client.post(
+        _upload_url(token),
+        {"title": "Slajdy", "file": upload("slajdy.pdf", pdf_bytes(), "application/pdf")},
+    )
+    material = Material.objects.get()
+    assert client.get(material.file.url).status_code == 404  # not even with its name
+    edition = link.session.edition
+    with translation.override("pl"):
+        download = reverse(
+            "orga:material-file", kwargs={"edition": edition.slug, "pk": material.pk}
+        )
+    assert client.get(download).status_code == 302  # anonymous: the login page
+    client.force_login(editor)
+    response = client.get(download)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == pdf_bytes()
+    assert response["Content-Disposition"] == 'attachment; filename="slajdy.pdf"'
+    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    material_approve(material=material, actor=editor)
+    material.refresh_from_db()
+    client.logout()
+    public = client.get(material.file.url)
+    assert public.status_code == 200
+    assert b"".join(public.streaming_content) == pdf_bytes()
 
 
 def test_recording_link_must_be_https(client, link_and_token):

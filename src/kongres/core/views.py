@@ -40,6 +40,8 @@ def media(request: HttpRequest, path: str) -> HttpResponse:
     (review 2026-12, L11). Like nginx, it says that nothing in a file may run."""
     if not settings.KONGRES_SERVE_MEDIA:
         raise Http404("uploaded files are served by the web server")
+    if path.split("/", 1)[0] in settings.KONGRES_PRIVATE_MEDIA_DIRS:
+        raise Http404("not a public file")  # e.g. materials waiting for approval
     response = serve(request, path, document_root=settings.MEDIA_ROOT)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

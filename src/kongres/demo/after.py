@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from kongres.checkin.certificates import certificates_issue_edition
 from kongres.checkin.models import Certificate, CheckIn, Gate
@@ -139,10 +139,12 @@ def certificates_step(*, edition: Edition) -> str:
     line = f"Certificates: {report.issued} issued, {report.reissued} re-issued"
     if example is not None:
         token = link_token(registration=example.registration)
-        manage = reverse("registration:manage", kwargs={"token": token})
+        with translation.override(example.registration.language):  # the person's own language
+            manage = reverse("registration:manage", kwargs={"token": token})
+            verify = example.get_absolute_url()
         line += (
             f"\n  personal page: {settings.SITE_URL}{manage}"
-            f"\n  verification:  {settings.SITE_URL}{example.get_absolute_url()}"
+            f"\n  verification:  {settings.SITE_URL}{verify}"
         )
     return line
 

@@ -23,11 +23,26 @@ def materials_storage():
     return storages["materials"]
 
 
+# A file waiting for approval is kept under PENDING_DIR, which nothing serves (nginx and
+# ``serve_media`` refuse ``settings.KONGRES_PRIVATE_MEDIA_DIRS``; organisers download it
+# through the back office); it moves to PUBLISHED_DIR when an organiser publishes it, so that
+# a leaked upload link cannot turn the site into a host for files nobody approved.
+PENDING_DIR = "materials-pending"
+PUBLISHED_DIR = "materials"
+
+
 def material_upload_to(instance: Material, filename: str) -> str:
-    """``materials/<edition>/<random>.<ext>``: a name nobody can guess (a file waiting for
-    approval is not linked from anywhere) and no part of the name the speaker gave."""
+    """``materials-pending/<edition>/<random>.<ext>`` (``materials/…`` for a material published
+    at once): a name nobody can guess and no part of the name the speaker gave."""
     suffix = PurePath(filename).suffix.lower()
-    return f"materials/{instance.session.edition.slug}/{secrets.token_urlsafe(18)}{suffix}"
+    folder = PUBLISHED_DIR if instance.state == Material.State.PUBLISHED else PENDING_DIR
+    return f"{folder}/{instance.session.edition.slug}/{secrets.token_urlsafe(18)}{suffix}"
+
+
+def material_published_name(name: str) -> str:
+    """The public name of a pending file's name (the same name under ``PUBLISHED_DIR``)."""
+    prefix = f"{PENDING_DIR}/"
+    return f"{PUBLISHED_DIR}/{name.removeprefix(prefix)}" if name.startswith(prefix) else name
 
 
 class UploadLink(models.Model):

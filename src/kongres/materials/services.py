@@ -25,7 +25,7 @@ from kongres.core.exceptions import KongresError
 from kongres.core.validators import check_material_file
 from kongres.events.models import Session
 from kongres.mail.services import mail_queue
-from kongres.materials.models import Material, UploadLink
+from kongres.materials.models import Material, UploadLink, material_published_name
 
 UPLOAD_LINK_VALID_DAYS = 30
 LANGUAGES = ("pl", "en")
@@ -208,6 +208,19 @@ def material_submit(
     return material
 
 
+def _file_publish(material: Material) -> str | None:
+    """Copy a file waiting for approval to its public name (``material_published_name``);
+    returns the pending name, to delete once the change is committed (None: already public)."""
+    pending = material.file.name
+    public = material_published_name(pending)
+    if public == pending:
+        return None
+    storage = material.file.storage
+    with storage.open(pending, "rb") as content:
+        material.file.name = storage.save(public, content)
+    return pending
+
+
 def _decide(*, material: Material, state: str, actor: AbstractBaseUser | None) -> Material:
     before = material.state
     with transaction.atomic():
@@ -217,7 +230,14 @@ def _decide(*, material: Material, state: str, actor: AbstractBaseUser | None) -
         locked.state = state
         locked.decided_by = actor if actor is not None and actor.is_authenticated else None
         locked.decided_at = timezone.now()
-        locked.save(update_fields=["state", "decided_by", "decided_at", "updated_at"])
+        fields = ["state", "decided_by", "decided_at", "updated_at"]
+        if state == Material.State.PUBLISHED and locked.file:
+            pending = _file_publish(locked)
+            if pending:
+                fields.append("file")
+                storage = locked.file.storage
+                transaction.on_commit(lambda: storage.delete(pending))
+        locked.save(update_fields=fields)
         audit_log(
             actor=actor,
             action=f"materials.{'approve' if state == Material.State.PUBLISHED else 'reject'}",

@@ -232,6 +232,11 @@ urlpatterns = [
         name="material-link-revoke",
     ),
     path(
+        _("orga/<slug:edition>/materials/<int:pk>/file/"),
+        materials.material_file,
+        name="material-file",
+    ),
+    path(
         _("orga/<slug:edition>/materials/<int:pk>/approve/"),
         materials.material_approve_view,
         name="material-approve",

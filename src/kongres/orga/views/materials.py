@@ -4,9 +4,12 @@
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
@@ -121,6 +124,27 @@ def upload_link_revoke_view(request: HttpRequest, edition: Edition, pk: int) -> 
     upload_link_revoke(link=link, actor=request.user)
     messages.success(request, _("The link was revoked: it opens nothing any more."))
     return redirect("orga:materials", edition=edition.slug)
+
+
+@require_safe
+@orga_view("content")
+def material_file(request: HttpRequest, edition: Edition, pk: int) -> FileResponse:
+    """The file of a material, for the organisers who decide on it (a file waiting for
+    approval is served by nothing else), as a download that runs nothing."""
+    material = orga_access_material(user=request.user, edition=edition, material_id=pk)
+    if not material.file:
+        raise Http404("no file")
+    suffix = PurePath(material.file.name).suffix
+    response = FileResponse(
+        material.file.open("rb"),
+        as_attachment=True,
+        filename=f"{slugify(material.title) or 'material'}{suffix}",
+        content_type=material.content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_POST
