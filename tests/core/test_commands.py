@@ -193,11 +193,12 @@ def test_createorganiser_demo_runs_the_demo_edition_in_the_back_office(db, setti
     call_command("demo", stdout=io.StringIO())
     output = createorganiser(demo=True)
     assert "back office: http://127.0.0.1:8123/orga/" in output
-    edition = Edition.objects.get()
     user = get_user_model().objects.get()
-    assert list(EditionRole.objects.values_list("edition", "user", "role")) == [
-        (edition.pk, user.pk, EditionRole.Role.ADMIN)
+    # an administrator of each edition of the demo: the current one and last year's (archive)
+    assert sorted(EditionRole.objects.values_list("edition", "user", "role")) == [
+        (edition.pk, user.pk, EditionRole.Role.ADMIN) for edition in Edition.objects.order_by("pk")
     ]
+    assert Edition.objects.count() == 2
     logged = AuditLogEntry.objects.count()
     createorganiser(demo=True)
-    assert EditionRole.objects.count() == 1 and AuditLogEntry.objects.count() == logged
+    assert EditionRole.objects.count() == 2 and AuditLogEntry.objects.count() == logged
