@@ -42,6 +42,12 @@ demo: $(VENV)/.installed
 BANDIT = $(BIN)/bandit -c pyproject.toml -r src -q --severity-level medium \
 	2> >(grep -v 'nosec encountered' >&2)
 
+# Tests that run the same whatever the test database is, so the PostgreSQL pass of `make test`
+# leaves them out: the benches' tests (their own PostgreSQL database,
+# KONGRES_BENCH_TEST_DATABASE_URL), deploy/'s tests and `kongres serve`'s (processes of their
+# own, on SQLite in a folder of their own).
+NOT_THE_TEST_DATABASE := tests/bench tests/deploy tests/core/test_serve.py
+
 test: $(VENV)/.installed node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -52,8 +58,9 @@ test: $(VENV)/.installed node_modules/.installed
 	$(BIN)/kongres makemigrations --check --dry-run --verbosity 0
 	$(BIN)/pytest $(PYTEST_ARGS)
 	@if [ -n "$$KONGRES_TEST_DATABASE_URL" ]; then \
-	  echo "== again on PostgreSQL"; \
-	  KONGRES_DATABASE_URL="$$KONGRES_TEST_DATABASE_URL" $(BIN)/pytest $(PYTEST_ARGS); \
+	  echo "== again on PostgreSQL (less what does not use the test database: $(NOT_THE_TEST_DATABASE))"; \
+	  KONGRES_DATABASE_URL="$$KONGRES_TEST_DATABASE_URL" $(BIN)/pytest $(PYTEST_ARGS) \
+	    $(addprefix --ignore=,$(NOT_THE_TEST_DATABASE)); \
 	fi
 
 lint: $(VENV)/.installed

@@ -15,6 +15,20 @@ def _test_settings(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's default language (Polish). A request through the test
+    client activates its page's language in the test's thread and leaves it active (Django
+    does so on purpose, for the assertions that follow), so that a test after one that asked
+    for an English page would otherwise run in English."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache(settings):
     """Each test starts with an empty cache (public pages are cached whole, kongres.core.cache).
     The tests of one process use local memory as the default cache, so that a test without the

@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import Storage, storages
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
@@ -218,12 +219,23 @@ def _sqlite_dump(connection: BaseDatabaseWrapper, target: Path) -> dict[str, dic
     return summary
 
 
+def _cache_tables() -> set[str]:
+    """The database cache's tables: cached values, which any request may write, not data."""
+    return {
+        cache["LOCATION"]
+        for cache in settings.CACHES.values()
+        if cache["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
+    }
+
+
 def _target_rows(connection: BaseDatabaseWrapper) -> dict[str, int]:
-    """Tables of the target that hold rows, beyond what ``kongres migrate`` writes."""
+    """Tables of the target that hold rows, beyond what ``kongres migrate`` writes (and the
+    database cache's)."""
     found = {}
+    ignored = BOOKKEEPING_TABLES | _cache_tables()
     with connection.cursor() as cursor:
         for name in connection.introspection.table_names(cursor):
-            if name in BOOKKEEPING_TABLES:
+            if name in ignored:
                 continue
             # a table name from the database's own catalogue, quoted
             cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(name)}")  # noqa: S608  # nosec B608
