@@ -240,6 +240,16 @@ def _answer(
     )
 
 
+def _scan_nonce(nonce: str, offline: str) -> str:
+    """The scan's one-time key, checked with what the page decided offline (if anything)."""
+    nonce = nonce.strip()
+    if not nonce or len(nonce) > NONCE_MAX_LENGTH:
+        raise CheckinError(_("The scan has no valid nonce."), "invalid")
+    if offline and offline not in OFFLINE_VERDICTS:
+        raise CheckinError(_("The scan's offline answer is not valid."), "invalid")
+    return nonce
+
+
 def checkin_perform(
     *,
     code: str = "",
@@ -257,11 +267,7 @@ def checkin_perform(
     scan of a registration on the same day, from any gate, is ``already_checked_in``.
     ``offline``: what the page decided without a network (``OFFLINE_VERDICTS``); when the
     server decides otherwise, the answer is a ``conflict``, recorded in the audit log."""
-    nonce = nonce.strip()
-    if not nonce or len(nonce) > NONCE_MAX_LENGTH:
-        raise CheckinError(_("The scan has no valid nonce."), "invalid")
-    if offline and offline not in OFFLINE_VERDICTS:
-        raise CheckinError(_("The scan's offline answer is not valid."), "invalid")
+    nonce = _scan_nonce(nonce, offline)
     if gate is not None and gate.edition_id != day.edition_id:
         raise CheckinError(_("This gate belongs to another edition."), "invalid")
     now = timezone.now()
@@ -423,11 +429,7 @@ def session_attendance_perform(
     as ``checkin_perform`` does at the gates: the same ``nonce`` again gets the first answer;
     a second scan of a person at the same session is ``already_checked_in``; a person who may
     not come in that day is refused with the same reasons. ``offline``: as there."""
-    nonce = nonce.strip()
-    if not nonce or len(nonce) > NONCE_MAX_LENGTH:
-        raise CheckinError(_("The scan has no valid nonce."), "invalid")
-    if offline and offline not in OFFLINE_VERDICTS:
-        raise CheckinError(_("The scan's offline answer is not valid."), "invalid")
+    nonce = _scan_nonce(nonce, offline)
     if session.edition_id != day.edition_id or session_day(session=session, days=[day]) is None:
         raise CheckinError(_("This session is not on the chosen day."), "invalid")
     now = timezone.now()
