@@ -1,10 +1,14 @@
 """The public reads: the same data as the public pages, cached, constant queries."""
 
+import time
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from kongres.events.models import Edition
+from kongres.events.models import Edition, Session
+from kongres.registration.services.sessions import session_signup
+from kongres.registration.sessions import places_seconds
 from tests.factories import (
     EditionFactory,
     NewsPostFactory,
@@ -13,6 +17,7 @@ from tests.factories import (
     SpeakerFactory,
     TrackFactory,
 )
+from tests.factories.registration import RegistrationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -134,3 +139,27 @@ def test_an_error_is_not_cached(client):
     assert client.get(f"{url}?day=nie-data").status_code == 422
     Edition.objects.filter(slug="x").update(slug="v")  # no signal: the generation stays
     assert client.get(url).status_code == 200
+
+
+def test_sessions_give_their_places_left_at_most_places_seconds_old(client, settings):
+    """Sessions that take sign-ups give the places left, read when the cached programme is
+    answered; the whole answer is then cached only ``places_seconds`` (as the programme page)."""
+    settings.KONGRES_PLACES_SECONDS = 1
+    edition = EditionFactory(slug="iv", capacity=50)
+    workshop = SessionFactory(
+        edition=edition, slug="warsztat", signup_mode=Session.SignupMode.SIGNUP, capacity=2
+    )
+    SessionFactory(edition=edition, slug="otwarcie")
+    url = "/api/v1/editions/iv/sessions"
+
+    def places() -> dict:
+        return {s["slug"]: (s["signup"], s["places"]) for s in client.get(url).json()}
+
+    assert places() == {"warsztat": ("signup", 2), "otwarcie": ("open", None)}
+    session_signup(
+        registration=RegistrationFactory(edition=edition, verified=True), session=workshop
+    )
+    time.sleep(places_seconds() + 0.2)
+    assert places() == {"warsztat": ("signup", 1), "otwarcie": ("open", None)}
+    detail = client.get(f"{url}/warsztat").json()
+    assert (detail["signup"], detail["places"], detail["capacity"]) == ("signup", 1, 2)

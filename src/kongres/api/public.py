@@ -14,7 +14,7 @@ from collections.abc import Callable
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import get_language
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from kongres.api.errors import COMMON, not_found
 from kongres.content.selectors import news_published
@@ -22,6 +22,7 @@ from kongres.core.cache import memoized, public_page_mark
 from kongres.events import selectors
 from kongres.events.ics import edition_zone
 from kongres.events.models import Edition
+from kongres.registration.sessions import places_seconds, session_places_taken
 
 router = Router(tags=["public"])
 
@@ -83,6 +84,11 @@ class SessionOut(Schema):
     track: str | None
     room: str | None
     capacity: int | None
+    signup: str = Field(description="open (no sign-up), signup or required")
+    places: int | None = Field(
+        description="places left where the session takes sign-ups and has a limit, else null; "
+        "at most a few seconds old"
+    )
     speakers: list[PersonOut]
     moderators: list[PersonOut]
 
@@ -205,6 +211,23 @@ def track_list(request: HttpRequest, slug: str):
     return _cached("tracks", load, slug)
 
 
+def _with_places(request: HttpRequest, rows: list[dict]) -> list[dict]:
+    """The cached sessions with their places left now (one query, only when a session takes
+    sign-ups with a limit); the answer is then cached as briefly as the programme page that
+    shows them (``places_seconds``)."""
+    limited = [row["id"] for row in rows if row["places_capacity"] is not None]
+    if not limited:
+        return rows
+    request.public_page_seconds = places_seconds()
+    taken = session_places_taken(session_ids=limited)
+    return [
+        {**row, "places": max(row["places_capacity"] - taken.get(row["id"], 0), 0)}
+        if row["places_capacity"] is not None
+        else row
+        for row in rows
+    ]
+
+
 def _session_out(session) -> dict:
     return {
         "slug": session.slug,
@@ -217,6 +240,10 @@ def _session_out(session) -> dict:
         "track": session.track.slug if session.track else None,
         "room": session.room.slug if session.room else None,
         "capacity": session.capacity,
+        "signup": session.signup_mode,
+        "places_capacity": session.places_capacity if session.takes_signups else None,
+        "places": None,
+        "id": session.pk,
         "speakers": [_person(s) for s in session.speakers.all()],
         "moderators": [_person(s) for s in session.moderators.all()],
     }
@@ -235,7 +262,7 @@ def session_list(request: HttpRequest, slug: str, day: dt.date | None = None):
                 for session in selectors.session_list(edition=edition, day=day)
             ]
 
-    return _cached("sessions", load, slug, day)
+    return _with_places(request, _cached("sessions", load, slug, day))
 
 
 @router.get("/editions/{slug}/sessions/{session}", response={200: SessionOut, **COMMON})
@@ -248,7 +275,8 @@ def session_detail(request: HttpRequest, slug: str, session: str):
             raise not_found()
         return _session_out(found)
 
-    return _cached("session", load, slug, session)
+    [found] = _with_places(request, [_cached("session", load, slug, session)])
+    return found
 
 
 @router.get("/editions/{slug}/speakers", response={200: list[SpeakerOut], **COMMON})

@@ -72,6 +72,16 @@ def session_places(*, sessions: list[Session]) -> dict[int, Places]:
     return {s.pk: Places(capacity=s.places_capacity, taken=taken.get(s.pk, 0)) for s in wanted}
 
 
+def session_places_taken(*, session_ids: list[int]) -> dict[int, int]:
+    """``{session id: places taken}`` of these sessions, in one query (the JSON API adds the
+    places left to its cached programme with it)."""
+    if not session_ids:
+        return {}
+    return dict(
+        SessionPlaces.objects.filter(session_id__in=session_ids).values_list("session_id", "taken")
+    )
+
+
 def participant_signups(*, registration: Registration | None) -> dict[int, SessionSignup]:
     """``{session id: active sign-up}`` of the participant (empty without one)."""
     if registration is None:
