@@ -1,8 +1,11 @@
 """The public reads: the same data as the public pages, cached, constant queries."""
 
+import copy
 import time
 
+import jsonschema_rs
 import pytest
+import schemathesis
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -163,3 +166,14 @@ def test_sessions_give_their_places_left_at_most_places_seconds_old(client, sett
     assert places() == {"warsztat": ("signup", 1), "otwarcie": ("open", None)}
     detail = client.get(f"{url}/warsztat").json()
     assert (detail["signup"], detail["places"], detail["capacity"]) == ("signup", 1, 2)
+
+
+def test_the_openapi_document_validates_against_the_openapi_3_1_schema(client):
+    """The served document against the OpenAPI 3.1 specification's own JSON Schema (as
+    schemathesis ships it); a broken copy is refused, so the check checks."""
+    document = client.get("/api/v1/openapi.json").json()
+    assert document["openapi"].startswith("3.1")
+    schemathesis.openapi.from_dict(copy.deepcopy(document)).validate()
+    broken = {**copy.deepcopy(document), "paths": {"/x": {"get": {"responses": "none"}}}}
+    with pytest.raises(jsonschema_rs.ValidationError):
+        schemathesis.openapi.from_dict(broken).validate()
