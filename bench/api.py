@@ -69,12 +69,20 @@ def body_parts(*, edition_id: int) -> tuple[str, str]:
 
 def made(*, edition_id: int, prefix: str) -> tuple[int, int]:
     """(registrations, verification mails in the outbox) of the run with ``prefix``."""
+    from django.db import connection, transaction
+
     from kongres.mail.models import OutboxMessage
     from kongres.registration.models import Registration
 
-    mine = Registration.objects.filter(edition_id=edition_id, email__startswith=f"{prefix}-")
-    mails = OutboxMessage.objects.filter(to__startswith=f"{prefix}-").count()
-    return mine.count(), mails
+    # Both counts from one snapshot: a request still in flight commits a registration and its
+    # mail together, which two statements of READ COMMITTED could see on either side.
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        mine = Registration.objects.filter(edition_id=edition_id, email__startswith=f"{prefix}-")
+        mails = OutboxMessage.objects.filter(to__startswith=f"{prefix}-").count()
+        return mine.count(), mails
 
 
 class ApiRegister:
