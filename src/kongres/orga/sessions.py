@@ -22,7 +22,7 @@ from kongres.orga.dashboard import _config
 from kongres.orga.exports import BOM, csv_cell
 from kongres.orga.xlsx import xlsx_write
 from kongres.registration.models import ACTIVE_STATUSES, SessionPlaces, SessionSignup
-from kongres.registration.services.sessions import session_signup_counts
+from kongres.registration.sessions import session_signup_counts
 
 Signup = SessionSignup.Status
 

@@ -18,6 +18,7 @@ import hmac
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
@@ -178,3 +179,16 @@ def feed_url(registration: Registration, *, webcal: bool = True) -> str:
     if not webcal:
         return settings.SITE_URL + path
     return "webcal://" + settings.SITE_URL.split("://", 1)[-1] + path
+
+
+def session_signup_counts(*, session_ids: list[int]) -> dict[int, dict[str, int]]:
+    """``{session id: {status: count}}`` of the active sign-ups."""
+    counts: dict[int, dict[str, int]] = {pk: {} for pk in session_ids}
+    rows = (
+        SessionSignup.objects.filter(session_id__in=session_ids, status__in=SIGNUP_ACTIVE_STATUSES)
+        .values_list("session_id", "status")
+        .annotate(n=Count("pk"))
+    )
+    for session_id, status, n in rows:
+        counts[session_id][status] = n
+    return counts

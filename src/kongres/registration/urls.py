@@ -1,7 +1,7 @@
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from kongres.registration import draw_views, session_views, views
+from kongres.registration import draw_views, reconfirm_views, session_views, views
 
 app_name = "registration"
 
@@ -19,12 +19,12 @@ urlpatterns = [
     path(_("registration/manage/<str:token>/new-link/"), views.links_replace, name="links-replace"),
     path(
         _("registration/manage/<str:token>/coming/"),
-        views.reconfirm_coming,
+        reconfirm_views.reconfirm_coming,
         name="reconfirm-coming",
     ),
     path(
         _("registration/manage/<str:token>/not-coming/"),
-        views.reconfirm_not_coming,
+        reconfirm_views.reconfirm_not_coming,
         name="reconfirm-not-coming",
     ),
     path(_("sessions/<int:pk>/sign-up/"), session_views.signup, name="session-signup"),

@@ -43,11 +43,10 @@ from kongres.registration import sessions as places
 from kongres.registration.choices import AccessibilityNeed, QuestionKind
 from kongres.registration.fields import OTHER_NEED, day_label
 from kongres.registration.forms import LinkRequestForm, RegistrationEditForm, RegistrationForm
-from kongres.registration.models import Question, Reconfirmation, Registration, Ticket
+from kongres.registration.models import Question, Registration, Ticket
 from kongres.registration.rules import Window, edit_deadline, registration_window
 from kongres.registration.services import RegistrationError
 from kongres.registration.services.draw import seats_closed
-from kongres.registration.services.reconfirm import reconfirmation_answer
 from kongres.registration.tickets import active_ticket, ticket_issue
 from kongres.registration.validators import normalise_line
 
@@ -334,7 +333,7 @@ def token_page(view: Callable) -> Callable:
     return wrapper
 
 
-def _action_failed(request: HttpRequest, error: RegistrationError, token: str) -> HttpResponse:
+def action_failed(request: HttpRequest, error: RegistrationError, token: str) -> HttpResponse:
     messages.error(request, str(error.message))
     return redirect("registration:manage", token=token)
 
@@ -352,7 +351,7 @@ def verify(request: HttpRequest, registration: Registration, token: str) -> Http
         try:
             registration = services.registration_verify(token=token)
         except RegistrationError as error:
-            return _action_failed(request, error, token)
+            return action_failed(request, error, token)
         messages.success(request, _("Thank you: your e-mail address is confirmed."))
         return redirect("registration:manage", token=token)
     return render(
@@ -377,7 +376,7 @@ def claim(request: HttpRequest, registration: Registration, token: str) -> HttpR
         try:
             services.registration_offer_claim(token=token)
         except RegistrationError as error:
-            return _action_failed(request, error, token)
+            return action_failed(request, error, token)
         messages.success(request, _("The seat is yours."))
         return redirect("registration:manage", token=token)
     return render(
@@ -440,7 +439,7 @@ def manage(request: HttpRequest, registration: Registration, token: str) -> Http
         try:
             ticket_issue(registration=registration)
         except RegistrationError as error:
-            return _action_failed(request, error, token)
+            return action_failed(request, error, token)
         return redirect("registration:manage", token=token)
     now = timezone.now()
     edition = registration.edition
@@ -515,7 +514,7 @@ def edit(request: HttpRequest, registration: Registration, token: str) -> HttpRe
                 services.registration_update(registration=registration, data=form.to_data())
             except RegistrationError as error:
                 if error.code == "deadline":
-                    return _action_failed(request, error, token)
+                    return action_failed(request, error, token)
                 form.add_error(None, error.message)
             else:
                 messages.success(request, _("Your changes are saved."))
@@ -540,7 +539,7 @@ def cancel(request: HttpRequest, registration: Registration, token: str) -> Http
         try:
             services.registration_cancel(registration=registration)
         except RegistrationError as error:
-            return _action_failed(request, error, token)
+            return action_failed(request, error, token)
         messages.success(
             request,
             _("You have left the waiting list.")
@@ -586,51 +585,3 @@ def export(request: HttpRequest, registration: Registration, token: str) -> Http
     filename = f"registration-{registration.edition.slug}.json"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-def _reconfirm(
-    request: HttpRequest, registration: Registration, token: str, answer: str
-) -> HttpResponse:
-    """The reconfirmation's one-click links ("I'm coming", "I can't come after all"): a page
-    that asks to confirm the answer; the button gives it."""
-    asked = Reconfirmation.objects.filter(registration=registration).first()
-    if asked is None or not registration.has_seat:
-        return redirect("registration:manage", token=token)
-    if request.method == "POST":
-        try:
-            reconfirmation_answer(token=token, answer=answer)
-        except RegistrationError as error:
-            return _action_failed(request, error, token)
-        messages.success(
-            request,
-            _("Thank you: we are expecting you.")
-            if answer == Reconfirmation.Answer.COMING
-            else _("Thank you for letting us know: your place is free for someone else."),
-        )
-        return redirect("registration:manage", token=token)
-    return render(
-        request,
-        "registration/reconfirm.html",
-        {
-            "registration": registration,
-            "edition": registration.edition,
-            "token": token,
-            "answer": answer,
-            "asked": asked,
-            "round": getattr(registration.edition, "reconfirmation", None),
-        },
-    )
-
-
-@require_http_methods(["GET", "HEAD", "POST"])
-@token_page
-def reconfirm_coming(request: HttpRequest, registration: Registration, token: str) -> HttpResponse:
-    return _reconfirm(request, registration, token, Reconfirmation.Answer.COMING)
-
-
-@require_http_methods(["GET", "HEAD", "POST"])
-@token_page
-def reconfirm_not_coming(
-    request: HttpRequest, registration: Registration, token: str
-) -> HttpResponse:
-    return _reconfirm(request, registration, token, Reconfirmation.Answer.NOT_COMING)

@@ -40,7 +40,7 @@ import logging
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
-from django.db.models import CharField, Count, Exists, F, OuterRef, Q, Value
+from django.db.models import CharField, Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -581,19 +581,6 @@ def session_settings_change(
     return _places_sync(session, now)
 
 
-def session_signup_counts(*, session_ids: list[int]) -> dict[int, dict[str, int]]:
-    """``{session id: {status: count}}`` of the active sign-ups."""
-    counts: dict[int, dict[str, int]] = {pk: {} for pk in session_ids}
-    rows = (
-        SessionSignup.objects.filter(session_id__in=session_ids, status__in=SIGNUP_ACTIVE_STATUSES)
-        .values_list("session_id", "status")
-        .annotate(n=Count("pk"))
-    )
-    for session_id, status, n in rows:
-        counts[session_id][status] = n
-    return counts
-
-
 __all__ = [
     "OverlapError",
     "offer_deadline_after_mail",
@@ -603,6 +590,5 @@ __all__ = [
     "session_offers_expire_due",
     "session_settings_change",
     "session_signup",
-    "session_signup_counts",
     "session_signups_release",
 ]
