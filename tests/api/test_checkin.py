@@ -81,3 +81,10 @@ def test_ticket_list_queries_are_constant(door):
     with CaptureQueriesContext(connection) as twenty:
         assert len(door["api"].get("/api/v1/editions/iv/checkin/tickets").json()) == 20
     assert len(twenty.captured_queries) == len(one.captured_queries)
+
+
+def test_a_null_character_in_a_scan_is_422(door):
+    ticket = door["person"]()
+    assert _scan(door, ticket.code, "n\x005").status_code == 422
+    assert _scan(door, ticket.code + "\x00", "n6").status_code == 422
+    assert _scan(door, ticket.code, "n7").status_code == 200  # the same code, well formed

@@ -193,3 +193,15 @@ def test_the_same_idempotency_key_sends_once(client, world):
         client, world["secret"], {**MESSAGE, "subject_pl": "Inny"}, **{"Idempotency-Key": "m-1"}
     )
     assert (other.status_code, other.json()["code"]) == (422, "idempotency_mismatch")
+
+
+def test_a_null_character_is_422_not_a_server_error(client, world):
+    """PostgreSQL's text fields cannot hold NUL (schemathesis found the 500)."""
+    for body in (
+        {**MESSAGE, "subject_pl": "Temat\x00"},
+        {**MESSAGE, "body_en": "Body\x00"},
+        {**MESSAGE, "segment": {"status": "confirmed\x00"}},
+    ):
+        response = send(client, world["secret"], body)
+        assert (response.status_code, response.json()["code"]) == (422, "invalid"), body
+    assert not Campaign.objects.exists()

@@ -14,7 +14,7 @@ from ninja import Field, Router, Schema, Status
 
 from kongres.accounts.models import ApiToken
 from kongres.api.auth import TokenAuth, token_access
-from kongres.api.errors import TOKEN, ApiError, Error, Id
+from kongres.api.errors import TOKEN, ApiError, Error, Id, Text
 from kongres.checkin import selectors
 from kongres.checkin.models import CheckIn
 from kongres.checkin.services import NONCE_MAX_LENGTH, checkin_perform
@@ -26,8 +26,8 @@ SCOPE = ApiToken.Scope.CHECKIN
 
 
 class ScanIn(Schema):
-    code: str = Field(min_length=1, max_length=64)
-    nonce: str = Field(
+    code: Text = Field(min_length=1, max_length=64)
+    nonce: Text = Field(
         min_length=1,
         max_length=NONCE_MAX_LENGTH,
         description="A new random value per scan; a scan sent again with it gets the first answer.",

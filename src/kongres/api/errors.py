@@ -8,6 +8,7 @@ from typing import Annotated
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Schema
+from pydantic import AfterValidator
 
 from kongres.core.exceptions import KongresError
 
@@ -70,3 +71,15 @@ def forbidden() -> ApiError:
 # Every operation may answer these (documented in the OpenAPI document).
 COMMON = {404: Error, 422: Error}
 TOKEN = {401: Error, 403: Error, 404: Error, 422: Error, 429: Error}
+
+
+def no_nul(text: str) -> str:
+    """Refuse a NUL character (422): no database text field can hold one (PostgreSQL refuses
+    it), as Django's form fields refuse it on the pages."""
+    if "\x00" in text:
+        raise ValueError("null characters are not allowed")
+    return text
+
+
+# A string of the request's body that is stored: without NUL characters.
+Text = Annotated[str, AfterValidator(no_nul)]

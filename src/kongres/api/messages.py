@@ -15,7 +15,7 @@ from pydantic import field_validator
 
 from kongres.accounts.models import ApiToken
 from kongres.api.auth import RateLimitedError, TokenAuth, token_access
-from kongres.api.errors import TOKEN, Error, Id, not_found
+from kongres.api.errors import TOKEN, Error, Id, Text, no_nul, not_found
 from kongres.api.idempotency import idempotent
 from kongres.campaigns.models import Campaign
 from kongres.campaigns.selectors import campaign_delivery_counts
@@ -53,14 +53,14 @@ class MessageIn(Schema):
     segment: dict[str, str | list[str]] = Field(
         default_factory=dict, description=SEGMENT_DESCRIPTION, max_length=20
     )
-    subject_pl: str = Field(min_length=1, max_length=200)
-    body_pl: str = Field(
+    subject_pl: Text = Field(min_length=1, max_length=200)
+    body_pl: Text = Field(
         min_length=1,
         max_length=20000,
         description="Markdown; {first_name}, {personal_link} and {ticket} are filled in.",
     )
-    subject_en: str = Field("", max_length=200)
-    body_en: str = Field("", max_length=20000)
+    subject_en: Text = Field("", max_length=200)
+    body_en: Text = Field("", max_length=20000)
     transactional: bool = Field(
         False,
         description="About the registration itself: it goes also to those who did not agree "
@@ -76,6 +76,8 @@ class MessageIn(Schema):
             values = value if isinstance(value, list) else [value]
             if len(values) > 50 or any(len(text) > 200 for text in values):
                 raise ValueError(f"too many or too long values of {key!r}")
+            for text in values:
+                no_nul(text)
         return segment
 
 
