@@ -37,6 +37,14 @@ def setup() -> None:
     django.setup()
 
 
+def cache_clear() -> None:
+    """Empty the servers' cache (Redis, ``KONGRES_CACHE_URL``): a run starts from no cached page
+    and no counter of an earlier run."""
+    from django.core.cache import caches
+
+    caches["default"].clear()
+
+
 def close_connections() -> None:
     from django.db import connections
 

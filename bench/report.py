@@ -318,7 +318,8 @@ def render(results: Results, *, options: Options, started: dt.datetime) -> Text:
         "",
         f"- date: {started:%Y-%m-%d %H:%M %Z}",
         f"- command: `python -m bench{' --quick' if options.quick else ''}`; {shape}",
-        f"- server: {results.server}, DEBUG off, PostgreSQL with persistent connections",
+        f"- server: {results.server}, DEBUG off, PostgreSQL with persistent connections, "
+        f"Redis as the cache ({options.cache_url})",
         "",
         "## Machine",
         "",

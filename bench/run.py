@@ -24,6 +24,10 @@ from bench.procs import Processes, children, drain, free_port, rss_mb, wait_unti
 REPO = Path(__file__).resolve().parent.parent
 BENCH_DIR = REPO / "bench"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/kongres_bench"
+# The servers share their cache (page cache, content generation, form tokens) through Redis, as
+# deployed (deploy/kongres.toml.example); emptied at the start of a run. The same database of
+# Redis as bench/production.py's, which runs after this one and empties it again.
+DEFAULT_CACHE_URL = "redis://127.0.0.1:6379/9"
 WRK_THREADS = 2
 
 
@@ -131,6 +135,7 @@ class Options:
     compare: bool
     results: Path
     database_url: str
+    cache_url: str
     data_dir: Path
     only: frozenset[str] = frozenset()  # empty: everything
 
@@ -240,6 +245,7 @@ def parse_options(argv: list[str] | None) -> Options:
         compare=(not quick) if args.compare is None else args.compare,
         results=args.results,
         database_url=os.environ.get("KONGRES_BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL,
+        cache_url=os.environ.get("KONGRES_BENCH_CACHE_URL") or DEFAULT_CACHE_URL,
         data_dir=args.data_dir.resolve(),
         only=only,
     )
@@ -299,6 +305,7 @@ class Bench:
                     filter(None, [str(REPO), os.environ.get("PYTHONPATH", "")])
                 ),
                 "KONGRES_DATABASE_URL": self.options.database_url,
+                "KONGRES_CACHE_URL": self.options.cache_url,
                 "KONGRES_DATA_DIR": str(self.options.data_dir),
                 "KONGRES_DEBUG": "false",
                 "KONGRES_ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -625,6 +632,7 @@ class Bench:
         if not options.only or "exports" in options.only:
             self.attempt("exports and messages", self.exports_and_messages)
         db.setup()
+        db.cache_clear()
         self.prepared = db.prepare(log=log)
         self.prepared["pages"] = db.public_pages() if self.prepared["demo"] else []
         rush_plan = rush.plan(seats=options.seats, people=options.people)
