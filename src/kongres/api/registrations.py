@@ -21,6 +21,7 @@ from kongres.api.idempotency import idempotent
 from kongres.events.models import Edition
 from kongres.registration.choices import AccessibilityNeed, MunicipalitySize, Sector, Voivodeship
 from kongres.registration.models import Registration
+from kongres.registration.selectors import edition_form_parts
 from kongres.registration.services import (
     RegistrationData,
     registration_approve,
@@ -105,7 +106,18 @@ class ListFilters(Schema):
     limit: int = Field(50, ge=1, le=PAGE_MAX)
 
 
-def registration_out(registration: Registration) -> dict:
+def registration_out(
+    registration: Registration,
+    *,
+    day_ids: set[int] | None = None,
+    track_ids: set[int] | None = None,
+) -> dict:
+    """The registration as the API shows it; ``day_ids`` and ``track_ids``: its days and panels
+    when the caller has them (else read, or taken from a ``prefetch_related``)."""
+    if day_ids is None:
+        day_ids = {day.pk for day in registration.days.all()}
+    if track_ids is None:
+        track_ids = {track.pk for track in registration.tracks.all()}
     return {
         "id": registration.pk,
         "status": registration.status,
@@ -119,8 +131,8 @@ def registration_out(registration: Registration) -> dict:
         "voivodeship": registration.voivodeship,
         "municipality_size": registration.municipality_size,
         "language": registration.language,
-        "days": sorted(day.pk for day in registration.days.all()),
-        "tracks": sorted(track.pk for track in registration.tracks.all()),
+        "days": sorted(day_ids),
+        "tracks": sorted(track_ids),
         "accessibility_needs": list(registration.accessibility_needs or []),
         "accessibility_other": registration.accessibility_other,
         "dietary_needs": registration.dietary_needs,
@@ -238,8 +250,13 @@ def registration_add(
     token, found = token_access(request, edition=edition, scope=WRITE)
 
     def create() -> tuple[int, dict]:
-        registration, _secret = registration_create(edition=found, data=_data(body))
-        return 201, registration_out(_get(found, registration.pk))
+        registration, _secret = registration_create(
+            edition=found, data=_data(body), parts=edition_form_parts(edition=found)
+        )
+        # as stored (the service keeps each day and panel once, checked against the edition)
+        return 201, registration_out(
+            registration, day_ids=set(body.days), track_ids=set(body.tracks)
+        )
 
     return idempotent(token=token, key=idempotency_key, body=body, answer=create)
 

@@ -69,8 +69,17 @@ TAKE_DAYS_SQL = (
     "SELECT 1 FROM registration_seatpool full_pool WHERE full_pool.day_id IN ({days}) "
     "AND full_pool.capacity IS NOT NULL AND full_pool.taken >= full_pool.capacity)"
 )
+# The pools, with what a new registration also needs to know, in the same round trip: whether
+# the edition is in draw mode before its draw (no seat for participants yet:
+# ``services.draw.seats_closed``) and whether anybody subscribes to its webhooks (if nobody
+# does, no event is looked for). The same in every row.
 POOLS_SQL = (
-    "SELECT pool.day_id, pool.capacity, pool.taken, edition.capacity, day.capacity "
+    "SELECT pool.day_id, pool.capacity, pool.taken, edition.capacity, day.capacity, "
+    "EXISTS (SELECT 1 FROM registration_allocation allocation "
+    "WHERE allocation.edition_id = pool.edition_id AND allocation.mode = 'draw' "
+    "AND NOT EXISTS (SELECT 1 FROM registration_draw draw WHERE draw.edition_id = pool.edition_id)"
+    "), EXISTS (SELECT 1 FROM webhooks_webhooksubscription hook "
+    "WHERE hook.edition_id = pool.edition_id AND hook.active) "
     "FROM registration_seatpool pool "
     "INNER JOIN events_edition edition ON edition.id = pool.edition_id "
     "LEFT OUTER JOIN events_day day ON day.id = pool.day_id "

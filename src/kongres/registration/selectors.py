@@ -14,8 +14,11 @@ from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from kongres.content.models import Page, PrivacyNoticeVersion
+from kongres.core.cache import memoized
 from kongres.events.models import Day, Edition
+from kongres.events.selectors import edition_days, edition_tracks
 from kongres.mail.models import OutboxMessage
+from kongres.registration.data import EditionParts
 from kongres.registration.models import (
     ACTIVE_STATUSES,
     SEAT_STATUSES,
@@ -217,6 +220,21 @@ def edition_seat_audit(*, edition: Edition) -> list[str]:
                 f"{day_seats.day.date}: pool says {taken}, registrations {day_seats.taken}"
             )
     return problems
+
+
+def edition_form_parts(*, edition: Edition) -> EditionParts:
+    """The days, panels and questions a registration of the edition is checked against (the
+    form is built from them), kept in the cache while the content is unchanged (``memoized``:
+    editing them bumps the content generation)."""
+    days, tracks, questions = memoized(
+        f"registration:form-parts:{edition.pk}",
+        lambda: (
+            edition_days(edition=edition),
+            edition_tracks(edition=edition),
+            question_list(edition=edition),
+        ),
+    )
+    return EditionParts(days=days, tracks=tracks, questions=questions)
 
 
 def question_list(*, edition: Edition) -> list[Question]:

@@ -37,7 +37,6 @@ from kongres.core.ratelimit import (
 )
 from kongres.events import ics
 from kongres.events.models import Edition
-from kongres.events.selectors import edition_days, edition_tracks
 from kongres.registration import selectors, services
 from kongres.registration import sessions as places
 from kongres.registration.choices import AccessibilityNeed, QuestionKind
@@ -93,14 +92,8 @@ def _form_kwargs(edition: Edition, *, seats: bool = True) -> tuple[dict, selecto
     without a free seat are marked so. A sent form that is valid is not shown again, so the
     form view reads the seats only when it shows the form (``RegistrationForm.mark_full_days``).
     """
-    days, tracks, questions = memoized(
-        f"registration:form-parts:{edition.pk}",
-        lambda: (
-            edition_days(edition=edition),
-            edition_tracks(edition=edition),
-            selectors.question_list(edition=edition),
-        ),
-    )
+    parts = selectors.edition_form_parts(edition=edition)
+    days, tracks, questions = parts.days, parts.tracks, parts.questions
     full = (
         selectors.edition_full_seats(edition=edition, days=days)
         if seats

@@ -25,13 +25,12 @@ from kongres.registration.services._common import (
     _webhook,
     _webhook_confirmed,
 )
-from kongres.registration.services.draw import seats_closed
 from kongres.registration.services.validation import (
     _UPDATABLE_FIELDS,
     _clean,
     _privacy_notice_version,
 )
-from kongres.registration.services.waiting_list import _pools_ready
+from kongres.registration.services.waiting_list import _pools_read
 from kongres.registration.tokens import token_new
 from kongres.registration.validators import email_key
 from kongres.webhooks.models import WebhookEvent
@@ -65,16 +64,24 @@ def registration_create(
     clean = _clean(edition, data, participant=actor is None, parts=parts)
     version = _privacy_notice_version(now) if clean.privacy_consent else ""
     day_ids = [day.pk for day in parts.days] if parts else None
-    pools = _pools_ready(edition, now, day_ids=day_ids)
-    expect_seat = over_capacity or seats.seems_free(pools, clean.day_ids)
-    if actor is None and expect_seat and seats_closed(edition.pk):
+    read = _pools_read(edition, now, day_ids=day_ids)
+    expect_seat = over_capacity or seats.seems_free(read.pools, clean.day_ids)
+    if actor is None and expect_seat and read.seats_closed:
         expect_seat = False  # draw mode: an application holds no seat until the draw
     token, hashed, salt = token_new()
     # Usually one attempt; a second one when the seat that looked free was taken meanwhile.
     for with_seat in (True, False) if expect_seat else (False,):
         try:
             return _create(
-                edition, clean, version, (token, hashed, salt), now, actor, with_seat, over_capacity
+                edition,
+                clean,
+                version,
+                (token, hashed, salt),
+                now,
+                actor,
+                with_seat,
+                over_capacity,
+                subscribed=read.subscribed,
             )
         except _NoSeat:
             continue
@@ -101,7 +108,11 @@ def _create(
     actor: AbstractBaseUser | None,
     with_seat: bool,
     over_capacity: bool,
+    *,
+    subscribed: bool = True,
 ) -> tuple[Registration, str]:
+    """``subscribed``: whether the edition has webhook subscribers (read with the pools); if
+    not, no event is looked for."""
     token, hashed, salt = link
     registration = _new(edition, clean, privacy_notice_version, now, actor, with_seat)
     with _atomic():
@@ -117,8 +128,9 @@ def _create(
             )
         RegistrationToken.objects.create(registration=registration, token_hash=hashed, salt=salt)
         _audit(registration, "create", actor=actor, before=None, over_capacity=over_capacity)
-        _webhook(registration, WebhookEvent.REGISTRATION_CREATED)
-        _webhook_confirmed(registration)
+        if subscribed:
+            _webhook(registration, WebhookEvent.REGISTRATION_CREATED)
+            _webhook_confirmed(registration)
         # The mail is rendered and queued before the seat is taken: the seat's lock is held
         # only from the UPDATE below to the COMMIT.
         if actor is None:

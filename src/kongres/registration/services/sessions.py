@@ -105,7 +105,11 @@ def _session_day(session: Session) -> dt.date:
     return timezone.localtime(session.starts_at, edition_zone(edition=session.edition)).date()
 
 
-def _check_participant(registration: Registration, session: Session, now: dt.datetime) -> None:
+def _check_participant(
+    registration: Registration, session: Session, now: dt.datetime, *, days: bool = True
+) -> None:
+    """Whether the registration may sign up for the session; ``days=False`` leaves out its days
+    (a read), for the check before the transaction, which checks them again."""
     if not session.takes_signups:
         raise _error_closed()
     if registration.edition_id != session.edition_id:
@@ -114,7 +118,7 @@ def _check_participant(registration: Registration, session: Session, now: dt.dat
         raise _error_not_confirmed()
     if session.ends_at <= now or rules.is_past(session.edition, now):
         raise RegistrationError(_("This session is over."), "closed")
-    day_dates = [day.date for day in registration.days.all()]
+    day_dates = [day.date for day in registration.days.all()] if days else []
     if day_dates and _session_day(session) not in day_dates:
         raise _error_not_confirmed()
 
@@ -213,6 +217,17 @@ def _overlapping(registration: Registration, session: Session) -> list[SessionSi
     )
 
 
+def _in_the_way(signup: SessionSignup, session: Session) -> bool:
+    """Whether ``signup`` holds a place in a session that overlaps ``session`` (as
+    ``_overlapping`` reads them)."""
+    return (
+        signup.session_id != session.pk
+        and signup.status in SIGNUP_PLACE_STATUSES
+        and signup.session.starts_at < session.ends_at
+        and signup.session.ends_at > session.starts_at
+    )
+
+
 def _audit(signup: SessionSignup, action: str, *, before: str | None, actor=None) -> None:
     audit_log(
         actor=actor,
@@ -246,7 +261,7 @@ def session_signup(
     list. Signing up again returns the sign-up there is. Raises ``OverlapError`` when the
     person holds a place in an overlapping session, unless ``switch`` (then those are left)."""
     now = now or timezone.now()
-    _check_participant(registration, session, now)
+    _check_participant(registration, session, now, days=False)
     places_ready(session, now)
     for _attempt in range(ATTEMPTS):
         try:
@@ -268,12 +283,16 @@ def _signup(
 ) -> SessionSignup:
     registration = _lock_registration(registration)
     _check_participant(registration, session, now)
-    existing = SessionSignup.objects.filter(
-        registration_id=registration.pk, session_id=session.pk, status__in=SIGNUP_ACTIVE_STATUSES
-    ).first()
+    # the person's active sign-ups, in one read: this session's, and those in the way
+    active = list(
+        SessionSignup.objects.filter(
+            registration_id=registration.pk, status__in=SIGNUP_ACTIVE_STATUSES
+        ).select_related("session")
+    )
+    existing = next((signup for signup in active if signup.session_id == session.pk), None)
     if existing is not None:
         return existing
-    in_the_way = _overlapping(registration, session)
+    in_the_way = [signup for signup in active if _in_the_way(signup, session)]
     if in_the_way and not switch:
         raise OverlapError([signup.session for signup in in_the_way])
     if in_the_way:

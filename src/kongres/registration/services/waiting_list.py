@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import NamedTuple
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection, transaction
@@ -91,6 +92,15 @@ def deadline_after_mail(*, message: OutboxMessage, **kwargs) -> None:
         ).update(**{field: deadline, "updated_at": timezone.now()})
 
 
+class PoolsRead(NamedTuple):
+    """The seat pools, and what a new registration needs with them (one read, ``seats.POOLS_SQL``):
+    whether the edition is in draw mode before its draw, whether it has webhook subscribers."""
+
+    pools: seats.Pools
+    seats_closed: bool
+    subscribed: bool
+
+
 def _pools_ready(
     edition: Edition, now: dt.datetime, *, day_ids: list[int] | None = None
 ) -> seats.Pools:
@@ -98,13 +108,22 @@ def _pools_ready(
     created or brought in line with ``Edition.capacity``/``Day.capacity`` first when needed
     (normally this is one read, outside any transaction). ``day_ids``: the edition's days, when
     the caller has just read them."""
+    return _pools_read(edition, now, day_ids=day_ids).pools
+
+
+def _pools_read(
+    edition: Edition, now: dt.datetime, *, day_ids: list[int] | None = None
+) -> PoolsRead:
+    """``_pools_ready``, with the two flags of ``PoolsRead``."""
+    closed = subscribed = False
     for attempt in range(ATTEMPTS):
         with connection.cursor() as cursor:
             cursor.execute(seats.POOLS_SQL, [edition.pk])
             rows = cursor.fetchall()
         pools, in_line = {}, True
-        for day_id, capacity, taken, edition_capacity, day_capacity in rows:
+        for day_id, capacity, taken, edition_capacity, day_capacity, *flags in rows:
             pools[day_id] = (capacity, taken)
+            closed, subscribed = flags
             in_line &= capacity == (edition_capacity if day_id is None else day_capacity)
         if day_ids is not None and attempt == 0:
             days = set(day_ids)
@@ -113,10 +132,10 @@ def _pools_ready(
         if pools.keys() != {None, *days}:
             seats.pools_create(edition.pk)
         elif in_line:
-            return pools
+            break
         else:
             _pools_sync(edition.pk, now)
-    return pools
+    return PoolsRead(pools, bool(closed), bool(subscribed))
 
 
 def _pools_sync(edition_id: int, now: dt.datetime) -> int:
