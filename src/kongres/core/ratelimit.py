@@ -3,9 +3,9 @@ pages (``kongres.registration.views``) and every login form (``kongres.accounts.
 
 Each limit has a scope (``register-ip``, ``register-email``, ...) and a rate ``"<count>/<period>"``
 with the period in ``s``, ``m``, ``h`` or ``d`` (``"60/h"``: 60 requests per clock hour).
-A counter lives under ``kongres:rl:<scope>:<hash of the client>:<window number>``; it is created
-with ``cache.add`` and counted with ``cache.incr``, both atomic in Redis and memcached, so several
-app servers sharing one cache count together.
+A counter lives under ``kongres:rl:<scope>:<hash of the client>:<window number>``; it is counted
+with ``cache.incr`` and, when missing, created with ``cache.add``, both atomic in Redis and
+memcached, so several app servers sharing one cache count together.
 
 Settings (all optional; read on each request, never at import time):
 
@@ -131,12 +131,15 @@ def ratelimit_count(*, scope: str, value: str, now: float | None = None) -> int:
     now = time.time() if now is None else now
     key = _key(scope, value, int(now // rate.seconds))
     timeout = rate.seconds + 1
-    cache.add(key, 0, timeout)
-    try:
-        return cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.add(key, 1, timeout)
-        return 1
+    # An existing counter is counted; a missing one is created at 1 (``add``: if another
+    # process created it meanwhile, that one is counted). Two round trips to Redis either way.
+    for _attempt in range(3):
+        try:
+            return cache.incr(key)
+        except ValueError:  # no counter in this window yet (or it was evicted)
+            if cache.add(key, 1, timeout):
+                return 1
+    return cache.get(key) or 1  # created and evicted between our calls three times
 
 
 def ratelimit_uncount(*, scope: str, value: str, now: float) -> None:
