@@ -122,6 +122,10 @@ bench: $(VENV)/.installed
 	@command -v pgbench >/dev/null || echo "bench: pgbench is missing (Debian/Ubuntu: apt-get install postgresql-client); the database ceiling is left out"
 	@$(MAKE) --no-print-directory nginx-installed
 	$(BIN)/python -m bench $(BENCH_ARGS)
+	@# the draw (issue 19) and the certificates (issue 20), each printing its target line; a
+	@# missed one does not stop the rest
+	-$(BIN)/python -m bench.draw $(if $(filter --quick,$(BENCH_ARGS)),--applications 500 --places 60)
+	-$(BIN)/python -m bench.certificates $(if $(filter --quick,$(BENCH_ARGS)),--count 100)
 	$(BIN)/python -m bench.production $(filter --quick,$(BENCH_ARGS)) --results bench/RESULTS.md
 
 # The production topology under faults (bench/faults.py): an app server and a worker killed,
