@@ -275,6 +275,22 @@ def test_personal_feed_holds_exactly_the_persons_sessions(edition, workshop):
     assert feed_registration(key=key[:-1] + ("0" if key[-1] != "0" else "1")) is None
 
 
+def test_replacing_the_links_replaces_the_feed_address(client, edition, workshop):
+    from kongres.registration.links import link_tokens_replace
+
+    person = participant(edition)
+    session_signup(registration=person, session=workshop)
+    old = reverse("registration:agenda-feed", args=[feed_key(registration=person)])
+    assert client.get(old).status_code == 200
+
+    link_tokens_replace(registration=person)
+
+    new = reverse("registration:agenda-feed", args=[feed_key(registration=person)])
+    assert new != old
+    assert client.get(old).status_code == 404
+    assert client.get(new).status_code == 200
+
+
 def test_feed_view_is_valid_icalendar_with_warsaw_zone(client, edition, workshop):
     person = participant(edition)
     session_signup(registration=person, session=workshop)

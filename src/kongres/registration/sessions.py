@@ -29,6 +29,7 @@ from kongres.registration import selectors
 from kongres.registration.models import (
     SIGNUP_ACTIVE_STATUSES,
     Registration,
+    RegistrationToken,
     SessionPlaces,
     SessionSignup,
 )
@@ -155,8 +156,18 @@ def participant_get(request: HttpRequest) -> tuple[Registration | None, str]:
 
 
 def feed_key(*, registration: Registration) -> str:
-    """The secret part of the participant's calendar feed address."""
-    digest = salted_hmac(FEED_SALT, str(registration.pk), algorithm="sha256").hexdigest()[:32]
+    """The secret part of the participant's calendar feed address. It follows the
+    registration's live link (the salt it is derived from): when the owner replaces their
+    links, the old feed address stops working too."""
+    salt = (
+        RegistrationToken.objects.filter(registration_id=registration.pk)
+        .order_by("-pk")
+        .values_list("salt", flat=True)
+        .first()
+    )
+    digest = salted_hmac(
+        FEED_SALT, f"{registration.pk}:{salt or ''}", algorithm="sha256"
+    ).hexdigest()[:32]
     return f"{registration.pk}-{digest}"
 
 
@@ -172,13 +183,11 @@ def feed_registration(*, key: str, today: dt.date | None = None) -> Registration
     return registration
 
 
-def feed_url(registration: Registration, *, webcal: bool = True) -> str:
-    """The feed's ``webcal://`` address (the site's address, its scheme replaced), or its
-    plain address for a download (``webcal=False``)."""
+def feed_urls(registration: Registration) -> tuple[str, str]:
+    """The feed's ``webcal://`` address (the site's address, its scheme replaced) and its
+    plain address, for a download."""
     path = reverse("registration:agenda-feed", kwargs={"key": feed_key(registration=registration)})
-    if not webcal:
-        return settings.SITE_URL + path
-    return "webcal://" + settings.SITE_URL.split("://", 1)[-1] + path
+    return "webcal://" + settings.SITE_URL.split("://", 1)[-1] + path, settings.SITE_URL + path
 
 
 def session_signup_counts(*, session_ids: list[int]) -> dict[int, dict[str, int]]:

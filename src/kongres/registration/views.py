@@ -480,13 +480,14 @@ def _agenda_context(registration: Registration, token: str) -> dict:
         days.setdefault(timezone.localtime(session.starts_at, zone).date(), []).append(session)
     for session in offered:
         session.places_info, session.my_signup = counts.get(session.pk), mine.get(session.pk)
+    feed_url, feed_download_url = places.feed_urls(registration)
     return {
         "agenda_days": sorted(days.items()),
         "signup_sessions": [s for s in offered if s.pk not in mine],
         "participant": registration,
         "participant_token": token,
-        "feed_url": places.feed_url(registration),
-        "feed_download_url": places.feed_url(registration, webcal=False),
+        "feed_url": feed_url,
+        "feed_download_url": feed_download_url,
         "next": reverse("registration:manage", kwargs={"token": token}),
     }
 
