@@ -162,7 +162,8 @@ def whole_number_ticks(values: list[int | None]) -> list[int]:
         scale *= 10
 
 
-def _config(chart_class, title: str, **options):
+def chart_config(chart_class, title: str, **options):
+    """A pygal chart of the back office: its style, no script, no XML declaration."""
     return chart_class(
         style=STYLE,
         title=title,
@@ -180,7 +181,7 @@ def chart_svg(*, edition: Edition, name: str) -> str | None:
     """The SVG of chart ``name`` (None: no such chart)."""
     if name == "cumulative":
         rows = cumulative_registrations(edition=edition)
-        chart = _config(
+        chart = chart_config(
             pygal.Line,
             _("Registrations since opening (cumulative)"),
             x_label_rotation=30,
@@ -197,13 +198,13 @@ def chart_svg(*, edition: Edition, name: str) -> str | None:
             "accessibility": (accessibility_counts, _("Accessibility requests")),
         }[name]
         data = rows(edition=edition)
-        chart = _config(pygal.HorizontalBar, title, height=max(300, 32 * len(data) + 80))
+        chart = chart_config(pygal.HorizontalBar, title, height=max(300, 32 * len(data) + 80))
         chart.x_labels = [label for label, _n in reversed(data)]
         chart.add(title, [count for _label, count in reversed(data)])
         chart.y_labels = whole_number_ticks([count for _label, count in data])
     elif name == "panels":
         data = panels_interest(edition=edition)
-        chart = _config(
+        chart = chart_config(
             pygal.HorizontalBar,
             _("Panels of interest and the capacity of their rooms"),
             show_legend=True,
@@ -225,7 +226,7 @@ def chart_svg(*, edition: Edition, name: str) -> str | None:
             "noshow-reconfirmation": ("by_reconfirmation", _("No-shows by reconfirmation (%)")),
         }[name]
         data = getattr(rates, field)
-        chart = _config(
+        chart = chart_config(
             pygal.HorizontalBar, title, height=max(300, 32 * len(data) + 80), range=(0, 100)
         )
         chart.x_labels = [rate.label for rate in reversed(data)]

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kongres.events.models import Edition
-from kongres.orga.dashboard import _config
+from kongres.orga.dashboard import chart_config
 from kongres.registration import lottery
 from kongres.registration.choices import Sector, Voivodeship
 from kongres.registration.models import Allocation, AllocationQuota, Draw, DrawEntry
@@ -173,7 +173,7 @@ def draw_chart_svg(*, edition: Edition, name: str) -> str | None:
             "voivodeship": _("Applications and places drawn by voivodeship"),
         }[name]
     )
-    chart = _config(
+    chart = chart_config(
         pygal.HorizontalBar, title, show_legend=True, height=max(300, 48 * len(data) + 100)
     )
     chart.x_labels = [label for label, _a, _p in reversed(data)]

@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 
 from kongres.feedback.models import Answer, Question, Survey
 from kongres.feedback.selectors import survey_questions, survey_results
-from kongres.orga.dashboard import _config
+from kongres.orga.dashboard import chart_config
 from kongres.orga.exports import BOM, csv_cell
 from kongres.orga.xlsx import xlsx_write
 
@@ -27,11 +27,13 @@ def feedback_chart_svg(*, survey: Survey, question_id: int) -> str | None:
         return None
     title = result.question.text()
     if result.question.kind == Question.Kind.RATING:
-        chart = _config(pygal.Bar, title, height=360)
+        chart = chart_config(pygal.Bar, title, height=360)
         chart.x_labels = [label for label, _n in result.rows]
         chart.add(gettext("answers"), [count for _label, count in result.rows])
     else:
-        chart = _config(pygal.HorizontalBar, title, height=max(300, 40 * len(result.rows) + 80))
+        chart = chart_config(
+            pygal.HorizontalBar, title, height=max(300, 40 * len(result.rows) + 80)
+        )
         chart.x_labels = [label for label, _n in reversed(result.rows)]
         chart.add(gettext("answers"), [count for _label, count in reversed(result.rows)])
     return chart.render(is_unicode=True)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kongres.checkin.selectors import session_attendance_counts
 from kongres.events.models import Edition, Room, Session
-from kongres.orga.dashboard import _config
+from kongres.orga.dashboard import chart_config
 from kongres.orga.exports import BOM, csv_cell
 from kongres.orga.xlsx import xlsx_write
 from kongres.registration.models import ACTIVE_STATUSES, SessionPlaces, SessionSignup
@@ -117,7 +117,7 @@ def session_chart_svg(*, edition: Edition) -> str:
     """Bars per session that takes sign-ups: interest (its panel), places held, waiting, room
     size."""
     rows = [row for row in session_rows(edition=edition) if row.session.takes_signups]
-    chart = _config(
+    chart = chart_config(
         pygal.HorizontalBar,
         gettext("Sessions: interest, sign-ups and room size"),
         show_legend=True,
