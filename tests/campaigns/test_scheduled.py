@@ -1,7 +1,7 @@
 """Scheduled mails: their time relative to the edition, sent once by the worker through the
-outbox to the confirmed participants in their language, editable until sent; two workers at
-once (threads with their own connections; PostgreSQL with ``KONGRES_DATABASE_URL``) send each
-copy once."""
+outbox to the confirmed participants of their audience (everyone, those who came, those who
+did not) in their language, editable until sent; two workers at once (threads with their own
+connections; PostgreSQL with ``KONGRES_DATABASE_URL``) send each copy once."""
 
 import datetime as dt
 from collections import Counter
@@ -17,10 +17,13 @@ from kongres.campaigns.services import (
     scheduled_mail_preview,
     scheduled_mail_update,
 )
+from kongres.checkin.models import CheckIn, Gate
+from kongres.checkin.services import checkin_perform
 from kongres.events.ics import edition_zone
 from kongres.mail.models import OutboxMessage
 from kongres.registration.services import registration_cancel
-from tests.factories import EditionFactory
+from kongres.registration.tickets import ticket_for_registration
+from tests.factories import DayFactory, EditionFactory
 from tests.factories.registration import RegistrationFactory
 from tests.registration.test_concurrency import run_threads
 
@@ -150,3 +153,105 @@ def test_two_workers_at_once_mail_nobody_twice(attempt):
     assert set(
         ScheduledMail.objects.filter(pk__in=[first.pk, second.pk]).values_list("status", flat=True)
     ) == {"sent"}
+
+
+# -- the audience: everyone confirmed, those who came, those who did not ----------------------
+
+
+@pytest.fixture
+def congress(db):
+    """Two days; four confirmed participants; who came is what the door's scans say."""
+    edition = EditionFactory(capacity=10, start_date=timezone.localdate() + dt.timedelta(days=30))
+    first = DayFactory(edition=edition, date=edition.start_date)
+    second = DayFactory(edition=edition, date=edition.end_date)
+    gate = Gate.objects.create(edition=edition, name="Wejście")
+
+    def person(name, days, language="pl"):
+        return RegistrationFactory(
+            edition=edition,
+            verified=True,
+            data__first_name=name,
+            data__language=language,
+            data__day_ids=[day.pk for day in days],
+        )
+
+    people = {
+        "both_days_came_second": person("Anna", [first, second]),
+        "first_day_came": person("John", [first], language="en"),
+        "never_scanned": person("Ewa", [first, second]),
+        "refused_at_the_door": person("Piotr", [first]),  # scanned on a day not theirs
+    }
+    RegistrationFactory(edition=edition, verified=False, data__day_ids=[first.pk])  # unconfirmed
+
+    def scan(registration, day):
+        code = ticket_for_registration(registration=registration).code
+        nonce = f"scan-{registration.pk}-{day.pk}"
+        return checkin_perform(code=code, day=day, gate=gate, staff=None, nonce=nonce)
+
+    scan(people["both_days_came_second"], second)
+    scan(people["first_day_came"], first)
+    scan(people["refused_at_the_door"], second)
+    assert CheckIn.objects.filter(result="ok").count() == 2
+    return edition, people
+
+
+def recipients(mail):
+    return set(OutboxMessage.objects.filter(related=mail.mail_key).values_list("to", flat=True))
+
+
+def test_a_thank_you_reaches_only_those_who_came(congress):
+    edition, people = congress
+    after = values(name="Po", anchor="end", offset_days=1, subject_en="Thanks", body_en="Hi")
+    thanks = scheduled_mail_create(edition=edition, values=after | {"audience": "came"}, actor=None)
+    missed = scheduled_mail_create(
+        edition=edition, values=after | {"name": "Brak", "audience": "absent"}, actor=None
+    )
+    everyone = scheduled_mail_create(
+        edition=edition, values=after | {"name": "Wszyscy"}, actor=None
+    )
+    assert everyone.audience == "confirmed"  # the default
+
+    assert scheduled_mail_due(now=thanks.send_at) == 2 + 2 + 4
+
+    email = {key: registration.email for key, registration in people.items()}
+    assert recipients(thanks) == {email["both_days_came_second"], email["first_day_came"]}
+    assert recipients(missed) == {email["never_scanned"], email["refused_at_the_door"]}
+    assert recipients(everyone) == set(email.values())
+    english = OutboxMessage.objects.get(related=thanks.mail_key, to=email["first_day_came"])
+    assert (english.language, english.subject) == ("en", "Thanks")
+    thanks.refresh_from_db()
+    assert (thanks.status, thanks.recipient_count) == ("sent", 2)
+
+
+def test_who_came_is_counted_when_the_mail_goes(congress):
+    edition, people = congress
+    thanks = scheduled_mail_create(
+        edition=edition, values=values(name="Po", audience="came"), actor=None
+    )
+    late = people["never_scanned"]
+    checkin_perform(
+        code=ticket_for_registration(registration=late).code,
+        day=late.days.first(),
+        gate=None,
+        staff=None,
+        nonce="late",
+    )
+    assert scheduled_mail_due(now=thanks.send_at) == 3
+    assert late.email in recipients(thanks)
+
+
+def test_an_unknown_audience_is_refused(edition):
+    with pytest.raises(CampaignError) as error:
+        scheduled_mail_create(edition=edition, values=values(audience="vip"), actor=None)
+    assert error.value.code == "invalid"
+    assert not ScheduledMail.objects.exists()
+
+
+def test_a_change_without_audience_keeps_it(edition):
+    mail = scheduled_mail_create(edition=edition, values=values(audience="absent"), actor=None)
+    scheduled_mail_update(scheduled=mail, values=values(subject_pl="Inny"), actor=None)
+    mail.refresh_from_db()
+    assert (mail.audience, mail.subject_pl) == ("absent", "Inny")
+    scheduled_mail_update(scheduled=mail, values=values(audience="came"), actor=None)
+    mail.refresh_from_db()
+    assert mail.audience == "came"

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import override
 
+from kongres.campaigns.models import ScheduledMail
 from kongres.content.models import NewsPost, Page
 from kongres.demo.loader import demo_load
 from kongres.events.models import (
@@ -25,6 +26,7 @@ from kongres.events.models import (
     Track,
     Venue,
 )
+from kongres.registration.models import ReconfirmationRound
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 MOTTO = "Polska wielu prędkości? Strategiczne wyzwania rozwojowe polskich miast i regionów"
@@ -81,6 +83,8 @@ DEMO_MODELS = [
     Session.moderators.through,
     NewsPost,
     Page,
+    ScheduledMail,
+    ReconfirmationRound,
 ]
 
 
@@ -326,6 +330,51 @@ def test_demo_keeps_the_seeds_distance_from_any_today(db):
     assert result.news_post.lead_en.startswith("On 10\u201311 May, Kraków")
     result = demo_load(today=dt.date(2030, 9, 21), as_published=False)  # across two months
     assert result.news_post.lead_pl.startswith("W dniach 31 października \u2013 1 listopada")
+
+
+# -- what the edition has planned: a reconfirmation round, three scheduled mails ---------------
+
+
+def test_demo_plans_a_reconfirmation_round_and_the_three_usual_mails(client, db):
+    output = load()
+    edition = Edition.objects.get(slug="iv-kongres")
+    round_ = ReconfirmationRound.objects.get(edition=edition)
+    assert round_.enabled and round_.on_no_answer == "flag"
+    assert round_.asks_at == dt.datetime.combine(
+        edition.start_date - dt.timedelta(days=7), dt.time(9), tzinfo=WARSAW
+    )
+    mails = {m.name: m for m in ScheduledMail.objects.filter(edition=edition)}
+    assert {name: (m.anchor, m.offset_days, m.audience, m.status) for name, m in mails.items()} == {
+        "Przypomnienie na tydzień przed": ("start", -7, "confirmed", "scheduled"),
+        "Informacje praktyczne dzień przed": ("start", -1, "confirmed", "scheduled"),
+        "Podziękowanie po kongresie": ("end", 1, "came", "scheduled"),
+    }
+    assert all(m.send_at > timezone.now() for m in mails.values())
+    assert all(m.subject_en and m.body_en for m in mails.values())
+    assert "/orga/iv-kongres/wiadomosci-planowane/ (scheduled mails)" in output
+
+    # the newcomer sees them in the back office
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.create_superuser("root", "root@example.org"))
+    listing = client.get(reverse("orga:scheduled-list", kwargs={"edition": edition.slug}))
+    page = listing.content.decode()
+    for name in mails:
+        assert name in page
+    assert "ci, którzy przyszli" in page
+    settings_page = client.get(reverse("orga:reconfirmation", kwargs={"edition": edition.slug}))
+    page = settings_page.content.decode()
+    assert "Pytanie wysłane" in page  # the round's dates are shown
+    assert round_.asks_at.astimezone(WARSAW).strftime("%H:%M") in page
+    assert re.search(r'<input[^>]*name="enabled"[^>]*checked', page)
+
+    # the dates move with the edition; again, nothing changes (a change of an organiser stays)
+    ScheduledMail.objects.filter(name="Podziękowanie po kongresie").update(subject_pl="Dzięki!")
+    load(as_published=True)
+    load()
+    assert ScheduledMail.objects.filter(edition=edition).count() == 3
+    assert ReconfirmationRound.objects.count() == 1
+    assert ScheduledMail.objects.get(name="Podziękowanie po kongresie").subject_pl == "Dzięki!"
 
 
 # -- the pages -----------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from kongres.campaigns.models import ScheduledMail
+from kongres.campaigns.services import scheduled_mail_due
 from kongres.checkin.models import Certificate, CheckIn
 from kongres.demo.after import AFTER_STEPS, PARTICIPANTS
 from kongres.events.models import Edition
@@ -61,6 +63,26 @@ def test_demo_after_checks_people_in_and_issues_certificates(client):
     link = re.search(r"survey link:   https?://[^/]+(/\S+)", text).group(1)
     assert client.get(link).status_code == 200
 
+    # the planned mails whose time has come went (the reminders to everyone confirmed); the
+    # thank-you goes at noon today, only to those who came
+    mails = {m.audience: m for m in ScheduledMail.objects.filter(edition=edition)}
+    reminders = ScheduledMail.objects.filter(edition=edition, audience="confirmed")
+    assert [m.recipient_count for m in reminders] == [PARTICIPANTS, PARTICIPANTS]
+    thanks = mails["came"]
+    assert thanks.send_at.date() == timezone.localdate()
+    sent = "Scheduled mails: 3 sent" if thanks.status == "sent" else "Scheduled mails: 2 sent"
+    assert sent in text
+    scheduled_mail_due(now=thanks.send_at)  # the worker, at its time
+    thanked = set(
+        OutboxMessage.objects.filter(related=thanks.mail_key).values_list("to", flat=True)
+    )
+    assert thanked == set(
+        Registration.objects.filter(pk__in=came.values("registration")).values_list(
+            "email", flat=True
+        )
+    )
+    assert len(thanked) == PARTICIPANTS - PARTICIPANTS // 10
+
     again = StringIO()
     call_command("demo", "--after", stdout=again)
     assert "Participants: 0 added, 0 scans recorded" in again.getvalue()
@@ -68,6 +90,8 @@ def test_demo_after_checks_people_in_and_issues_certificates(client):
     assert Certificate.objects.count() == certificates.count()
     assert "Survey: 0 invited" in again.getvalue()
     assert survey.invitations.filter(used=True).count() == answered
+    assert "Scheduled mails: 0 sent (0 copies)" in again.getvalue()
+    assert ScheduledMail.objects.filter(edition=edition).count() == 3
 
 
 def test_after_steps_are_a_list_others_extend():
@@ -75,6 +99,7 @@ def test_after_steps_are_a_list_others_extend():
         "participants_step",
         "certificates_step",
         "feedback_step",
+        "scheduled_step",
     ]
 
 

@@ -101,6 +101,24 @@ def test_run_from_the_back_office_then_result_and_charts(admin_client, edition):
     assert admin_client.get(url(edition, "orga:draw-chart", name="other")).status_code == 404
 
 
+def test_places_by_day_after_the_draw(admin_client, edition):
+    """The edition's day has one place of its own: one of four applicants gets it."""
+    import re
+
+    edition.days.update(capacity=1)
+    admin_client.post(url(edition), settings_data(window_opens_at="", draw_at=""))
+    for sector in ["ngo", "business", "science", "media"]:
+        register(edition, sector=sector)
+    Allocation.objects.filter(edition=edition).update(window_closes_at=timezone.now())
+    admin_client.post(url(edition, "orga:draw-run"))
+    assert Registration.objects.filter(status=Registration.Status.CONFIRMED).count() == 1
+    page = admin_client.get(url(edition)).content.decode()
+    table = re.search(r'<table class="orga-table" id="draw-days">.*?</table>', page, re.S)
+    assert "Miejsca według dni" in table.group(0)
+    cells = re.findall(r"<td>([^<]*)</td>", table.group(0))
+    assert cells == ["1", "4", "1"]  # places at the draw, applications, places given
+
+
 def test_a_manager_may_not(client, role_user, edition):
     client.force_login(role_user("registration_manager"))
     assert client.get(url(edition)).status_code == 403

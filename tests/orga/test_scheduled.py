@@ -36,6 +36,7 @@ def form(**changes):
         "offset_days": "-7",
         "anchor": "start",
         "send_time": "09:00",
+        "audience": "confirmed",
         "subject_pl": "Za tydzień",
         "body_pl": "Dzień dobry {first_name}",
         "subject_en": "In a week",
@@ -116,3 +117,56 @@ def test_another_editions_mail_is_a_404(writer_client, edition, role_user):
     other = EditionFactory(start_date=edition.start_date)
     mail = ScheduledMail.objects.create(edition=other, name="Obca", subject_pl="x", body_pl="y")
     assert writer_client.get(url(edition, "orga:scheduled-detail", pk=mail.pk)).status_code == 404
+
+
+def test_the_thank_you_preset_goes_to_those_who_came(writer_client, edition):
+    page = writer_client.get(url(edition, "orga:scheduled-create") + "?preset=thanks")
+    page = page.content.decode()
+    assert 'name="audience" value="came"' in page
+    checked = [
+        line for line in page.splitlines() if 'name="audience"' in line and "checked" in line
+    ]
+    assert len(checked) == 1 and 'value="came"' in checked[0]
+    assert "ci, którzy przyszli (wejście zarejestrowane co najmniej jednego dnia)" in page
+    writer_client.post(
+        url(edition, "orga:scheduled-create"),
+        form(name="Podziękowanie", anchor="end", offset_days="1", audience="came"),
+    )
+    mail = ScheduledMail.objects.get(edition=edition)
+    assert mail.audience == "came"
+    register(edition, first_name="Ola")  # confirmed, not checked in
+    detail = writer_client.get(url(edition, "orga:scheduled-detail", pk=mail.pk)).content
+    assert "adresaci: ci, którzy przyszli" in detail.decode()
+    assert "na teraz 0 osób." in detail.decode()
+    listing = writer_client.get(url(edition)).content.decode()
+    assert "Do kogo" in listing and "ci, którzy przyszli" in listing
+
+
+def test_the_audience_in_english(writer_client, edition):
+    from django.utils import translation
+
+    with translation.override("en"):
+        create = url(edition, "orga:scheduled-create")
+    page = writer_client.get(create + "?preset=thanks").content.decode()
+    assert "those who came (checked in on at least one day)" in page
+    assert "every confirmed participant" in page
+
+
+def test_a_bad_audience_is_shown_with_what_was_typed(writer_client, edition):
+    response = writer_client.post(
+        url(edition, "orga:scheduled-create"),
+        form(audience="wszyscy-naraz", subject_pl="Mój temat", name="Po kongresie"),
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'value="Mój temat"' in page and 'value="Po kongresie"' in page
+    assert "orga-field--invalid" in page
+    assert not ScheduledMail.objects.exists()
+
+
+def test_a_change_of_audience_is_kept(writer_client, edition):
+    writer_client.post(url(edition, "orga:scheduled-create"), form())
+    mail = ScheduledMail.objects.get(edition=edition)
+    writer_client.post(url(edition, "orga:scheduled-detail", pk=mail.pk), form(audience="absent"))
+    mail.refresh_from_db()
+    assert mail.audience == "absent"

@@ -9,9 +9,13 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from kongres.audit.models import AuditLogEntry
 from kongres.mail.models import OutboxMessage
-from kongres.registration import mails
+from kongres.registration import lottery, mails
 from kongres.registration.models import (
     AllocationQuota,
     Draw,
@@ -152,6 +156,143 @@ def test_days_with_their_own_places(edition, now):
     draw_run(edition=edition, now=now)
     assert SeatPool.objects.get(day=day).taken == 2
     assert Registration.objects.filter(status=Status.CONFIRMED).count() == 2
+
+
+# --- per-day draws (kongres-draw-2) ------------------------------------------------------------
+
+
+def two_days(edition, first_places=2, second_places=None):
+    first = DayFactory(edition=edition, date=edition.start_date, capacity=first_places)
+    second = DayFactory(edition=edition, date=edition.end_date, capacity=second_places)
+    return first, second
+
+
+def test_per_day_a_winner_gets_the_days_that_still_have_places(client, edition, now):
+    """Five places in all; the first day has two. Six apply for both days: the first two
+    drawn get both days, the next three the second day only, the last waits."""
+    first, second = two_days(edition, first_places=2, second_places=10)
+    allocation_configure(edition=edition, mode="draw")
+    apply(edition, now, 6, day_ids=[first.pk, second.pk], language="en")
+    OutboxMessage.objects.all().delete()
+    draw = draw_run(edition=edition, now=now)
+
+    assert draw.algorithm == "kongres-draw-2"
+    assert draw.day_places == {str(first.pk): 2, str(second.pk): 10}
+    entries = list(draw.entries.order_by("rank"))
+    assert [e.outcome for e in entries] == ["place"] * 5 + ["waiting"]
+    both, second_only = [first.pk, second.pk], [second.pk]
+    assert [e.days_given for e in entries] == [both, both] + [second_only] * 3 + [[]]
+    assert pool(edition).taken == 5
+    assert SeatPool.objects.get(day=first).taken == 2
+    assert SeatPool.objects.get(day=second).taken == 5
+    # the registrations hold the days given, no more (a cancellation frees those)
+    for entry in entries:
+        days = sorted(entry.registration.days.values_list("pk", flat=True))
+        assert days == (sorted(entry.days_given) if entry.outcome == "place" else both)
+    partial = entries[2].registration
+    audit = AuditLogEntry.objects.filter(action="registration.draw", object_id=str(partial.pk))
+    assert audit.get().after["days"] == second_only
+    # the mail says which day they did not get
+    message = OutboxMessage.objects.get(
+        related__endswith=f":{partial.pk}", kind="registration.draw_place"
+    )
+    assert "had no place left" in message.body_text
+    assert (
+        "had no place left"
+        not in OutboxMessage.objects.get(
+            related__endswith=f":{entries[0].registration_id}", kind="registration.draw_place"
+        ).body_text
+    )
+    # published and verified
+    data = client.get("/en/registration/draw.json").json()
+    assert [e["days_given"] for e in data["entries"]] == [e.days_given for e in entries]
+    assert draw_verify(draw=draw, seed_hex=draw.seed).matches
+    DrawEntry.objects.filter(pk=entries[2].pk).update(days_given=both)
+    result = draw_verify(draw=draw, seed_hex=draw.seed)
+    assert result.problems == ["the days given differ from the published ones"]
+    # a partial winner cancels: their one day and the edition's place are freed, nothing else
+    registration_cancel(registration=partial, now=now + dt.timedelta(minutes=1))
+    assert SeatPool.objects.get(day=first).taken == 2
+    assert SeatPool.objects.get(day=second).taken == 4
+    # the one waiting wants the first day, still full: nothing to offer
+    assert not Registration.objects.filter(status=Status.OFFERED).exists()
+
+
+def test_per_day_the_winners_mail_in_polish(edition, now):
+    first, second = two_days(edition, first_places=0)
+    allocation_configure(edition=edition, mode="draw")
+    person = apply(edition, now, 1, day_ids=[first.pk, second.pk], language="pl")[0]
+    draw_run(edition=edition, now=now)
+    message = OutboxMessage.objects.get(
+        related__endswith=f":{person.pk}", kind="registration.draw_place"
+    )
+    assert "nie miały już wolnych miejsc" in message.body_text
+
+
+def test_a_draw_of_version_1_still_verifies(edition, now, monkeypatch):
+    first, second = two_days(edition, first_places=2)
+    allocation_configure(edition=edition, mode="draw")
+    apply(edition, now, 6, day_ids=[first.pk, second.pk])
+    monkeypatch.setattr(lottery, "ALGORITHM", lottery.ALL_DAYS)  # a draw of before
+    draw = draw_run(edition=edition, now=now)
+    monkeypatch.undo()
+    assert draw.algorithm == "kongres-draw-1"
+    # all the days or none: two winners, the others wait
+    assert draw.entries.filter(outcome="place").count() == 2
+    assert SeatPool.objects.get(day=second).taken == 2
+    assert draw_verify(draw=draw, seed_hex=draw.seed).matches
+    out = StringIO()
+    call_command("draw", "verify", edition.slug, "--seed", draw.seed, stdout=out)
+    assert "kongres-draw-1" in out.getvalue()
+    Draw.objects.filter(pk=draw.pk).update(algorithm="kongres-draw-0")
+    draw.refresh_from_db()
+    result = draw_verify(draw=draw, seed_hex=draw.seed)
+    assert not result.matches and "this program runs" in result.problems[0]
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    edition_places=st.integers(0, 6),
+    day_places=st.tuples(st.none() | st.integers(0, 4), st.none() | st.integers(0, 4)),
+    choices=st.lists(st.sampled_from([(0,), (1,), (0, 1)]), max_size=9),
+    ngo_minimum=st.none() | st.integers(0, 100),
+)
+def test_per_day_no_pool_over_its_places_property(
+    db, now, edition_places, day_places, choices, ngo_minimum
+):
+    """Random places on the edition and its two days, random choices of days, a quota: no
+    seat pool goes over its places, the pools count the registrations' days, the draw
+    verifies (the same seed gives the same result)."""
+    with transaction.atomic():
+        edition = EditionFactory(capacity=edition_places)
+        days = two_days(edition, *day_places)
+        allocation = allocation_configure(edition=edition, mode="draw")
+        if ngo_minimum is not None:
+            AllocationQuota.objects.create(
+                allocation=allocation, dimension="sector", value="ngo", min_percent=ngo_minimum
+            )
+        for i, chosen in enumerate(choices):
+            apply(edition, now, 1, day_ids=[days[d].pk for d in chosen], sector=SECTORS[i % 4])
+        draw = draw_run(edition=edition, now=now, mail=False)
+
+        pools = {p.day_id: p for p in SeatPool.objects.filter(edition=edition)}
+        for each in pools.values():
+            assert each.capacity is None or each.taken <= each.capacity
+        confirmed = Registration.objects.filter(edition=edition, status=Status.CONFIRMED)
+        assert (
+            pools[None].taken
+            == confirmed.count()
+            == len([e for e in draw.entries.all() if e.outcome == "place"])
+        )
+        for day in days:
+            assert pools[day.pk].taken == confirmed.filter(days=day).count()
+        assert all(e.days_given for e in draw.entries.filter(outcome="place"))
+        assert draw_verify(draw=draw, seed_hex=draw.seed).matches
+        transaction.set_rollback(True)
 
 
 def test_waiting_list_size_ends_the_others(edition, now):
@@ -297,7 +438,7 @@ def test_public_page_shows_the_commitment_then_the_result(client, edition, alloc
     assert "seed" not in client.get("/en/registration/draw.json").json()
     draw = draw_run(edition=edition, now=after_window(now))
     page = client.get("/en/registration/draw/").content.decode()
-    assert draw.seed in page and "kongres-draw-1" in page
+    assert draw.seed in page and "kongres-draw-2" in page
     assert "Nowak" not in page and "@example.org" not in page  # nobody named
     data = client.get("/en/registration/draw.json").json()
     assert [e["number"] for e in data["entries"]] == [

@@ -79,7 +79,9 @@ class Campaign(TimeStampedModel):
 class ScheduledMail(TimeStampedModel):
     """A mail planned by time relative to the edition (a week before, the day before with the
     practical information and the ticket, a thank-you after), in Polish and English, to the
-    edition's confirmed participants. ``kongres worker`` queues it to the outbox when its time
+    edition's confirmed participants: all of them, those who came (checked in at the door on at
+    least one day) or those who did not (``audience``, a segment of the participant list:
+    ``selectors.AUDIENCE_SEGMENTS``). ``kongres worker`` queues it to the outbox when its time
     comes (``services.scheduled_mail_due``), once: the row is locked and marked sent in the
     transaction that queues its mails. It can be changed until then."""
 
@@ -90,6 +92,11 @@ class ScheduledMail(TimeStampedModel):
     class Anchor(models.TextChoices):
         START = "start", _("the first day")
         END = "end", _("the last day")
+
+    class Audience(models.TextChoices):
+        CONFIRMED = "confirmed", _("every confirmed participant")
+        CAME = "came", _("those who came (checked in on at least one day)")
+        ABSENT = "absent", _("those who did not come (never checked in)")
 
     edition = models.ForeignKey(
         Edition,
@@ -105,6 +112,9 @@ class ScheduledMail(TimeStampedModel):
         _("days"), default=-7, help_text=_("Negative: before; positive: after.")
     )
     send_time = models.TimeField(_("at (the edition's time zone)"), default=dt.time(9))
+    audience = models.CharField(
+        _("to"), max_length=10, choices=Audience.choices, default=Audience.CONFIRMED
+    )
     subject_pl = models.CharField(_("subject (Polish)"), max_length=200)
     body_pl = models.TextField(_("message (Polish)"), help_text=_("Markdown or plain text."))
     subject_en = models.CharField(_("subject (English)"), max_length=200, blank=True)

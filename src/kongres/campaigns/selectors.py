@@ -39,13 +39,24 @@ def campaign_delivery_counts(*, campaign: Campaign) -> dict[str, int]:
     )
 
 
-def scheduled_mail_recipients(*, edition) -> QuerySet[Registration]:
+# Each audience of a scheduled mail as a segment of the participant list (the parameters of
+# ``registration_filter``): "came" is checked in at the door on at least one day.
+AUDIENCE_SEGMENTS: dict[str, dict[str, str]] = {
+    ScheduledMail.Audience.CONFIRMED: {},
+    ScheduledMail.Audience.CAME: {"checked_in": "yes"},
+    ScheduledMail.Audience.ABSENT: {"checked_in": "no"},
+}
+
+
+def scheduled_mail_recipients(
+    *, edition, audience: str = ScheduledMail.Audience.CONFIRMED
+) -> QuerySet[Registration]:
     """Who a scheduled mail goes to: the edition's confirmed participants (their address
-    confirmed, not erased). It is about their participation: no newsletter consent needed."""
+    confirmed, not erased) of its ``audience`` (everyone, those who came, those who did not).
+    It is about their participation: no newsletter consent needed."""
     return (
-        Registration.objects.filter(
-            edition=edition, status=Registration.Status.CONFIRMED, verified_at__isnull=False
-        )
+        registration_filter(edition=edition, params=AUDIENCE_SEGMENTS[audience])
+        .filter(status=Registration.Status.CONFIRMED, verified_at__isnull=False)
         .exclude(email__iendswith=f"@{ERASED_DOMAIN}")
         .order_by("pk")
     )

@@ -322,6 +322,7 @@ SCHEDULED_FIELDS = (
     "anchor",
     "offset_days",
     "send_time",
+    "audience",
     "subject_pl",
     "body_pl",
     "subject_en",
@@ -335,6 +336,8 @@ def _scheduled_check(values: dict, edition: Edition, now: dt.datetime) -> dict:
     }
     if not values["name"]:
         raise CampaignError(_("Give the mail a name."), code="invalid")
+    if values["audience"] not in ScheduledMail.Audience.values:
+        raise CampaignError(_("Choose who the mail goes to."), code="invalid")
     if not values["subject_pl"] or not values["body_pl"]:
         raise CampaignError(_("Write the Polish subject and message."), code="invalid")
     if bool(values["subject_en"]) != bool(values["body_en"]):
@@ -353,9 +356,13 @@ def scheduled_mail_create(
     actor: AbstractBaseUser | None,
     now: dt.datetime | None = None,
 ) -> ScheduledMail:
-    """Plan a mail (``values``: the ``SCHEDULED_FIELDS``)."""
+    """Plan a mail (``values``: the ``SCHEDULED_FIELDS``; without ``audience``, to every
+    confirmed participant)."""
     now = now or timezone.now()
-    values = _scheduled_check({key: values.get(key, "") for key in SCHEDULED_FIELDS}, edition, now)
+    values = {key: values.get(key, "") for key in SCHEDULED_FIELDS} | {
+        "audience": values.get("audience") or ScheduledMail.Audience.CONFIRMED
+    }
+    values = _scheduled_check(values, edition, now)
     with transaction.atomic():
         scheduled = ScheduledMail.objects.create(
             edition=edition,
@@ -368,7 +375,7 @@ def scheduled_mail_create(
 
 def _plain(values: dict) -> dict:
     """What the audit log keeps of a planned mail (not its whole text)."""
-    kept = ("name", "anchor", "offset_days", "send_time", "subject_pl")
+    kept = ("name", "anchor", "offset_days", "send_time", "audience", "subject_pl")
     return {key: str(value) for key, value in values.items() if key in kept}
 
 
@@ -379,11 +386,13 @@ def scheduled_mail_update(
     actor: AbstractBaseUser | None,
     now: dt.datetime | None = None,
 ) -> ScheduledMail:
-    """Change a planned mail; refused once it is sent (or being sent right now)."""
+    """Change a planned mail (without ``audience``, it keeps its own); refused once it is sent
+    (or being sent right now)."""
     now = now or timezone.now()
-    values = _scheduled_check(
-        {key: values.get(key, "") for key in SCHEDULED_FIELDS}, scheduled.edition, now
-    )
+    values = {key: values.get(key, "") for key in SCHEDULED_FIELDS} | {
+        "audience": values.get("audience") or scheduled.audience
+    }
+    values = _scheduled_check(values, scheduled.edition, now)
     with atomic_bounded(_busy):
         locked = ScheduledMail.objects.select_for_update().get(pk=scheduled.pk)
         if locked.status != ScheduledMail.Status.SCHEDULED:
@@ -415,7 +424,8 @@ def scheduled_mail_preview(
 
 
 def scheduled_mail_send(*, scheduled: ScheduledMail, now: dt.datetime | None = None) -> int:
-    """Queue the mail to the edition's confirmed participants, once: the row is locked (a
+    """Queue the mail to its audience among the edition's confirmed participants (at the
+    moment it goes: who came is who has checked in by then), once: the row is locked (a
     second worker skips it) and marked sent in the transaction that queues its copies. Returns
     how many were queued (0: already sent, or being sent by another worker)."""
     now = now or timezone.now()
@@ -429,7 +439,7 @@ def scheduled_mail_send(*, scheduled: ScheduledMail, now: dt.datetime | None = N
         if locked is None:
             return 0
         recipients = list(
-            scheduled_mail_recipients(edition=locked.edition).values_list(
+            scheduled_mail_recipients(edition=locked.edition, audience=locked.audience).values_list(
                 "pk", "email", "first_name", "language"
             )
         )
@@ -445,7 +455,7 @@ def scheduled_mail_send(*, scheduled: ScheduledMail, now: dt.datetime | None = N
             action="scheduled_mail.send",
             obj=locked,
             before={"status": ScheduledMail.Status.SCHEDULED},
-            after={"status": locked.status, "recipients": len(mails)},
+            after={"status": locked.status, "audience": locked.audience, "recipients": len(mails)},
         )
     return len(mails)
 

@@ -8,7 +8,10 @@ and says in one line what it did:
 * ``certificates_step``: their certificates of attendance issued (and mailed through the
   outbox, as after a real congress);
 * ``feedback_step``: the feedback survey opened, the participants invited, about two thirds of
-  them answered (``demo/feedback.py``), and a link not used yet printed to try.
+  them answered (``demo/feedback.py``), and a link not used yet printed to try;
+* ``scheduled_step``: the planned mails (``demo/plans.py``) whose time has come sent through
+  the outbox, the thank-you only to those who came (it goes at noon the day after the last
+  day: until then it says to how many it will go).
 
 Other parts of the "after the event" demo (materials, the survey, …) add a step: a function
 ``(*, edition) -> str`` appended to ``AFTER_STEPS``. Every step must change nothing when run
@@ -31,6 +34,7 @@ from kongres.checkin.models import Certificate, CheckIn, Gate
 from kongres.checkin.services import checkin_perform
 from kongres.demo.feedback import demo_feedback_load
 from kongres.demo.loader import DAYS_BEFORE_CONGRESS
+from kongres.demo.plans import scheduled_step
 from kongres.events.models import Edition
 from kongres.registration.links import link_token
 from kongres.registration.models import Registration
@@ -160,7 +164,12 @@ def feedback_step(*, edition: Edition) -> str:
     return line
 
 
-AFTER_STEPS: list[Callable[..., str]] = [participants_step, certificates_step, feedback_step]
+AFTER_STEPS: list[Callable[..., str]] = [
+    participants_step,
+    certificates_step,
+    feedback_step,
+    scheduled_step,
+]
 
 
 @dataclass(frozen=True)

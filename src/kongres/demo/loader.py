@@ -5,7 +5,8 @@
 is created when missing and saved only when a value differs, so that running it twice changes
 nothing and switching between the two date modes moves the dates without duplicating anything.
 Long texts (the news post, the privacy notice, the accessibility declaration, the practical
-information) are Markdown files in ``demo/templates/demo/``.
+information) are Markdown files in ``demo/templates/demo/``. What the edition has planned (a
+reconfirmation round, three scheduled mails) is ``demo/plans.py``.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from kongres.demo.data import (
     SPEAKER_COUNT,
     TRACKS,
 )
+from kongres.demo.plans import demo_plans_load
 from kongres.events.models import (
     Day,
     Edition,
@@ -477,6 +479,8 @@ def _load(*, today: dt.date, as_published: bool) -> DemoResult:
                 "is_published": True,
             },
         )
+
+    w.changed += demo_plans_load(edition=edition)
 
     return DemoResult(
         edition=edition,

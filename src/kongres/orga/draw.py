@@ -1,5 +1,5 @@
 """The back office's draw page: its forms (the allocation's settings, the quotas) and its
-numbers and charts (places drawn against applications, by sector and by voivodeship)."""
+numbers and charts (places drawn against applications, by sector, by voivodeship and by day)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pygal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kongres.events.models import Edition
+from kongres.events.models import Day, Edition
 from kongres.orga.dashboard import chart_config
 from kongres.registration import lottery
 from kongres.registration.choices import Sector, Voivodeship
@@ -132,6 +132,29 @@ def draw_breakdown(*, draw: Draw, dimension: str) -> list[tuple[str, int, int]]:
         for value, count in applied.items()
     ]
     return sorted(rows, key=lambda row: (-row[1], row[0]))
+
+
+def draw_days(*, draw: Draw) -> list[dict]:
+    """Each day of the edition in the draw: its places when the draw ran (None: only the
+    edition's limit), the applications for it and the places given on it."""
+    applied: dict[int, int] = {}
+    given: dict[int, int] = {}
+    for days, days_given in draw.entries.values_list("days", "days_given"):
+        for day in days:
+            applied[day] = applied.get(day, 0) + 1
+        for day in days_given:
+            given[day] = given.get(day, 0) + 1
+    if not applied:
+        return []
+    return [
+        {
+            "day": day,
+            "places": draw.day_places.get(str(day.pk)),
+            "applications": applied.get(day.pk, 0),
+            "given": given.get(day.pk, 0),
+        }
+        for day in Day.objects.filter(edition_id=draw.edition_id).order_by("date")
+    ]
 
 
 def quotas_reached(*, draw: Draw) -> list[dict]:

@@ -1,7 +1,6 @@
-"""The back office's scheduled mails: the form and the usual three to start from (a reminder a
-week before, the practical information and the ticket the day before, a thank-you after).
-The presets are organiser content, written here in Polish and English; the organisers change
-them as they like."""
+"""The back office's scheduled mails: the form, and the usual three to start from
+(``campaigns.presets``: a reminder a week before, the practical information and the ticket the
+day before, a thank-you after to those who came)."""
 
 from __future__ import annotations
 
@@ -11,57 +10,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kongres.campaigns.models import ScheduledMail
+from kongres.campaigns.presets import PRESETS
 
-PRESETS = {
-    "week": {
-        "name": _("Reminder a week before"),
-        "anchor": "start",
-        "offset_days": -7,
-        "send_time": dt.time(9),
-        "subject_pl": "Do zobaczenia za tydzień",
-        "body_pl": (
-            "Dzień dobry {first_name},\n\nprzypominamy, że kongres zaczyna się za tydzień. "
-            "Swoją rejestrację zobaczysz i zmienisz tutaj: {personal_link}\n\n"
-            "Jeśli nie możesz przyjść, anuluj rejestrację: ktoś z listy rezerwowej "
-            "dostanie Twoje miejsce."
-        ),
-        "subject_en": "See you in a week",
-        "body_en": (
-            "Hello {first_name},\n\na reminder that the congress starts in a week. "
-            "You can see and change your registration here: {personal_link}\n\n"
-            "If you cannot come, please cancel: someone on the waiting list will get your "
-            "place."
-        ),
-    },
-    "day": {
-        "name": _("Practical information the day before"),
-        "anchor": "start",
-        "offset_days": -1,
-        "send_time": dt.time(10),
-        "subject_pl": "Jutro kongres: informacje praktyczne i bilet",
-        "body_pl": (
-            "Dzień dobry {first_name},\n\ndo zobaczenia jutro! Rejestracja uczestników "
-            "otwiera się godzinę przed początkiem obrad.\n\nTwój bilet (PDF z kodem QR do "
-            "pokazania przy wejściu): {ticket}"
-        ),
-        "subject_en": "The congress is tomorrow: practical information and your ticket",
-        "body_en": (
-            "Hello {first_name},\n\nsee you tomorrow! The registration desk opens an hour "
-            "before the first session.\n\nYour ticket (a PDF with the QR code to show at the "
-            "door): {ticket}"
-        ),
-    },
-    "thanks": {
-        "name": _("Thank-you after"),
-        "anchor": "end",
-        "offset_days": 1,
-        "send_time": dt.time(12),
-        "subject_pl": "Dziękujemy za udział w kongresie",
-        "body_pl": "Dzień dobry {first_name},\n\ndziękujemy, że byliście z nami!",
-        "subject_en": "Thank you for coming to the congress",
-        "body_en": "Hello {first_name},\n\nthank you for being with us!",
-    },
-}
+__all__ = ["PRESETS", "ScheduledMailForm", "scheduled_initial"]
 
 
 class ScheduledMailForm(forms.Form):
@@ -75,6 +26,14 @@ class ScheduledMailForm(forms.Form):
     anchor = forms.ChoiceField(label=_("Relative to"), choices=ScheduledMail.Anchor.choices)
     send_time = forms.TimeField(
         label=_("At (the edition's time zone)"), widget=forms.TimeInput(format="%H:%M")
+    )
+    # not required: left out, a new mail goes to every confirmed participant and a planned
+    # one keeps its own (the services' defaults); a value not among the choices is refused
+    audience = forms.ChoiceField(
+        label=_("To"),
+        choices=ScheduledMail.Audience.choices,
+        widget=forms.RadioSelect,
+        required=False,
     )
     subject_pl = forms.CharField(label=_("Subject (Polish)"), max_length=200)
     body_pl = forms.CharField(label=_("Message (Polish)"), widget=forms.Textarea(attrs={"rows": 8}))
@@ -95,4 +54,9 @@ def scheduled_initial(scheduled: ScheduledMail | None, preset: str = "") -> dict
     values = dict(PRESETS.get(preset, {}))
     if "name" in values:
         values["name"] = str(values["name"])
-    return values or {"anchor": "start", "offset_days": -7, "send_time": dt.time(9)}
+    return values or {
+        "anchor": "start",
+        "offset_days": -7,
+        "send_time": dt.time(9),
+        "audience": ScheduledMail.Audience.CONFIRMED,
+    }

@@ -177,7 +177,8 @@ class Draw(models.Model):
 
 
 class DrawEntry(models.Model):
-    """One application as the draw saw it: the pseudonymous number and what the draw used."""
+    """One application as the draw saw it: the pseudonymous number and what the draw used, and
+    what it gave (the outcome; a winner's days)."""
 
     class Outcome(models.TextChoices):
         PLACE = "place", _("place")
@@ -199,7 +200,9 @@ class DrawEntry(models.Model):
     sector = models.CharField(_("sector"), max_length=30, blank=True)
     voivodeship = models.CharField(_("voivodeship"), max_length=20, blank=True)
     priority = models.SmallIntegerField(_("priority"), default=0)
-    days = models.JSONField(_("days"), default=list, blank=True)  # day ids
+    days = models.JSONField(_("days"), default=list, blank=True)  # day ids applied for
+    # the winner's days: those applied for that still had a place (``kongres-draw-2``)
+    days_given = models.JSONField(_("days given"), default=list, blank=True)
     rank = models.PositiveIntegerField(_("place in drawn order"))
     outcome = models.CharField(_("result"), max_length=10, choices=Outcome.choices)
     position = models.PositiveIntegerField(_("waiting-list position"), null=True, blank=True)

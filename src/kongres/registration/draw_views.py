@@ -64,6 +64,7 @@ def draw_json(request: HttpRequest) -> HttpResponse:
                     "voivodeship": e.voivodeship,
                     "priority": e.priority,
                     "days": e.days,
+                    "days_given": e.days_given,
                     "outcome": e.outcome,
                 }
                 for e in draw.entries.order_by("rank")

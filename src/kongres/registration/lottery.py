@@ -3,11 +3,12 @@ order, the winners and the waiting list out. No database, no clock, no ``random`
 input gives the same result on any machine and any Python version, so that anybody can re-run a
 published draw (``kongres draw verify``). docs: README, "Allocation by draw".
 
-Algorithm ``kongres-draw-1``
+Algorithm ``kongres-draw-2``
 ============================
 
 1. **Drawn order.** Every applicant gets a ticket,
-   ``HMAC-SHA256(key=seed, message=b"kongres-draw-1:" + decimal applicant number)``, 32 bytes.
+   ``HMAC-SHA256(key=seed, message=b"kongres-draw-1:" + decimal applicant number)``, 32 bytes
+   (the message keeps the prefix of version 1 in version 2: the drawn order did not change).
    The applicants are sorted by priority (higher first: the organisers' tiers), then by ticket
    (bytes, ascending), then by number (never needed: two equal tickets would be a SHA-256
    collision). This order does not depend on the order the applications are given in.
@@ -25,10 +26,18 @@ Algorithm ``kongres-draw-1``
 
 An applicant *fits* while places remain, while no group of theirs with a maximum share would go
 beyond ``floor(places * max% / 100)`` (caps hold in every step, minimums included), and while
-each of the days they applied for (when days have their own number of places) has a place left.
+at least one of the days they applied for has a place left (a day without its own number of
+places always has); an applicant who applied for no day needs only the edition's place. A
+chosen applicant gets the edition's place and a place on each day they applied for that still
+has one at that moment (**days given**); the days already full are not theirs. So every pool
+(the edition's places, each day's) is given in drawn order and never beyond its number.
 A maximum can leave places empty: they go to the waiting list afterwards like any freed seat.
 A minimum is reached whenever its group has enough applicants that fit; minimums of different
 dimensions can compete (the earlier one in the fixed order wins).
+
+``kongres-draw-1`` (the first version, still run to verify the draws made with it) differs in
+one rule only: an applicant fits only while *every* day they applied for has a place left, and
+gets all of them. Where no day has its own number of places both versions give the same result.
 """
 
 from __future__ import annotations
@@ -38,9 +47,12 @@ import hmac
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-ALGORITHM = "kongres-draw-1"
+ALGORITHM = "kongres-draw-2"  # the version new draws use
+ALL_DAYS = "kongres-draw-1"  # the first version: all the days applied for, or none
+ALGORITHMS = (ALL_DAYS, ALGORITHM)  # the versions this program runs (and verifies)
+TICKET_PREFIX = "kongres-draw-1"  # the tickets' message, the same in every version
 DIMENSIONS = ("sector", "voivodeship")
 
 
@@ -89,11 +101,13 @@ class Result:
     order: tuple[int, ...]  # every applicant number, in drawn order
     winners: tuple[int, ...]  # the chosen, in drawn order
     waiting: tuple[int, ...]  # the others, in drawn order
+    # each winner's days given (those applied for that still had a place), in their order
+    days: Mapping[int, tuple[int, ...]] = field(default_factory=dict, hash=False)
 
 
 def ticket(seed: bytes, number: int) -> bytes:
     """The applicant's ticket: step 1 of the algorithm."""
-    return hmac.new(seed, f"{ALGORITHM}:{number}".encode(), hashlib.sha256).digest()
+    return hmac.new(seed, f"{TICKET_PREFIX}:{number}".encode(), hashlib.sha256).digest()
 
 
 def commitment(seed: bytes) -> str:
@@ -137,9 +151,13 @@ def draw(
     seed: bytes,
     quotas: Iterable[Quota] = (),
     day_places: Mapping[int, int] | None = None,
+    algorithm: str = ALGORITHM,
 ) -> Result:
-    """Run the draw (``kongres-draw-1``, described above). ``day_places``: the places left on
-    each day that has its own limit (a day not in it has none)."""
+    """Run the draw (``algorithm``: ``kongres-draw-2`` by default, or ``kongres-draw-1``;
+    described above). ``day_places``: the places left on each day that has its own limit (a
+    day not in it has none)."""
+    if algorithm not in ALGORITHMS:
+        raise ValueError(f"unknown algorithm {algorithm!r}")
     applicants = list(applicants)
     if len({a.number for a in applicants}) != len(applicants):
         raise ValueError("applicant numbers must be unique")
@@ -150,24 +168,31 @@ def draw(
         raise ValueError("one quota per group")
     caps = {q.key: q.maximum(places) for q in quotas if q.max_percent is not None}
     order = drawn_order(applicants, seed)
-    chosen: set[int] = set()
+    chosen: dict[int, tuple[int, ...]] = {}  # number: days given
     counts: Counter[tuple[str, str]] = Counter()
     days_left = dict(day_places or {})
+    every_day = algorithm == ALL_DAYS
 
-    def fits(applicant: Applicant) -> bool:
+    def fits(applicant: Applicant) -> tuple[int, ...] | None:
+        """The days the applicant would be given, or None when they do not fit."""
         if len(chosen) >= places:
-            return False
+            return None
         for dimension in DIMENSIONS:
             cap = caps.get((dimension, getattr(applicant, dimension)))
             if cap is not None and counts[(dimension, getattr(applicant, dimension))] >= cap:
-                return False
-        return all(days_left.get(day, 1) > 0 for day in applicant.days)
+                return None
+        open_days = tuple(day for day in applicant.days if days_left.get(day, 1) > 0)
+        if every_day:
+            return applicant.days if open_days == applicant.days else None
+        if applicant.days and not open_days:
+            return None
+        return open_days
 
-    def choose(applicant: Applicant) -> None:
-        chosen.add(applicant.number)
+    def choose(applicant: Applicant, days: tuple[int, ...]) -> None:
+        chosen[applicant.number] = days
         for dimension in DIMENSIONS:
             counts[(dimension, getattr(applicant, dimension))] += 1
-        for day in applicant.days:
+        for day in days:
             if day in days_left:
                 days_left[day] -= 1
 
@@ -180,17 +205,19 @@ def draw(
             if (
                 applicant.number not in chosen
                 and getattr(applicant, quota.dimension) == quota.value
-                and fits(applicant)
+                and (days := fits(applicant)) is not None
             ):
-                choose(applicant)
+                choose(applicant, days)
     for applicant in order:
         if len(chosen) >= places:
             break
-        if applicant.number not in chosen and fits(applicant):
-            choose(applicant)
+        if applicant.number not in chosen and (days := fits(applicant)) is not None:
+            choose(applicant, days)
     numbers = tuple(a.number for a in order)
+    winners = tuple(n for n in numbers if n in chosen)
     return Result(
         order=numbers,
-        winners=tuple(n for n in numbers if n in chosen),
+        winners=winners,
         waiting=tuple(n for n in numbers if n not in chosen),
+        days={n: chosen[n] for n in winners},
     )

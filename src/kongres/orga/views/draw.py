@@ -59,6 +59,7 @@ def draw_page(request: HttpRequest, edition: Edition) -> HttpResponse:
     if draw is not None:
         context.update(
             quotas_reached=draw_data.quotas_reached(draw=draw),
+            by_day=draw_data.draw_days(draw=draw),
             by_sector=draw_data.draw_breakdown(draw=draw, dimension="sector"),
             by_voivodeship=draw_data.draw_breakdown(draw=draw, dimension="voivodeship"),
             places=draw.entries.filter(outcome="place").count(),

@@ -93,11 +93,12 @@ def scheduled_detail(request: HttpRequest, edition: Edition, pk: int) -> HttpRes
         else:
             messages.success(request, _("The mail is saved."))
             return redirect("orga:scheduled-detail", edition=edition.slug, pk=scheduled.pk)
-    first = selectors.scheduled_mail_recipients(edition=edition).first()
+    recipients = selectors.scheduled_mail_recipients(edition=edition, audience=scheduled.audience)
+    first = recipients.first()
     name = first.first_name if first is not None else None
     context.update(
         form=form,
-        count=selectors.scheduled_mail_recipients(edition=edition).count(),
+        count=recipients.count(),
         previews=[
             (
                 _("Polish"),

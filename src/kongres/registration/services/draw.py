@@ -9,8 +9,10 @@ the waiting list already means "no seat, may get one", its expiry, cancellation 
 hold) and the waiting list offers nothing until the draw is done. The draw then, in one
 transaction: locks the edition's pool (lock 1 of the order in ``services/__init__``), numbers
 the applications (``waiting`` with the address confirmed before the window closed, in the
-order of confirmation), runs the draw over the free seats, confirms the winners (a seat each,
-``pending_approval`` when approval is required), ranks the waiting list in drawn order (the
+order of confirmation), runs the draw over the free seats of the edition and of each day with
+its own number of places, confirms the winners (a seat each on the edition and on the days
+given them, ``pending_approval`` when approval is required; the days applied for that were full
+are taken off the registration), ranks the waiting list in drawn order (the
 queue follows ``DrawEntry.rank``; later registrations queue after) and ends the registrations
 beyond ``waiting_list_size`` (``rejected``). The ``Draw`` row is written in that transaction:
 a draw killed halfway leaves nothing, and running it again (or twice at once: the second waits
@@ -33,7 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kongres.audit.services import audit_log
-from kongres.events.models import Edition
+from kongres.events.models import Day, Edition
 from kongres.registration import lottery, mails, seats
 from kongres.registration.exceptions import RegistrationError
 from kongres.registration.models import (
@@ -196,7 +198,7 @@ def _apply(
     }
     quotas = _quotas(allocation)
     seed = bytes.fromhex(allocation.seed)
-    result = lottery.draw(applicants, places, seed, quotas, day_places)
+    result = lottery.draw(applicants, places, seed, quotas, day_places, lottery.ALGORITHM)
     draw = Draw.objects.create(
         edition=edition,
         algorithm=lottery.ALGORITHM,
@@ -230,6 +232,7 @@ def _apply(
                 voivodeship=applicant.voivodeship,
                 priority=applicant.priority,
                 days=list(days),
+                days_given=list(result.days.get(number, ())),
                 rank=rank,
                 outcome=outcome,
             )
@@ -240,8 +243,10 @@ def _apply(
             position += 1
             entry.position = position
     DrawEntry.objects.bulk_create(entries, batch_size=500)
-    places_given = [by_number[e.number] for e in entries if e.outcome == DrawEntry.Outcome.PLACE]
-    _seats_take(edition, [days for _registration, days in places_given])
+    placed = [e for e in entries if e.outcome == DrawEntry.Outcome.PLACE]
+    places_given = [by_number[e.number] for e in placed]
+    _seats_take(edition, [tuple(e.days_given) for e in placed])
+    _days_not_given_remove(placed)
     new = _seat_confirmed_status(edition)
     _statuses_set(
         [registration for registration, _days in places_given],
@@ -308,6 +313,21 @@ def _seats_take(edition: Edition, winners_days: list[tuple[int, ...]]) -> None:
         SeatPool.objects.filter(day_id=day_id).update(taken=F("taken") + count)
 
 
+def _days_not_given_remove(placed: list[DrawEntry]) -> None:
+    """Take off the winners' registrations the days applied for that had no place left (they
+    hold seats on the days given only): one DELETE per day."""
+    missed: dict[int, list[int]] = {}
+    for entry in placed:
+        for day in set(entry.days) - set(entry.days_given):
+            missed.setdefault(day, []).append(entry.registration.pk)
+    through = Registration.days.through.objects
+    for day, registration_ids in missed.items():
+        for first in range(0, len(registration_ids), 500):
+            through.filter(
+                day_id=day, registration_id__in=registration_ids[first : first + 500]
+            ).delete()
+
+
 def _statuses_set(
     registrations: list[Registration], actor: AbstractBaseUser | None, now: dt.datetime, **changes
 ) -> None:
@@ -323,8 +343,18 @@ def _statuses_set(
     for registration in registrations:
         for key, value in changes.items():
             setattr(registration, key, value)
-        number = registration.draw_entry.number
-        _audit(registration, "draw", actor=actor, before=Status.WAITING, number=number)
+        entry = registration.draw_entry
+        days_changed = None  # a winner's days applied for that were full: taken off
+        if entry.outcome == DrawEntry.Outcome.PLACE and entry.days_given != entry.days:
+            days_changed = ({"days": entry.days}, {"days": entry.days_given})
+        _audit(
+            registration,
+            "draw",
+            actor=actor,
+            before=Status.WAITING,
+            changes=days_changed,
+            number=entry.number,
+        )
 
 
 MAIL_OF_OUTCOME = {
@@ -361,8 +391,17 @@ def draw_mails_send(*, draw: Draw, batch: int = 200) -> int:
                     MAIL_OF_OUTCOME[entry.outcome],
                     number=entry.number,
                     position=entry.position,
+                    days_missed=_days_missed(entry),
                 )
                 queued += 1
+
+
+def _days_missed(entry: DrawEntry) -> list[Day]:
+    """The days a winner applied for that had no place left (in date order)."""
+    missed = set(entry.days) - set(entry.days_given)
+    if entry.outcome != DrawEntry.Outcome.PLACE or not missed:
+        return []
+    return list(Day.objects.filter(pk__in=missed).order_by("date"))
 
 
 def draw_due(*, now: dt.datetime | None = None) -> int:
@@ -390,8 +429,9 @@ class Verification:
 
 
 def draw_verify(*, draw: Draw, seed_hex: str) -> Verification:
-    """Re-run the draw from its published data with ``seed_hex``: whether the seed is the one
-    committed to, and the drawn order and the places are the ones published."""
+    """Re-run the draw from its published data with ``seed_hex`` and the draw's own algorithm
+    (``lottery.ALGORITHMS``: the versions this program runs): whether the seed is the one
+    committed to, and the drawn order, the places and the days given are the ones published."""
     problems = []
     try:
         seed = bytes.fromhex(seed_hex.strip())
@@ -399,8 +439,10 @@ def draw_verify(*, draw: Draw, seed_hex: str) -> Verification:
         return Verification(False, ["the seed is not hexadecimal"])
     if hashlib.sha256(seed).hexdigest() != draw.commitment:
         problems.append("the seed's SHA-256 is not the published commitment")
-    if draw.algorithm != lottery.ALGORITHM:
-        problems.append(f"the draw used {draw.algorithm}, this program has {lottery.ALGORITHM}")
+    if draw.algorithm not in lottery.ALGORITHMS:
+        known = ", ".join(lottery.ALGORITHMS)
+        problems.append(f"the draw used {draw.algorithm}, this program runs {known}")
+        return Verification(False, problems)
     entries = list(draw.entries.order_by("rank"))
     applicants = [
         lottery.Applicant(e.number, e.sector, e.voivodeship, e.priority, tuple(e.days))
@@ -408,10 +450,13 @@ def draw_verify(*, draw: Draw, seed_hex: str) -> Verification:
     ]
     quotas = [lottery.Quota(**quota) for quota in draw.quotas]
     day_places = {int(day): left for day, left in draw.day_places.items()}
-    result = lottery.draw(applicants, draw.places, seed, quotas, day_places)
+    result = lottery.draw(applicants, draw.places, seed, quotas, day_places, draw.algorithm)
     if list(result.order) != [e.number for e in entries]:
         problems.append("the drawn order differs from the published one")
     published = [e.number for e in entries if e.outcome == DrawEntry.Outcome.PLACE]
     if list(result.winners) != published:
         problems.append("the places differ from the published ones")
+    given = {e.number: tuple(e.days_given) for e in entries if e.days_given}
+    if {n: days for n, days in result.days.items() if days} != given:
+        problems.append("the days given differ from the published ones")
     return Verification(not problems, problems)

@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 
 from kongres.demo.after import demo_after, demo_after_today
 from kongres.demo.archive import demo_archive_load
@@ -53,6 +54,9 @@ class Command(BaseCommand):
         edition = result.edition
         demo_archive_load(edition=edition)  # a past edition, so that the archive shows one
         days = ", ".join(day.date.isoformat() for day in result.days)
+        with translation.override("pl"):
+            planned = reverse("orga:scheduled-list", kwargs={"edition": edition.slug})
+            asking = reverse("orga:reconfirmation", kwargs={"edition": edition.slug})
         changed = f"{result.changed} rows" if result.changed else "nothing (already loaded)"
         self.stdout.write(
             f"Demo loaded: {edition.title_pl} ({edition.status})\n"
@@ -61,7 +65,9 @@ class Command(BaseCommand):
             f"  news post: {result.news_post.title_pl}"
             f" ({timezone.localtime(result.news_post.published_at):%Y-%m-%d %H:%M})\n"
             f"  changed:   {changed}\n"
-            f"  site:      {settings.SITE_URL}/"
+            f"  site:      {settings.SITE_URL}/\n"
+            f"  planned:   {settings.SITE_URL}{planned} (scheduled mails),\n"
+            f"             {settings.SITE_URL}{asking} (reconfirmation round)"
         )
         if draw:
             done = demo_draw(edition=edition)
