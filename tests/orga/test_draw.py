@@ -5,7 +5,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from kongres.mail.models import OutboxMessage
 from kongres.registration.models import Allocation, Draw, Registration
+from kongres.registration.services.draw import draw_due
 from tests.orga.conftest import register
 
 
@@ -92,6 +94,12 @@ def test_run_from_the_back_office_then_result_and_charts(admin_client, edition):
     assert response.status_code == 302
     draw = Draw.objects.get(edition=edition)
     assert Registration.objects.filter(status=Registration.Status.CONFIRMED).count() == 2
+    # the result mails are left to the worker's draw job, which sends each once
+    assert not OutboxMessage.objects.filter(kind__startswith="registration.draw_").exists()
+    draw_due()
+    assert OutboxMessage.objects.filter(kind__startswith="registration.draw_").count() == 4
+    draw_due()
+    assert OutboxMessage.objects.filter(kind__startswith="registration.draw_").count() == 4
     page = admin_client.get(url(edition)).content.decode()
     assert draw.seed in page
     assert "Quotas reached" in page or "Osiągnięte kwoty" in page

@@ -72,11 +72,15 @@ def draw_page(request: HttpRequest, edition: Edition) -> HttpResponse:
 @orga_view("settings")
 def draw_run_view(request: HttpRequest, edition: Edition) -> HttpResponse:
     try:
-        draw_run(edition=edition, actor=request.user)
+        # the result mails are left to the worker's draw job (every minute, in batches): for
+        # thousands of applicants they take longer than a request should
+        draw_run(edition=edition, actor=request.user, mail=False)
     except RegistrationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("The draw is done and everybody's mail is queued."))
+        messages.success(
+            request, _("The draw is done. Everybody's result mail goes out within a minute.")
+        )
     return redirect("orga:draw", edition=edition.slug)
 
 
