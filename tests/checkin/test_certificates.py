@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone, translation
+from django_tasks_db.models import DBTaskResult
 from PIL import Image
 
 from kongres.accounts.models import EditionRole
@@ -310,6 +311,23 @@ def test_issue_edition_is_idempotent_and_reissues_after_a_name_correction(
     )
     assert new.number == 3 and old.number == 1
     assert OutboxMessage.objects.filter(kind="certificate").count() == 3
+
+
+def test_issue_edition_queues_the_mails_in_one_task_for_the_workers(came, day1, edition):
+    """A batch's mails are one sending task (``mail_send_many``, a hundred a task): with two
+    workers, two tasks' PDFs are made at once."""
+    people = [came(days=[day1]) for _ in range(3)]
+    assert certificates_issue_edition(edition=edition, actor=None).issued == 3
+    mails = list(OutboxMessage.objects.filter(kind="certificate").order_by("pk"))
+    assert sorted(m.to for m in mails) == sorted(p.email for p in people)
+    assert {m.priority for m in mails} == {OutboxMessage.Priority.BULK}
+    [task] = DBTaskResult.objects.filter(id__in={m.task_id for m in mails})
+    assert task.task_path == "kongres.mail.tasks.mail_send_many"
+    assert task.args_kwargs == {"args": [[m.pk for m in mails]], "kwargs": {}}
+    assert [a.params for m in mails for a in m.attachments.all()] == [
+        {"certificate": c.pk}
+        for c in Certificate.objects.filter(edition=edition).order_by("registration__pk")
+    ]
 
 
 def test_worker_issues_after_the_event_and_mails_the_pdf(
