@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone, translation
+from django_tasks_db.models import DBTaskResult
 from PIL import Image
 
 from kongres.accounts.models import EditionRole
@@ -26,8 +27,8 @@ from kongres.checkin.certificates import (
     certificates_issue_edition,
 )
 from kongres.checkin.models import Certificate
-from kongres.checkin.services import checkin_perform
-from kongres.events.models import EditionOrganisation
+from kongres.checkin.services import checkin_perform, session_attendance_perform
+from kongres.events.models import EditionOrganisation, Session
 from kongres.mail.models import OutboxMessage
 from kongres.registration.models import Registration
 from kongres.registration.tickets import ticket_for_registration
@@ -88,8 +89,8 @@ def test_issue_gives_a_numbered_certificate_with_days_and_hours(came, day1, day2
     assert certificate.serial == f"{registration.edition.slug.upper()}/00001"
     assert certificate.holder_name == "Zofia Żółć"
     assert certificate.attendance == [
-        {"day": day1.pk, "date": day1.date.isoformat(), "minutes": 480},
-        {"day": day2.pk, "date": day2.date.isoformat(), "minutes": 210},
+        {"day": day1.pk, "date": day1.date.isoformat(), "minutes": 480, "sessions": []},
+        {"day": day2.pk, "date": day2.date.isoformat(), "minutes": 210, "sessions": []},
     ]
     assert len(certificate.code) == 26
     mail = OutboxMessage.objects.get(kind="certificate")
@@ -140,6 +141,60 @@ def test_pdf_says_everything_and_its_qr_decodes_to_the_verification_address(came
     )
     assert accessible.title == f"Zaświadczenie o udziale · Kongres · {certificate.serial}"
     assert accessible.alt_texts == ["Kod QR adresu weryfikacji"]
+
+
+def test_pdf_lists_the_sessions_the_person_was_scanned_into_and_no_others(
+    came, day1, day2, edition, organiser
+):
+    morning, afternoon, second = Session.objects.filter(edition=edition).order_by("starts_at")
+    for session, pl, en in (
+        (morning, "Sesja poranna", "Morning session"),
+        (afternoon, "Sesja popołudniowa", "Afternoon session"),
+        (second, "Panel drugiego dnia", "Second day's panel"),
+    ):
+        Session.objects.filter(pk=session.pk).update(title_pl=pl, title_en=en)
+        session.refresh_from_db()
+    zofia = came(days=[day1, day2], first_name="Zofia", last_name="Żółć")
+    jan = came(days=[day1], first_name="Jan", last_name="Kowalski")
+    nobody = came(days=[day1], first_name="Ewa", last_name="Nowak")
+
+    def scan(registration, session, day, nonce):
+        code = ticket_for_registration(registration=registration).code
+        return session_attendance_perform(
+            code=code, session=session, day=day, staff=organiser, nonce=nonce
+        )
+
+    assert scan(zofia, morning, day1, "z1").ok and scan(zofia, second, day2, "z2").ok
+    assert scan(zofia, morning, day1, "z3").reason == "already_checked_in"  # listed once
+    assert scan(jan, afternoon, day1, "j1").ok
+
+    certificate = certificate_issue(registration=zofia, actor=organiser)
+    assert [
+        [(s["session"], s["starts"], s["ends"]) for s in day["sessions"]]
+        for day in certificate.attendance
+    ] == [[(morning.pk, "09:00", "12:00")], [(second.pk, "10:00", "13:30")]]
+    [(_image, text)] = pdf_pages(certificate_pdf(certificate=certificate))
+    text = " ".join(text.split())
+    assert "Udział w sesjach" in text
+    assert "09:00\u201312:00 Sesja poranna" in text
+    assert "10:00\u201313:30 Panel drugiego dnia" in text
+    assert "popołudniowa" not in text
+    [(_image, text)] = pdf_pages(certificate_pdf(certificate=certificate, language="en"))
+    text = " ".join(text.split())
+    assert "Sessions attended" in text and "Morning session" in text
+    assert "Second day's panel" in text and "Afternoon" not in text
+
+    [(_image, text)] = pdf_pages(
+        certificate_pdf(certificate=certificate_issue(registration=jan, actor=organiser))
+    )
+    text = " ".join(text.split())
+    assert "14:00\u201317:00 Sesja popołudniowa" in text
+    assert "poranna" not in text and "drugiego dnia" not in text
+
+    [(_image, text)] = pdf_pages(
+        certificate_pdf(certificate=certificate_issue(registration=nobody, actor=organiser))
+    )
+    assert "Udział w sesjach" not in text and "Sesja" not in text
 
 
 def test_pdf_in_english_for_an_english_participant(came, day1, organiser):
@@ -256,6 +311,23 @@ def test_issue_edition_is_idempotent_and_reissues_after_a_name_correction(
     )
     assert new.number == 3 and old.number == 1
     assert OutboxMessage.objects.filter(kind="certificate").count() == 3
+
+
+def test_issue_edition_queues_the_mails_in_one_task_for_the_workers(came, day1, edition):
+    """A batch's mails are one sending task (``mail_send_many``, a hundred a task): with two
+    workers, two tasks' PDFs are made at once."""
+    people = [came(days=[day1]) for _ in range(3)]
+    assert certificates_issue_edition(edition=edition, actor=None).issued == 3
+    mails = list(OutboxMessage.objects.filter(kind="certificate").order_by("pk"))
+    assert sorted(m.to for m in mails) == sorted(p.email for p in people)
+    assert {m.priority for m in mails} == {OutboxMessage.Priority.BULK}
+    [task] = DBTaskResult.objects.filter(id__in={m.task_id for m in mails})
+    assert task.task_path == "kongres.mail.tasks.mail_send_many"
+    assert task.args_kwargs == {"args": [[m.pk for m in mails]], "kwargs": {}}
+    assert [a.params for m in mails for a in m.attachments.all()] == [
+        {"certificate": c.pk}
+        for c in Certificate.objects.filter(edition=edition).order_by("registration__pk")
+    ]
 
 
 def test_worker_issues_after_the_event_and_mails_the_pdf(

@@ -5,10 +5,14 @@ has a structure tree (/StructTreeRoot, /MarkInfo /Marked true), the document's l
 import pytest
 
 from kongres.checkin.badges import badges_pdf
-from kongres.checkin.certificates import certificate_issue, certificate_pdf
+from kongres.checkin.certificates import (
+    certificate_issue,
+    certificate_pdf,
+    certificate_pdf_attachment,
+)
 from kongres.checkin.selectors import badge_registrations
 from kongres.checkin.services import checkin_perform
-from kongres.core.pdf import pdf_from_html
+from kongres.core.pdf import pdf_fonts_shared, pdf_from_html
 from kongres.registration.tickets import ticket_for_registration, ticket_pdf
 from tests.pdfcheck import pdf_accessibility
 
@@ -54,6 +58,25 @@ def test_certificate_pdf_is_tagged(edition, register, day1, organiser):
     pdf = certificate_pdf(certificate=certificate)
     title = f"Certificate of attendance · {edition.title_en} · {certificate.serial}"
     assert assert_tagged(pdf, language="en", title=title) == ["QR code of the verification address"]
+
+
+def test_pdfs_made_with_shared_fonts_are_the_same_and_tagged(edition, register, day1, organiser):
+    """The worker makes its PDFs with one font configuration (``pdf_fonts_shared``): the
+    same bytes as a PDF made alone, in either language, one after the other."""
+    certificates = []
+    for n, language in enumerate(["pl", "en", "pl"]):
+        registration = register(language=language, first_name=f"Zofia{n}", last_name="Żółć")
+        ticket = ticket_for_registration(registration=registration)
+        checkin_perform(code=ticket.code, day=day1, gate=None, staff=organiser, nonce=f"s{n}")
+        certificates.append(certificate_issue(registration=registration, actor=organiser))
+    alone = [certificate_pdf_attachment(certificate=c.pk) for c in certificates]
+    with pdf_fonts_shared():
+        shared = [certificate_pdf_attachment(certificate=c.pk) for c in certificates]
+    assert shared == alone
+    title = f"Certificate of attendance · {edition.title_en} · {certificates[1].serial}"
+    assert assert_tagged(shared[1], language="en", title=title) == [
+        "QR code of the verification address"
+    ]
 
 
 def test_a_pdf_without_language_or_title_is_caught():

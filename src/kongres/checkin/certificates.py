@@ -9,8 +9,10 @@ verification page (``checkin:certificate-verify``), which says valid, revoked or
 ``certificates_issue_edition`` (the worker after the event, ``tasks.certificates_due``, or an
 organiser's button) issues what is missing: a certificate for everyone who came and has none,
 and a new one for a holder whose name was corrected since (the old one is then superseded).
-Each certificate is mailed through the outbox in the transaction that issues it; the PDF is
-made by the mail worker when the message is sent (``CERTIFICATE_PDF_RENDERER``).
+Each certificate is mailed through the outbox in the transaction that issues it (a batch's
+messages in one bulk insert, one sending task for every hundred, so that two workers share
+them); the PDF is made by the mail worker when the message is sent
+(``CERTIFICATE_PDF_RENDERER``).
 
 Numbers are per edition, taken under a lock of the edition's template row, so that two
 workers never give one number twice (and a unique constraint as the second guard)."""
@@ -32,13 +34,19 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from kongres.audit.services import audit_log
-from kongres.checkin.models import Certificate, CertificateTemplate, CheckIn
+from kongres.checkin.models import Certificate, CertificateTemplate, CheckIn, SessionAttendance
 from kongres.core.exceptions import KongresError
-from kongres.core.pdf import pdf_render_cached
+from kongres.core.pdf import pdf_render, pdf_render_cached
 from kongres.core.qr import qr_data_uri
 from kongres.events.ics import edition_zone
 from kongres.events.models import Edition, EditionOrganisation, Session
-from kongres.mail.services import Attachment, AttachmentUnavailable, mail_queue
+from kongres.mail.services import (
+    Attachment,
+    AttachmentUnavailable,
+    BulkMail,
+    mail_queue_bulk,
+    mail_render,
+)
 from kongres.registration.links import link_tokens
 from kongres.registration.models import ERASED_DOMAIN, Registration
 from kongres.registration.selectors import registration_mail_key
@@ -86,19 +94,61 @@ def programme_minutes(*, edition: Edition) -> dict[int, int]:
     }
 
 
+def sessions_attended(
+    *, registration_ids: Iterable[int], zone: dt.tzinfo
+) -> dict[int, dict[str, list[dict]]]:
+    """Per registration, per date (ISO, in ``zone``): the sessions it was let in at the door
+    of (accepted scans, ``SessionAttendance``), in time order, each with its titles and its
+    hours (``"09:00"``)."""
+    found: dict[int, dict[str, list[dict]]] = {}
+    rows = (
+        SessionAttendance.objects.filter(
+            registration_id__in=list(registration_ids), result=CheckIn.Result.OK
+        )
+        .order_by("session__starts_at", "session__pk")
+        .values_list(
+            "registration_id",
+            "session_id",
+            "session__title_pl",
+            "session__title_en",
+            "session__starts_at",
+            "session__ends_at",
+        )
+    )
+    for registration_id, session_id, title_pl, title_en, starts, ends in rows:
+        starts, ends = starts.astimezone(zone), ends.astimezone(zone)
+        found.setdefault(registration_id, {}).setdefault(starts.date().isoformat(), []).append(
+            {
+                "session": session_id,
+                "title": {"pl": title_pl, "en": title_en or title_pl},
+                "starts": f"{starts:%H:%M}",
+                "ends": f"{ends:%H:%M}",
+            }
+        )
+    return found
+
+
 def attendance_of(
-    *, registration_ids: Iterable[int], minutes: dict[int, int]
+    *, registration_ids: Iterable[int], minutes: dict[int, int], zone: dt.tzinfo
 ) -> dict[int, list[dict]]:
-    """The days each registration was let in (accepted check-ins), in date order."""
+    """The days each registration was let in (accepted check-ins), in date order, each with
+    the sessions it was scanned into that day (``sessions_attended``)."""
+    registration_ids = list(registration_ids)
+    sessions = sessions_attended(registration_ids=registration_ids, zone=zone)
     found: dict[int, list[dict]] = {}
     rows = (
-        CheckIn.objects.filter(registration_id__in=list(registration_ids), result=CheckIn.Result.OK)
+        CheckIn.objects.filter(registration_id__in=registration_ids, result=CheckIn.Result.OK)
         .order_by("registration_id", "day__date")
         .values_list("registration_id", "day_id", "day__date")
     )
     for registration_id, day_id, date in rows:
         found.setdefault(registration_id, []).append(
-            {"day": day_id, "date": date.isoformat(), "minutes": minutes.get(day_id)}
+            {
+                "day": day_id,
+                "date": date.isoformat(),
+                "minutes": minutes.get(day_id),
+                "sessions": sessions.get(registration_id, {}).get(date.isoformat(), []),
+            }
         )
     return found
 
@@ -126,13 +176,13 @@ def _lock_numbers(edition: Edition) -> int:
     return Certificate.objects.filter(edition=edition).aggregate(last=Max("number"))["last"] or 0
 
 
-def _queue_mail(certificate: Certificate, registration: Registration, token: str) -> None:
+def _certificate_mail(certificate: Certificate, registration: Registration, token: str) -> BulkMail:
+    """The certificate's mail, rendered, with its PDF to be made when it is sent."""
     language = certificate.language
     with translation.override(language):
         verify_url = settings.SITE_URL + certificate.get_absolute_url()
         manage_url = settings.SITE_URL + reverse("registration:manage", kwargs={"token": token})
-    mail_queue(
-        to=registration.email,
+    subject, body_text, body_html = mail_render(
         template="checkin/mail/certificate",
         context={
             "certificate": certificate,
@@ -143,6 +193,16 @@ def _queue_mail(certificate: Certificate, registration: Registration, token: str
             "manage_url": manage_url,
         },
         language=language,
+    )
+    return BulkMail(
+        to=registration.email,
+        language=language,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        kind="certificate",
+        related=registration_mail_key(registration),
+        secrets=[token],
         attachments=[
             Attachment(
                 certificate_filename(certificate),
@@ -151,9 +211,6 @@ def _queue_mail(certificate: Certificate, registration: Registration, token: str
                 params={"certificate": certificate.pk},
             )
         ],
-        kind="certificate",
-        related=registration_mail_key(registration),
-        secrets=[token],
     )
 
 
@@ -193,12 +250,13 @@ def _issue_locked(
         for index, registration in enumerate(registrations, start=1)
     )
     tokens = link_tokens(registration_ids=[r.pk for r in registrations])
+    mails = []
     for certificate, registration in zip(made, registrations, strict=True):
         certificate.edition = edition
         previous = old.get(registration.pk)
         if previous is not None:
             Certificate.objects.filter(pk=previous.pk).update(replaced_by=certificate)
-        _queue_mail(certificate, registration, tokens[registration.pk])
+        mails.append(_certificate_mail(certificate, registration, tokens[registration.pk]))
         audit_log(
             actor=actor,
             action="certificate.reissue" if previous else "certificate.issue",
@@ -206,6 +264,8 @@ def _issue_locked(
             after={"serial": certificate.serial},
             before={"serial": previous.serial} if previous else None,
         )
+    # the outbox rows in bulk, one sending task per hundred: workers share the PDFs to make
+    mail_queue_bulk(mails=mails)
     return made
 
 
@@ -236,7 +296,9 @@ def certificate_issue(
                 _("Only a confirmed registration gets a certificate."), "not_confirmed"
             )
         attendance = attendance_of(
-            registration_ids=[registration.pk], minutes=programme_minutes(edition=edition)
+            registration_ids=[registration.pk],
+            minutes=programme_minutes(edition=edition),
+            zone=edition_zone(edition=edition),
         )
         if not attendance.get(registration.pk):
             raise CertificateError(
@@ -312,6 +374,7 @@ def certificates_issue_edition(
     transaction; safe to run twice, also at once (the numbering lock)."""
     now = now or timezone.now()
     minutes = programme_minutes(edition=edition)
+    zone = edition_zone(edition=edition)
     valid = Certificate.objects.filter(registration=OuterRef("pk"), status=Status.VALID)
     candidates = certificate_candidates(edition=edition)
     issued = reissued = 0
@@ -342,7 +405,9 @@ def certificates_issue_edition(
                 ).values_list("registration_id", "holder_name")
             )
             due = [r for r in due if names.get(r.pk) != r.full_name]
-            attendance = attendance_of(registration_ids=[r.pk for r in due], minutes=minutes)
+            attendance = attendance_of(
+                registration_ids=[r.pk for r in due], minutes=minutes, zone=zone
+            )
             due = [r for r in due if attendance.get(r.pk)]
             _issue_locked(
                 edition=edition, registrations=due, attendance=attendance, actor=actor, now=now
@@ -418,6 +483,14 @@ def certificate_context(*, certificate: Certificate, language: str) -> dict:
         {
             "date": dt.date.fromisoformat(day["date"]),
             "hours": (day["minutes"] or 0) / 60 if day.get("minutes") else None,
+            "sessions": [
+                {
+                    "title": session["title"].get(language) or session["title"]["pl"],
+                    "starts": session["starts"],
+                    "ends": session["ends"],
+                }
+                for session in day.get("sessions", ())  # none before sessions were listed
+            ],
         }
         for day in certificate.attendance
     ]
@@ -427,6 +500,7 @@ def certificate_context(*, certificate: Certificate, language: str) -> dict:
         "venue": edition.venue,
         "organisers": organisers,
         "days": days,
+        "sessions_attended": any(day["sessions"] for day in days),
         "hours_total": certificate.minutes_total / 60 if certificate.minutes_total else None,
         "intro": getattr(template, f"intro_{language}") or template.intro_pl,
         "closing": getattr(template, f"closing_{language}") or template.closing_pl,
@@ -437,22 +511,28 @@ def certificate_context(*, certificate: Certificate, language: str) -> dict:
     }
 
 
-def certificate_pdf(*, certificate: Certificate, language: str | None = None) -> bytes:
-    """The certificate as a tagged PDF in ``language`` (default: the one it was issued in)."""
+def certificate_pdf(
+    *, certificate: Certificate, language: str | None = None, cached: bool = True
+) -> bytes:
+    """The certificate as a tagged PDF in ``language`` (default: the one it was issued in).
+    ``cached``: kept in the shared cache (``pdf_render_cached``), for the downloads."""
     language = language or certificate.language
     with translation.override(language):
-        return pdf_render_cached(
-            "checkin/pdf/certificate.html",
-            certificate_context(certificate=certificate, language=language),
-        )
+        context = certificate_context(certificate=certificate, language=language)
+        if not cached:
+            return pdf_render("checkin/pdf/certificate.html", context)
+        return pdf_render_cached("checkin/pdf/certificate.html", context)
 
 
 def certificate_pdf_attachment(*, certificate: int) -> bytes:
-    """The PDF of certificate ``certificate`` (a primary key), made by the mail worker."""
+    """The PDF of certificate ``certificate`` (a primary key), made by the mail worker. Not
+    kept in the cache: each is mailed once, and a thousand after an event would be a
+    thousand cache writes (and on the database cache, two workers waiting for each other's
+    writes) for downloads that mostly never come."""
     found = Certificate.objects.select_related("edition__venue").filter(pk=certificate).first()
     if found is None:
         raise AttachmentUnavailable(f"certificate {certificate} no longer exists")
-    return certificate_pdf(certificate=found)
+    return certificate_pdf(certificate=found, cached=False)
 
 
 # --- reads ------------------------------------------------------------------------------------

@@ -281,7 +281,10 @@ class Certificate(models.Model):
     code = models.CharField(_("verification code"), max_length=40, unique=True)
     holder_name = models.CharField(_("name on the certificate"), max_length=201)
     language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES)
-    # [{"day": <pk>, "date": "YYYY-MM-DD", "minutes": <programme minutes that day or null>}]
+    # [{"day": <pk>, "date": "YYYY-MM-DD", "minutes": <programme minutes that day or null>,
+    #   "sessions": [{"session": <pk>, "title": {"pl": …, "en": …}, "starts": "HH:MM",
+    #                 "ends": "HH:MM"}, …]}]  (sessions scanned into that day; certificates
+    #   issued before sessions were listed have no "sessions")
     attendance = models.JSONField(_("days attended"), default=list)
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.VALID

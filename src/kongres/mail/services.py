@@ -236,6 +236,12 @@ def _message(
     )
 
 
+def mail_render(*, template: str, context: dict, language: str) -> tuple[str, str, str]:
+    """The subject, plain text and HTML of ``template`` in ``language``, as ``mail_queue``
+    renders them: for a ``BulkMail`` made from the same templates."""
+    return _render(template, context, _language(language))
+
+
 def _render(template: str, context: dict, language: str) -> tuple[str, str, str]:
     """The subject, plain text and HTML of ``template`` in ``language``."""
     with translation.override(language):
@@ -535,15 +541,17 @@ class BulkMail:
     kind: str = ""
     related: str = ""
     secrets: Sequence[str] = ()  # removed from the stored message once it is sent
+    attachments: Sequence[Attachment] = ()
 
 
 def mail_queue_bulk(*, mails: Sequence[BulkMail]) -> list[OutboxMessage]:
-    """Queue many already rendered messages at once: the outbox rows in one bulk insert, a
-    sending task enqueued for each (``mail_queue`` renders and inserts one at a time). Same
-    transaction rules as ``mail_queue``; the same worker and retries deliver them."""
+    """Queue many already rendered messages at once: the outbox rows in one bulk insert, their
+    attachments in another, a sending task for each ``BULK_TASK_SIZE`` of them (``mail_queue``
+    renders and inserts one at a time). Same transaction rules as ``mail_queue``; the same
+    worker and retries deliver them."""
     now = timezone.now()
     with transaction.atomic():
-        return _outbox_insert(
+        messages = _outbox_insert(
             [
                 OutboxMessage(
                     to=mail.to,
@@ -561,3 +569,17 @@ def mail_queue_bulk(*, mails: Sequence[BulkMail]) -> list[OutboxMessage]:
                 for mail in mails
             ]
         )
+        OutboxAttachment.objects.bulk_create(
+            OutboxAttachment(
+                message=message,
+                filename=item.filename,
+                content=item.content,
+                mimetype=item.mimetype,
+                content_id=item.content_id,
+                renderer=item.renderer,
+                params=item.params,
+            )
+            for message, mail in zip(messages, mails, strict=True)
+            for item in mail.attachments
+        )
+    return messages

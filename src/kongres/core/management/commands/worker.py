@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 
+from kongres.core.pdf import pdf_fonts_shared
 from kongres.core.schedule import Scheduler
 
 LOGGERS = ("django.tasks", "django_tasks_db", __name__)
@@ -71,7 +72,8 @@ class Command(BaseCommand):
 
         if batch:
             jobs.run_due_jobs(timezone.now())
-            worker.run()
+            with pdf_fonts_shared():
+                worker.run()
             return
 
         stop = threading.Event()
@@ -87,7 +89,9 @@ class Command(BaseCommand):
         worker.configure_signals()
         exit_code = 0
         try:
-            run_through_outages(worker)
+            # the tasks' PDFs (mail attachments) share the fonts; the scheduler's thread not
+            with pdf_fonts_shared():
+                run_through_outages(worker)
         except SystemExit as exit:  # raised by the worker's signal handler when idle
             exit_code = exit.code or 0
         finally:
