@@ -17,6 +17,7 @@ message (``bench.production.smtp_acceptance``) measured just before. At most 2,0
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import time
@@ -80,33 +81,67 @@ def queue_verifications(*, edition_id: int, count: int, prefix: str) -> float:
     from kongres.registration.services import registration_create
 
     edition = Edition.objects.get(pk=edition_id)
+    person = person_data(edition_id=edition_id) or RegistrationData(
+        first_name="Anna", last_name="Nowak", email="", privacy_consent=True
+    )
     with transaction.atomic():
         for number in range(count):
             registration_create(
                 edition=edition,
-                data=RegistrationData(
-                    first_name="Anna",
+                data=dataclasses.replace(
+                    person,
                     last_name=f"Nowak {number}",
                     email=f"{prefix}-{number}@{db.EMAIL_DOMAIN}",
-                    privacy_consent=True,
                 ),
             )
     return time.time()
 
 
+def person_data(*, edition_id: int):
+    """The answers of the rush's people (``bench.rush.form_body``: every required field, every
+    day) as the registration form gives them to the service; None if they are not valid."""
+    from django.http import QueryDict
+
+    from bench import rush
+    from kongres.events.models import Edition
+    from kongres.events.selectors import edition_days, edition_tracks
+    from kongres.registration.forms import RegistrationForm
+    from kongres.registration.models import Question
+
+    answers, _hidden, errors = rush.form_body(edition_id=edition_id)
+    if errors:
+        return None
+    edition = Edition.objects.get(pk=edition_id)
+    data = QueryDict(answers, mutable=True)
+    data["email"] = f"check@{db.EMAIL_DOMAIN}"
+    data["started"] = RegistrationForm.sign_started(time.time() - 3600)
+    form = RegistrationForm(
+        data,
+        edition=edition,
+        days=edition_days(edition=edition),
+        tracks=edition_tracks(edition=edition),
+        questions=list(Question.objects.filter(edition=edition).select_related("depends_on")),
+    )
+    return form.to_data() if form.is_valid() else None
+
+
 def measure(topology: Topology, *, edition_id: int, workers: int, mails: int) -> Run:
     from bench import rush
 
+    for number in range(len(topology.worker_processes)):  # the topology's own, if running
+        topology.worker_stop(number)
     rush.reset(edition_id=edition_id, seats=mails)  # empties the outbox and the task queue
+    topology.worker_processes = [topology._worker(number) for number in range(workers)]
+    started = time.monotonic()
+    while True:  # until each worker polls the queue (Django set up, connected)
+        backends = database_backends()
+        if len(backends) >= workers or time.monotonic() - started > 30:
+            break
+        time.sleep(0.5)
+    time.sleep(1)
     db.close_connections()
-    topology.worker_processes = []
-    for number in range(workers):
-        topology.worker_processes.append(topology._worker(number))
-    time.sleep(3)  # started and idle (Django set up, polling)
     pids = [p.pid for p in topology.worker_processes]
     sink = [topology.smtp.pid]
-    backends = database_backends()
-    db.close_connections()
     prefix = f"rate{int(time.time())}w{workers}"
     before, sink_before = cpu_seconds(pids), cpu_seconds(sink)
     database_before, busy_before = cpu_seconds(backends), machine_busy_ticks()
@@ -122,6 +157,7 @@ def measure(topology: Topology, *, edition_id: int, workers: int, mails: int) ->
     database_after, busy_after = cpu_seconds(backends), machine_busy_ticks()
     for number in range(workers):
         topology.worker_stop(number)
+    topology.worker_processes = []
     times = sorted(m[0] for m in delivered)
     wall = (times[-1] - committed) if times else float("nan")
     rate = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else 0.0
@@ -137,6 +173,18 @@ def measure(topology: Topology, *, edition_id: int, workers: int, mails: int) ->
         sink_cpu_per_mail_ms=1000 * (sink_after - sink_before) / count,
         database_cpu_per_mail_ms=1000 * (database_after - database_before) / count,
         machine_busy=(busy_after[0] - busy_before[0]) / max(busy_after[1] - busy_before[1], 1),
+    )
+
+
+def describe(run: Run, accepted: float) -> str:
+    return (
+        f"{run.workers} worker(s): {run.delivered:,} of {run.mails:,} delivered, "
+        f"{run.rate:,.1f} mails/s ({run.rate_from_commit:,.1f} from the commit) = "
+        f"{run.rate / accepted if accepted else 0:.2f} x the SMTP server's own; workers' CPU "
+        f"{run.cpu_per_mail_ms:.2f} ms a mail, {run.core_share:.0%} of a core each; "
+        f"SMTP server's CPU {run.sink_cpu_per_mail_ms:.2f} ms a mail, the workers' "
+        f"PostgreSQL backends' {run.database_cpu_per_mail_ms:.2f} ms; all cores "
+        f"{run.machine_busy:.0%} busy"
     )
 
 
@@ -180,15 +228,7 @@ def main(argv: list[str] | None = None) -> int:
         log(f"SMTP server alone: {accepted:,.0f} messages/s accepted (2 clients)")
         for workers in [int(n) for n in args.workers.split(",")]:
             run = measure(topology, edition_id=edition.pk, workers=workers, mails=mails)
-            log(
-                f"{run.workers} worker(s): {run.delivered:,} of {run.mails:,} delivered, "
-                f"{run.rate:,.1f} mails/s ({run.rate_from_commit:,.1f} from the commit) = "
-                f"{run.rate / accepted:.2f} x the SMTP server's own; workers' CPU "
-                f"{run.cpu_per_mail_ms:.2f} ms a mail, {run.core_share:.0%} of a core each; "
-                f"SMTP server's CPU {run.sink_cpu_per_mail_ms:.2f} ms a mail, their "
-                f"PostgreSQL backends' {run.database_cpu_per_mail_ms:.2f} ms; all cores "
-                f"{run.machine_busy:.0%} busy"
-            )
+            log(describe(run, accepted))
     finally:
         topology.stop()
     return 0
