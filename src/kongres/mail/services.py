@@ -41,7 +41,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kongres.core.exceptions import KongresError
 from kongres.core.locks import atomic_bounded
-from kongres.core.requeue import lost_tasks_requeue
+from kongres.core.requeue import lost_tasks_requeue, tasks_discard
 from kongres.mail.models import OutboxAttachment, OutboxMessage
 from kongres.mail.redaction import redacted, secret_hashes
 from kongres.mail.signals import message_sent
@@ -73,6 +73,8 @@ DRAIN_SECONDS = 10
 # One SMTP connection carries at most this many messages, and is not used past this age.
 CONNECTION_MESSAGES = 200
 CONNECTION_SECONDS = 30
+# The tasks of the messages such a task sent for them are deleted this many at a time.
+DISCARD_BATCH = 50
 
 
 def _render_text(name: str, context: dict) -> str:
@@ -488,7 +490,8 @@ def mail_deliver_due(*, message_id: int) -> str:
 
     Each message is claimed on its own, just before it is sent, and marked sent just after:
     a worker killed in the middle holds one message, as with a task per message. The other
-    messages' own tasks find them sent and skip them."""
+    messages' own tasks are deleted while they still wait (``tasks_discard``); one already
+    started finds its message sent and skips it."""
     deadline = time.monotonic() + DRAIN_SECONDS
     with _Sender() as sender:
         message = _claimed(message_id=message_id)
@@ -557,12 +560,20 @@ def _deliver_due_transactional(sender: _Sender, *, deadline: float) -> int:
     """Send the due transactional messages until there is none left, the mail server cannot be
     reached (the others stay due, for their own tasks) or ``deadline`` passes (the task then
     ends; the rest have tasks of their own). Returns how many were sent."""
-    sent = 0
+    sent, done = 0, []
     while time.monotonic() < deadline and not sender.down:
         message = _claim_next_transactional(now=timezone.now())
         if message is None:
             break
-        sent += _deliver_claimed(message, sender) == OutboxMessage.Status.SENT.value
+        if _deliver_claimed(message, sender) == OutboxMessage.Status.SENT.value:
+            sent += 1
+            done.append(message.task_id)
+        if len(done) >= DISCARD_BATCH:
+            tasks_discard(task_ids=done)
+            done = []
+    # the tasks of the messages sent here would find them sent: they are not run (a worker
+    # killed before this line leaves them to run, and skip)
+    tasks_discard(task_ids=done)
     return sent
 
 
