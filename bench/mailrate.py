@@ -135,7 +135,8 @@ def measure(topology: Topology, *, edition_id: int, workers: int, mails: int) ->
     started = time.monotonic()
     while True:  # until each worker polls the queue (Django set up, connected)
         backends = database_backends()
-        if len(backends) >= workers or time.monotonic() - started > 30:
+        # each worker's connection, and the first worker's periodic jobs' (a thread)
+        if len(backends) >= workers + 1 or time.monotonic() - started > 30:
             break
         time.sleep(0.5)
     time.sleep(1)
