@@ -28,12 +28,22 @@ class Inbox:
         # server with a limit per connection, or one that restarts, does
         self.close_after = 0
         self.sessions: list[object] = []  # the SMTP session (connection) of each message
+        # answer 421 (closing) to the next message on a connection that has carried this many
+        self.busy_after = 0
         self.lock = threading.Lock()
 
     @property
     def connections(self) -> int:
         """How many connections carried messages."""
         return len({id(session) for session in self.sessions})
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        on_this_connection = sum(1 for seen in self.sessions if seen is session)
+        if self.busy_after and on_this_connection >= self.busy_after:
+            return "421 4.7.0 Too many messages on this connection, closing"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:

@@ -53,7 +53,13 @@ def tasks_discard(*, task_ids: Iterable[str]) -> int:
     ids = [task_id for task_id in task_ids if task_id]
     if not ids:
         return 0
-    deleted, _by_model = DBTaskResult.objects.filter(
-        id__in=ids, status=TaskResultStatus.READY
-    ).delete()
+    # Locked first, skipping the rows a worker is claiming: Django deletes what it selected by
+    # primary key, and a task a worker claimed between the two would be deleted while it runs.
+    with transaction.atomic():
+        waiting = list(
+            DBTaskResult.objects.select_for_update(skip_locked=True)
+            .filter(id__in=ids, status=TaskResultStatus.READY)
+            .values_list("id", flat=True)
+        )
+        deleted, _by_model = DBTaskResult.objects.filter(id__in=waiting).delete()
     return deleted

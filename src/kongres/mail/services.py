@@ -367,6 +367,13 @@ def _unreachable(error: Exception) -> bool:
     return isinstance(error, OSError)
 
 
+def _connection_gone(error: Exception) -> bool:
+    """True when the error ends the connection, not the message: closed, or 421."""
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code == 421
+    return isinstance(error, smtplib.SMTPServerDisconnected | ConnectionError)
+
+
 def _is_permanent(error: Exception) -> bool:
     """True when retrying cannot help: the server refused every recipient for good."""
     if isinstance(error, AttachmentUnavailable):
@@ -452,12 +459,13 @@ class _Sender:
             reused = self.messages > 0
             try:
                 self.mailer.send_messages([mail])
-            except (smtplib.SMTPServerDisconnected, ConnectionError):
-                if not reused:
+            except (smtplib.SMTPException, ConnectionError) as error:
+                if not reused or not _connection_gone(error):
                     raise
-                # The server closed a connection that had waited (its idle timeout) or dropped
-                # it: the message is sent again once, on a new connection. Had the server
-                # already taken it, that is one duplicate with the same Message-ID.
+                # The server closed a connection that had waited (its idle timeout), dropped
+                # it, or ends it with 421 (too many messages on it): the message is sent again
+                # once, on a new connection. Had the server already taken it, that is one
+                # duplicate with the same Message-ID.
                 self.close()
                 self.mailer.open()
                 self.opened_at = time.monotonic()
