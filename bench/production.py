@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 
-from bench import db, people
+from bench import db, mailrate, people
 from bench.load import Measurement, percentile, run_wrk
 from bench.procs import drain
 from bench.topology import REPO, Topology, cpu_seconds
@@ -362,6 +362,18 @@ class Production:
             f"the last {last:.0f} s after it; {rate:,.1f} mails/s by the 2 workers"
         )
 
+        # --- the workers' own rate: a backlog of verification mails, queued while they are
+        # stopped (during the rush mail arrives only as fast as people register, and that
+        # rate, not the workers', is what the delivery times above show)
+        backlog = mailrate.measure(
+            topology,
+            edition_id=prepared["rush_edition"],
+            workers=topology.workers,
+            mails=200 if options.quick else 1000,
+        )
+        topology.worker_processes = [topology._worker(n) for n in range(topology.workers)]
+        self.line(f"  mail backlog: {mailrate.describe(backlog, accepted)}")
+
         # --- a new visitor's whole flow: CPU per completed registration
         rush_module.reset(edition_id=edition, seats=options.flow_people)
         caches_clear()
@@ -446,10 +458,11 @@ class Production:
             f"<= {FLOW_CPU_VS_HELLO} x hello world",
             times_hello <= FLOW_CPU_VS_HELLO,
         )
-        mail_ratio = rate / accepted if accepted else 0.0
+        mail_ratio = backlog.rate / accepted if accepted else 0.0
         figures.target(
             "prod-mail-rate",
-            f"{mail_ratio:.2f} ({rate:,.1f} against {accepted:,.0f} mails/s)",
+            f"{mail_ratio:.2f} ({backlog.rate:,.1f} against {accepted:,.0f} mails/s, a backlog "
+            f"of {backlog.mails:,} verification mails; during the rush {rate:,.1f})",
             f">= {MAIL_VS_SMTP} x the SMTP server's own acceptance rate",
             mail_ratio >= MAIL_VS_SMTP,
         )

@@ -6,7 +6,7 @@ import pytest
 from django.tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from kongres.core.requeue import lost_tasks_requeue
+from kongres.core.requeue import lost_tasks_requeue, tasks_discard
 from kongres.mail.models import OutboxMessage
 from kongres.mail.services import BulkMail, mail_queue_bulk
 
@@ -64,3 +64,16 @@ def test_at_most_a_batch_of_rows_by_primary_key_and_only_the_stale_ones():
     assert [row.pk for row in lost] == [second.pk, third.pk]
     assert OutboxMessage.objects.get(pk=fourth.pk).task_id == fourth.task_id
     assert lost_tasks_requeue(stale=stale.filter(task_id=""), enqueue=str) == []
+
+
+def test_tasks_discard_deletes_only_the_tasks_that_still_wait():
+    waiting, started, done = rows(3)
+    DBTaskResult.objects.get(pk=started.task_id).claim("worker")
+    DBTaskResult.objects.filter(pk=done.task_id).update(status=TaskResultStatus.SUCCESSFUL)
+
+    deleted = tasks_discard(task_ids=[waiting.task_id, started.task_id, done.task_id, ""])
+
+    assert deleted == 1
+    assert DBTaskResult.objects.count() == 2
+    assert not DBTaskResult.objects.filter(pk=waiting.task_id).exists()
+    assert tasks_discard(task_ids=[]) == 0

@@ -24,7 +24,26 @@ class Inbox:
         self.envelopes: list[tuple[str, list[str]]] = []
         self.refuse: set[str] = set()
         self.delay = 0.0
+        # close each connection after it has carried this many messages (0: never), as a
+        # server with a limit per connection, or one that restarts, does
+        self.close_after = 0
+        self.sessions: list[object] = []  # the SMTP session (connection) of each message
+        # answer 421 (closing) to the next message on a connection that has carried this many
+        self.busy_after = 0
         self.lock = threading.Lock()
+
+    @property
+    def connections(self) -> int:
+        """How many connections carried messages."""
+        return len({id(session) for session in self.sessions})
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        on_this_connection = sum(1 for seen in self.sessions if seen is session)
+        if self.busy_after and on_this_connection >= self.busy_after:
+            return "421 4.7.0 Too many messages on this connection, closing"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
@@ -41,6 +60,11 @@ class Inbox:
             )
             self.raw.append(envelope.original_content)
             self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+            self.sessions.append(session)
+            on_this_connection = sum(1 for seen in self.sessions if seen is session)
+        if self.close_after and on_this_connection >= self.close_after:
+            # after the reply (written before the loop runs this), without a goodbye
+            asyncio.get_running_loop().call_soon(server.transport.close)
         return "250 Message accepted for delivery"
 
 

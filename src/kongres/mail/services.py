@@ -18,18 +18,21 @@ task backend writes its row in the current transaction, so the outbox row and it
 (or roll back) together.
 """
 
+import contextlib
 import datetime as dt
 import email.policy
 import logging
 import smtplib
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, make_msgid
+from django.core.mail import EmailMultiAlternatives, mailers, make_msgid
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
@@ -38,7 +41,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kongres.core.exceptions import KongresError
 from kongres.core.locks import atomic_bounded
-from kongres.core.requeue import lost_tasks_requeue
+from kongres.core.requeue import lost_tasks_requeue, tasks_discard
 from kongres.mail.models import OutboxAttachment, OutboxMessage
 from kongres.mail.redaction import redacted, secret_hashes
 from kongres.mail.signals import message_sent
@@ -64,6 +67,14 @@ MAX_ERROR_LENGTH = 2000
 RETRY_DUE_BATCH = 1000  # messages looked at per run of mail_retry_due
 # Messages sent by one task when many are queued at once (``mail_queue_bulk``).
 BULK_TASK_SIZE = 100
+# A task that sends a transactional message sends the other due ones too, for at most this
+# long (a stop of the worker waits for the task; the rest have tasks of their own).
+DRAIN_SECONDS = 10
+# One SMTP connection carries at most this many messages, and is not used past this age.
+CONNECTION_MESSAGES = 200
+CONNECTION_SECONDS = 30
+# The tasks of the messages such a task sent for them are deleted this many at a time.
+DISCARD_BATCH = 50
 
 
 def _render_text(name: str, context: dict) -> str:
@@ -325,7 +336,10 @@ class _Email(EmailMultiAlternatives):
 def _email(message: OutboxMessage) -> EmailMultiAlternatives:
     """The message to send; attachments with a renderer are made now."""
     files, related = [], []
-    for attachment in message.attachments.all():
+    # ``has_attachments`` is annotated by the queries that claim a message (``_outbox``): most
+    # messages have none, and the query for them is then not made
+    attachments = message.attachments.all() if getattr(message, "has_attachments", True) else ()
+    for attachment in attachments:
         content = _attachment_content(attachment)
         if attachment.content_id and message.body_html:
             related.append(
@@ -347,6 +361,23 @@ def _email(message: OutboxMessage) -> EmailMultiAlternatives:
     for filename, content, mimetype in files:
         mail.attach(filename, content, mimetype)
     return mail
+
+
+def _unreachable(error: Exception) -> bool:
+    """True when the error says the mail server could not be reached or does not serve now
+    (refused, timed out, closed, 421), not that it refused this message."""
+    if isinstance(error, smtplib.SMTPResponseException):
+        return isinstance(error, smtplib.SMTPConnectError) or error.smtp_code == 421
+    if isinstance(error, smtplib.SMTPException):  # an OSError too
+        return isinstance(error, smtplib.SMTPServerDisconnected)
+    return isinstance(error, OSError)
+
+
+def _connection_gone(error: Exception) -> bool:
+    """True when the error ends the connection, not the message: closed, or 421."""
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code == 421
+    return isinstance(error, smtplib.SMTPServerDisconnected | ConnectionError)
 
 
 def _is_permanent(error: Exception) -> bool:
@@ -386,13 +417,209 @@ def _claim(*, message_id: int, now: dt.datetime) -> bool:
     )
 
 
+class _Sender:
+    """The mail server connection of one task: opened at the first message, used for the next
+    ones, closed when the task ends (``with``), after ``CONNECTION_MESSAGES`` messages or
+    ``CONNECTION_SECONDS``, and after any error (its state is then unknown). A new SMTP session
+    per message cost more than the message itself (connect, greeting, EHLO, QUIT: four round
+    trips, and the server's set-up). Only Django's SMTP backend keeps a connection: another
+    backend gets a new instance per message, as before (the file-based one writes one file
+    per instance, which must stay one file per message).
+
+    This lives only as long as the task that opened it, in the worker, never on a request."""
+
+    def __init__(self) -> None:
+        self.mailer = None
+        self.keep = False
+        self.messages = 0
+        self.opened_at = 0.0
+        self.down = False  # the last message could not reach the mail server
+
+    def __enter__(self) -> "_Sender":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.mailer is not None and self.keep:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                self.mailer.close()
+        self.messages = 0
+
+    def send(self, mail: EmailMultiAlternatives) -> None:
+        if self.mailer is None or not self.keep:
+            self.mailer = mailers["default"]
+            self.keep = isinstance(self.mailer, SMTPBackend)
+        if not self.keep:
+            self.mailer.send_messages([mail])
+            return
+        if self.messages and (
+            self.messages >= CONNECTION_MESSAGES
+            or time.monotonic() - self.opened_at > CONNECTION_SECONDS
+        ):
+            self.close()
+        try:
+            if self.mailer.open():
+                self.opened_at, self.messages = time.monotonic(), 0
+            reused = self.messages > 0
+            try:
+                self.mailer.send_messages([mail])
+            except (smtplib.SMTPException, ConnectionError) as error:
+                if not reused or not _connection_gone(error):
+                    raise
+                # The server closed a connection that had waited (its idle timeout), dropped
+                # it, or ends it with 421 (too many messages on it): the message is sent again
+                # once, on a new connection. Had the server already taken it, that is one
+                # duplicate with the same Message-ID.
+                self.close()
+                self.mailer.open()
+                self.opened_at = time.monotonic()
+                self.mailer.send_messages([mail])
+        except Exception as error:
+            self.close()
+            self.down = _unreachable(error)
+            raise
+        self.messages += 1
+        self.down = False
+
+
 def mail_deliver(*, message_id: int) -> str:
     """Send one queued message; return its status afterwards (or "skipped")."""
+    with _Sender() as sender:
+        return _deliver_claimed(_claimed(message_id=message_id), sender)
+
+
+def mail_deliver_due(*, message_id: int) -> str:
+    """The sending task of one message (``mail_send``): send it, and with it, on the same
+    connection, every other transactional message that is due (one task empties the queue of
+    a rush instead of a task, a connection and a dozen queries per message); return the status
+    of ``message_id`` afterwards (or "skipped": another task has sent it).
+
+    Transactional mail goes first. A message to many waits until no transactional message is
+    due; and when it is a retry (it failed before: the mail server was down) while
+    transactional messages wait out a backoff, the first of them is tried before it: after an
+    outage the first message to reach the server is one somebody waits for, and the rest of
+    them follow (``_transactional_retries_now``) before any other message to many.
+
+    Each message is claimed on its own, just before it is sent, and marked sent just after:
+    a worker killed in the middle holds one message, as with a task per message. The other
+    messages' own tasks are deleted while they still wait (``tasks_discard``); one already
+    started finds its message sent and skips it."""
+    deadline = time.monotonic() + DRAIN_SECONDS
+    with _Sender() as sender:
+        message = _claimed(message_id=message_id)
+        if message is None:
+            return "skipped"  # sent by another task, which sends the rest that is due too
+        transactional = message.priority >= OutboxMessage.Priority.TRANSACTIONAL
+        if transactional:
+            status = _deliver_claimed(message, sender)
+        elif message.attempts > 1:
+            _transactional_probe(now=timezone.now())
+        if not sender.down:
+            _deliver_due_transactional(sender, deadline=deadline)
+        if not transactional:
+            status = _deliver_claimed(message, sender)
+        return status
+
+
+def mail_deliver_many(*, message_ids: Sequence[int]) -> list[str]:
+    """The task of a batch of a message to many (``mail_send_many``): the due transactional
+    messages first, then these, one after the other on one connection; their statuses."""
+    with _Sender() as sender:
+        _deliver_due_transactional(sender, deadline=time.monotonic() + DRAIN_SECONDS)
+        return [
+            _deliver_claimed(_claimed(message_id=message_id), sender) for message_id in message_ids
+        ]
+
+
+def _outbox() -> QuerySet[OutboxMessage]:
+    """Messages as the worker reads them to send them: with whether they have attachments."""
+    return OutboxMessage.objects.annotate(
+        has_attachments=Exists(OutboxAttachment.objects.filter(message=OuterRef("pk")))
+    )
+
+
+def _claimed(*, message_id: int) -> OutboxMessage | None:
+    """The message, claimed for this worker; None if it is sent, failed, not due or taken."""
     if not _claim(message_id=message_id, now=timezone.now()):
+        return None
+    return _outbox().get(pk=message_id)
+
+
+def _claim_next_transactional(*, now: dt.datetime) -> OutboxMessage | None:
+    """The transactional message due first, claimed for this worker (rows another worker is
+    claiming are skipped, not waited for); None when there is none."""
+    with transaction.atomic():
+        message = (
+            _outbox()
+            .select_for_update(skip_locked=True)
+            .filter(
+                status=OutboxMessage.Status.QUEUED,
+                priority__gte=OutboxMessage.Priority.TRANSACTIONAL,
+                next_attempt_at__lte=now,
+            )
+            .order_by("next_attempt_at", "pk")
+            .first()
+        )
+        if message is None or not _claim(message_id=message.pk, now=now):
+            return None
+    # what _claim wrote (the row was locked: nobody else changed it)
+    message.status, message.attempts = OutboxMessage.Status.SENDING, message.attempts + 1
+    message.claimed_until, message.last_attempt_at = now + _claim_timeout(), now
+    return message
+
+
+def _deliver_due_transactional(sender: _Sender, *, deadline: float) -> int:
+    """Send the due transactional messages until there is none left, the mail server cannot be
+    reached (the others stay due, for their own tasks) or ``deadline`` passes (the task then
+    ends; the rest have tasks of their own). Returns how many were sent."""
+    sent, done = 0, []
+    while time.monotonic() < deadline and not sender.down:
+        message = _claim_next_transactional(now=timezone.now())
+        if message is None:
+            break
+        if _deliver_claimed(message, sender) == OutboxMessage.Status.SENT.value:
+            sent += 1
+            done.append(message.task_id)
+        if len(done) >= DISCARD_BATCH:
+            tasks_discard(task_ids=done)
+            done = []
+    # the tasks of the messages sent here would find them sent: they are not run (a worker
+    # killed before this line leaves them to run, and skip)
+    tasks_discard(task_ids=done)
+    return sent
+
+
+def _transactional_probe(*, now: dt.datetime) -> bool:
+    """Make the transactional message waiting out a backoff that is due first due now (its
+    old task, due later, finds it sent and skips): a message to many tried again after a
+    failure goes after it."""
+    with transaction.atomic():
+        waiting = (
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(
+                status=OutboxMessage.Status.QUEUED,
+                priority__gte=OutboxMessage.Priority.TRANSACTIONAL,
+                attempts__gt=0,
+                next_attempt_at__gt=now,
+            )
+            .only("pk", "next_attempt_at")
+            .order_by("next_attempt_at", "pk")
+            .first()
+        )
+        if waiting is None:
+            return False
+        OutboxMessage.objects.filter(pk=waiting.pk).update(next_attempt_at=now)
+    return True
+
+
+def _deliver_claimed(message: OutboxMessage | None, sender: _Sender) -> str:
+    """Send ``message``, claimed by this worker (None: "skipped"); its status afterwards."""
+    if message is None:
         return "skipped"
-    message = OutboxMessage.objects.get(pk=message_id)
     try:
-        _email(message).send(using="default")
+        sender.send(_email(message))
     except Exception as error:  # the outside world: refused, timed out, broken pipe, …
         return _record_failure(message, error)
 

@@ -2,18 +2,21 @@
 
 from django.tasks import task
 
-from kongres.mail.services import mail_deliver
+from kongres.mail.services import mail_deliver_due, mail_deliver_many
 
 
 @task()
 def mail_send(message_id: int) -> str:
-    """Deliver one outbox message; returns its status afterwards ("sent", "queued", …)."""
-    return mail_deliver(message_id=message_id)
+    """Deliver one outbox message, and the other transactional messages that are due, on one
+    connection (``mail_deliver_due``); returns the status of ``message_id`` afterwards
+    ("sent", "queued", "skipped" when another task has sent it, …)."""
+    return mail_deliver_due(message_id=message_id)
 
 
 @task()
 def mail_send_many(message_ids: list[int]) -> list[str]:
-    """Deliver outbox messages one after the other (a batch of a message to many participants:
-    one task for ``BULK_TASK_SIZE`` messages); returns their statuses afterwards. A message that
-    fails is retried on its own (``mail_send``), as any other."""
-    return [mail_deliver(message_id=message_id) for message_id in message_ids]
+    """Deliver outbox messages one after the other on one connection (a batch of a message to
+    many participants: one task for ``BULK_TASK_SIZE`` messages), after the transactional
+    messages that are due; returns their statuses afterwards. A message that fails is retried
+    on its own (``mail_send``), as any other."""
+    return mail_deliver_many(message_ids=message_ids)
