@@ -13,7 +13,7 @@ from bench.settings import BENCH_RELAXED
 
 KONGRES_MAIL_TIME_SCALE = float(os.environ.get("KONGRES_BENCH_TIME_SCALE", "0.1"))
 KONGRES_PERIODIC_JOBS = [
-    ("kongres.mail.services.mail_retry_due", 2),
+    ("kongres.mail.delivery.mail_retry_due", 2),
     ("kongres.registration.tasks.expire_due", 30),
     ("kongres.privacy.tasks.purge_due", 3600),
 ]

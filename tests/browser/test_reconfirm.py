@@ -14,8 +14,8 @@ from django.utils import timezone, translation
 
 from kongres.accounts.models import EditionRole
 from kongres.campaigns.models import ScheduledMail
+from kongres.mail.delivery import mail_deliver
 from kongres.mail.models import OutboxMessage
-from kongres.mail.services import mail_deliver
 from kongres.registration.models import Reconfirmation, Registration
 from kongres.registration.services.reconfirm import reconfirmation_configure, reconfirmation_due
 from tests.browser.conftest import axe_report

@@ -114,7 +114,7 @@ def test_run_until_stops_when_asked():
 
 
 def test_settings_list_the_mail_retry_job(settings):
-    assert ("kongres.mail.services.mail_retry_due", 60) in settings.KONGRES_PERIODIC_JOBS
+    assert ("kongres.mail.delivery.mail_retry_due", 60) in settings.KONGRES_PERIODIC_JOBS
 
 
 @pytest.mark.django_db(transaction=True)
@@ -233,7 +233,7 @@ def test_worker_process_delivers_queued_mail_and_stops_cleanly_on_signal(
 
     assert process.returncode == 0
     output = "".join(lines)
-    assert "Worker started (periodic jobs: kongres.mail.services.mail_retry_due" in output
+    assert "Worker started (periodic jobs: kongres.mail.delivery.mail_retry_due" in output
     assert f"Mail goes to SMTP server 127.0.0.1:{smtp_server.port}." in output
     assert "Worker stopped." in output
     [received] = smtp_server.messages

@@ -9,8 +9,9 @@ from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult, get_date_max
 
+from kongres.mail.delivery import GIVE_UP_AFTER, MAX_ATTEMPTS, mail_retry_due
 from kongres.mail.models import OutboxMessage
-from kongres.mail.services import GIVE_UP_AFTER, MAX_ATTEMPTS, mail_queue, mail_retry_due
+from kongres.mail.services import mail_queue
 from kongres.mail.tasks import mail_send
 
 ICS = "BEGIN:VCALENDAR\r\nSUMMARY:Kongres, Kraków\r\nEND:VCALENDAR\r\n".encode()

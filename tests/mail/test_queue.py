@@ -5,14 +5,9 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from kongres.mail.delivery import backoff_delay
 from kongres.mail.models import OutboxMessage
-from kongres.mail.services import (
-    BULK_TASK_SIZE,
-    BulkMail,
-    backoff_delay,
-    mail_queue,
-    mail_queue_bulk,
-)
+from kongres.mail.services import BULK_TASK_SIZE, BulkMail, mail_queue, mail_queue_bulk
 from kongres.mail.tasks import mail_send, mail_send_many
 from tests.mail.test_delivery import run_worker, time_passes
 

@@ -16,8 +16,8 @@ from kongres.audit.services import audit_log
 from kongres.campaigns.models import Campaign
 from kongres.campaigns.selectors import campaign_recipients
 from kongres.campaigns.services import campaign_create
+from kongres.mail.delivery import mail_deliver
 from kongres.mail.models import OutboxMessage
-from kongres.mail.services import mail_deliver
 from kongres.privacy.services import registration_erase
 from kongres.registration.models import Registration
 from kongres.registration.services import registration_cancel, registration_link_resend

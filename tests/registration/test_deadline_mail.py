@@ -5,8 +5,8 @@ import datetime as dt
 
 import pytest
 
+from kongres.mail.delivery import mail_deliver
 from kongres.mail.models import OutboxMessage
-from kongres.mail.services import mail_deliver
 from kongres.registration.models import Registration
 from kongres.registration.services import (
     registration_cancel,

@@ -11,8 +11,8 @@ from django.apps import apps
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from kongres.mail.delivery import mail_deliver
 from kongres.mail.models import OutboxMessage
-from kongres.mail.services import mail_deliver
 from kongres.privacy.services import registration_export
 from kongres.registration.models import Registration, RegistrationToken
 from kongres.registration.selectors import registration_get_by_token

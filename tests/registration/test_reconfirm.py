@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from kongres.mail.delivery import mail_deliver
 from kongres.mail.models import OutboxMessage
-from kongres.mail.services import mail_deliver
 from kongres.registration.exceptions import RegistrationError
 from kongres.registration.models import (
     Reconfirmation,

@@ -12,8 +12,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from kongres.mail.delivery import mail_deliver
 from kongres.mail.models import OutboxMessage
-from kongres.mail.services import mail_deliver
 from kongres.registration.forms import RegistrationForm
 from kongres.registration.models import Registration
 from kongres.registration.services import registration_expire_due

@@ -5,8 +5,9 @@ from django.template.defaultfilters import truncatechars
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from kongres.mail.delivery import mail_retry_now
 from kongres.mail.models import OutboxAttachment, OutboxMessage
-from kongres.mail.services import MailError, mail_retry_now
+from kongres.mail.services import MailError
 
 
 class OutboxAttachmentInline(admin.TabularInline):

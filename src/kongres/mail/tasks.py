@@ -2,7 +2,7 @@
 
 from django.tasks import task
 
-from kongres.mail.services import mail_deliver_due, mail_deliver_many
+from kongres.mail.delivery import mail_deliver_due, mail_deliver_many
 
 
 @task()

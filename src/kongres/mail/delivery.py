@@ -1,0 +1,537 @@
+"""Delivering the outbox, in the worker: ``mail_deliver`` (and the tasks' ``mail_deliver_due``,
+``mail_deliver_many``) claims a message, hands it to the mailer outside any transaction, then
+records the result; on failure another attempt is scheduled with a growing delay
+(``backoff_delay``). ``mail_retry_due`` (a periodic job) picks up messages whose task was lost,
+for instance because a worker died half-way. Queuing is ``kongres.mail.services``.
+"""
+
+import contextlib
+import datetime as dt
+import email.policy
+import logging
+import smtplib
+import time
+from collections.abc import Iterable, Sequence
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, mailers
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from kongres.core.locks import atomic_bounded
+from kongres.core.requeue import lost_tasks_requeue, tasks_discard
+from kongres.mail.models import OutboxAttachment, OutboxMessage
+from kongres.mail.redaction import redacted
+from kongres.mail.services import (
+    AttachmentUnavailable,
+    attachment_content,
+    busy_error,
+    mail_task_enqueue,
+)
+from kongres.mail.signals import message_sent
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 10
+# Seconds to wait after the n-th failed attempt; the last value repeats. A transactional
+# message (a verification, an offer: somebody waits for it, and a hold runs) is tried at least
+# every 5 minutes, so that it goes out soon after the mail server is back; a message to many
+# backs off further.
+BACKOFF_SECONDS = (30, 120, 600, 1800, 7200, 21600)
+TRANSACTIONAL_BACKOFF_SECONDS = (30, 60, 120, 300)
+# A message is given up (failed) after MAX_ATTEMPTS attempts and this long since it was queued.
+GIVE_UP_AFTER = dt.timedelta(hours=24)
+# How long a worker may hold a claimed message before another may take it over.
+CLAIM_TIMEOUT = dt.timedelta(minutes=10)
+# A queued message this long past its due time is taken to have lost its task.
+LOST_AFTER = dt.timedelta(minutes=5)
+# The backoffs, CLAIM_TIMEOUT and LOST_AFTER are multiplied by settings.KONGRES_MAIL_TIME_SCALE
+# (1 unless set): the faults bench (bench/faults.py) compresses a 10-minute outage into 1.
+MAX_ERROR_LENGTH = 2000
+RETRY_DUE_BATCH = 1000  # messages looked at per run of mail_retry_due
+# A task that sends a transactional message sends the other due ones too, for at most this
+# long (a stop of the worker waits for the task; the rest have tasks of their own).
+DRAIN_SECONDS = 10
+# One SMTP connection carries at most this many messages, and is not used past this age.
+CONNECTION_MESSAGES = 200
+CONNECTION_SECONDS = 30
+# The tasks of the messages such a task sent for them are deleted this many at a time.
+DISCARD_BATCH = 50
+
+
+def backoff_delay(attempts: int, *, transactional: bool = False) -> dt.timedelta:
+    """The wait after ``attempts`` failed attempts (1 → 30 s, 2 → 2 min, … capped; for a
+    transactional message 30 s, 1 min, 2 min, then every 5 min)."""
+    schedule = TRANSACTIONAL_BACKOFF_SECONDS if transactional else BACKOFF_SECONDS
+    index = min(max(attempts, 1), len(schedule)) - 1
+    return dt.timedelta(seconds=schedule[index] * _time_scale())
+
+
+class _Email(EmailMultiAlternatives):
+    """Text and HTML bodies go out as 8bit when every line fits in SMTP's 998 octets (as in
+    Django before 6.0), not quoted-printable: links stay whole and Polish letters readable in
+    the demo's mail folder and in a mail client's source view.
+
+    ``related`` are inline parts of the HTML body, ``(content_id, filename, content, mimetype)``:
+    the HTML and they go in a multipart/related inside the multipart/alternative, where every
+    mail client looks for ``cid:`` images (the plain text stays without them)."""
+
+    def __init__(self, *args, related: Sequence[tuple[str, str, bytes, str]] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.related = list(related)
+
+    def _add_bodies(self, msg):
+        msg = super()._add_bodies(msg) or msg
+        html = next((part for part in msg.walk() if part.get_content_type() == "text/html"), None)
+        if html is not None:
+            for content_id, filename, content, mimetype in self.related:
+                maintype, subtype = mimetype.split("/", 1)
+                html.add_related(
+                    content,
+                    maintype=maintype,
+                    subtype=subtype,
+                    cid=f"<{content_id}>",
+                    filename=filename,
+                    disposition="inline",
+                )
+        return msg
+
+    def message(self, *, policy=email.policy.default):
+        msg = super().message(policy=policy)
+        for part in msg.walk():
+            if (
+                part.get_content_maintype() == "text"
+                and not part.is_attachment()
+                and part["Content-Transfer-Encoding"] in {"quoted-printable", "base64"}
+            ):
+                text = part.get_content()
+                if all(len(line.encode()) <= 998 for line in text.splitlines()):
+                    part.set_content(
+                        text, subtype=part.get_content_subtype(), charset="utf-8", cte="8bit"
+                    )
+        return msg
+
+
+def _email(message: OutboxMessage) -> EmailMultiAlternatives:
+    """The message to send; attachments with a renderer are made now."""
+    files, related = [], []
+    # ``has_attachments`` is annotated by the queries that claim a message (``_outbox``): most
+    # messages have none, and the query for them is then not made
+    attachments = message.attachments.all() if getattr(message, "has_attachments", True) else ()
+    for attachment in attachments:
+        content = attachment_content(attachment)
+        if attachment.content_id and message.body_html:
+            related.append(
+                (attachment.content_id, attachment.filename, content, attachment.mimetype)
+            )
+        else:
+            files.append((attachment.filename, content, attachment.mimetype))
+    mail = _Email(
+        subject=message.subject,
+        body=message.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.to],
+        reply_to=[message.reply_to] if message.reply_to else None,
+        headers={"Message-ID": message.message_id},
+        related=related,
+    )
+    if message.body_html:
+        mail.attach_alternative(message.body_html, "text/html")
+    for filename, content, mimetype in files:
+        mail.attach(filename, content, mimetype)
+    return mail
+
+
+def _unreachable(error: Exception) -> bool:
+    """True when the error says the mail server could not be reached or does not serve now
+    (refused, timed out, closed, 421), not that it refused this message."""
+    if isinstance(error, smtplib.SMTPResponseException):
+        return isinstance(error, smtplib.SMTPConnectError) or error.smtp_code == 421
+    if isinstance(error, smtplib.SMTPException):  # an OSError too
+        return isinstance(error, smtplib.SMTPServerDisconnected)
+    return isinstance(error, OSError)
+
+
+def _connection_gone(error: Exception) -> bool:
+    """True when the error ends the connection, not the message: closed, or 421."""
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code == 421
+    return isinstance(error, smtplib.SMTPServerDisconnected | ConnectionError)
+
+
+def _is_permanent(error: Exception) -> bool:
+    """True when retrying cannot help: the server refused every recipient for good."""
+    if isinstance(error, AttachmentUnavailable):
+        return True
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _text in error.recipients.values())
+    return False
+
+
+def _time_scale() -> float:
+    return float(getattr(settings, "KONGRES_MAIL_TIME_SCALE", 1))
+
+
+def _claim_timeout() -> dt.timedelta:
+    return CLAIM_TIMEOUT * _time_scale()
+
+
+def _lost_after() -> dt.timedelta:
+    return LOST_AFTER * _time_scale()
+
+
+def _claim(*, message_id: int, now: dt.datetime) -> bool:
+    """Take the message for this worker; False if it is sent, failed, not due or taken."""
+    claimable = Q(status=OutboxMessage.Status.QUEUED, next_attempt_at__lte=now) | Q(
+        status=OutboxMessage.Status.SENDING, claimed_until__lt=now
+    )
+    return bool(
+        OutboxMessage.objects.filter(claimable, pk=message_id).update(
+            status=OutboxMessage.Status.SENDING,
+            claimed_until=now + _claim_timeout(),
+            last_attempt_at=now,
+            attempts=F("attempts") + 1,
+            updated_at=now,
+        )
+    )
+
+
+class _Sender:
+    """The mail server connection of one task: opened at the first message, used for the next
+    ones, closed when the task ends (``with``), after ``CONNECTION_MESSAGES`` messages or
+    ``CONNECTION_SECONDS``, and after any error (its state is then unknown). A new SMTP session
+    per message cost more than the message itself (connect, greeting, EHLO, QUIT: four round
+    trips, and the server's set-up). Only Django's SMTP backend keeps a connection: another
+    backend gets a new instance per message, as before (the file-based one writes one file
+    per instance, which must stay one file per message).
+
+    This lives only as long as the task that opened it, in the worker, never on a request."""
+
+    def __init__(self) -> None:
+        self.mailer = None
+        self.keep = False
+        self.messages = 0
+        self.opened_at = 0.0
+        self.down = False  # the last message could not reach the mail server
+
+    def __enter__(self) -> "_Sender":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.mailer is not None and self.keep:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                self.mailer.close()
+        self.messages = 0
+
+    def send(self, mail: EmailMultiAlternatives) -> None:
+        if self.mailer is None or not self.keep:
+            self.mailer = mailers["default"]
+            self.keep = isinstance(self.mailer, SMTPBackend)
+        if not self.keep:
+            self.mailer.send_messages([mail])
+            return
+        if self.messages and (
+            self.messages >= CONNECTION_MESSAGES
+            or time.monotonic() - self.opened_at > CONNECTION_SECONDS
+        ):
+            self.close()
+        try:
+            if self.mailer.open():
+                self.opened_at, self.messages = time.monotonic(), 0
+            reused = self.messages > 0
+            try:
+                self.mailer.send_messages([mail])
+            except (smtplib.SMTPException, ConnectionError) as error:
+                if not reused or not _connection_gone(error):
+                    raise
+                # The server closed a connection that had waited (its idle timeout), dropped
+                # it, or ends it with 421 (too many messages on it): the message is sent again
+                # once, on a new connection. Had the server already taken it, that is one
+                # duplicate with the same Message-ID.
+                self.close()
+                self.mailer.open()
+                self.opened_at = time.monotonic()
+                self.mailer.send_messages([mail])
+        except Exception as error:
+            self.close()
+            self.down = _unreachable(error)
+            raise
+        self.messages += 1
+        self.down = False
+
+
+def mail_deliver(*, message_id: int) -> str:
+    """Send one queued message; return its status afterwards (or "skipped")."""
+    with _Sender() as sender:
+        return _deliver_claimed(_claimed(message_id=message_id), sender)
+
+
+def mail_deliver_due(*, message_id: int) -> str:
+    """The sending task of one message (``mail_send``): send it, and with it, on the same
+    connection, every other transactional message that is due (one task empties the queue of
+    a rush instead of a task, a connection and a dozen queries per message); return the status
+    of ``message_id`` afterwards (or "skipped": another task has sent it).
+
+    Transactional mail goes first. A message to many waits until no transactional message is
+    due; and when it is a retry (it failed before: the mail server was down) while
+    transactional messages wait out a backoff, the first of them is tried before it: after an
+    outage the first message to reach the server is one somebody waits for, and the rest of
+    them follow (``_transactional_retries_now``) before any other message to many.
+
+    Each message is claimed on its own, just before it is sent, and marked sent just after:
+    a worker killed in the middle holds one message, as with a task per message. The other
+    messages' own tasks are deleted while they still wait (``tasks_discard``); one already
+    started finds its message sent and skips it."""
+    deadline = time.monotonic() + DRAIN_SECONDS
+    with _Sender() as sender:
+        message = _claimed(message_id=message_id)
+        if message is None:
+            return "skipped"  # sent by another task, which sends the rest that is due too
+        transactional = message.priority >= OutboxMessage.Priority.TRANSACTIONAL
+        if transactional:
+            status = _deliver_claimed(message, sender)
+        elif message.attempts > 1:
+            _transactional_probe(now=timezone.now())
+        if not sender.down:
+            _deliver_due_transactional(sender, deadline=deadline)
+        if not transactional:
+            status = _deliver_claimed(message, sender)
+        return status
+
+
+def mail_deliver_many(*, message_ids: Sequence[int]) -> list[str]:
+    """The task of a batch of a message to many (``mail_send_many``): the due transactional
+    messages first, then these, one after the other on one connection; their statuses."""
+    with _Sender() as sender:
+        _deliver_due_transactional(sender, deadline=time.monotonic() + DRAIN_SECONDS)
+        return [
+            _deliver_claimed(_claimed(message_id=message_id), sender) for message_id in message_ids
+        ]
+
+
+def _outbox() -> QuerySet[OutboxMessage]:
+    """Messages as the worker reads them to send them: with whether they have attachments."""
+    return OutboxMessage.objects.annotate(
+        has_attachments=Exists(OutboxAttachment.objects.filter(message=OuterRef("pk")))
+    )
+
+
+def _claimed(*, message_id: int) -> OutboxMessage | None:
+    """The message, claimed for this worker; None if it is sent, failed, not due or taken."""
+    if not _claim(message_id=message_id, now=timezone.now()):
+        return None
+    return _outbox().get(pk=message_id)
+
+
+def _claim_next_transactional(*, now: dt.datetime) -> OutboxMessage | None:
+    """The transactional message due first, claimed for this worker (rows another worker is
+    claiming are skipped, not waited for); None when there is none."""
+    with transaction.atomic():
+        message = (
+            _outbox()
+            .select_for_update(skip_locked=True)
+            .filter(
+                status=OutboxMessage.Status.QUEUED,
+                priority__gte=OutboxMessage.Priority.TRANSACTIONAL,
+                next_attempt_at__lte=now,
+            )
+            .order_by("next_attempt_at", "pk")
+            .first()
+        )
+        if message is None or not _claim(message_id=message.pk, now=now):
+            return None
+    # what _claim wrote (the row was locked: nobody else changed it)
+    message.status, message.attempts = OutboxMessage.Status.SENDING, message.attempts + 1
+    message.claimed_until, message.last_attempt_at = now + _claim_timeout(), now
+    return message
+
+
+def _deliver_due_transactional(sender: _Sender, *, deadline: float) -> int:
+    """Send the due transactional messages until there is none left, the mail server cannot be
+    reached (the others stay due, for their own tasks) or ``deadline`` passes (the task then
+    ends; the rest have tasks of their own). Returns how many were sent."""
+    sent, done = 0, []
+    while time.monotonic() < deadline and not sender.down:
+        message = _claim_next_transactional(now=timezone.now())
+        if message is None:
+            break
+        if _deliver_claimed(message, sender) == OutboxMessage.Status.SENT.value:
+            sent += 1
+            done.append(message.task_id)
+        if len(done) >= DISCARD_BATCH:
+            tasks_discard(task_ids=done)
+            done = []
+    # the tasks of the messages sent here would find them sent: they are not run (a worker
+    # killed before this line leaves them to run, and skip)
+    tasks_discard(task_ids=done)
+    return sent
+
+
+def _transactional_probe(*, now: dt.datetime) -> bool:
+    """Make the transactional message waiting out a backoff that is due first due now (its
+    old task, due later, finds it sent and skips): a message to many tried again after a
+    failure goes after it."""
+    with transaction.atomic():
+        waiting = (
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(
+                status=OutboxMessage.Status.QUEUED,
+                priority__gte=OutboxMessage.Priority.TRANSACTIONAL,
+                attempts__gt=0,
+                next_attempt_at__gt=now,
+            )
+            .only("pk", "next_attempt_at")
+            .order_by("next_attempt_at", "pk")
+            .first()
+        )
+        if waiting is None:
+            return False
+        OutboxMessage.objects.filter(pk=waiting.pk).update(next_attempt_at=now)
+    return True
+
+
+def _deliver_claimed(message: OutboxMessage | None, sender: _Sender) -> str:
+    """Send ``message``, claimed by this worker (None: "skipped"); its status afterwards."""
+    if message is None:
+        return "skipped"
+    try:
+        sender.send(_email(message))
+    except Exception as error:  # the outside world: refused, timed out, broken pipe, …
+        return _record_failure(message, error)
+
+    now = timezone.now()
+    # The stored copy keeps no secret once the mail server has it (``redaction``).
+    bodies = {
+        name: redacted(getattr(message, name), message.redact)
+        for name in ("subject", "body_text", "body_html")
+    }
+    # The receivers of message_sent (a hold's deadline that starts again at the delivery)
+    # commit with the "sent" mark, each in a savepoint of its own.
+    with transaction.atomic():
+        OutboxMessage.objects.filter(pk=message.pk, status=OutboxMessage.Status.SENDING).update(
+            status=OutboxMessage.Status.SENT,
+            sent_at=now,
+            claimed_until=None,
+            last_error="",
+            updated_at=now,
+            **bodies,
+        )
+        message.sent_at = now
+        for receiver, result in message_sent.send_robust(sender=OutboxMessage, message=message):
+            if isinstance(result, Exception):
+                logger.error(
+                    "Mail %s: %s failed: %s", message.pk, receiver, result, exc_info=result
+                )
+    logger.info("Mail %s sent to %s", message.pk, message.to)
+    if message.attempts > 1:  # it had failed before: the mail server is back
+        _transactional_retries_now(now=now)
+    return OutboxMessage.Status.SENT.value
+
+
+def _transactional_retries_now(*, now: dt.datetime) -> int:
+    """Bring forward the transactional messages waiting out a backoff, once a message that had
+    failed goes through: after an outage the mails people wait for (verification, offers) go
+    first, not whichever failed first (often a message to many). Their old tasks, due later,
+    find them sent and skip. Two workers doing it at once take disjoint rows."""
+    with transaction.atomic():
+        waiting = list(
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(
+                status=OutboxMessage.Status.QUEUED,
+                priority__gte=OutboxMessage.Priority.TRANSACTIONAL,
+                attempts__gt=0,
+                next_attempt_at__gt=now,
+            )
+            .only("pk", "priority", "next_attempt_at", "task_id")
+            .order_by("pk")[:RETRY_DUE_BATCH]
+        )
+        for message in waiting:
+            message.next_attempt_at = now
+            message.task_id = mail_task_enqueue(message)
+            message.save(update_fields=["next_attempt_at", "task_id"])
+    if waiting:
+        logger.info("Mail server back: %s transactional message(s) brought forward", len(waiting))
+    return len(waiting)
+
+
+def _record_failure(message: OutboxMessage, error: Exception) -> str:
+    now = timezone.now()
+    text = f"{type(error).__name__}: {error}"[:MAX_ERROR_LENGTH]
+    transactional = message.priority >= OutboxMessage.Priority.TRANSACTIONAL
+    give_up = _is_permanent(error) or (
+        message.attempts >= MAX_ATTEMPTS and now - message.created_at >= GIVE_UP_AFTER
+    )
+    with transaction.atomic():
+        if give_up:
+            status, next_attempt_at = OutboxMessage.Status.FAILED, message.next_attempt_at
+        else:
+            status, next_attempt_at = (
+                OutboxMessage.Status.QUEUED,
+                now + backoff_delay(message.attempts, transactional=transactional),
+            )
+        updated = OutboxMessage.objects.filter(
+            pk=message.pk, status=OutboxMessage.Status.SENDING
+        ).update(
+            status=status,
+            next_attempt_at=next_attempt_at,
+            claimed_until=None,
+            last_error=text,
+            updated_at=now,
+        )
+        if updated and not give_up:
+            message.task_id = mail_task_enqueue(message, run_after=next_attempt_at)
+            message.save(update_fields=["task_id"])
+    log = logger.error if give_up else logger.warning
+    log("Mail %s to %s, attempt %s: %s", message.pk, message.to, message.attempts, text)
+    return status.value
+
+
+def mail_retry_due(*, now: dt.datetime | None = None) -> int:
+    """Enqueue again every message whose task was lost; return how many. A periodic job.
+
+    Lost means: still queued well past its due time while no task for it waits to run,
+    or claimed by a worker that did not finish within ``CLAIM_TIMEOUT`` (it died).
+    Running it twice at once is harmless: a message is claimed before it is sent.
+    """
+    now = now or timezone.now()
+    lost = lost_tasks_requeue(
+        stale=OutboxMessage.objects.filter(
+            Q(status=OutboxMessage.Status.QUEUED, next_attempt_at__lt=now - _lost_after())
+            | Q(status=OutboxMessage.Status.SENDING, claimed_until__lt=now)
+        ),
+        enqueue=mail_task_enqueue,
+        batch=RETRY_DUE_BATCH,
+    )
+    if lost:
+        logger.warning("Mail: enqueued %s message(s) again whose task was lost", len(lost))
+    return len(lost)
+
+
+def mail_retry_now(*, messages: Iterable[OutboxMessage]) -> int:
+    """Try queued or failed messages again at once (the admin's "retry now"). ``MailError``
+    "busy" when a message stays locked (a worker is sending it) longer than the lock timeout."""
+    now = timezone.now()
+    ids = [message.pk for message in messages]
+    with atomic_bounded(busy_error):
+        retry = list(
+            OutboxMessage.objects.select_for_update()
+            .filter(
+                pk__in=ids, status__in=[OutboxMessage.Status.QUEUED, OutboxMessage.Status.FAILED]
+            )
+            .order_by("pk")
+        )
+        for message in retry:
+            if message.status == OutboxMessage.Status.FAILED:
+                message.attempts = 0
+            message.status = OutboxMessage.Status.QUEUED
+            message.next_attempt_at = now
+            message.task_id = mail_task_enqueue(message)
+            message.save(
+                update_fields=["status", "attempts", "next_attempt_at", "task_id", "updated_at"]
+            )
+    return len(retry)
