@@ -204,22 +204,17 @@ def _lock_registration(registration: Registration) -> Registration:
     return locked
 
 
-def _overlapping(registration: Registration, session: Session) -> list[SessionSignup]:
+def _active(registration: Registration) -> list[SessionSignup]:
+    """The person's active sign-ups (a place, an offer or the waiting list), with sessions."""
     return list(
         SessionSignup.objects.filter(
-            registration_id=registration.pk,
-            status__in=SIGNUP_PLACE_STATUSES,
-            session__starts_at__lt=session.ends_at,
-            session__ends_at__gt=session.starts_at,
-        )
-        .exclude(session_id=session.pk)
-        .select_related("session")
+            registration_id=registration.pk, status__in=SIGNUP_ACTIVE_STATUSES
+        ).select_related("session")
     )
 
 
 def _in_the_way(signup: SessionSignup, session: Session) -> bool:
-    """Whether ``signup`` holds a place in a session that overlaps ``session`` (as
-    ``_overlapping`` reads them)."""
+    """Whether ``signup`` holds a place in another session that overlaps ``session``."""
     return (
         signup.session_id != session.pk
         and signup.status in SIGNUP_PLACE_STATUSES
@@ -283,12 +278,7 @@ def _signup(
 ) -> SessionSignup:
     registration = _lock_registration(registration)
     _check_participant(registration, session, now)
-    # the person's active sign-ups, in one read: this session's, and those in the way
-    active = list(
-        SessionSignup.objects.filter(
-            registration_id=registration.pk, status__in=SIGNUP_ACTIVE_STATUSES
-        ).select_related("session")
-    )
+    active = _active(registration)  # in one read: this session's, and those in the way
     existing = next((signup for signup in active if signup.session_id == session.pk), None)
     if existing is not None:
         return existing
@@ -464,7 +454,7 @@ def session_offer_claim(
             )
         with _atomic():
             locked = _lock_registration(registration)
-            in_the_way = _overlapping(locked, session)
+            in_the_way = [signup for signup in _active(locked) if _in_the_way(signup, session)]
             if in_the_way and not switch:
                 raise OverlapError([each.session for each in in_the_way])
             if in_the_way:
@@ -585,29 +575,17 @@ def session_settings_change(
     before = {"signup_mode": session.signup_mode, "capacity": session.capacity}
     before["room"] = session.room_id
     session.signup_mode, session.capacity, session.room_id = signup_mode, capacity, room_id
-    session.save(update_fields=["signup_mode", "capacity", "room"])
+    with _atomic():  # the change and its audit entry stand or fall together
+        session.save(update_fields=["signup_mode", "capacity", "room"])
+        audit_log(
+            actor=actor,
+            action="session.settings",
+            obj=session,
+            before=before,
+            after={"signup_mode": signup_mode, "capacity": capacity, "room": room_id},
+        )
     session.refresh_from_db()
-    audit_log(
-        actor=actor,
-        action="session.settings",
-        obj=session,
-        before=before,
-        after={"signup_mode": signup_mode, "capacity": capacity, "room": room_id},
-    )
     if not session.takes_signups and not SessionPlaces.objects.filter(session=session).exists():
         return 0
     places_ready(session, now)
     return _places_sync(session, now)
-
-
-__all__ = [
-    "OverlapError",
-    "offer_deadline_after_mail",
-    "places_ready",
-    "session_leave",
-    "session_offer_claim",
-    "session_offers_expire_due",
-    "session_settings_change",
-    "session_signup",
-    "session_signups_release",
-]
