@@ -162,19 +162,20 @@ def mail_queue(
     # round trips per mail, and an error here rolls the caller's change back anyway.
     with transaction.atomic(savepoint=False):
         [message] = _outbox_insert([message])
-        OutboxAttachment.objects.bulk_create(
-            OutboxAttachment(
-                message=message,
-                filename=item.filename,
-                content=item.content,
-                mimetype=item.mimetype,
-                content_id=item.content_id,
-                renderer=item.renderer,
-                params=item.params,
-            )
-            for item in attachments
-        )
+        OutboxAttachment.objects.bulk_create(_attachment_row(message, item) for item in attachments)
     return message
+
+
+def _attachment_row(message: OutboxMessage, item: Attachment) -> OutboxAttachment:
+    return OutboxAttachment(
+        message=message,
+        filename=item.filename,
+        content=item.content,
+        mimetype=item.mimetype,
+        content_id=item.content_id,
+        renderer=item.renderer,
+        params=item.params,
+    )
 
 
 def _message(
@@ -286,15 +287,7 @@ def mail_queue_bulk(*, mails: Sequence[BulkMail]) -> list[OutboxMessage]:
             ]
         )
         OutboxAttachment.objects.bulk_create(
-            OutboxAttachment(
-                message=message,
-                filename=item.filename,
-                content=item.content,
-                mimetype=item.mimetype,
-                content_id=item.content_id,
-                renderer=item.renderer,
-                params=item.params,
-            )
+            _attachment_row(message, item)
             for message, mail in zip(messages, mails, strict=True)
             for item in mail.attachments
         )
