@@ -26,12 +26,13 @@ import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 from django.template.loader import render_to_string
-from weasyprint import HTML
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher
+
+if TYPE_CHECKING:
+    from weasyprint.text.fonts import FontConfiguration
 
 CACHE_SECONDS = 24 * 3600
 PDF_VARIANT = "pdf/ua-1"
@@ -47,6 +48,8 @@ def pdf_fonts_shared() -> Iterator[None]:
     makes many PDFs one after the other (the worker, a bench). Our templates load no web
     fonts (``@font-face``), so a document cannot change what the next one gets: only the
     system's fonts, opened once. Fonts installed meanwhile are seen at the next start."""
+    from weasyprint.text.fonts import FontConfiguration  # noqa: PLC0415 -- as in pdf_from_html
+
     token = _shared_fonts.set(FontConfiguration())
     try:
         yield
@@ -55,6 +58,11 @@ def pdf_fonts_shared() -> Iterator[None]:
 
 
 def pdf_from_html(html: str) -> bytes:
+    # WeasyPrint is imported when a process first makes a PDF, not with the site: it weighs
+    # about 40 MB, which an app server that never makes one (most of them, in a rush) is spared.
+    from weasyprint import HTML  # noqa: PLC0415
+    from weasyprint.urls import URLFetcher  # noqa: PLC0415
+
     # A bare TLS context: WeasyPrint's fetcher otherwise builds a default one, loading the
     # system's certificates (about 0.1 s, half the time of a one-page PDF), for HTTPS that
     # ``allowed_protocols`` never lets it use.
