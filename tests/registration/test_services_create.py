@@ -6,6 +6,7 @@ import hashlib
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
@@ -312,7 +313,10 @@ def test_create_writes_its_audit_entry_and_the_task_that_sends_the_mail(edition,
     assert entry.after == {"status": "held", "over_capacity": False}
     mail = OutboxMessage.objects.get(to="anna@example.org")
     task = DBTaskResult.objects.get(id=mail.task_id)
-    assert task.args_kwargs == {"args": [mail.pk], "kwargs": {}}
+    # on PostgreSQL the registration function writes the message: its task, enqueued before
+    # it, names no message and sends the transactional mail that is due
+    args = [] if connection.vendor == "postgresql" else [mail.pk]
+    assert task.args_kwargs == {"args": args, "kwargs": {}}
     assert task.task_path == "kongres.mail.tasks.mail_send"
 
 

@@ -26,12 +26,32 @@ def audit_log(
     """Record one action: who (None: the participant or the system), what (``action``, such as
     "registration.cancel"), on which object, with the values before and after. Call it inside
     the transaction of the change, so that a change and its record stand or fall together."""
+    entry = audit_entry(
+        actor=actor, action=action, obj=obj, edition=edition, before=before, after=after, note=note
+    )
+    entry.save(force_insert=True)
+    return entry
+
+
+def audit_entry(
+    *,
+    actor: AbstractBaseUser | None,
+    action: str,
+    obj: models.Model | None,
+    edition: Edition | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    note: str = "",
+) -> AuditLogEntry:
+    """The entry ``audit_log`` records, not saved: for a caller that writes it in the same
+    statement as its object (a new registration on PostgreSQL, whose id the statement fills
+    in as ``object_id``)."""
     if edition is None and obj is not None:
         edition_id = obj.pk if isinstance(obj, Edition) else getattr(obj, "edition_id", None)
     else:
         edition_id = edition.pk if edition is not None else None
     actor = actor if actor is not None and actor.is_authenticated else None
-    entry = AuditLogEntry(
+    return AuditLogEntry(
         at=timezone.now(),
         actor=actor,
         actor_label=(actor.get_username() if actor else "")[:254],
@@ -44,5 +64,3 @@ def audit_log(
         after=after or {},
         note=note,
     )
-    entry.save(force_insert=True)
-    return entry

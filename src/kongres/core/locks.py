@@ -46,13 +46,20 @@ def lock_wait_ended(error: OperationalError) -> bool:
 def atomic_bounded(busy: Callable[[], KongresError], *, using: str | None = None) -> Iterator[None]:
     """``transaction.atomic(using=using)`` whose lock waits end after ``lock_timeout_ms()``:
     then the transaction (or savepoint) is rolled back and ``busy()`` is raised."""
+    with lock_wait_ends(busy), transaction.atomic(using=using):
+        connection = transaction.get_connection(using)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL lock_timeout = {lock_timeout_ms():d}")
+        yield
+
+
+@contextmanager
+def lock_wait_ends(busy: Callable[[], KongresError]) -> Iterator[None]:
+    """Raise ``busy()`` for a lock wait that ran out of time inside the block (around a
+    transaction that sets ``lock_timeout`` itself: the registration function on PostgreSQL)."""
     try:
-        with transaction.atomic(using=using):
-            connection = transaction.get_connection(using)
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute(f"SET LOCAL lock_timeout = {lock_timeout_ms():d}")
-            yield
+        yield
     except OperationalError as error:
         if lock_wait_ended(error):
             raise busy() from error

@@ -271,11 +271,12 @@ def mail_deliver(*, message_id: int) -> str:
         return _deliver_claimed(_claimed(message_id=message_id), sender)
 
 
-def mail_deliver_due(*, message_id: int) -> str:
+def mail_deliver_due(*, message_id: int | None) -> str:
     """The sending task of one message (``mail_send``): send it, and with it, on the same
     connection, every other transactional message that is due (one task empties the queue of
     a rush instead of a task, a connection and a dozen queries per message); return the status
-    of ``message_id`` afterwards (or "skipped": another task has sent it).
+    of ``message_id`` afterwards (or "skipped": another task has sent it). Without
+    ``message_id`` (``services.mail_due_task_enqueue``): the transactional messages that are due.
 
     Transactional mail goes first. A message to many waits until no transactional message is
     due; and when it is a retry (it failed before: the mail server was down) while
@@ -289,6 +290,9 @@ def mail_deliver_due(*, message_id: int) -> str:
     started finds its message sent and skips it."""
     deadline = time.monotonic() + DRAIN_SECONDS
     with _Sender() as sender:
+        if message_id is None:  # the task of a message written by SQL of its own
+            _deliver_due_transactional(sender, deadline=deadline)
+            return "due sent"
         message = _claimed(message_id=message_id)
         if message is None:
             return "skipped"  # sent by another task, which sends the rest that is due too

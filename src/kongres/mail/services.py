@@ -124,6 +124,36 @@ def mail_task_enqueue(message: OutboxMessage, *, run_after: dt.datetime | None =
     return mail_send.using(**options).enqueue(message.pk).id
 
 
+def mail_due_task_enqueue(*, priority: int = OutboxMessage.Priority.TRANSACTIONAL) -> str:
+    """Enqueue a sending task that names no message: it delivers the transactional messages
+    that are due (``delivery.mail_deliver_due``). For a message written by SQL of its own
+    (``mail_prepared``), whose id is not known before: the task's id goes in its ``task_id``."""
+    from kongres.mail.tasks import mail_send  # noqa: PLC0415 -- tasks.py imports delivery.py, which imports this module
+
+    return mail_send.using(priority=priority).enqueue().id
+
+
+def mail_prepared(
+    *,
+    to: str,
+    template: str,
+    context: dict,
+    language: str,
+    kind: str = "",
+    related: str = "",
+    secrets: Sequence[str] = (),
+) -> OutboxMessage:
+    """The message ``mail_queue`` would queue (without attachments), rendered and not saved,
+    for a caller that writes the row in a statement of its own (the registration function on
+    PostgreSQL: ``registration.services.create``), in the transaction of its change, with the
+    id of a task from ``mail_due_task_enqueue`` as ``task_id``."""
+    message = _message(
+        to=to, template=template, context=context, language=language, kind=kind, related=related
+    )
+    message.redact = secret_hashes(secrets)
+    return message
+
+
 def mail_queue(
     *,
     to: str,

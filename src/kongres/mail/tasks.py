@@ -6,10 +6,11 @@ from kongres.mail.delivery import mail_deliver_due, mail_deliver_many
 
 
 @task()
-def mail_send(message_id: int) -> str:
+def mail_send(message_id: int | None = None) -> str:
     """Deliver one outbox message, and the other transactional messages that are due, on one
     connection (``mail_deliver_due``); returns the status of ``message_id`` afterwards
-    ("sent", "queued", "skipped" when another task has sent it, …)."""
+    ("sent", "queued", "skipped" when another task has sent it, …). Without ``message_id``
+    (``services.mail_due_task_enqueue``): the transactional messages that are due."""
     return mail_deliver_due(message_id=message_id)
 
 

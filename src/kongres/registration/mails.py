@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from kongres.events.ics import edition_calendar, edition_zone
-from kongres.mail.services import mail_queue
+from kongres.mail.models import OutboxMessage
+from kongres.mail.services import mail_prepared, mail_queue
 from kongres.registration import selectors
 from kongres.registration.links import link_token
 from kongres.registration.models import Registration
@@ -55,6 +56,17 @@ def mail(
     )
     with timezone.override(edition_zone(edition=registration.edition)):
         mail_queue(**kwargs)
+
+
+def prepared(registration: Registration, name: str, *, token: str) -> OutboxMessage:
+    """The mail ``registration/mail/<name>`` (one without attachments) rendered as ``mail``
+    would queue it, not saved: for the registration function on PostgreSQL, which writes it
+    with the registration and fills in its ``related`` key (the registration's id)."""
+    kwargs = mail_kwargs(registration, name, token=token)
+    if kwargs.pop("attachments"):
+        raise ValueError(f"the mail {name!r} has attachments: queue it with mail()")
+    with timezone.override(edition_zone(edition=registration.edition)):
+        return mail_prepared(**kwargs)
 
 
 def mail_kwargs(

@@ -8,7 +8,8 @@ import datetime as dt
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.utils.translation import gettext_lazy as _
 
-from kongres.audit.services import audit_log
+from kongres.audit.models import AuditLogEntry
+from kongres.audit.services import audit_entry, audit_log
 from kongres.core.locks import atomic_bounded
 from kongres.events.models import Edition
 from kongres.registration import mails, selectors
@@ -60,18 +61,36 @@ def _audit(
 ) -> None:
     """Record a transition in the audit log, in its transaction: who (None: the participant
     or the system), the status before and after (and other values changed)."""
+    audit_log(**_audit_kwargs(registration, action, actor, before, changes, after))
+
+
+def _audit_entry(
+    registration: Registration, action: str, *, actor: AbstractBaseUser | None, **after
+) -> AuditLogEntry:
+    """The entry ``_audit`` records for a new registration (no status before), not saved."""
+    return audit_entry(**_audit_kwargs(registration, action, actor, None, None, after))
+
+
+def _audit_kwargs(
+    registration: Registration,
+    action: str,
+    actor: AbstractBaseUser | None,
+    before: str | None,
+    changes: tuple[dict, dict] | None,
+    after: dict,
+) -> dict:
     before_values = {"status": str(before)} if before else {}
     after_values = {"status": str(registration.status), **after}
     if changes is not None:
         before_values.update(changes[0])
         after_values.update(changes[1])
-    audit_log(
-        actor=actor,
-        action=f"registration.{action}",
-        obj=registration,
-        before=before_values,
-        after=after_values,
-    )
+    return {
+        "actor": actor,
+        "action": f"registration.{action}",
+        "obj": registration,
+        "before": before_values,
+        "after": after_values,
+    }
 
 
 def _webhook(registration: Registration, event: WebhookEvent) -> None:

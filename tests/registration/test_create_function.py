@@ -1,0 +1,167 @@
+"""A participant's registration on PostgreSQL is one call of the registration function
+(migration registration/0012); on SQLite the same rows are written by ORM statements. Both
+must write every column as the service made it, and nothing when the seat is lost."""
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django_tasks_db.models import DBTaskResult
+
+from kongres.audit.models import AuditLogEntry
+from kongres.events.models import Day
+from kongres.mail.models import OutboxMessage
+from kongres.mail.redaction import secret_hashes
+from kongres.registration import seats
+from kongres.registration.choices import AccessibilityNeed
+from kongres.registration.models import Registration, RegistrationToken, SeatPool
+from kongres.registration.selectors import registration_get_by_token
+from kongres.registration.services import registration_create
+from tests.factories import DayFactory, EditionFactory, TrackFactory
+from tests.factories.registration import QuestionFactory, RegistrationDataFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def columns(obj) -> dict:
+    return {
+        field.attname: getattr(obj, field.attname)
+        for field in type(obj)._meta.get_fields()
+        if getattr(field, "concrete", False) and not field.many_to_many
+    }
+
+
+@pytest.fixture
+def edition():
+    edition = EditionFactory(capacity=3)
+    DayFactory(edition=edition)
+    DayFactory(edition=edition, date=edition.end_date)
+    TrackFactory(edition=edition)
+    TrackFactory(edition=edition)
+    QuestionFactory(edition=edition, slug="skad")
+    return edition
+
+
+def data(edition, **changes):
+    return RegistrationDataFactory(
+        day_ids=sorted(edition.days.values_list("pk", flat=True)),
+        track_ids=sorted(edition.tracks.values_list("pk", flat=True)),
+        accessibility_needs=[AccessibilityNeed.values[0]],
+        accessibility_other="pętla indukcyjna",
+        dietary_needs="wegańska",
+        answers={"skad": "Z biuletynu — „cytat”"},
+        photo_consent=True,
+        **changes,
+    )
+
+
+def test_every_column_is_written_as_the_service_made_it(edition):
+    registration, token = registration_create(edition=edition, data=data(edition))
+
+    stored = Registration.objects.get(pk=registration.pk)
+    assert columns(stored) == columns(registration)
+    assert stored.status == Registration.Status.HELD
+    assert stored.answers == {"skad": "Z biuletynu — „cytat”"}
+    assert stored.hold_expires_at == registration.hold_expires_at  # to the microsecond
+    assert sorted(stored.days.values_list("pk", flat=True)) == data(edition).day_ids
+    assert sorted(stored.tracks.values_list("pk", flat=True)) == data(edition).track_ids
+    assert registration_get_by_token(token=token) == stored
+    assert RegistrationToken.objects.filter(registration=stored).count() == 1
+
+    entry = AuditLogEntry.objects.get(object_id=str(stored.pk))
+    assert entry.action == "registration.create"
+    assert entry.object_type == "registration.registration"
+    assert entry.edition_id == edition.pk
+    assert entry.before == {}
+    assert entry.after == {"status": "held", "over_capacity": False}
+    assert entry.object_label == str(stored)
+
+    message = OutboxMessage.objects.get(to=stored.email)
+    assert message.related == f"registration:{stored.pk}"
+    assert message.kind == "registration.verify"
+    assert message.status == OutboxMessage.Status.QUEUED
+    assert message.priority == OutboxMessage.Priority.TRANSACTIONAL
+    assert message.redact == secret_hashes([token])
+    assert token in message.body_text and token in message.body_html
+    task = DBTaskResult.objects.get(id=message.task_id)
+    assert task.task_path == "kongres.mail.tasks.mail_send"
+
+    pools = SeatPool.objects.filter(edition=edition)
+    assert {pool.day_id: pool.taken for pool in pools} == {
+        None: 1,
+        **dict.fromkeys(data(edition).day_ids, 1),
+    }
+
+
+def test_a_seat_lost_meanwhile_leaves_nothing_of_the_first_attempt(edition, monkeypatch):
+    """The pools looked free when read, but the last seat went to someone else before the
+    seat was taken: the attempt is rolled back whole and the person joins the waiting list
+    (one registration, one audit entry, one mail with its task, no seat)."""
+    registration_create(edition=edition, data=data(edition, email="first@example.org"))
+    SeatPool.objects.filter(edition=edition, day__isnull=True).update(taken=3)
+    monkeypatch.setattr(seats, "seems_free", lambda pools, day_ids: True)
+
+    registration, _token = registration_create(
+        edition=edition, data=data(edition, email="second@example.org")
+    )
+
+    assert registration.status == Registration.Status.WAITING_UNVERIFIED
+    assert Registration.objects.filter(email="second@example.org").get() == registration
+    assert AuditLogEntry.objects.filter(object_id=str(registration.pk)).count() == 1
+    [message] = OutboxMessage.objects.filter(to="second@example.org")
+    assert message.related == f"registration:{registration.pk}"
+    assert DBTaskResult.objects.count() == 2  # the first person's mail and this one
+    assert DBTaskResult.objects.filter(id=message.task_id).exists()
+    pools = SeatPool.objects.filter(edition=edition)
+    assert pools.get(day__isnull=True).taken == 3
+    assert all(pool.taken == 1 for pool in pools.filter(day__isnull=False))
+
+
+def test_a_full_day_gives_the_edition_seat_back(edition, monkeypatch):
+    """The edition has a seat, one of the days has none: no seat anywhere, waiting list."""
+    day = edition.days.first()
+    registration_create(edition=edition, data=data(edition, email="first@example.org"))
+    Day.objects.filter(pk=day.pk).update(capacity=1)  # the pools follow at the next read
+    monkeypatch.setattr(seats, "seems_free", lambda pools, day_ids: True)
+
+    registration, _token = registration_create(
+        edition=edition, data=data(edition, email="second@example.org")
+    )
+
+    assert registration.status == Registration.Status.WAITING_UNVERIFIED
+    pools = {pool.day_id: pool.taken for pool in SeatPool.objects.filter(edition=edition)}
+    assert pools[None] == 1 and pools[day.pk] == 1
+
+
+def test_the_function_is_there_on_postgresql_only():
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT count(*) FROM pg_proc WHERE proname = 'kongres_registration_create'"
+            )
+            assert cursor.fetchone() == (1,)
+        else:
+            tables = connection.introspection.table_names(cursor)
+            assert "registration_registration" in tables  # SQLite: ORM statements, no function
+
+
+def test_the_verification_mail_reaches_the_mail_server_and_extends_the_hold(
+    transactional_db, smtp_server, edition
+):
+    """Through the real worker and a local SMTP server: the mail written with the registration
+    (by the function on PostgreSQL, with a task that names no message) is delivered once,
+    with its link, and its delivery extends the hold (``deadline_after_mail`` finds the
+    registration by the message's ``related`` key)."""
+    registration, token = registration_create(edition=edition, data=data(edition))
+    held_until = registration.hold_expires_at
+
+    call_command("worker", "--batch", verbosity=0)
+    call_command("worker", "--batch", verbosity=0)
+
+    [received] = smtp_server.messages
+    assert received["To"] == registration.email
+    assert token in received.get_body(preferencelist=("plain",)).get_content()
+    message = OutboxMessage.objects.get(to=registration.email)
+    assert message.status == OutboxMessage.Status.SENT
+    assert token not in message.body_text  # redacted once sent
+    assert Registration.objects.get(pk=registration.pk).hold_expires_at > held_until
+    assert DBTaskResult.objects.get(id=message.task_id).status == "SUCCESSFUL"
