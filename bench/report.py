@@ -11,8 +11,10 @@ from bench.load import Measurement
 if TYPE_CHECKING:
     from bench.run import Options, Results
 
-# The targets of issue 6.
-RUSH_VS_NAIVE = 0.8
+# The targets of issue 6, as the later issues set them: issue 15 (the redesign: one write path
+# on Django's public API) asks the rush to stay at >= 0.6 x the naive-ORM ceiling instead of
+# issue 6's 0.8, and issue 18 asks the session sign-up rush for the same ratio.
+RUSH_VS_NAIVE = 0.6
 RUSH_VS_DATABASE = 0.4
 RUSH_P99_MS = 250
 PAGES_VS_HELLO = 0.8
