@@ -23,7 +23,7 @@ from tests.registration.test_views import (  # noqa: F401 - fixtures
 # once per process while the content is unchanged (kongres.core.cache.memoized).
 GET_QUERIES = 1
 # Before the transaction, one read: the seat pools, with whether the edition is in draw mode
-# before its draw (no seat then: registration.services.draw.seats_closed) and whether anybody
+# before its draw (no seat then: registration.selectors.seats_closed) and whether anybody
 # subscribes to its webhooks (kongres.webhooks; nobody here, so no event is looked for); in
 # it, on SQLite: registration, its days, its tracks, its link, audit log, outbox message, its
 # task (enqueued through django.tasks), the message's task id, edition pool, day pools; and the

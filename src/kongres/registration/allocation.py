@@ -18,7 +18,7 @@ class Allocation(TimeStampedModel):
 
     In ``draw`` mode, until the edition's draw is done a participant's registration holds no
     seat: it stays on the waiting list (``waiting_unverified``, then ``waiting`` once the
-    address is confirmed), and the waiting list offers nothing (``services.draw.seats_closed``).
+    address is confirmed), and the waiting list offers nothing (``selectors.seats_closed``).
     The draw then gives the free seats in drawn order and ranks the rest of the list. The seed
     is made when the mode is set (``services.draw.allocation_configure``), its SHA-256
     (``commitment``) published at once, the seed itself only after the draw."""

@@ -43,3 +43,6 @@ class EditionParts:
     days: Sequence[Day]
     tracks: Sequence[Track]
     questions: Sequence[Question]
+    # draw mode before the draw: a registration now is an application (what the page after the
+    # form says; the seat itself is decided on the seat pools' fresh read)
+    seats_closed: bool = False

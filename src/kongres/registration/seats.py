@@ -71,7 +71,7 @@ TAKE_DAYS_SQL = (
 )
 # The pools, with what a new registration also needs to know, in the same round trip: whether
 # the edition is in draw mode before its draw (no seat for participants yet:
-# ``services.draw.seats_closed``) and whether anybody subscribes to its webhooks (if nobody
+# ``selectors.seats_closed``) and whether anybody subscribes to its webhooks (if nobody
 # does, no event is looked for). The same in every row.
 POOLS_SQL = (
     "SELECT pool.day_id, pool.capacity, pool.taken, edition.capacity, day.capacity, "

@@ -22,6 +22,7 @@ from kongres.registration.data import EditionParts
 from kongres.registration.models import (
     ACTIVE_STATUSES,
     SEAT_STATUSES,
+    Allocation,
     Question,
     Registration,
     SeatPool,
@@ -226,15 +227,23 @@ def edition_form_parts(*, edition: Edition) -> EditionParts:
     """The days, panels and questions a registration of the edition is checked against (the
     form is built from them), kept in the cache while the content is unchanged (``memoized``:
     editing them bumps the content generation)."""
-    days, tracks, questions = memoized(
+    days, tracks, questions, closed = memoized(
         f"registration:form-parts:{edition.pk}",
         lambda: (
             edition_days(edition=edition),
             edition_tracks(edition=edition),
             question_list(edition=edition),
+            seats_closed(edition.pk),
         ),
     )
-    return EditionParts(days=days, tracks=tracks, questions=questions)
+    return EditionParts(days=days, tracks=tracks, questions=questions, seats_closed=closed)
+
+
+def seats_closed(edition_id: int) -> bool:
+    """Whether the edition gives no seat to participants yet: draw mode, draw not done."""
+    return Allocation.objects.filter(
+        edition_id=edition_id, mode=Allocation.Mode.DRAW, edition__draw__isnull=True
+    ).exists()
 
 
 def question_list(*, edition: Edition) -> list[Question]:

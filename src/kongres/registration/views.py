@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from kongres.core.cache import cache_seconds, memoized, request_generation
+from kongres.core.cache import cache_seconds, request_generation
 from kongres.core.ratelimit import (
     RateLimited,
     client_ip,
@@ -40,12 +40,12 @@ from kongres.events.models import Edition
 from kongres.registration import selectors, services
 from kongres.registration import sessions as places
 from kongres.registration.choices import AccessibilityNeed, QuestionKind
+from kongres.registration.data import EditionParts
 from kongres.registration.fields import OTHER_NEED, day_label
 from kongres.registration.forms import LinkRequestForm, RegistrationEditForm, RegistrationForm
 from kongres.registration.models import Question, Registration, Ticket
 from kongres.registration.rules import Window, edit_deadline, registration_window
 from kongres.registration.services import RegistrationError
-from kongres.registration.services.draw import seats_closed
 from kongres.registration.tickets import active_ticket, ticket_issue
 from kongres.registration.validators import normalise_line
 
@@ -87,11 +87,13 @@ def _window_page(request: HttpRequest, edition: Edition | None, state: str) -> H
     return render(request, "registration/window.html", {"edition": edition, "state": state})
 
 
-def _form_kwargs(edition: Edition, *, seats: bool = True) -> tuple[dict, selectors.FullSeats]:
-    """What the registration forms are built from, and the seats: with ``seats`` the days
-    without a free seat are marked so. A sent form that is valid is not shown again, so the
-    form view reads the seats only when it shows the form (``RegistrationForm.mark_full_days``).
-    """
+def _form_kwargs(
+    edition: Edition, *, seats: bool = True
+) -> tuple[dict, selectors.FullSeats, EditionParts]:
+    """What the registration forms are built from, the seats (with ``seats`` the days without
+    a free seat are marked so) and the parts read for them. A sent form that is valid is not
+    shown again, so the form view reads the seats only when it shows the form
+    (``RegistrationForm.mark_full_days``)."""
     parts = selectors.edition_form_parts(edition=edition)
     days, tracks, questions = parts.days, parts.tracks, parts.questions
     full = (
@@ -106,7 +108,7 @@ def _form_kwargs(edition: Edition, *, seats: bool = True) -> tuple[dict, selecto
         "tracks": tracks,
         "questions": questions,
     }
-    return kwargs, full
+    return kwargs, full, parts
 
 
 def _submitted_set(response: HttpResponse, shown: dict) -> None:
@@ -137,16 +139,14 @@ def _submitted_get(request: HttpRequest) -> dict | None:
 
 
 def _shown(
-    email: str, status: str, hold_expires_at: dt.datetime | None, *, edition: Edition
+    email: str, status: str, hold_expires_at: dt.datetime | None, *, parts: EditionParts
 ) -> dict:
     """What the page after the form shows. ``applying``: an application for the draw (only a
-    registration without a seat can be one; memoized with the content generation, which an
-    allocation or a draw saved bumps: the rush's POSTs spend no query on it, and the page
-    itself reads nothing from the database)."""
+    registration without a seat can be one; read with the form's parts, memoized with the
+    content generation, which an allocation or a draw saved bumps: the rush's POSTs spend no
+    query on it, and the page itself reads nothing from the database)."""
     until = hold_expires_at.isoformat() if hold_expires_at else None
-    applying = status == Registration.Status.WAITING_UNVERIFIED and memoized(
-        f"registration:seats-closed:{edition.pk}", lambda: seats_closed(edition.pk)
-    )
+    applying = status == Registration.Status.WAITING_UNVERIFIED and parts.seats_closed
     return {"email": email, "status": status, "hold_expires_at": until, "applying": applying}
 
 
@@ -167,21 +167,18 @@ def register(request: HttpRequest) -> HttpResponse:
             _limit(request, ip_scope="register-ip", email_scope="register-email")
         except RateLimited as error:
             return _too_many(request, error)
-        kwargs, _full = _form_kwargs(edition, seats=False)
+        kwargs, _full, parts = _form_kwargs(edition, seats=False)
         form = RegistrationForm(
             request.POST, proof_required=_proof_required(request, count=True), **kwargs
         )
         if form.is_valid():
-            parts = services.EditionParts(
-                days=kwargs["days"], tracks=kwargs["tracks"], questions=kwargs["questions"]
-            )
             try:
                 registration, _token = services.registration_create(
                     edition=edition, data=form.to_data(), parts=parts
                 )
             except RegistrationError as error:
                 if error.code == "duplicate":
-                    return _duplicate(request, edition, form.cleaned_data["email"], error)
+                    return _duplicate(request, edition, form.cleaned_data["email"], error, parts)
                 if error.code in WINDOW_CODES:
                     return _window_page(request, edition, error.code)
                 form.add_error(None, error.message)
@@ -191,7 +188,7 @@ def register(request: HttpRequest) -> HttpResponse:
                     registration.email,
                     registration.status,
                     registration.hold_expires_at,
-                    edition=edition,
+                    parts=parts,
                 )
                 _submitted_set(response, shown)
                 return response
@@ -200,7 +197,7 @@ def register(request: HttpRequest) -> HttpResponse:
         proof_required = form.proof_required
         started = form.started_value()
     else:
-        kwargs, full = _form_kwargs(edition)
+        kwargs, full, _parts = _form_kwargs(edition)
         proof_required = _proof_required(request, count=False)
         # The blank form's fields come from the cached fragment (below) for nearly everyone:
         # the form is built only when the fragment is rendered (it copies every field).
@@ -229,7 +226,11 @@ def register(request: HttpRequest) -> HttpResponse:
 
 
 def _duplicate(
-    request: HttpRequest, edition: Edition, email: str, error: RegistrationError
+    request: HttpRequest,
+    edition: Edition,
+    email: str,
+    error: RegistrationError,
+    parts: EditionParts,
 ) -> HttpResponse:
     """A registered address sent again: the owner gets a mail with their link, and the sender
     the answer of a new registration (the same redirect and page, a mail queued likewise), so
@@ -238,7 +239,7 @@ def _duplicate(
         edition=edition, email=email, language=(get_language() or "pl").split("-")[0], again=True
     )
     response = redirect("registration:submitted")
-    shown = _shown(email, error.would_be, error.hold_expires_at, edition=edition)
+    shown = _shown(email, error.would_be, error.hold_expires_at, parts=parts)
     _submitted_set(response, shown)
     return response
 
@@ -354,7 +355,7 @@ def verify(request: HttpRequest, registration: Registration, token: str) -> Http
             "registration": registration,
             "edition": registration.edition,
             "token": token,
-            "applying": seats_closed(registration.edition_id),
+            "applying": selectors.seats_closed(registration.edition_id),
         },
     )
 
@@ -499,7 +500,7 @@ def edit(request: HttpRequest, registration: Registration, token: str) -> HttpRe
     if not _can_edit(registration, timezone.now()):
         messages.error(request, _("Your answers can no longer be changed."))
         return redirect("registration:manage", token=token)
-    kwargs, _full = _form_kwargs(edition)
+    kwargs, _full, _parts = _form_kwargs(edition)
     kwargs["registration"] = registration
     if request.method == "POST":
         form = RegistrationEditForm(request.POST, **kwargs)

@@ -59,13 +59,6 @@ from kongres.webhooks.services import webhook_queue
 logger = logging.getLogger(__name__)
 
 
-def seats_closed(edition_id: int) -> bool:
-    """Whether the edition gives no seat to participants yet: draw mode, draw not done."""
-    return Allocation.objects.filter(
-        edition_id=edition_id, mode=Allocation.Mode.DRAW, edition__draw__isnull=True
-    ).exists()
-
-
 def allocation_configure(
     *,
     edition: Edition,

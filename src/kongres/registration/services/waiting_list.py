@@ -25,6 +25,7 @@ from kongres.registration.models import (
     Registration,
     SeatPool,
 )
+from kongres.registration.selectors import seats_closed
 from kongres.registration.services._common import (
     ATTEMPTS,
     Status,
@@ -35,7 +36,6 @@ from kongres.registration.services._common import (
     _seat_confirmed_status,
     _webhook,
 )
-from kongres.registration.services.draw import seats_closed
 from kongres.registration.services.sessions import session_offers_expire_due
 from kongres.webhooks.models import WebhookEvent
 
