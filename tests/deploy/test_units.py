@@ -11,7 +11,7 @@ from tests.deploy.conftest import tool
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
-UNITS = ["kongres-web.service", "kongres-worker.service"]
+UNITS = ["kongres-web.service", "kongres-worker.service", "kongres-worker@.service"]
 INSTALLED = "/opt/kongres/.venv/bin/kongres"
 
 
@@ -41,6 +41,14 @@ def test_units_nginx_and_example_agree():
     assert serve, "the web unit runs kongres serve --host H --port P"
     assert f"server {serve[1]}:{serve[2]};" in nginx  # nginx's upstream is that server
     assert re.search(r"^ExecStart=\S+ worker$", worker, re.MULTILINE)
+    # more workers leave the periodic jobs to that one, each with a name of its own
+    more = (DEPLOY / "systemd" / "kongres-worker@.service").read_text()
+    assert re.search(
+        r"^ExecStart=\S+ worker --no-scheduler --worker-id %H-%i$", more, re.MULTILINE
+    )
+    assert more.split("[Service]")[1] == worker.split("[Service]")[1].replace(
+        " worker\n", " worker --no-scheduler --worker-id %H-%i\n"
+    )
     assert serve[1] in config["trusted_proxies"]  # and the app believes nginx there
 
     data_dir = config["data_dir"]
