@@ -38,7 +38,7 @@ from pathlib import Path
 from bench import db, mailrate, people
 from bench.load import Measurement, percentile, run_wrk
 from bench.procs import drain
-from bench.topology import REPO, Topology, cpu_seconds
+from bench.topology import REPO, CpuShares, Topology, cpu_describe, cpu_seconds
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/kongres_bench"
 DEFAULT_CACHE_URL = "redis://127.0.0.1:6379/9"
@@ -219,8 +219,8 @@ class Production:
         if errors:
             raise RuntimeError(f"the bench cannot fill in the form: {errors}")
         db.close_connections()
-        topology.start()
         try:
+            topology.start()  # inside: what started before a failure is stopped too
             self.scenarios(prepared, plan, answers)
         finally:
             topology.stop()
@@ -280,6 +280,7 @@ class Production:
             f"{options.connections} requests in flight at most"
         )
         mails_before = len(topology.mails())
+        shares = CpuShares(topology)
         result = people.rush(
             host=host,
             port=port,
@@ -291,6 +292,7 @@ class Production:
             solve=pow_solve,
         )
         rush_end = result.ended
+        rush_cpu = shares.done(topology)
         found = rush_module.check(edition_id=edition, prefix=prefix)
         db.close_connections()
         measurement = result.measurement(found.registrations)
@@ -307,6 +309,7 @@ class Production:
             f"{dict(sorted(result.statuses.items()))}, outcomes {outcomes}; POST p99 "
             f"{percentile(post_ordered, 99):.0f} ms; the office solved {proofs} proofs of work"
         )
+        self.line(f"  rush: {cpu_describe(rush_cpu, requests=result.requests)}")
         total = options.people + options.office
         oversell = max(found.taken - options.seats, found.pool_taken - options.seats)
         whole = (
@@ -387,6 +390,7 @@ class Production:
         )
         pids = topology.app_pids()
         before = cpu_seconds(pids)
+        shares = CpuShares(topology)
         flow = people.rush(
             host=host,
             port=port,
@@ -400,6 +404,7 @@ class Production:
             submitted=True,
         )
         cpu = cpu_seconds(pids) - before
+        flow_cpu = shares.done(topology)
         completed = sum(1 for p in flow_crowd if p.outcome == "registered")
         flow_cpu_ms = 1000 * cpu / max(completed, 1)
         self.line(
@@ -407,6 +412,7 @@ class Production:
             f"completed, {flow.requests:,} requests; app servers' CPU {cpu:.2f} s = "
             f"{flow_cpu_ms:.2f} ms per registration = {flow_cpu_ms / hello_cpu_ms:.1f} x hello"
         )
+        self.line(f"  flow: {cpu_describe(flow_cpu, requests=flow.requests)}")
 
         # --- targets
         ratio = measurement.rate / naive.rate if naive.rate else 0.0
