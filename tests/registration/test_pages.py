@@ -43,7 +43,9 @@ def opened(client) -> tuple[str, str]:
 
 
 def test_visitors_get_the_form_rendered_once_with_tokens_of_their_own(
-    edition, rendered, no_wait
+    edition,  # noqa: F811 - the fixture
+    rendered,
+    no_wait,
 ):
     anna, bartek = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
     anna_csrf, anna_started = opened(anna)
@@ -65,7 +67,11 @@ def test_visitors_get_the_form_rendered_once_with_tokens_of_their_own(
     assert Registration.objects.count() == 2
 
 
-def test_each_language_and_a_query_string_have_their_own_page(client, edition, rendered):
+def test_each_language_and_a_query_string_have_their_own_page(
+    client,
+    edition,  # noqa: F811 - the fixture
+    rendered,
+):
     client.get(REGISTER_PL)
     assert "First name" in client.get(REGISTER_EN).text
     assert rendered.count("registration/register.html") == 2
@@ -76,7 +82,11 @@ def test_each_language_and_a_query_string_have_their_own_page(client, edition, r
     assert rendered.count("registration/register.html") == 3
 
 
-def test_the_page_after_the_form_shows_each_persons_own_address(edition, rendered, no_wait):
+def test_the_page_after_the_form_shows_each_persons_own_address(
+    edition,  # noqa: F811 - the fixture
+    rendered,
+    no_wait,
+):
     edition.capacity = 1
     edition.save()
     other_registration(edition)  # the others join the waiting list: the same page for all
