@@ -13,7 +13,8 @@ the same run:
 - the naive-ORM ceiling with the people's own client (``bench/people.py``), 64 connections from
   64 addresses;
 - the rush: ``people`` people from addresses of their own plus an office of ``office`` people
-  behind one address, each opening the form, waiting the fill time, sending it; then the
+  behind one address, opening the forms first, then (after the fill time) sending them
+  (``bench/people.py``), with the CPU time of each role (``bench/topology.CpuShares``); then the
   database checked (no seat over, every registration whole), the used form tokens replayed
   (each must be refused), and the verification mails waited for at the SMTP server;
 - a new visitor's whole flow (home, form, send, the page after) with the app servers' CPU time
@@ -303,7 +304,15 @@ class Production:
         office_refused = sum(1 for p in office if p.outcome != "registered")
         proofs = sum(p.proofs for p in office)
         post_ordered = sorted(result.post_latencies)
+        opening_requests, opening_seconds = result.opening
         self.line(brief("rush", measurement, unit="registrations/s"))
+        self.line(
+            f"  rush: the forms opened first, {opening_requests:,} pages in "
+            f"{opening_seconds:.1f} s ({opening_requests / max(opening_seconds, 0.001):,.0f}/s); "
+            f"then, after the fill time, the forms sent in {result.sending_seconds:.1f} s (the "
+            f"rate above); {found.registrations / max(result.seconds, 0.001):,.0f} "
+            f"registrations/s over the whole {result.seconds:.1f} s, the fill time included"
+        )
         self.line(
             f"  rush: {result.requests:,} requests in {result.seconds:.1f} s, statuses "
             f"{dict(sorted(result.statuses.items()))}, outcomes {outcomes}; POST p99 "
