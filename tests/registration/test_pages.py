@@ -102,3 +102,15 @@ def test_the_page_after_the_form_shows_each_persons_own_address(
     assert "<strong>bartek@example.org</strong>" in bartek
     assert "?email=bartek%40example.org" in bartek
     assert "anna" not in bartek and "kongres-hole" not in bartek
+
+
+def test_an_organiser_with_a_session_gets_the_form_rendered(
+    client,
+    edition,  # noqa: F811 - the fixture
+    rendered,
+    settings,
+):
+    client.cookies[settings.SESSION_COOKIE_NAME] = "an-organisers-session"
+    client.get(REGISTER_PL)
+    client.get(REGISTER_PL)
+    assert rendered.count("registration/register.html") == 2
