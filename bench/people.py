@@ -1,12 +1,18 @@
 """The load generator of the production-shape bench: people, each from a loopback address of
 its own (``bench/client.py``), through nginx.
 
-- ``rush``: every person opens the registration form, waits the minimum fill time as people
-  do (plus up to a second), then sends it with the form's one-time token; a page that asks for
-  the proof of work (an office past the soft limit of its address) is solved and sent again, as
-  the browser does. At most ``connections`` requests are in flight at once (the rest of the
-  people are reading the form or waiting for their turn), so that the latency is the server's,
-  not that of an unbounded queue.
+- ``rush``: the people open the registration form first (every one of them: the wave of form
+  pages when registration opens), then fill it in: each waits the minimum fill time (plus up
+  to a second) counted from the moment the last form was opened, as people who take longer
+  than the wave to fill in the form do (they take minutes; the bench's fill time is seconds,
+  shorter than the wave of a few thousand forms, so counting it from each person's own form
+  would mix the two waves, which people do not); then every one sends it with the form's
+  one-time token; a page that asks for the proof of work (an office past the soft limit of its
+  address) is solved and sent again, as the browser does. At most ``connections`` requests
+  are in flight at once (the rest of the people are reading the form or waiting for their
+  turn), so that the latency is the server's, not that of an unbounded queue. The rush's rate
+  is the registrations over the sending wave (from the first form sent to the last answer);
+  the forms' wave is reported apart (``LoadResult.opening``).
 - ``flow``: the whole flow of a new visitor: home page, form, wait, send, the page after.
 - ``naive``: the naive-ORM ceiling with the same client: ``connections`` clients in a closed
   loop, each from an address of its own, for ``seconds``.
@@ -48,12 +54,18 @@ class LoadResult:
     requests: int = 0
     started: float = 0.0  # time.time() of the first request
     ended: float = 0.0
+    # the rush's two waves: (requests, seconds) of opening the forms; seconds of sending them
+    opening: tuple[int, float] = (0, 0.0)
+    sending_seconds: float = 0.0
 
     def measurement(self, completed: int) -> Measurement:
+        """Completed per second of the sending wave (of the whole run when there is none);
+        the latencies of every request, both waves."""
         ordered = sorted(self.latencies)
         errors = sum(n for status, n in self.statuses.items() if not 200 <= status < 400)
+        seconds = self.sending_seconds or self.seconds
         return Measurement(
-            rate=completed / self.seconds if self.seconds else 0.0,
+            rate=completed / seconds if seconds else 0.0,
             p50=percentile(ordered, 50),
             p95=percentile(ordered, 95),
             p99=percentile(ordered, 99),
@@ -70,11 +82,14 @@ class Load:
         self.port = port
         self.slots = asyncio.Semaphore(connections)
         self.result = LoadResult(seconds=0.0)
+        self.first_post = 0.0  # time.monotonic() when the first POST was sent
 
     async def send(self, browser: Browser, method: str, path: str, body: bytes = b""):
         async with self.slots:
             if not self.result.started:
                 self.result.started = time.time()
+            if method == "POST" and not self.first_post:
+                self.first_post = time.monotonic()
             try:
                 response = await browser.request(method, path, body=body)
             except HTTPError:
@@ -96,24 +111,36 @@ def _body(answers: str, fields: dict[str, str], person: Person, altcha: str) -> 
     return (answers + "&" + urlencode(extra)).encode()
 
 
-async def _register(
-    load: Load,
-    browser: Browser,
-    person: Person,
-    *,
-    form_path: str,
-    answers: str,
-    fill_seconds: float,
-    solve,
-    submitted: bool,
-) -> None:
-    page = await load.send(browser, "GET", form_path)
+async def _open(load: Load, browser: Browser, person: Person, *, form_path: str, home: str):
+    """The first wave: the home page (``home``), then the form; the form page's text, or None
+    when it could not be had (the outcome says why)."""
+    try:
+        if home:
+            await load.send(browser, "GET", home)
+        page = await load.send(browser, "GET", form_path)
+    except HTTPError as error:
+        person.outcome = f"failed: {str(error)[:80]}"
+        return None
     if page.status != 200:
         person.outcome = f"form page {page.status}"
         person.bodies.append(page.text[:2000])
-        return
-    text = page.text
-    await asyncio.sleep(fill_seconds + random.random())
+        return None
+    return page.text
+
+
+async def _send(
+    load: Load,
+    browser: Browser,
+    person: Person,
+    text: str,
+    *,
+    form_path: str,
+    answers: str,
+    solve,
+    submitted: bool,
+) -> None:
+    """The second wave: send the form (again with a proof of work when the page asks for one),
+    then the page it leads to (``submitted``)."""
     for _attempt in range(3):
         fields = form_fields(text)
         challenge = proof_challenge(text)
@@ -144,19 +171,6 @@ async def _register(
     person.outcome = "form error"
 
 
-async def _person(load: Load, person: Person, **kwargs) -> None:
-    browser = Browser(load.host, load.port, person.source)
-    home = kwargs.pop("home", None)
-    try:
-        if home:
-            await load.send(browser, "GET", home)
-        await _register(load, browser, person, **kwargs)
-    except HTTPError as error:
-        person.outcome = f"failed: {str(error)[:80]}"
-    finally:
-        await browser.close()
-
-
 def people_make(*, prefix: str, domain: str, people: int, office: int, office_source: str):
     """``people`` people from addresses of their own (127.1.0.1, 127.1.0.2, …) and ``office``
     people from one address."""
@@ -168,13 +182,64 @@ def people_make(*, prefix: str, domain: str, people: int, office: int, office_so
     return found
 
 
-async def _crowd(load: Load, people: list[Person], **kwargs) -> LoadResult:
+async def _crowd(
+    load: Load,
+    people: list[Person],
+    *,
+    form_path: str,
+    answers: str,
+    fill_seconds: float,
+    solve,
+    home: str | None,
+    submitted: bool,
+) -> LoadResult:
+    """Both waves (the module's docstring); every person keeps a connection and cookies of
+    their own from the first request to the last."""
+    result = load.result
+    browsers = [Browser(load.host, load.port, person.source) for person in people]
     started = time.monotonic()
-    await asyncio.gather(*(_person(load, person, **dict(kwargs)) for person in people))
-    load.result.seconds = time.monotonic() - started
-    load.result.ended = time.time()
-    load.result.people = people
-    return load.result
+    try:
+        pages = await asyncio.gather(
+            *(
+                _open(load, browser, person, form_path=form_path, home=home or "")
+                for browser, person in zip(browsers, people, strict=True)
+            )
+        )
+        opened = time.monotonic()
+        result.opening = (result.requests, opened - started)
+
+        async def fill_and_send(browser: Browser, person: Person, text: str) -> None:
+            await asyncio.sleep(fill_seconds + random.random())
+            try:
+                await _send(
+                    load,
+                    browser,
+                    person,
+                    text,
+                    form_path=form_path,
+                    answers=answers,
+                    solve=solve,
+                    submitted=submitted,
+                )
+            except HTTPError as error:
+                person.outcome = f"failed: {str(error)[:80]}"
+
+        await asyncio.gather(
+            *(
+                fill_and_send(browser, person, text)
+                for browser, person, text in zip(browsers, people, pages, strict=True)
+                if text is not None
+            )
+        )
+    finally:
+        await asyncio.gather(*(browser.close() for browser in browsers))
+    ended = time.monotonic()
+    result.seconds = ended - started
+    result.ended = time.time()
+    result.people = people
+    # from the first form sent to the last answer
+    result.sending_seconds = ended - load.first_post if load.first_post else 0.0
+    return result
 
 
 def rush(

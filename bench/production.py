@@ -13,7 +13,8 @@ the same run:
 - the naive-ORM ceiling with the people's own client (``bench/people.py``), 64 connections from
   64 addresses;
 - the rush: ``people`` people from addresses of their own plus an office of ``office`` people
-  behind one address, each opening the form, waiting the fill time, sending it; then the
+  behind one address, opening the forms first, then (after the fill time) sending them
+  (``bench/people.py``), with the CPU time of each role (``bench/topology.CpuShares``); then the
   database checked (no seat over, every registration whole), the used form tokens replayed
   (each must be refused), and the verification mails waited for at the SMTP server;
 - a new visitor's whole flow (home, form, send, the page after) with the app servers' CPU time
@@ -38,7 +39,7 @@ from pathlib import Path
 from bench import db, mailrate, people
 from bench.load import Measurement, percentile, run_wrk
 from bench.procs import drain
-from bench.topology import REPO, Topology, cpu_seconds
+from bench.topology import REPO, CpuShares, Topology, cpu_describe, cpu_seconds
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/kongres_bench"
 DEFAULT_CACHE_URL = "redis://127.0.0.1:6379/9"
@@ -219,8 +220,8 @@ class Production:
         if errors:
             raise RuntimeError(f"the bench cannot fill in the form: {errors}")
         db.close_connections()
-        topology.start()
         try:
+            topology.start()  # inside: what started before a failure is stopped too
             self.scenarios(prepared, plan, answers)
         finally:
             topology.stop()
@@ -280,6 +281,7 @@ class Production:
             f"{options.connections} requests in flight at most"
         )
         mails_before = len(topology.mails())
+        shares = CpuShares(topology)
         result = people.rush(
             host=host,
             port=port,
@@ -291,6 +293,7 @@ class Production:
             solve=pow_solve,
         )
         rush_end = result.ended
+        rush_cpu = shares.done(topology)
         found = rush_module.check(edition_id=edition, prefix=prefix)
         db.close_connections()
         measurement = result.measurement(found.registrations)
@@ -301,12 +304,21 @@ class Production:
         office_refused = sum(1 for p in office if p.outcome != "registered")
         proofs = sum(p.proofs for p in office)
         post_ordered = sorted(result.post_latencies)
+        opening_requests, opening_seconds = result.opening
         self.line(brief("rush", measurement, unit="registrations/s"))
+        self.line(
+            f"  rush: the forms opened first, {opening_requests:,} pages in "
+            f"{opening_seconds:.1f} s ({opening_requests / max(opening_seconds, 0.001):,.0f}/s); "
+            f"then, after the fill time, the forms sent in {result.sending_seconds:.1f} s (the "
+            f"rate above); {found.registrations / max(result.seconds, 0.001):,.0f} "
+            f"registrations/s over the whole {result.seconds:.1f} s, the fill time included"
+        )
         self.line(
             f"  rush: {result.requests:,} requests in {result.seconds:.1f} s, statuses "
             f"{dict(sorted(result.statuses.items()))}, outcomes {outcomes}; POST p99 "
             f"{percentile(post_ordered, 99):.0f} ms; the office solved {proofs} proofs of work"
         )
+        self.line(f"  rush: {cpu_describe(rush_cpu, requests=result.requests)}")
         total = options.people + options.office
         oversell = max(found.taken - options.seats, found.pool_taken - options.seats)
         whole = (
@@ -387,6 +399,7 @@ class Production:
         )
         pids = topology.app_pids()
         before = cpu_seconds(pids)
+        shares = CpuShares(topology)
         flow = people.rush(
             host=host,
             port=port,
@@ -400,6 +413,7 @@ class Production:
             submitted=True,
         )
         cpu = cpu_seconds(pids) - before
+        flow_cpu = shares.done(topology)
         completed = sum(1 for p in flow_crowd if p.outcome == "registered")
         flow_cpu_ms = 1000 * cpu / max(completed, 1)
         self.line(
@@ -407,6 +421,7 @@ class Production:
             f"completed, {flow.requests:,} requests; app servers' CPU {cpu:.2f} s = "
             f"{flow_cpu_ms:.2f} ms per registration = {flow_cpu_ms / hello_cpu_ms:.1f} x hello"
         )
+        self.line(f"  flow: {cpu_describe(flow_cpu, requests=flow.requests)}")
 
         # --- targets
         ratio = measurement.rate / naive.rate if naive.rate else 0.0

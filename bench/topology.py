@@ -177,8 +177,8 @@ class Topology:
         self.worker_processes = [self._worker(number) for number in range(self.workers)]
         self._nginx()
         for number, app in enumerate(self.apps):
-            wait_until_serving(
-                f"http://127.0.0.1:{self.app_ports[number]}/bench/hello/", process=app
+            wait_until_serving(  # a shared machine may take over a minute to start both
+                f"http://127.0.0.1:{self.app_ports[number]}/bench/hello/", process=app, timeout=180
             )
         wait_until_serving(f"{self.base_url}/bench/hello/", process=self.nginx)
         self.log(
@@ -312,6 +312,42 @@ class Topology:
                 pids += [app.pid, *children(app.pid)]
         return pids
 
+    def worker_pids(self) -> list[int]:
+        pids = []
+        for worker in self.worker_processes:
+            if worker is not None and worker.poll() is None:
+                pids += [worker.pid, *children(worker.pid)]
+        return pids
+
+    def nginx_pids(self) -> list[int]:
+        if self.nginx is None or self.nginx.poll() is not None:
+            return []
+        return [self.nginx.pid, *children(self.nginx.pid)]
+
+    def database_pids(self) -> list[int]:
+        """The PostgreSQL backends connected to the bench's database (app servers, workers)."""
+        import psycopg
+        from psycopg.conninfo import conninfo_to_dict
+
+        name = conninfo_to_dict(self.database_url).get("dbname")
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            rows = conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                [name],
+            ).fetchall()
+        return [row[0] for row in rows]
+
+    def cpu_groups(self) -> dict[str, list[int]]:
+        """The processes whose CPU time the bench reports, by role."""
+        return {
+            "app servers": self.app_pids(),
+            "workers": self.worker_pids(),
+            "nginx": self.nginx_pids(),
+            "PostgreSQL backends": self.database_pids(),
+            "Redis": _pids_named("redis-server"),
+            "SMTP server": [self.smtp.pid] if self.smtp is not None else [],
+        }
+
     def mails(self) -> list[tuple[float, str, str, str]]:
         """What the SMTP server accepted: (time, Message-ID, recipient, subject)."""
         if not self.mail_log.exists():
@@ -335,3 +371,70 @@ def cpu_seconds(pids: list[int]) -> float:
             continue
         total += int(fields[11]) + int(fields[12])  # utime, stime
     return total / ticks
+
+
+def _pids_named(name: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == name:
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def machine_busy_seconds() -> tuple[float, float]:
+    """CPU seconds of all cores so far (``/proc/stat``): (busy, total)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    ticks = os.sysconf("SC_CLK_TCK")
+    idle = fields[3] + fields[4]  # idle, iowait
+    total = sum(fields[:8])  # without guest time, which user time already holds
+    return (total - idle) / ticks, total / ticks
+
+
+class CpuShares:
+    """CPU seconds of each role (``Topology.cpu_groups``), of this process (the load
+    generator) and of the whole machine, between ``__init__`` and ``done``."""
+
+    def __init__(self, topology: Topology) -> None:
+        self.groups = topology.cpu_groups()
+        self.before = {name: _cpu_each(pids) for name, pids in self.groups.items()}
+        self.self_before = time.process_time()
+        self.machine_before = machine_busy_seconds()
+        self.wall_before = time.monotonic()
+
+    def done(self, topology: Topology) -> dict[str, float]:
+        """Seconds per role (processes that started meanwhile count from zero), plus
+        ``load generator``, ``machine busy``, ``machine`` (all cores' seconds) and ``wall``."""
+        found = {}
+        for name, pids in topology.cpu_groups().items():
+            before = self.before.get(name, {})
+            found[name] = sum(
+                max(0.0, seconds - before.get(pid, 0.0)) for pid, seconds in _cpu_each(pids).items()
+            )
+        found["load generator"] = time.process_time() - self.self_before
+        busy, total = machine_busy_seconds()
+        found["machine busy"] = busy - self.machine_before[0]
+        found["machine"] = total - self.machine_before[1]
+        found["wall"] = time.monotonic() - self.wall_before
+        return found
+
+
+def _cpu_each(pids: list[int]) -> dict[int, float]:
+    return {pid: cpu_seconds([pid]) for pid in pids}
+
+
+def cpu_describe(shares: dict[str, float], *, requests: int) -> str:
+    """One line: each role's CPU seconds and share of the machine's CPU time."""
+    machine = shares["machine"] or 1.0
+    roles = [k for k in shares if k not in ("machine busy", "machine", "wall")]
+    parts = [f"{name} {shares[name]:.1f} s ({100 * shares[name] / machine:.0f}%)" for name in roles]
+    own = 1000 * shares["load generator"] / max(requests, 1)
+    return (
+        f"CPU over {shares['wall']:.1f} s on {machine / max(shares['wall'], 0.001):.0f} cores: "
+        + ", ".join(parts)
+        + f"; the machine {100 * shares['machine busy'] / machine:.0f}% busy (others' work "
+        f"included: the machine may be shared); the load generator {own:.2f} ms a request"
+    )

@@ -28,7 +28,7 @@ def edition(transactional_db, settings):
     DayFactory(edition=edition, date=edition.start_date, name_pl="Dzień pierwszy")
     PageFactory(kind="privacy", slug="polityka-prywatnosci")
     # someone else behind this address registered already: the next form asks for the proof
-    ratelimit_count(scope="register-ip-soft", value="127.0.0.1")
+    ratelimit_count(scope="register-ip", value="127.0.0.1")  # the soft limit's counter too
     return edition
 
 

@@ -43,9 +43,7 @@ def test_units_nginx_and_example_agree():
     assert re.search(r"^ExecStart=\S+ worker$", worker, re.MULTILINE)
     # more workers leave the periodic jobs to that one, each with a name of its own
     more = (DEPLOY / "systemd" / "kongres-worker@.service").read_text()
-    assert re.search(
-        r"^ExecStart=\S+ worker --no-scheduler --worker-id %H-%i$", more, re.MULTILINE
-    )
+    assert re.search(r"^ExecStart=\S+ worker --no-scheduler --worker-id %H-%i$", more, re.MULTILINE)
     assert more.split("[Service]")[1] == worker.split("[Service]")[1].replace(
         " worker\n", " worker --no-scheduler --worker-id %H-%i\n"
     )

@@ -3,9 +3,11 @@ pages (``kongres.registration.views``) and every login form (``kongres.accounts.
 
 Each limit has a scope (``register-ip``, ``register-email``, ...) and a rate ``"<count>/<period>"``
 with the period in ``s``, ``m``, ``h`` or ``d`` (``"60/h"``: 60 requests per clock hour).
-A counter lives under ``kongres:rl:<scope>:<hash of the client>:<window number>``; it is counted
-with ``cache.incr`` and, when missing, created with ``cache.add``, both atomic in Redis and
-memcached, so several app servers sharing one cache count together.
+A counter lives under ``kongres:rl:<scope>:<hash of the client>:<window number>``; it is created
+with ``cache.add`` and, when it exists, counted with ``cache.incr``, both atomic in Redis and
+memcached, so several app servers sharing one cache count together. A soft limit and the hard
+limit of the same requests in windows of the same length (``register-ip-soft`` and
+``register-ip``) read one counter (``ratelimit_hit_soft``).
 
 Settings (all optional; read on each request, never at import time):
 
@@ -131,14 +133,16 @@ def ratelimit_count(*, scope: str, value: str, now: float | None = None) -> int:
     now = time.time() if now is None else now
     key = _key(scope, value, int(now // rate.seconds))
     timeout = rate.seconds + 1
-    # An existing counter is counted; a missing one is created at 1 (``add``: if another
-    # process created it meanwhile, that one is counted). Two round trips to Redis either way.
+    # A missing counter is created at 1 (``add``), an existing one counted (``incr``). Most
+    # counters are new (a person registers once, from an address and with an e-mail address of
+    # their own), so ``add`` comes first: one round trip for those, two for the others.
     for _attempt in range(3):
+        if cache.add(key, 1, timeout):
+            return 1
         try:
             return cache.incr(key)
-        except ValueError:  # no counter in this window yet (or it was evicted)
-            if cache.add(key, 1, timeout):
-                return 1
+        except ValueError:  # expired or evicted between the two calls
+            continue
     return cache.get(key) or 1  # created and evicted between our calls three times
 
 
@@ -174,15 +178,41 @@ def ratelimit_hit(*, scope: str, value: str, now: float | None = None) -> None:
         raise RateLimited(scope=scope, retry_after=ratelimit_retry_after(scope=scope, now=now))
 
 
-def ratelimit_soft_over(*, scope: str, value: str, count: bool) -> bool:
+def ratelimit_soft_over(*, scope: str, value: str, count: bool, hard: str = "") -> bool:
     """Whether ``value`` is past the soft limit ``scope`` (counting this request when
-    ``count``; without it, whether the next request would be past it)."""
+    ``count``; without it, whether the next request would be past it). With ``hard``, the
+    scope whose counter ``ratelimit_hit_soft`` counts the same requests in."""
     if not ratelimit_enabled():
         return False
     limit = ratelimit_rate(scope).count
+    counter = _counter_scope(scope, hard)
     if count:
-        return ratelimit_count(scope=scope, value=value) > limit
-    return ratelimit_peek(scope=scope, value=value) >= limit
+        return ratelimit_count(scope=counter, value=value) > limit
+    return ratelimit_peek(scope=counter, value=value) >= limit
+
+
+def _counter_scope(soft: str, hard: str) -> str:
+    """The counter a soft limit reads: the hard limit's, when both count the same requests in
+    windows of the same length (one counter, one round trip, for both)."""
+    if hard and ratelimit_rate(soft).seconds == ratelimit_rate(hard).seconds:
+        return hard
+    return soft
+
+
+def ratelimit_hit_soft(*, scope: str, soft: str, value: str) -> bool:
+    """Count one request of ``value`` in ``scope`` (``RateLimited`` past its limit) and in the
+    soft limit ``soft``; return whether it is past the soft limit. Limits of the same period
+    share one counter (the soft one is then the lower bar on the same count)."""
+    if not ratelimit_enabled():
+        return False
+    rate = ratelimit_rate(scope)
+    now = time.time()
+    count = ratelimit_count(scope=scope, value=value, now=now)
+    if count > rate.count:
+        raise RateLimited(scope=scope, retry_after=ratelimit_retry_after(scope=scope, now=now))
+    if _counter_scope(soft, scope) == scope:
+        return count > ratelimit_rate(soft).count
+    return ratelimit_count(scope=soft, value=value, now=now) > ratelimit_rate(soft).count
 
 
 def ratelimit_hit_ip(request: HttpRequest, *, scope: str) -> None:

@@ -26,18 +26,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from kongres.core.cache import cache_seconds, request_generation
 from kongres.core.ratelimit import (
     RateLimited,
     client_ip,
     network_key,
     ratelimit_enabled,
     ratelimit_hit,
+    ratelimit_hit_soft,
     ratelimit_soft_over,
 )
 from kongres.events import ics
 from kongres.events.models import Edition
-from kongres.registration import selectors, services
+from kongres.registration import pages, selectors, services
 from kongres.registration import sessions as places
 from kongres.registration.choices import AccessibilityNeed, QuestionKind
 from kongres.registration.data import EditionParts
@@ -64,22 +64,35 @@ def _too_many(request: HttpRequest, error: RateLimited) -> HttpResponse:
     return response
 
 
-def _limit(request: HttpRequest, *, ip_scope: str, email_scope: str = "") -> None:
+def _limit(
+    request: HttpRequest, *, ip_scope: str, email_scope: str = "", soft_scope: str = ""
+) -> bool:
     """Count this request against the address's limit and, when the form has an e-mail
-    address, against that address's limit. Raises ``RateLimited``."""
+    address, against that address's limit. Raises ``RateLimited``. With ``soft_scope``,
+    return whether the address is past that soft limit (the form then asks the browser for a
+    proof of work)."""
     if not ratelimit_enabled():  # not even the keys
-        return
-    ratelimit_hit(scope=ip_scope, value=network_key(client_ip(request)))
+        return False
+    address = network_key(client_ip(request))
+    if soft_scope:
+        past_soft = ratelimit_hit_soft(scope=ip_scope, soft=soft_scope, value=address)
+    else:
+        past_soft = False
+        ratelimit_hit(scope=ip_scope, value=address)
     email = normalise_line(request.POST.get("email", ""))[:254] if email_scope else ""
     if email:
         ratelimit_hit(scope=email_scope, value=email)
+    return past_soft
 
 
-def _proof_required(request: HttpRequest, *, count: bool) -> bool:
-    """Whether the address is past the soft limit, so that the form asks the browser for a
-    proof of work (counting this request when ``count``)."""
+def _proof_required(request: HttpRequest) -> bool:
+    """Whether the address is past the soft limit, so that the next form it sends must carry a
+    proof of work."""
     return ratelimit_soft_over(
-        scope="register-ip-soft", value=network_key(client_ip(request)), count=count
+        scope="register-ip-soft",
+        value=network_key(client_ip(request)),
+        count=False,
+        hard="register-ip",
     )
 
 
@@ -164,13 +177,16 @@ def register(request: HttpRequest) -> HttpResponse:
 
     if request.method == "POST":
         try:
-            _limit(request, ip_scope="register-ip", email_scope="register-email")
+            proof_required = _limit(
+                request,
+                ip_scope="register-ip",
+                email_scope="register-email",
+                soft_scope="register-ip-soft",
+            )
         except RateLimited as error:
             return _too_many(request, error)
         kwargs, _full, parts = _form_kwargs(edition, seats=False)
-        form = RegistrationForm(
-            request.POST, proof_required=_proof_required(request, count=True), **kwargs
-        )
+        form = RegistrationForm(request.POST, proof_required=proof_required, **kwargs)
         if form.is_valid():
             try:
                 registration, _token = services.registration_create(
@@ -196,33 +212,14 @@ def register(request: HttpRequest) -> HttpResponse:
         form.mark_full_days(full.day_ids)
         proof_required = form.proof_required
         started = form.started_value()
-    else:
-        kwargs, full, _parts = _form_kwargs(edition)
-        proof_required = _proof_required(request, count=False)
-        # The blank form's fields come from the cached fragment (below) for nearly everyone:
-        # the form is built only when the fragment is rendered (it copies every field).
-        form = SimpleLazyObject(lambda: RegistrationForm(proof_required=proof_required, **kwargs))
-        started = RegistrationForm.sign_started(time.time())
-    return render(
-        request,
-        "registration/register.html",
-        {
-            "edition": edition,
-            "form": form,
-            "bound": request.method == "POST",
-            "started": started,
-            "proof_required": proof_required,
-            "proof_challenge": RegistrationForm.proof_challenge() if proof_required else "",
-            "edition_full": full.edition,
-            "closes_at": edition.registration_closes_at,
-            # The blank form's fields are the same for everyone (the CSRF token and the signed
-            # start time are outside them): the template caches them ({% cache %}) per edition,
-            # language, content generation and days full.
-            "fragment_seconds": cache_seconds(),
-            "generation": request_generation(request),
-            "full_days": ",".join(map(str, sorted(full.day_ids))),
-        },
-    )
+        return pages.form_page(request, edition, form, full, started, proof_required=proof_required)
+    kwargs, full, _parts = _form_kwargs(edition)
+    proof_required = _proof_required(request)
+    # The blank form's fields come from the cached page or fragment for nearly everyone: the
+    # form is built only when they are rendered (it copies every field).
+    form = SimpleLazyObject(lambda: RegistrationForm(proof_required=proof_required, **kwargs))
+    started = RegistrationForm.sign_started(time.time())
+    return pages.blank_form_page(request, edition, form, full, started, proof_required)
 
 
 def _duplicate(
@@ -254,11 +251,7 @@ def submitted(request: HttpRequest) -> HttpResponse:
         return redirect("registration:register")
     until = shown.get("hold_expires_at")
     shown["hold_expires_at"] = dt.datetime.fromisoformat(until) if until else None
-    return render(
-        request,
-        "registration/submitted.html",
-        {"registration": shown, "edition": edition, "applying": shown.get("applying", False)},
-    )
+    return pages.submitted_page(request, shown, edition)
 
 
 # -- "I lost my link" ------------------------------------------------------------------------

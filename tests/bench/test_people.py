@@ -1,0 +1,82 @@
+"""The production bench's load generator (bench/people.py) against a small HTTP server: the
+forms are opened first, the fill time is waited from the last one, each person keeps an address
+of their own, and the rate counts the sending wave."""
+
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from bench import people
+
+FORM = (
+    b'<form><input type="hidden" name="csrfmiddlewaretoken" value="c">'
+    b'<input type="hidden" name="started" value="s"></form>'
+)
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # kept connections, as nginx
+    seen: list[tuple[str, float, str]] = []
+
+    def _answer(self, status: int, body: bytes, location: str = "") -> None:
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        if location:
+            self.send_header("Location", location)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        Handler.seen.append(("GET", time.monotonic(), self.client_address[0]))
+        self._answer(200, FORM if self.path == "/form/" else b"page")
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        Handler.seen.append(("POST", time.monotonic(), self.client_address[0]))
+        self._answer(302, b"", location="/done/")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server():
+    Handler.seen = []
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd.server_address[1]
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_forms_are_opened_first_then_sent_after_the_fill_time(server):
+    crowd = people.people_make(
+        prefix="t", domain="example.org", people=30, office=5, office_source="127.250.0.1"
+    )
+    fill = 0.3
+    result = people.rush(
+        host="127.0.0.1",
+        port=server,
+        connections=8,
+        people=crowd,
+        form_path="/form/",
+        answers="a=1",
+        fill_seconds=fill,
+        solve=None,
+        home="/",
+        submitted=True,
+    )
+    assert [p.outcome for p in crowd] == ["registered"] * 35
+    gets = [t for method, t, _ in Handler.seen if method == "GET"]
+    posts = [t for method, t, _ in Handler.seen if method == "POST"]
+    assert len(posts) == 35 and len(gets) == 35 * 3  # home, form, the page after
+    form_wave_end = sorted(gets)[2 * 35 - 1]  # the last of the first wave's pages
+    assert min(posts) >= form_wave_end + fill
+    addresses = {address for _, _, address in Handler.seen}
+    assert len(addresses) == 31  # 30 people of their own, one office
+    assert result.opening[0] == 70
+    assert 0 < result.sending_seconds < result.seconds - fill
+    assert result.measurement(35).rate == pytest.approx(35 / result.sending_seconds)

@@ -1,0 +1,46 @@
+"""A soft limit and the hard limit of the same requests (kongres.core.ratelimit)."""
+
+import pytest
+
+from kongres.core.ratelimit import RateLimited, ratelimit_hit_soft, ratelimit_peek
+
+
+@pytest.fixture(autouse=True)
+def empty_cache(db):
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def hits(count: int, value: str) -> list[bool]:
+    return [
+        ratelimit_hit_soft(scope="register-ip", soft="register-ip-soft", value=value)
+        for _ in range(count)
+    ]
+
+
+def test_limits_of_the_same_period_share_one_counter(settings):
+    settings.KONGRES_RATELIMIT_REGISTER_IP = "4/h"
+    settings.KONGRES_RATELIMIT_REGISTER_IP_SOFT = "2/h"
+    assert hits(4, "192.0.2.1") == [False, False, True, True]
+    assert ratelimit_peek(scope="register-ip", value="192.0.2.1") == 4
+    assert ratelimit_peek(scope="register-ip-soft", value="192.0.2.1") == 0
+    with pytest.raises(RateLimited):
+        hits(1, "192.0.2.1")
+    assert hits(1, "192.0.2.2") == [False]
+
+
+def test_limits_of_different_periods_count_apart(settings):
+    settings.KONGRES_RATELIMIT_REGISTER_IP = "4/h"
+    settings.KONGRES_RATELIMIT_REGISTER_IP_SOFT = "2/m"
+    assert hits(3, "192.0.2.3") == [False, False, True]
+    assert ratelimit_peek(scope="register-ip", value="192.0.2.3") == 3
+    assert ratelimit_peek(scope="register-ip-soft", value="192.0.2.3") == 3
+
+
+def test_switched_off_counts_nothing(settings):
+    settings.KONGRES_RATELIMIT_ENABLED = False
+    assert hits(3, "192.0.2.4") == [False, False, False]
+    assert ratelimit_peek(scope="register-ip", value="192.0.2.4") == 0
