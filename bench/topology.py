@@ -32,6 +32,10 @@ from pathlib import Path
 
 from bench.procs import Processes, children, free_port, wait_until_serving
 
+# The workers' niceness, as deploy/systemd/kongres-worker*.service set it (Nice=; checked by
+# tests/deploy/test_units.py): below the app servers.
+WORKER_NICE = 10
+
 REPO = Path(__file__).resolve().parent.parent
 SITE = REPO / "deploy" / "nginx" / "kongres.conf"
 NGINX_SEARCH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
@@ -214,7 +218,9 @@ class Topology:
         return self._start(f"app{number}", command)
 
     def _worker(self, number: int) -> subprocess.Popen:
-        command = [sys.executable, "-m", "kongres", "worker", "--worker-id", f"bench-{number}"]
+        # at the niceness deploy/systemd/kongres-worker*.service gives them (Nice=)
+        command = ["nice", "-n", str(WORKER_NICE), sys.executable, "-m", "kongres", "worker"]
+        command += ["--worker-id", f"bench-{number}"]
         if number:
             command.append("--no-scheduler")  # the first worker runs the periodic jobs
         return self._start(f"worker{number}", command)
