@@ -17,11 +17,11 @@ from kongres.registration.services import (
     registration_expire_due,
     registration_update,
 )
+from kongres.registration.services.session_settings import session_settings_change
 from kongres.registration.services.sessions import (
     OverlapError,
     session_leave,
     session_offer_claim,
-    session_settings_change,
     session_signup,
 )
 from kongres.registration.sessions import agenda_sessions, feed_key, feed_registration
