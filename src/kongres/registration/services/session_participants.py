@@ -44,9 +44,7 @@ def error_not_confirmed() -> RegistrationError:
 
 
 def error_no_participant() -> RegistrationError:
-    return RegistrationError(
-        _("Open your personal page with the link from your e-mail to sign up."), "no_participant"
-    )
+    return RegistrationError(_("Open your personal page first"), "no_participant")
 
 
 def session_day(session: Session) -> dt.date:

@@ -166,7 +166,8 @@ def _take_place(session: Session) -> bool:
     found = places_locked(session.pk)
     if found is None or found[0] != capacity:
         raise _PlacesNotReady
-    return capacity is not None and found[1] < capacity and take(session.pk)
+    # full as read under the lock, unless a place was freed since the take
+    return (capacity is None or found[1] < capacity) and take(session.pk)
 
 
 # -- sign-ups ------------------------------------------------------------------------------------
