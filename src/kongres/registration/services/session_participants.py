@@ -3,9 +3,13 @@ sign-up's transaction (by its id, or by the personal link's token the participan
 holds), checked against the session, and the person's active sign-ups with those in the way
 of the session. The sign-ups themselves are ``services.sessions``.
 
-Each is one narrow read on the hot path of a rush: the lock reads only what the checks need
-(the status, the days; by token, the few fields of the audit entry too), the active sign-ups
-come as plain values, and whole objects are read only for an overlap (a rare path).
+Two narrow reads on the hot path of a rush: the lock (the status; by token, the few fields of
+the audit entry too), then the person's days and active sign-ups as plain values; whole objects
+are read only for an overlap (a rare path). The second read is a statement of its own on
+purpose: under READ COMMITTED each statement sees what was committed before it began, so it
+sees the days and sign-ups that a change holding the lock before (a second sign-up of the same
+person, a change of days, a cancellation) committed, whereas rows joined to the locking
+statement would be those of its own start, from before the wait for the lock.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import NamedTuple
 
-from django.db.models import F
+from django.db.models import FilteredRelation, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -74,41 +78,36 @@ def participant_check(
         raise error_not_confirmed()
 
 
-def _on_day(dates: set[dt.date], session: Session) -> bool:
+def on_day(dates: set[dt.date], session: Session) -> bool:
+    """Whether a registration of these days (none: every day) may be at the session."""
     return not dates or session_day(session) in dates
 
 
-def participant_lock(registration: Registration, session: Session) -> bool:
-    """Lock the registration against a concurrent cancellation and read again what a sign-up
-    checks, in one narrow read: its status (set on ``registration``) and whether its days
-    include ``session``'s (no days: every day). Returns the latter."""
+def participant_lock(registration: Registration) -> None:
+    """Lock the registration against a concurrent cancellation and read its status again (set
+    on ``registration``)."""
     rows = list(
-        Registration.objects.select_for_update(no_key=True, of=("self",))
+        Registration.objects.select_for_update(no_key=True)
         .filter(pk=registration.pk)
-        .values_list("status", "days__date")
+        .values_list("status", flat=True)
         .order_by()
     )
     if not rows:
         raise error_not_confirmed()
-    registration.status = rows[0][0]
-    return _on_day({date for _status, date in rows if date is not None}, session)
+    registration.status = rows[0]
 
 
-def participant_lock_by_token(
-    token: str, session: Session, now: dt.datetime
-) -> tuple[Registration, bool]:
+def participant_lock_by_token(token: str, session: Session, now: dt.datetime) -> Registration:
     """The registration of the session's edition that the personal link's ``token`` names,
-    found and locked in one read with its days (only the fields of ``TOKEN_FIELDS``: the
-    others are read if asked for), and whether its days include ``session``'s. Raises
-    "no_participant" for a token of no registration of the edition, or whose links have
-    expired (``selectors.registration_link_expired``)."""
+    found and locked in one read (only the fields of ``TOKEN_FIELDS``: the others are read if
+    asked for). Raises "no_participant" for a token of no registration of the edition, or
+    whose links have expired (``selectors.registration_link_expired``)."""
     if not token_looks_valid(token):
         raise error_no_participant()
     rows = list(
         Registration.objects.select_for_update(no_key=True, of=("self",))
         .filter(tokens__token_hash=token_hash(token), edition_id=session.edition_id)
         .only(*TOKEN_FIELDS)
-        .annotate(day=F("days__date"))
         .order_by()
     )
     if not rows:
@@ -118,7 +117,7 @@ def participant_lock_by_token(
     today = timezone.localdate(now)
     if selectors.registration_link_expired(registration=registration, today=today):
         raise error_no_participant()
-    return registration, _on_day({row.day for row in rows if row.day is not None}, session)
+    return registration
 
 
 class Active(NamedTuple):
@@ -131,13 +130,34 @@ class Active(NamedTuple):
     ends_at: dt.datetime
 
 
-def signups_active(registration: Registration) -> list[Active]:
-    """The person's active sign-ups (a place, an offer or the waiting list), with their
-    sessions' times."""
-    rows = SessionSignup.objects.filter(
-        registration_id=registration.pk, status__in=SIGNUP_ACTIVE_STATUSES
-    ).values_list("pk", "session_id", "status", "session__starts_at", "session__ends_at")
-    return [Active(*row) for row in rows.order_by()]
+def participant_days_and_signups(registration: Registration) -> tuple[set[dt.date], list[Active]]:
+    """After the lock, in a statement of its own (the module's docstring says why): the
+    registration's days (none: every day) and its active sign-ups (a place, an offer or the
+    waiting list) with their sessions' times, in one read."""
+    active = FilteredRelation(
+        "session_signups", condition=Q(session_signups__status__in=SIGNUP_ACTIVE_STATUSES)
+    )
+    rows = (
+        Registration.objects.filter(pk=registration.pk)
+        .annotate(active=active)
+        .values_list(
+            "days__date",
+            "active__pk",
+            "active__session_id",
+            "active__status",
+            "active__session__starts_at",
+            "active__session__ends_at",
+        )
+        .order_by()
+    )
+    dates: set[dt.date] = set()
+    signups: dict[int, Active] = {}
+    for date, *signup in rows:  # each day with each sign-up
+        if date is not None:
+            dates.add(date)
+        if signup[0] is not None:
+            signups[signup[0]] = Active(*signup)
+    return dates, list(signups.values())
 
 
 def signups_in_the_way(active: list[Active], session: Session) -> list[SessionSignup]:

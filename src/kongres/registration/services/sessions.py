@@ -74,12 +74,13 @@ from kongres.registration.models import (
 )
 from kongres.registration.services._common import ATTEMPTS, _atomic
 from kongres.registration.services.session_participants import (
+    on_day,
     participant_check,
+    participant_days_and_signups,
     participant_lock,
     participant_lock_by_token,
     session_check,
     session_day,
-    signups_active,
     signups_in_the_way,
 )
 from kongres.registration.services.session_places import (
@@ -208,8 +209,9 @@ def session_signup(
     now = now or timezone.now()
     participant_check(registration, session, now)
 
-    def lock(session: Session) -> tuple[Registration, bool]:
-        return registration, participant_lock(registration, session)
+    def lock(_session: Session) -> Registration:
+        participant_lock(registration)
+        return registration
 
     return _signup_attempts(lock, session, switch=switch, now=now)
 
@@ -233,7 +235,7 @@ def session_signup_by_token(
 
 
 def _signup_attempts(
-    lock: Callable[[Session], tuple[Registration, bool]],
+    lock: Callable[[Session], Registration],
     session: Session,
     *,
     switch: bool,
@@ -242,8 +244,7 @@ def _signup_attempts(
     for _attempt in range(ATTEMPTS):
         try:
             with _atomic():
-                registration, on_day = lock(session)
-                return _signup(registration, session, on_day=on_day, switch=switch, now=now)
+                return _signup(lock(session), session, switch=switch, now=now)
         except _PlacesNotReady:
             # the session read again: the counter follows what it says now
             session = Session.objects.select_related("edition", "room").get(pk=session.pk)
@@ -263,13 +264,12 @@ def _signup(
     registration: Registration,
     session: Session,
     *,
-    on_day: bool,
     switch: bool,
     now: dt.datetime,
 ) -> SessionSignup:
-    """In the transaction, the registration locked (``on_day``: it has the session's day)."""
-    participant_check(registration, session, now, on_day=on_day)
-    active = signups_active(registration)  # in one read: this session's, and those in the way
+    """In the transaction, the registration locked."""
+    dates, active = participant_days_and_signups(registration)  # this session's, those in the way
+    participant_check(registration, session, now, on_day=on_day(dates, session))
     existing = next((signup for signup in active if signup.session_id == session.pk), None)
     if existing is not None:
         return SessionSignup.objects.select_related("session", "registration").get(pk=existing.pk)
@@ -439,8 +439,9 @@ def session_offer_claim(
                 "offer_expired",
             )
         with _atomic():
-            participant_lock(registration, session)
-            in_the_way = signups_in_the_way(signups_active(registration), session)
+            participant_lock(registration)
+            _dates, active = participant_days_and_signups(registration)
+            in_the_way = signups_in_the_way(active, session)
             if in_the_way and not switch:
                 raise OverlapError([each.session for each in in_the_way])
             if in_the_way:
