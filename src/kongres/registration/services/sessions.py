@@ -27,18 +27,21 @@ conditional ``UPDATE … SET taken = taken + 1 WHERE … taken < capacity`` (``C
 ``sessionplaces_taken_within_capacity`` is the second guard, recognised by name). Lock order:
 the registration row (``FOR NO KEY UPDATE``, so that a cancellation cannot slip between the
 check "confirmed" and the sign-up), then the places rows in session order, then sign-up rows
-(compare-and-set). A sign-up that
-finds the session full joins the waiting list while holding the places row, so that a place
-freed at the same moment is offered to it and never stays free while someone waits. The
-registration's cancellation (edition pool → registration → places) follows the same order.
+(compare-and-set). A sign-up that finds the session full joins the waiting list while holding
+the places row, so that a place freed at the same moment is offered to it and never stays free
+while someone waits. The registration's cancellation (edition pool → registration → places)
+follows the same order.
 
 What a sign-up costs
 ====================
-A sign-up is the hot path of a rush (bench ``sessions``): the registration is locked and
-checked (status, edition, the session's day) in one narrow read, the person's active sign-ups
-are read as plain values (their sessions' times), and the take names the capacity the session
-has now, so that a counter in order costs no read; full objects are read only on the rare
-paths (signed up before, an overlap, a counter to bring in line).
+A sign-up is the hot path of a rush (bench ``sessions``): five statements, six when the
+session is full. The participant's cookie names them by their link's token
+(``session_signup_by_token``): the registration is found and locked in one narrow read; its
+days and active sign-ups follow in one read of plain values (``services.session_participants``
+says why apart); the take names the capacity the session has now, so that a counter in order
+costs no read (``services.session_places``); then the sign-up and its audit entry. Whole
+objects are read only on the rare paths (signed up before, an overlap, a counter to bring in
+line).
 """
 
 from __future__ import annotations
