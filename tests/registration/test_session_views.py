@@ -207,3 +207,71 @@ def test_programme_queries_constant_with_signup_sessions(
 def test_session_page_shows_places(client, workshop):
     response = client.get(workshop.get_absolute_url())
     assert "Miejsca" in text(response)
+
+
+def _statements(queries) -> list[str]:
+    """The statements of a request, without the transaction's own (BEGIN, SET LOCAL, COMMIT)."""
+    control = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "SET ")
+    return [q["sql"] for q in queries if not q["sql"].lstrip().upper().startswith(control)]
+
+
+def test_signup_post_costs_five_statements_and_six_when_full(client, edition, workshop):
+    """The rush's path (issue 18): the participant found, locked and checked in one read, their
+    sign-ups, the take, the sign-up, its audit entry; a full session adds the counter's read
+    under its lock. The session comes from the cache."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kongres.audit.models import AuditLogEntry
+
+    url = reverse("registration:session-signup", args=[workshop.pk])
+    found = []
+    for _n in range(3):  # the first makes the counter and caches the session; a place; waiting
+        client.cookies.clear()
+        person = participant(edition)
+        open_personal_page(client, person)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(url, {"next": "/program/"})
+        assert response.status_code == 302
+        found.append((len(_statements(queries.captured_queries)), person))
+    found = found[1:]
+    assert [n for n, _person in found] == [5, 6]
+    statuses = [SessionSignup.objects.get(registration=p).status for _n, p in found]
+    assert statuses == [Signup.SIGNED_UP, Signup.WAITING]
+    entry = AuditLogEntry.objects.filter(object_id=str(found[1][1].pk)).latest("pk")
+    assert (entry.action, entry.after) == (
+        "session_signup.create",
+        {"session": workshop.pk, "status": "waiting"},
+    )
+    assert entry.object_label == str(found[1][1])
+
+
+def test_signup_for_a_session_of_another_edition_is_not_found(client, edition):
+    other = SessionFactory(edition=EditionFactory(), signup_mode="signup", capacity=5)
+    open_personal_page(client, participant(edition))
+    response = client.post(reverse("registration:session-signup", args=[other.pk]))
+    assert response.status_code == 404
+    missing = client.post(reverse("registration:session-signup", args=[other.pk + 1000]))
+    assert missing.status_code == 404
+    assert SessionSignup.objects.count() == 0
+
+
+def test_signup_with_a_replaced_link_is_refused(client, edition, workshop):
+    from kongres.registration.services import registration_links_replace
+
+    person = participant(edition)
+    open_personal_page(client, person)
+    registration_links_replace(token=person.token)
+    response = client.post(reverse("registration:session-signup", args=[workshop.pk]))
+    assert response.status_code == 403
+    assert "Najpierw otwórz swoją stronę uczestnika" in text(response)
+    assert SessionSignup.objects.count() == 0
+
+
+def test_signup_after_the_links_expired_is_refused(client, settings, edition, workshop):
+    person = participant(edition)
+    open_personal_page(client, person)
+    settings.KONGRES_LINK_VALID_DAYS = -1000  # the edition's links ended long ago
+    response = client.post(reverse("registration:session-signup", args=[workshop.pk]))
+    assert response.status_code == 403
+    assert SessionSignup.objects.count() == 0

@@ -17,11 +17,11 @@ from kongres.registration.services import (
     registration_expire_due,
     registration_update,
 )
+from kongres.registration.services.session_settings import session_settings_change
 from kongres.registration.services.sessions import (
     OverlapError,
     session_leave,
     session_offer_claim,
-    session_settings_change,
     session_signup,
 )
 from kongres.registration.sessions import agenda_sessions, feed_key, feed_registration
@@ -312,3 +312,37 @@ def test_capacity_raised_outside_the_services_is_offered_by_the_job(edition, wor
     registration_expire_due()
     assert SessionSignup.objects.get(registration=people[2]).status == Signup.OFFERED
     assert SessionPlaces.objects.get(session=workshop).capacity == 3
+
+
+def test_stale_session_with_another_capacity_reads_it_again(edition, workshop):
+    """A sign-up holding a session read before its capacity changed (a cached copy, a change
+    made by ``QuerySet.update``): the counter is not taken at the old number nor put back to it;
+    the session is read again and the counter follows the database."""
+    people = [participant(edition) for _ in range(3)]
+    for person in people[:2]:
+        session_signup(registration=person, session=workshop)
+    Session.objects.filter(pk=workshop.pk).update(capacity=3)
+    registration_expire_due()  # the job brings the counter to 3
+    stale = Session.objects.select_related("edition", "room").get(pk=workshop.pk)
+    stale.capacity = 2  # what the copy says
+    signed = session_signup(registration=people[2], session=stale)
+    assert signed.status == Signup.SIGNED_UP
+    places = SessionPlaces.objects.get(session=workshop)
+    assert (places.capacity, places.taken) == (3, 3)
+
+
+def test_signup_by_token_finds_locks_and_checks_the_participant(edition, workshop):
+    from kongres.registration.services.sessions import session_signup_by_token
+
+    person = participant(edition)
+    signed = session_signup_by_token(token=person.token, session=workshop)
+    assert (signed.registration_id, signed.status) == (person.pk, Signup.SIGNED_UP)
+    assert session_signup_by_token(token=person.token, session=workshop).pk == signed.pk
+    for token in ("", "not-a-token", participant(EditionFactory()).token):
+        with pytest.raises(RegistrationError) as error:
+            session_signup_by_token(token=token, session=workshop)
+        assert error.value.code == "no_participant"
+    held = RegistrationFactory(edition=edition)  # address not confirmed
+    with pytest.raises(RegistrationError) as error:
+        session_signup_by_token(token=held.token, session=workshop)
+    assert error.value.code == "not_confirmed"

@@ -107,3 +107,56 @@ def _race_round(round_: int) -> float:
     ).values_list("registration_id", flat=True)
     assert len(active) == len(set(active))
     return seconds
+
+
+@pytest.mark.django_db(transaction=True)
+def test_days_changed_while_the_signup_waits_for_the_lock_are_seen(figures):  # noqa: F811
+    """A change of the person's days holds the registration's lock while the sign-up waits for
+    it: the sign-up reads the days after the lock, in a statement of its own, so it sees the
+    day removed and refuses (a row joined to the locking statement would be of before)."""
+    import threading
+
+    from django.db import connection, transaction
+
+    from kongres.registration.models import Registration
+    from kongres.registration.services import RegistrationError
+    from tests.factories import DayFactory
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the test database is not PostgreSQL")
+    edition = EditionFactory(capacity=100)
+    first, second = DayFactory(edition=edition), DayFactory(edition=edition, date=edition.end_date)
+    session = SessionFactory(
+        edition=edition,
+        signup_mode=Session.SignupMode.SIGNUP,
+        capacity=5,
+        starts_at=timezone.make_aware(dt.datetime.combine(first.date, dt.time(10))),
+        ends_at=timezone.make_aware(dt.datetime.combine(first.date, dt.time(11))),
+    )
+    person = RegistrationFactory(
+        edition=edition, verified=True, data__day_ids=[first.pk, second.pk]
+    )
+    places_ready(session)
+    locked, waited = threading.Event(), threading.Event()
+
+    def change_days():
+        try:
+            with transaction.atomic():
+                Registration.objects.select_for_update().get(pk=person.pk)
+                locked.set()
+                waited.wait(5)  # the sign-up is waiting for the lock
+                person.days.set([second])
+        finally:
+            connection.close()
+
+    changer = threading.Thread(target=change_days)
+    changer.start()
+    locked.wait(5)
+    timer = threading.Timer(0.5, waited.set)
+    timer.start()
+    with pytest.raises(RegistrationError) as error:
+        session_signup(registration=person, session=session)
+    changer.join()
+    figures(code=error.value.code)
+    assert error.value.code == "not_confirmed"
+    assert SessionSignup.objects.filter(registration=person).count() == 0

@@ -352,7 +352,8 @@ class Session(models.Model):
     )
     # Places in the session (issue 18): the sign-ups and their counter live in the registration
     # app (``registration.SessionPlaces``, ``registration.SessionSignup``); changes of the mode,
-    # the capacity or the room go through ``registration.services.session_settings_change``.
+    # the capacity or the room go through ``session_settings_change``
+    # (``registration.services.session_settings``).
     signup_mode = models.CharField(
         _("sign-up"), max_length=10, choices=SignupMode.choices, default=SignupMode.OPEN
     )

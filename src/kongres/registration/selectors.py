@@ -58,6 +58,23 @@ def registration_get_by_expired_token(*, token: str) -> Registration | None:
     return registration
 
 
+def registration_get_by_token_in(*, token: str, edition: Edition) -> Registration | None:
+    """``registration_get_by_token`` for a caller that has the edition the registration must
+    belong to: one narrow read (the edition is not read again); None too for a registration of
+    another edition."""
+    if not token_looks_valid(token):
+        return None
+    query = Registration.objects.filter(tokens__token_hash=token_hash(token), edition_id=edition.pk)
+    found = list(query.order_by()[:1])
+    if not found:
+        return None
+    registration = found[0]
+    registration.edition = edition
+    if registration_link_expired(registration=registration):
+        return None
+    return registration
+
+
 def _by_token(token: str) -> Registration | None:
     if not token_looks_valid(token):
         return None

@@ -19,7 +19,7 @@ from kongres.events.ics import edition_zone, sessions_calendar
 from kongres.events.models import Session
 from kongres.registration import sessions as places
 from kongres.registration.exceptions import RegistrationError
-from kongres.registration.models import Registration
+from kongres.registration.models import Registration, SessionSignup
 from kongres.registration.services import sessions as services
 from kongres.registration.views import token_page
 
@@ -49,12 +49,15 @@ def _fragment(
     registration: Registration,
     token: str,
     *,
+    mine: SessionSignup | None,
     overlap: RegistrationError | None = None,
     error: str = "",
     status: int = 200,
 ) -> HttpResponse:
+    """The session's places as the page's script shows them (or a page without it), with the
+    participant's sign-up ``mine`` (None: none)."""
     session.places_info = places.session_places(sessions=[session]).get(session.pk)
-    session.my_signup = places.participant_signups(registration=registration).get(session.pk)
+    session.my_signup = mine
     with timezone.override(edition_zone(edition=session.edition)):
         return render(
             request,
@@ -73,33 +76,53 @@ def _fragment(
         )
 
 
-def _participant_or_page(request: HttpRequest):
-    registration, token = places.participant_get(request)
+def _participant_and_session(request: HttpRequest, pk: int):
+    """The participant the cookie names and the session posted to (memoized: a rush reads it
+    from the cache), the participant read with the session's edition; or the page refusing."""
+    session = places.signup_session(pk=pk) if places.participant_token(request) else None
+    registration, token = None, ""
+    if session is not None:
+        registration, token = places.participant_get(request, edition=session.edition)
     if registration is None:
-        response = render(
+        return None, "", None, _refused(request)
+    return registration, token, session, None
+
+
+def _refused(request: HttpRequest) -> HttpResponse:
+    """403 with a way forward without a participant; 404 for a session that is not of theirs
+    (or none)."""
+    registration, _token = places.participant_get(request)
+    if registration is None:
+        return render(
             request, "registration/session_no_participant.html", {"edition": None}, status=403
         )
-        return None, "", response
-    return registration, token, None
+    raise Http404
 
 
 @require_POST
 @never_cache
 def signup(request: HttpRequest, pk: int) -> HttpResponse:
-    registration, token, refused = _participant_or_page(request)
-    if refused is not None:
-        return refused
-    session = _session(registration, pk)
+    """The participant is found, locked and checked by the sign-up itself (one read: the hot
+    path of a rush, ``session_signup_by_token``); its failures read them again here."""
+    token = places.participant_token(request)
+    session = places.signup_session(pk=pk) if token else None
+    if session is None:
+        return _refused(request)
     try:
-        signed = services.session_signup(
-            registration=registration, session=session, switch=request.POST.get("switch") == "1"
+        signed = services.session_signup_by_token(
+            token=token, session=session, switch=request.POST.get("switch") == "1"
         )
-    except services.OverlapError as error:
-        return _fragment(request, session, registration, token, overlap=error, status=409)
     except RegistrationError as error:
+        registration, token = places.participant_get(request, edition=session.edition)
+        if registration is None:  # "no_participant"
+            return _refused(request)
+        if isinstance(error, services.OverlapError):
+            return _fragment(
+                request, session, registration, token, mine=None, overlap=error, status=409
+            )
         return _failed(request, session, registration, token, error)
     if request.headers.get("HX-Request") == "true":
-        return _fragment(request, session, registration, token)
+        return _fragment(request, session, signed.registration, token, mine=signed)
     if signed.status == signed.Status.WAITING:
         messages.info(request, _("The session is full: you are on its waiting list."))
     else:
@@ -109,8 +132,9 @@ def signup(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _failed(request, session, registration, token, error: RegistrationError) -> HttpResponse:
     if request.headers.get("HX-Request") == "true":
+        mine = places.participant_signups(registration=registration).get(session.pk)
         return _fragment(
-            request, session, registration, token, error=str(error.message), status=409
+            request, session, registration, token, mine=mine, error=str(error.message), status=409
         )
     messages.error(request, str(error.message))
     return redirect(_next(request, session))
@@ -119,16 +143,15 @@ def _failed(request, session, registration, token, error: RegistrationError) -> 
 @require_POST
 @never_cache
 def leave(request: HttpRequest, pk: int) -> HttpResponse:
-    registration, token, refused = _participant_or_page(request)
+    registration, token, session, refused = _participant_and_session(request, pk)
     if refused is not None:
         return refused
-    session = _session(registration, pk)
     try:
         services.session_leave(registration=registration, session=session)
     except RegistrationError as error:
         return _failed(request, session, registration, token, error)
     if request.headers.get("HX-Request") == "true":
-        return _fragment(request, session, registration, token)
+        return _fragment(request, session, registration, token, mine=None)
     messages.success(request, _("You have left %(title)s.") % {"title": session.title})
     return redirect(_next(request, session))
 

@@ -23,7 +23,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
 
-from kongres.core.cache import PARTICIPANT_COOKIE
+from kongres.core.cache import PARTICIPANT_COOKIE, memoized
 from kongres.events.models import Edition, Session
 from kongres.registration import selectors
 from kongres.registration.models import (
@@ -116,6 +116,19 @@ def agenda_sessions(*, registration: Registration) -> list[Session]:
     ]
 
 
+def signup_session(*, pk: int) -> Session | None:
+    """The session (with its edition and room) a sign-up or a leave is posted to, memoized with
+    the public content (``kongres.core.cache.memoized``): a rush of sign-ups reads it from the
+    cache. An edit of the session, its room or edition shows at once (they bump the content
+    generation); a change made by ``QuerySet.update`` within ``PUBLIC_CACHE_SECONDS``, and a
+    number of places that differs from the counter's makes the sign-up read the session again
+    (``services.sessions``)."""
+    return memoized(
+        f"registration:signup-session:{pk}",
+        lambda: Session.objects.select_related("edition", "room").filter(pk=pk).first(),
+    )
+
+
 def signup_sessions(*, edition: Edition) -> list[Session]:
     """The edition's sessions that take sign-ups, in time order."""
     return list(
@@ -141,14 +154,28 @@ def participant_cookie_set(response: HttpResponse, *, token: str) -> None:
     )
 
 
-def participant_get(request: HttpRequest) -> tuple[Registration | None, str]:
-    """The participant the request's cookie names (and their token), or (None, "")."""
+def participant_token(request: HttpRequest) -> str:
+    """The personal link's token the request's cookie holds ("" without a valid cookie); the
+    database is not asked."""
     if PARTICIPANT_COOKIE not in request.COOKIES:
-        return None, ""
-    token = request.get_signed_cookie(
+        return ""
+    return request.get_signed_cookie(
         PARTICIPANT_COOKIE, default="", salt=PARTICIPANT_COOKIE, max_age=PARTICIPANT_COOKIE_MAX_AGE
     )
-    registration = selectors.registration_get_by_token(token=token) if token else None
+
+
+def participant_get(
+    request: HttpRequest, *, edition: Edition | None = None
+) -> tuple[Registration | None, str]:
+    """The participant the request's cookie names (and their token), or (None, ""). With
+    ``edition``: only a participant of that edition, read without it (the caller has it)."""
+    token = participant_token(request)
+    if not token:
+        registration = None
+    elif edition is not None:
+        registration = selectors.registration_get_by_token_in(token=token, edition=edition)
+    else:
+        registration = selectors.registration_get_by_token(token=token)
     return registration, token if registration is not None else ""
 
 

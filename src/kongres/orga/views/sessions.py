@@ -17,7 +17,7 @@ from kongres.events.models import Edition, Session
 from kongres.orga import sessions as data
 from kongres.orga.access import orga_view
 from kongres.registration.exceptions import RegistrationError
-from kongres.registration.services.sessions import session_settings_change
+from kongres.registration.services.session_settings import session_settings_change
 
 
 def _session(edition: Edition, pk: int) -> Session:

@@ -22,24 +22,36 @@ in the way, and ``switch=True`` leaves them in the same transaction.
 
 Places and locks
 ================
-``SessionPlaces`` is the session's counter, taken with one conditional ``UPDATE … SET taken =
-taken + 1 WHERE … taken < capacity`` (``CheckConstraint`` ``sessionplaces_taken_within_capacity``
-is the second guard, recognised by name). Lock order: the registration row (``FOR NO KEY
-UPDATE``, so that a cancellation cannot slip between the check "confirmed" and the sign-up),
-then the places rows in session order, then sign-up rows (compare-and-set). A sign-up that
-finds the session full joins the waiting list while holding the places row, so that a place
-freed at the same moment is offered to it and never stays free while someone waits. The
-registration's cancellation (edition pool → registration → places) follows the same order.
+``SessionPlaces`` is the session's counter (``services.session_places``), taken with one
+conditional ``UPDATE … SET taken = taken + 1 WHERE … taken < capacity`` (``CheckConstraint``
+``sessionplaces_taken_within_capacity`` is the second guard, recognised by name). Lock order:
+the registration row (``FOR NO KEY UPDATE``, so that a cancellation cannot slip between the
+check "confirmed" and the sign-up), then the places rows in session order, then sign-up rows
+(compare-and-set). A sign-up that finds the session full joins the waiting list while holding
+the places row, so that a place freed at the same moment is offered to it and never stays free
+while someone waits. The registration's cancellation (edition pool → registration → places)
+follows the same order.
+
+What a sign-up costs
+====================
+A sign-up is the hot path of a rush (bench ``sessions``): five statements, six when the
+session is full. The participant's cookie names them by their link's token
+(``session_signup_by_token``): the registration is found and locked in one narrow read; its
+days and active sign-ups follow in one read of plain values (``services.session_participants``
+says why apart); the take names the capacity the session has now, so that a counter in order
+costs no read (``services.session_places``); then the sign-up and its audit entry. Whole
+objects are read only on the rare paths (signed up before, an overlap, a counter to bring in
+line).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import CharField, Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.urls import reverse
@@ -52,7 +64,7 @@ from kongres.events.ics import edition_zone
 from kongres.events.models import Session
 from kongres.mail.models import OutboxMessage
 from kongres.mail.services import mail_queue
-from kongres.registration import rules, seats
+from kongres.registration import seats
 from kongres.registration.exceptions import RegistrationError
 from kongres.registration.links import link_token
 from kongres.registration.mails import mail_kwargs
@@ -64,16 +76,29 @@ from kongres.registration.models import (
     SessionSignup,
 )
 from kongres.registration.services._common import ATTEMPTS, _atomic
+from kongres.registration.services.session_participants import (
+    on_day,
+    participant_check,
+    participant_days_and_signups,
+    participant_lock,
+    participant_lock_by_token,
+    session_check,
+    session_day,
+    signups_in_the_way,
+)
+from kongres.registration.services.session_places import (
+    PLACES_CONSTRAINT,
+    holders,
+    lock_places,
+    places_locked,
+    release,
+    take,
+    take_at,
+)
 
 logger = logging.getLogger(__name__)
 Signup = SessionSignup.Status
 OFFER_MAIL = "registration.session_offer"
-PLACES_CONSTRAINT = "sessionplaces_taken_within_capacity"
-
-TAKE_SQL = (
-    "UPDATE registration_sessionplaces SET taken = taken + 1 "
-    "WHERE session_id = %s AND (capacity IS NULL OR taken < capacity)"
-)
 
 
 class OverlapError(RegistrationError):
@@ -91,45 +116,7 @@ class OverlapError(RegistrationError):
         self.sessions = sessions
 
 
-def _error_closed() -> RegistrationError:
-    return RegistrationError(_("This session does not take sign-ups."), "no_signup")
-
-
-def _error_not_confirmed() -> RegistrationError:
-    return RegistrationError(
-        _("Only confirmed participants of the session's day can sign up."), "not_confirmed"
-    )
-
-
-def _session_day(session: Session) -> dt.date:
-    return timezone.localtime(session.starts_at, edition_zone(edition=session.edition)).date()
-
-
-def _check_participant(
-    registration: Registration, session: Session, now: dt.datetime, *, days: bool = True
-) -> None:
-    """Whether the registration may sign up for the session; ``days=False`` leaves out its days
-    (a read), for the check before the transaction, which checks them again."""
-    if not session.takes_signups:
-        raise _error_closed()
-    if registration.edition_id != session.edition_id:
-        raise _error_not_confirmed()
-    if registration.status != Registration.Status.CONFIRMED:
-        raise _error_not_confirmed()
-    if session.ends_at <= now or rules.is_past(session.edition, now):
-        raise RegistrationError(_("This session is over."), "closed")
-    day_dates = [day.date for day in registration.days.all()] if days else []
-    if day_dates and _session_day(session) not in day_dates:
-        raise _error_not_confirmed()
-
-
 # -- the counter ---------------------------------------------------------------------------------
-
-
-def _holders(session_id: int) -> int:
-    return SessionSignup.objects.filter(
-        session_id=session_id, status__in=SIGNUP_PLACE_STATUSES
-    ).count()
 
 
 def places_ready(session: Session, now: dt.datetime | None = None) -> None:
@@ -146,21 +133,21 @@ def places_ready(session: Session, now: dt.datetime | None = None) -> None:
         )
         row = (capacity,)
         with _atomic():
-            _lock_places([session.pk])
-            taken = _holders(session.pk)
+            lock_places([session.pk])
+            taken = holders(session.pk)
             SessionPlaces.objects.filter(session_id=session.pk).update(
                 taken=taken,
                 overbooked=0 if capacity is None else max(taken - capacity, 0),
             )
     if row[0] != capacity:
-        _places_sync(session, now)
+        places_sync(session, now)
 
 
-def _places_sync(session: Session, now: dt.datetime) -> int:
+def places_sync(session: Session, now: dt.datetime) -> int:
     capacity = session.places_capacity
     with _atomic():
-        _lock_places([session.pk])
-        taken = _holders(session.pk)
+        lock_places([session.pk])
+        taken = holders(session.pk)
         SessionPlaces.objects.filter(session_id=session.pk).update(
             capacity=capacity,
             taken=taken,
@@ -169,58 +156,25 @@ def _places_sync(session: Session, now: dt.datetime) -> int:
         return len(_offer_free_places(session, now))
 
 
-def _lock_places(session_ids: list[int]) -> None:
-    list(
-        SessionPlaces.objects.select_for_update()
-        .filter(session_id__in=session_ids)
-        .order_by("session_id")
-        .values_list("pk", flat=True)
-    )
+class _PlacesNotReady(Exception):
+    """The session's counter is missing or counts another capacity than the session's: the
+    sign-up's transaction is rolled back, the counter brought in line, and it signs up again."""
 
 
-def _take(session_id: int) -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute(TAKE_SQL, [session_id])
-        return cursor.rowcount == 1
-
-
-def _release(session_id: int) -> None:
-    SessionPlaces.objects.filter(session_id=session_id).update(**seats.RELEASE)
+def _take_place(session: Session) -> bool:
+    """Take a place in ``session``; when none is free, hold its counter's row (to join the
+    waiting list holding it: a place freed meanwhile is ours). Raises ``_PlacesNotReady``."""
+    capacity = session.places_capacity
+    if take_at(session.pk, capacity):
+        return True
+    found = places_locked(session.pk)
+    if found is None or found[0] != capacity:
+        raise _PlacesNotReady
+    # full as read under the lock, unless a place was freed since the take
+    return (capacity is None or found[1] < capacity) and take(session.pk)
 
 
 # -- sign-ups ------------------------------------------------------------------------------------
-
-
-def _lock_registration(registration: Registration) -> Registration:
-    """The registration, read again and locked against a concurrent cancellation."""
-    locked = (
-        Registration.objects.select_for_update(no_key=True)
-        .select_related("edition")
-        .filter(pk=registration.pk)
-        .first()
-    )
-    if locked is None:
-        raise _error_not_confirmed()
-    return locked
-
-
-def _active(registration: Registration) -> list[SessionSignup]:
-    """The person's active sign-ups (a place, an offer or the waiting list), with sessions."""
-    return list(
-        SessionSignup.objects.filter(
-            registration_id=registration.pk, status__in=SIGNUP_ACTIVE_STATUSES
-        ).select_related("session")
-    )
-
-
-def _in_the_way(signup: SessionSignup, session: Session) -> bool:
-    """Whether ``signup`` holds a place in another session that overlaps ``session``."""
-    return (
-        signup.session_id != session.pk
-        and signup.status in SIGNUP_PLACE_STATUSES
-        and signup.session.starts_at < session.ends_at
-        and signup.session.ends_at > session.starts_at
-    )
 
 
 def _audit(signup: SessionSignup, action: str, *, before: str | None, actor=None) -> None:
@@ -256,12 +210,48 @@ def session_signup(
     list. Signing up again returns the sign-up there is. Raises ``OverlapError`` when the
     person holds a place in an overlapping session, unless ``switch`` (then those are left)."""
     now = now or timezone.now()
-    _check_participant(registration, session, now, days=False)
-    places_ready(session, now)
+    participant_check(registration, session, now)
+
+    def lock(_session: Session) -> Registration:
+        participant_lock(registration)
+        return registration
+
+    return _signup_attempts(lock, session, switch=switch, now=now)
+
+
+def session_signup_by_token(
+    *, token: str, session: Session, switch: bool = False, now: dt.datetime | None = None
+) -> SessionSignup:
+    """``session_signup`` for the participant whom a personal link's ``token`` names (the
+    participant cookie of the sign-up buttons): the registration is found, locked and checked
+    in one read inside the transaction (the sign-up's ``registration`` holds only the fields
+    it needs). Raises "no_participant" for a token of no registration of the session's edition
+    whose links are live."""
+    now = now or timezone.now()
+    session_check(session, now)
+    return _signup_attempts(
+        lambda session: participant_lock_by_token(token, session, now),
+        session,
+        switch=switch,
+        now=now,
+    )
+
+
+def _signup_attempts(
+    lock: Callable[[Session], Registration],
+    session: Session,
+    *,
+    switch: bool,
+    now: dt.datetime,
+) -> SessionSignup:
     for _attempt in range(ATTEMPTS):
         try:
             with _atomic():
-                return _signup(registration, session, switch=switch, now=now)
+                return _signup(lock(session), session, switch=switch, now=now)
+        except _PlacesNotReady:
+            # the session read again: the counter follows what it says now
+            session = Session.objects.select_related("edition", "room").get(pk=session.pk)
+            places_ready(session, now)
         except IntegrityError as error:
             if constraint_violated(error, "sessionsignup_one_active"):
                 continue  # signed up twice at once: the other one won; read it
@@ -274,27 +264,26 @@ def session_signup(
 
 
 def _signup(
-    registration: Registration, session: Session, *, switch: bool, now: dt.datetime
+    registration: Registration,
+    session: Session,
+    *,
+    switch: bool,
+    now: dt.datetime,
 ) -> SessionSignup:
-    registration = _lock_registration(registration)
-    _check_participant(registration, session, now)
-    active = _active(registration)  # in one read: this session's, and those in the way
+    """In the transaction, the registration locked."""
+    dates, active = participant_days_and_signups(registration)  # this session's, those in the way
+    participant_check(registration, session, now, on_day=on_day(dates, session))
     existing = next((signup for signup in active if signup.session_id == session.pk), None)
     if existing is not None:
-        return existing
-    in_the_way = [signup for signup in active if _in_the_way(signup, session)]
+        return SessionSignup.objects.select_related("session", "registration").get(pk=existing.pk)
+    in_the_way = signups_in_the_way(active, session)
     if in_the_way and not switch:
         raise OverlapError([signup.session for signup in in_the_way])
     if in_the_way:
-        _lock_places(sorted({session.pk, *(signup.session_id for signup in in_the_way)}))
+        lock_places(sorted({session.pk, *(signup.session_id for signup in in_the_way)}))
         for signup in in_the_way:
             _end(signup, Signup.LEFT, now)
-    if _take(session.pk):
-        status = Signup.SIGNED_UP
-    else:
-        # Full: join the queue holding the counter, so that a place freed meanwhile is ours.
-        _lock_places([session.pk])
-        status = Signup.SIGNED_UP if _take(session.pk) else Signup.WAITING
+    status = Signup.SIGNED_UP if _take_place(session) else Signup.WAITING
     signup = SessionSignup.objects.create(
         session=session, registration=registration, status=status, created_at=now
     )
@@ -309,7 +298,7 @@ def _end(signup: SessionSignup, status: str, now: dt.datetime, *, actor=None) ->
     if not _cas(signup, set(SIGNUP_ACTIVE_STATUSES), status=status, ended_at=now):
         return False
     if before in SIGNUP_PLACE_STATUSES:
-        _release(signup.session_id)
+        release(signup.session_id)
         _offer_free_places(signup.session, now)
     _audit(signup, str(status), before=before, actor=actor)
     return True
@@ -334,7 +323,7 @@ def session_leave(
         if signup is None:
             return None
         with _atomic():
-            _lock_places([session.pk])
+            lock_places([session.pk])
             if _end(signup, Signup.LEFT, now):
                 return signup
     raise RegistrationError(
@@ -355,10 +344,10 @@ def session_signups_release(
     )
     if day_dates is not None:
         wanted = set(day_dates)
-        signups = [signup for signup in signups if _session_day(signup.session) in wanted]
+        signups = [signup for signup in signups if session_day(signup.session) in wanted]
     if not signups:
         return 0
-    _lock_places(sorted({signup.session_id for signup in signups}))
+    lock_places(sorted({signup.session_id for signup in signups}))
     return sum(_end(signup, Signup.RELEASED, now) for signup in signups)
 
 
@@ -384,7 +373,7 @@ def _offer_free_places(session: Session, now: dt.datetime) -> list[int]:
         .order_by("created_at", "pk")
     )
     for candidate in queue[: places.free if places.free is not None else None]:
-        if not _take(session.pk):
+        if not take(session.pk):
             break
         if not _cas(
             candidate,
@@ -393,7 +382,7 @@ def _offer_free_places(session: Session, now: dt.datetime) -> list[int]:
             offered_at=now,
             offer_expires_at=now + _offer_hours(session),
         ):
-            _release(session.pk)
+            release(session.pk)
             continue
         candidate.session = session
         given.append(candidate.pk)
@@ -453,12 +442,13 @@ def session_offer_claim(
                 "offer_expired",
             )
         with _atomic():
-            locked = _lock_registration(registration)
-            in_the_way = [signup for signup in _active(locked) if _in_the_way(signup, session)]
+            participant_lock(registration)
+            _dates, active = participant_days_and_signups(registration)
+            in_the_way = signups_in_the_way(active, session)
             if in_the_way and not switch:
                 raise OverlapError([each.session for each in in_the_way])
             if in_the_way:
-                _lock_places(sorted({session.pk, *(each.session_id for each in in_the_way)}))
+                lock_places(sorted({session.pk, *(each.session_id for each in in_the_way)}))
                 for each in in_the_way:
                     _end(each, Signup.LEFT, now)
             if not _cas(
@@ -474,12 +464,12 @@ def session_offer_claim(
 
 def _expire(signup: SessionSignup, now: dt.datetime) -> bool:
     with _atomic():
-        _lock_places([signup.session_id])
+        lock_places([signup.session_id])
         if not _cas(
             signup, {Signup.OFFERED}, offer_expires_at__lte=now, status=Signup.EXPIRED, ended_at=now
         ):
             return False
-        _release(signup.session_id)
+        release(signup.session_id)
         _offer_free_places(signup.session, now)
         _audit(signup, "expire", before=Signup.OFFERED)
     return True
@@ -508,7 +498,7 @@ def session_offers_expire_due(*, now: dt.datetime | None = None) -> int:
     )
     expired = sum(_expire(signup, now) for signup in due[:500])
     for session in _sessions_needing_sync():
-        _places_sync(session, now)
+        places_sync(session, now)
     return expired
 
 
@@ -552,40 +542,3 @@ def offer_deadline_after_mail(*, message: OutboxMessage, **kwargs) -> None:
         SessionSignup.objects.filter(
             pk=signup.pk, status=Signup.OFFERED, offer_expires_at__lt=deadline
         ).update(offer_expires_at=deadline)
-
-
-# -- organisers ----------------------------------------------------------------------------------
-
-
-def session_settings_change(
-    *,
-    session: Session,
-    signup_mode: str,
-    capacity: int | None,
-    room_id: int | None,
-    actor: AbstractBaseUser | None = None,
-    now: dt.datetime | None = None,
-) -> int:
-    """Set a session's sign-up mode, number of places and room. Places already given stay
-    given when the new number is lower (``overbooked``); places that become free are offered
-    at once. Returns the offers made."""
-    if capacity is not None and capacity < 0:
-        raise RegistrationError(_("The number of places cannot be negative."), "invalid")
-    now = now or timezone.now()
-    before = {"signup_mode": session.signup_mode, "capacity": session.capacity}
-    before["room"] = session.room_id
-    session.signup_mode, session.capacity, session.room_id = signup_mode, capacity, room_id
-    with _atomic():  # the change and its audit entry stand or fall together
-        session.save(update_fields=["signup_mode", "capacity", "room"])
-        audit_log(
-            actor=actor,
-            action="session.settings",
-            obj=session,
-            before=before,
-            after={"signup_mode": signup_mode, "capacity": capacity, "room": room_id},
-        )
-    session.refresh_from_db()
-    if not session.takes_signups and not SessionPlaces.objects.filter(session=session).exists():
-        return 0
-    places_ready(session, now)
-    return _places_sync(session, now)

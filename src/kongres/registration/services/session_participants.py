@@ -1,0 +1,180 @@
+"""Who signs up for a session (issue 18): the registration locked and read again inside the
+sign-up's transaction (by its id, or by the personal link's token the participant cookie
+holds), checked against the session, and the person's active sign-ups with those in the way
+of the session. The sign-ups themselves are ``services.sessions``.
+
+Two narrow reads on the hot path of a rush: the lock (the status; by token, the few fields of
+the audit entry too), then the person's days and active sign-ups as plain values; whole objects
+are read only for an overlap (a rare path). The second read is a statement of its own on
+purpose: under READ COMMITTED each statement sees what was committed before it began, so it
+sees the days and sign-ups that a change holding the lock before (a second sign-up of the same
+person, a change of days, a cancellation) committed, whereas rows joined to the locking
+statement would be those of its own start, from before the wait for the lock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import NamedTuple
+
+from django.db.models import FilteredRelation, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kongres.events.ics import edition_zone
+from kongres.events.models import Session
+from kongres.registration import rules, selectors
+from kongres.registration.exceptions import RegistrationError
+from kongres.registration.models import (
+    SIGNUP_ACTIVE_STATUSES,
+    SIGNUP_PLACE_STATUSES,
+    Registration,
+    SessionSignup,
+)
+from kongres.registration.tokens import token_hash, token_looks_valid
+
+# What a sign-up by token reads of the registration: the checks and the audit entry's label.
+TOKEN_FIELDS = ("id", "edition_id", "status", "first_name", "last_name", "email")
+
+
+def error_closed() -> RegistrationError:
+    return RegistrationError(_("This session does not take sign-ups."), "no_signup")
+
+
+def error_not_confirmed() -> RegistrationError:
+    return RegistrationError(
+        _("Only confirmed participants of the session's day can sign up."), "not_confirmed"
+    )
+
+
+def error_no_participant() -> RegistrationError:
+    return RegistrationError(_("Open your personal page first"), "no_participant")
+
+
+def session_day(session: Session) -> dt.date:
+    return timezone.localtime(session.starts_at, edition_zone(edition=session.edition)).date()
+
+
+def session_check(session: Session, now: dt.datetime) -> None:
+    """Whether the session takes sign-ups at ``now``, whoever asks."""
+    if not session.takes_signups:
+        raise error_closed()
+    if session.ends_at <= now or rules.is_past(session.edition, now):
+        raise RegistrationError(_("This session is over."), "closed")
+
+
+def participant_check(
+    registration: Registration, session: Session, now: dt.datetime, *, on_day: bool = True
+) -> None:
+    """Whether the registration may sign up for the session. ``on_day``: whether its days
+    include the session's (the lock reads it; the check before the transaction leaves it out
+    and the one inside checks it)."""
+    session_check(session, now)
+    if (
+        registration.edition_id != session.edition_id
+        or registration.status != Registration.Status.CONFIRMED
+        or not on_day
+    ):
+        raise error_not_confirmed()
+
+
+def on_day(dates: set[dt.date], session: Session) -> bool:
+    """Whether a registration of these days (none: every day) may be at the session."""
+    return not dates or session_day(session) in dates
+
+
+def participant_lock(registration: Registration) -> None:
+    """Lock the registration against a concurrent cancellation and read its status again (set
+    on ``registration``)."""
+    rows = list(
+        Registration.objects.select_for_update(no_key=True)
+        .filter(pk=registration.pk)
+        .values_list("status", flat=True)
+        .order_by()
+    )
+    if not rows:
+        raise error_not_confirmed()
+    registration.status = rows[0]
+
+
+def participant_lock_by_token(token: str, session: Session, now: dt.datetime) -> Registration:
+    """The registration of the session's edition that the personal link's ``token`` names,
+    found and locked in one read (only the fields of ``TOKEN_FIELDS``: the others are read if
+    asked for). Raises "no_participant" for a token of no registration of the edition, or
+    whose links have expired (``selectors.registration_link_expired``)."""
+    if not token_looks_valid(token):
+        raise error_no_participant()
+    rows = list(
+        Registration.objects.select_for_update(no_key=True, of=("self",))
+        .filter(tokens__token_hash=token_hash(token), edition_id=session.edition_id)
+        .only(*TOKEN_FIELDS)
+        .order_by()
+    )
+    if not rows:
+        raise error_no_participant()
+    registration = rows[0]
+    registration.edition = session.edition
+    today = timezone.localdate(now)
+    if selectors.registration_link_expired(registration=registration, today=today):
+        raise error_no_participant()
+    return registration
+
+
+class Active(NamedTuple):
+    """An active sign-up of the person, as values (the hot path builds no model objects)."""
+
+    pk: int
+    session_id: int
+    status: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+
+
+def participant_days_and_signups(registration: Registration) -> tuple[set[dt.date], list[Active]]:
+    """After the lock, in a statement of its own (the module's docstring says why): the
+    registration's days (none: every day) and its active sign-ups (a place, an offer or the
+    waiting list) with their sessions' times, in one read."""
+    active = FilteredRelation(
+        "session_signups", condition=Q(session_signups__status__in=SIGNUP_ACTIVE_STATUSES)
+    )
+    rows = (
+        Registration.objects.filter(pk=registration.pk)
+        .annotate(active=active)
+        .values_list(
+            "days__date",
+            "active__pk",
+            "active__session_id",
+            "active__status",
+            "active__session__starts_at",
+            "active__session__ends_at",
+        )
+        .order_by()
+    )
+    dates: set[dt.date] = set()
+    signups: dict[int, Active] = {}
+    for date, *signup in rows:  # each day with each sign-up
+        if date is not None:
+            dates.add(date)
+        if signup[0] is not None:
+            signups[signup[0]] = Active(*signup)
+    return dates, list(signups.values())
+
+
+def signups_in_the_way(active: list[Active], session: Session) -> list[SessionSignup]:
+    """The sign-ups holding a place in another session that overlaps ``session`` (read whole:
+    the rare path of an overlap), in time order."""
+    pks = [
+        signup.pk
+        for signup in active
+        if signup.session_id != session.pk
+        and signup.status in SIGNUP_PLACE_STATUSES
+        and signup.starts_at < session.ends_at
+        and signup.ends_at > session.starts_at
+    ]
+    if not pks:
+        return []
+    return list(
+        SessionSignup.objects.filter(pk__in=pks)
+        .select_related("session__edition", "registration")
+        .order_by("session__starts_at", "pk")
+    )
