@@ -125,7 +125,9 @@ class OutboxEmail(EmailMultiAlternatives):
         else:
             msg = text
         subject = str(self.subject)
-        msg["Subject"] = subject if subject.isascii() else Header(subject, "utf-8")
+        msg["Subject"] = (
+            subject if subject.isascii() else Header(subject, "utf-8", header_name="Subject")
+        )
         msg["From"] = str(self.from_email)
         msg["To"] = ", ".join(self.to)
         if self.reply_to:
