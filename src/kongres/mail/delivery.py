@@ -4,15 +4,17 @@ records the result; on failure another attempt is scheduled with a growing delay
 (``backoff_delay``). ``mail_retry_due`` (a periodic job) picks up messages whose task was lost,
 for instance because a worker died half-way. Queuing is ``kongres.mail.services``.
 
-A delivered message is recorded in two steps. Right after the mail server took it, its row
-gets ``sent_at`` (and its secrets are blanked, ``redaction``) while it stays "sending": it is
-never claimed again, so a worker killed after that sends no duplicate. Then, for
-``SENT_BATCH`` messages at once (and whatever is left when the task ends), one transaction
-sets them "sent" and sends ``signals.messages_sent`` with them, whose receivers (a hold's
-deadline that starts again at the delivery) commit with that mark: until it, the message
-still counts as undelivered for them (``status`` "sending"), so nothing waiting for the
-delivery runs out in between. A worker killed before that transaction leaves its messages
-"sending" with ``sent_at``; ``mail_retry_due`` finishes them once their claim runs out.
+A task that drains the queue claims ``SENT_BATCH`` messages at once and records their
+deliveries in two steps. Right after the mail server took a message, its row gets ``sent_at``
+(and its secrets are blanked, ``redaction``) while it stays "sending": it is never claimed
+again, so a worker killed after that sends no duplicate. With the last message of the batch
+(in the same transaction as its ``sent_at``), the batch is set "sent" and
+``signals.messages_sent`` is sent with it, whose receivers (a hold's deadline that starts
+again at the delivery) commit with that mark: until it, the messages still count as
+undelivered for them (status "sending"), so nothing waiting for the delivery runs out in
+between. A message sent on its own is recorded in one transaction, as before. A worker killed
+in the middle leaves its batch "sending": ``mail_retry_due`` marks the delivered ones sent
+(with the signal) and hands the others to new tasks once their claim runs out.
 """
 
 import contextlib
@@ -68,7 +70,7 @@ CONNECTION_MESSAGES = 200
 CONNECTION_SECONDS = 30
 # A draining task claims this many due transactional messages at once (one query; a worker
 # killed in the middle leaves the rest of them to ``mail_retry_due`` once the claim runs out),
-# and marks this many delivered messages "sent" at once, with one ``messages_sent``.
+# and marks them "sent" at once, with one ``messages_sent``.
 SENT_BATCH = 20
 
 
@@ -211,9 +213,10 @@ class _Sender:
 
 class _Sent:
     """The messages a task delivered (``sent_at`` recorded) that wait to be marked "sent" with
-    ``messages_sent`` (``_sent_finish``): every ``SENT_BATCH`` of them, and the rest when the
-    task ends (``with``). Also the waiting tasks of the messages it sent for them, deleted at
-    the same time (``tasks_discard``)."""
+    ``messages_sent`` (``_sent_finish``): with the last message of a batch (``flush(last=…)``,
+    in the same transaction as its ``sent_at``), and what is left when the task ends
+    (``with``). Also the waiting tasks of the messages it sent for them, deleted at the same
+    time (``tasks_discard``)."""
 
     def __init__(self) -> None:
         self.messages: list[OutboxMessage] = []
@@ -229,14 +232,18 @@ class _Sent:
         self.messages.append(message)
         if discard_task:
             self.tasks.append(message.task_id)
-        if len(self.messages) >= SENT_BATCH:
-            self.flush()
 
-    def flush(self) -> None:
+    @property
+    def full(self) -> bool:
+        return len(self.messages) >= SENT_BATCH
+
+    def flush(self, *, last: tuple[OutboxMessage, dict] | None = None) -> None:
+        """Mark the messages sent; ``last``: a message just delivered and what its row gets
+        (``sent_at``, the bodies without secrets), written in the same transaction."""
         messages, tasks = self.messages, self.tasks
         self.messages, self.tasks = [], []
         if messages:
-            _sent_finish(messages)
+            _sent_finish(messages, last=last)
         # the tasks of the messages sent here would find them sent: they are not run (a worker
         # killed before this line leaves them to run, and skip)
         tasks_discard(task_ids=tasks)
@@ -288,8 +295,10 @@ def mail_deliver_many(*, message_ids: Sequence[int]) -> list[str]:
     with _Sender() as sender, _Sent() as sent:
         _deliver_due_transactional(sender, sent, deadline=time.monotonic() + DRAIN_SECONDS)
         return [
-            _deliver_claimed(_claimed(message_id=message_id), sender, sent)
-            for message_id in message_ids
+            _deliver_claimed(
+                _claimed(message_id=message_id), sender, sent, last=number == len(message_ids) - 1
+            )
+            for number, message_id in enumerate(message_ids)
         ]
 
 
@@ -343,7 +352,8 @@ def _deliver_due_transactional(sender: _Sender, sent: _Sent, *, deadline: float)
             if sender.down:  # the rest are given back, as they were, to their own tasks
                 _unclaim(batch[number:])
                 break
-            if _deliver_claimed(message, sender, sent, discard_task=True) == "sent":
+            last = number == len(batch) - 1
+            if _deliver_claimed(message, sender, sent, last=last, discard_task=True) == "sent":
                 count += 1
         if not batch:
             break
@@ -391,11 +401,18 @@ def _transactional_probe(*, now: dt.datetime) -> bool:
 
 
 def _deliver_claimed(
-    message: OutboxMessage | None, sender: _Sender, sent: _Sent, *, discard_task: bool = False
+    message: OutboxMessage | None,
+    sender: _Sender,
+    sent: _Sent,
+    *,
+    last: bool = True,
+    discard_task: bool = False,
 ) -> str:
-    """Send ``message``, claimed by this worker (None: "skipped"), and record its delivery
-    (marked "sent" with the next batch, ``sent``; its waiting task deleted then when
-    ``discard_task``); its status afterwards ("sent" once delivered)."""
+    """Send ``message``, claimed by this worker (None: "skipped"), and record its delivery:
+    ``sent_at`` at once; "sent" with its batch (``sent``), in the same transaction when it
+    is the ``last`` of the batch (a message sent on its own is marked as it always was); its
+    waiting task deleted then when ``discard_task``. Its status afterwards ("sent" once
+    delivered)."""
     if message is None:
         return "skipped"
     try:
@@ -409,24 +426,35 @@ def _deliver_claimed(
         name: redacted(getattr(message, name), message.redact)
         for name in ("subject", "body_text", "body_html")
     }
-    # Never claimed again from here on (``_claim``); "sent" with its batch (``_sent_finish``).
-    OutboxMessage.objects.filter(pk=message.pk, status=OutboxMessage.Status.SENDING).update(
-        sent_at=now, last_error="", updated_at=now, **bodies
-    )
+    record = {"sent_at": now, "last_error": "", "updated_at": now, **bodies}
     message.sent_at = now
-    logger.info("Mail %s sent to %s", message.pk, message.to)
     sent.add(message, discard_task=discard_task)
+    if last or sent.full:
+        sent.flush(last=(message, record))
+    else:  # never claimed again from here on (``_claim``); "sent" with its batch
+        OutboxMessage.objects.filter(pk=message.pk, status=OutboxMessage.Status.SENDING).update(
+            **record
+        )
+    logger.info("Mail %s sent to %s", message.pk, message.to)
     if message.attempts > 1:  # it had failed before: the mail server is back
         _transactional_retries_now(now=now)
     return OutboxMessage.Status.SENT.value
 
 
-def _sent_finish(messages: Sequence[OutboxMessage]) -> None:
-    """Mark delivered messages (``sent_at`` recorded) "sent" and send ``messages_sent`` with
-    them, in one transaction: the receivers' writes (a hold's deadline that starts again at
-    the delivery) commit with the mark, each receiver in a savepoint of its own."""
+def _sent_finish(
+    messages: Sequence[OutboxMessage], *, last: tuple[OutboxMessage, dict] | None = None
+) -> None:
+    """Mark delivered messages (``sent_at`` recorded, or being recorded: ``last``, a message
+    and its row's changes) "sent" and send ``messages_sent`` with them, in one transaction:
+    the receivers' writes (a hold's deadline that starts again at the delivery) commit with
+    the mark, each receiver in a savepoint of its own."""
     now = timezone.now()
     with transaction.atomic():
+        if last is not None:
+            message, record = last
+            OutboxMessage.objects.filter(pk=message.pk, status=OutboxMessage.Status.SENDING).update(
+                **record
+            )
         OutboxMessage.objects.filter(
             pk__in=[message.pk for message in messages],
             status=OutboxMessage.Status.SENDING,
