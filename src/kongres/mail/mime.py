@@ -134,7 +134,11 @@ class OutboxEmail(EmailMultiAlternatives):
             msg["Reply-To"] = ", ".join(self.reply_to)
         now = timezone.localtime() if settings.EMAIL_USE_LOCALTIME else dt.datetime.now(dt.UTC)
         msg["Date"] = email.utils.format_datetime(now)
-        msg["Message-ID"] = self.extra_headers.get("Message-ID") or email.utils.make_msgid()
+        message_id = next(
+            (value for name, value in self.extra_headers.items() if name.lower() == "message-id"),
+            None,
+        )
+        msg["Message-ID"] = message_id or email.utils.make_msgid()
         return msg
 
 
