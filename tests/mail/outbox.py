@@ -7,7 +7,7 @@ from kongres.mail.models import OutboxMessage
 
 def outbox_delivered() -> int:
     """Mark every queued message as delivered when it was queued (as a worker keeping up
-    would), without the receivers of ``message_sent``: deadlines stay as they were set."""
+    would), without the receivers of ``messages_sent``: deadlines stay as they were set."""
     return OutboxMessage.objects.filter(status=OutboxMessage.Status.QUEUED).update(
         status=OutboxMessage.Status.SENT, sent_at=F("created_at")
     )

@@ -30,6 +30,9 @@ class Inbox:
         self.sessions: list[object] = []  # the SMTP session (connection) of each message
         # answer 421 (closing) to the next message on a connection that has carried this many
         self.busy_after = 0
+        # once this many messages were accepted, answer 421 (shutting down) to every next one,
+        # on any connection: a server going down (0: never)
+        self.down_after = 0
         self.lock = threading.Lock()
 
     @property
@@ -38,6 +41,8 @@ class Inbox:
         return len({id(session) for session in self.sessions})
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.down_after and len(self.messages) >= self.down_after:
+            return "421 4.3.2 Service shutting down"
         on_this_connection = sum(1 for seen in self.sessions if seen is session)
         if self.busy_after and on_this_connection >= self.busy_after:
             return "421 4.7.0 Too many messages on this connection, closing"

@@ -3,11 +3,22 @@
 records the result; on failure another attempt is scheduled with a growing delay
 (``backoff_delay``). ``mail_retry_due`` (a periodic job) picks up messages whose task was lost,
 for instance because a worker died half-way. Queuing is ``kongres.mail.services``.
+
+A task that drains the queue claims ``SENT_BATCH`` messages at once and records their
+deliveries in two steps. Right after the mail server took a message, its row gets ``sent_at``
+(and its secrets are blanked, ``redaction``) while it stays "sending": it is never claimed
+again, so a worker killed after that sends no duplicate. With the last message of the batch
+(in the same transaction as its ``sent_at``), the batch is set "sent" and
+``signals.messages_sent`` is sent with it, whose receivers (a hold's deadline that starts
+again at the delivery) commit with that mark: until it, the messages still count as
+undelivered for them (status "sending"), so nothing waiting for the delivery runs out in
+between. A message sent on its own is recorded in one transaction, as before. A worker killed
+in the middle leaves its batch "sending": ``mail_retry_due`` marks the delivered ones sent
+(with the signal) and hands the others to new tasks once their claim runs out.
 """
 
 import contextlib
 import datetime as dt
-import email.policy
 import logging
 import smtplib
 import time
@@ -22,15 +33,15 @@ from django.utils import timezone
 
 from kongres.core.locks import atomic_bounded
 from kongres.core.requeue import lost_tasks_requeue, tasks_discard
+from kongres.mail.mime import outbox_email
 from kongres.mail.models import OutboxAttachment, OutboxMessage
 from kongres.mail.redaction import redacted
 from kongres.mail.services import (
     AttachmentUnavailable,
-    attachment_content,
     busy_error,
     mail_task_enqueue,
 )
-from kongres.mail.signals import message_sent
+from kongres.mail.signals import messages_sent
 
 logger = logging.getLogger(__name__)
 
@@ -57,8 +68,10 @@ DRAIN_SECONDS = 10
 # One SMTP connection carries at most this many messages, and is not used past this age.
 CONNECTION_MESSAGES = 200
 CONNECTION_SECONDS = 30
-# The tasks of the messages such a task sent for them are deleted this many at a time.
-DISCARD_BATCH = 50
+# A draining task claims this many due transactional messages at once (one query; a worker
+# killed in the middle leaves the rest of them to ``mail_retry_due`` once the claim runs out),
+# and marks them "sent" at once, with one ``messages_sent``.
+SENT_BATCH = 20
 
 
 def backoff_delay(attempts: int, *, transactional: bool = False) -> dt.timedelta:
@@ -67,81 +80,6 @@ def backoff_delay(attempts: int, *, transactional: bool = False) -> dt.timedelta
     schedule = TRANSACTIONAL_BACKOFF_SECONDS if transactional else BACKOFF_SECONDS
     index = min(max(attempts, 1), len(schedule)) - 1
     return dt.timedelta(seconds=schedule[index] * _time_scale())
-
-
-class _Email(EmailMultiAlternatives):
-    """Text and HTML bodies go out as 8bit when every line fits in SMTP's 998 octets (as in
-    Django before 6.0), not quoted-printable: links stay whole and Polish letters readable in
-    the demo's mail folder and in a mail client's source view.
-
-    ``related`` are inline parts of the HTML body, ``(content_id, filename, content, mimetype)``:
-    the HTML and they go in a multipart/related inside the multipart/alternative, where every
-    mail client looks for ``cid:`` images (the plain text stays without them)."""
-
-    def __init__(self, *args, related: Sequence[tuple[str, str, bytes, str]] = (), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.related = list(related)
-
-    def _add_bodies(self, msg):
-        msg = super()._add_bodies(msg) or msg
-        html = next((part for part in msg.walk() if part.get_content_type() == "text/html"), None)
-        if html is not None:
-            for content_id, filename, content, mimetype in self.related:
-                maintype, subtype = mimetype.split("/", 1)
-                html.add_related(
-                    content,
-                    maintype=maintype,
-                    subtype=subtype,
-                    cid=f"<{content_id}>",
-                    filename=filename,
-                    disposition="inline",
-                )
-        return msg
-
-    def message(self, *, policy=email.policy.default):
-        msg = super().message(policy=policy)
-        for part in msg.walk():
-            if (
-                part.get_content_maintype() == "text"
-                and not part.is_attachment()
-                and part["Content-Transfer-Encoding"] in {"quoted-printable", "base64"}
-            ):
-                text = part.get_content()
-                if all(len(line.encode()) <= 998 for line in text.splitlines()):
-                    part.set_content(
-                        text, subtype=part.get_content_subtype(), charset="utf-8", cte="8bit"
-                    )
-        return msg
-
-
-def _email(message: OutboxMessage) -> EmailMultiAlternatives:
-    """The message to send; attachments with a renderer are made now."""
-    files, related = [], []
-    # ``has_attachments`` is annotated by the queries that claim a message (``_outbox``): most
-    # messages have none, and the query for them is then not made
-    attachments = message.attachments.all() if getattr(message, "has_attachments", True) else ()
-    for attachment in attachments:
-        content = attachment_content(attachment)
-        if attachment.content_id and message.body_html:
-            related.append(
-                (attachment.content_id, attachment.filename, content, attachment.mimetype)
-            )
-        else:
-            files.append((attachment.filename, content, attachment.mimetype))
-    mail = _Email(
-        subject=message.subject,
-        body=message.body_text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[message.to],
-        reply_to=[message.reply_to] if message.reply_to else None,
-        headers={"Message-ID": message.message_id},
-        related=related,
-    )
-    if message.body_html:
-        mail.attach_alternative(message.body_html, "text/html")
-    for filename, content, mimetype in files:
-        mail.attach(filename, content, mimetype)
-    return mail
 
 
 def _unreachable(error: Exception) -> bool:
@@ -182,19 +120,27 @@ def _lost_after() -> dt.timedelta:
     return LOST_AFTER * _time_scale()
 
 
+def _claim_changes(now: dt.datetime) -> dict:
+    """What claiming a message writes."""
+    return {
+        "status": OutboxMessage.Status.SENDING,
+        "claimed_until": now + _claim_timeout(),
+        "last_attempt_at": now,
+        "attempts": F("attempts") + 1,
+        "updated_at": now,
+    }
+
+
 def _claim(*, message_id: int, now: dt.datetime) -> bool:
     """Take the message for this worker; False if it is sent, failed, not due or taken."""
     claimable = Q(status=OutboxMessage.Status.QUEUED, next_attempt_at__lte=now) | Q(
-        status=OutboxMessage.Status.SENDING, claimed_until__lt=now
+        # (one with ``sent_at`` was delivered: it waits to be marked sent, ``_sent_finish``)
+        status=OutboxMessage.Status.SENDING,
+        claimed_until__lt=now,
+        sent_at__isnull=True,
     )
     return bool(
-        OutboxMessage.objects.filter(claimable, pk=message_id).update(
-            status=OutboxMessage.Status.SENDING,
-            claimed_until=now + _claim_timeout(),
-            last_attempt_at=now,
-            attempts=F("attempts") + 1,
-            updated_at=now,
-        )
+        OutboxMessage.objects.filter(claimable, pk=message_id).update(**_claim_changes(now))
     )
 
 
@@ -265,10 +211,48 @@ class _Sender:
         self.down = False
 
 
+class _Sent:
+    """The messages a task delivered (``sent_at`` recorded) that wait to be marked "sent" with
+    ``messages_sent`` (``_sent_finish``): with the last message of a batch (``flush(last=…)``,
+    in the same transaction as its ``sent_at``), and what is left when the task ends
+    (``with``). Also the waiting tasks of the messages it sent for them, deleted at the same
+    time (``tasks_discard``)."""
+
+    def __init__(self) -> None:
+        self.messages: list[OutboxMessage] = []
+        self.tasks: list[str] = []
+
+    def __enter__(self) -> "_Sent":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.flush()
+
+    def add(self, message: OutboxMessage, *, discard_task: bool = False) -> None:
+        self.messages.append(message)
+        if discard_task:
+            self.tasks.append(message.task_id)
+
+    @property
+    def full(self) -> bool:
+        return len(self.messages) >= SENT_BATCH
+
+    def flush(self, *, last: tuple[OutboxMessage, dict] | None = None) -> None:
+        """Mark the messages sent; ``last``: a message just delivered and what its row gets
+        (``sent_at``, the bodies without secrets), written in the same transaction."""
+        messages, tasks = self.messages, self.tasks
+        self.messages, self.tasks = [], []
+        if messages:
+            _sent_finish(messages, last=last)
+        # the tasks of the messages sent here would find them sent: they are not run (a worker
+        # killed before this line leaves them to run, and skip)
+        tasks_discard(task_ids=tasks)
+
+
 def mail_deliver(*, message_id: int) -> str:
     """Send one queued message; return its status afterwards (or "skipped")."""
-    with _Sender() as sender:
-        return _deliver_claimed(_claimed(message_id=message_id), sender)
+    with _Sender() as sender, _Sent() as sent:
+        return _deliver_claimed(_claimed(message_id=message_id), sender, sent)
 
 
 def mail_deliver_due(*, message_id: int | None) -> str:
@@ -284,37 +268,41 @@ def mail_deliver_due(*, message_id: int | None) -> str:
     outage the first message to reach the server is one somebody waits for, and the rest of
     them follow (``_transactional_retries_now``) before any other message to many.
 
-    Each message is claimed on its own, just before it is sent, and marked sent just after:
-    a worker killed in the middle holds one message, as with a task per message. The other
-    messages' own tasks are deleted while they still wait (``tasks_discard``); one already
-    started finds its message sent and skips it."""
+    The others are claimed ``SENT_BATCH`` at a time, each recorded as delivered just after
+    it is sent (a worker killed in the middle sends at most the message it was sending twice;
+    the rest of its batch waits for ``mail_retry_due``), and marked "sent" in batches
+    (``_Sent``). The other messages' own tasks are deleted while they still wait
+    (``tasks_discard``); one already started finds its message sent and skips it."""
     deadline = time.monotonic() + DRAIN_SECONDS
-    with _Sender() as sender:
+    with _Sender() as sender, _Sent() as sent:
         if message_id is None:  # the task of a message written by SQL of its own
-            _deliver_due_transactional(sender, deadline=deadline)
+            _deliver_due_transactional(sender, sent, deadline=deadline)
             return "due sent"
         message = _claimed(message_id=message_id)
         if message is None:
             return "skipped"  # sent by another task, which sends the rest that is due too
         transactional = message.priority >= OutboxMessage.Priority.TRANSACTIONAL
         if transactional:
-            status = _deliver_claimed(message, sender)
+            status = _deliver_claimed(message, sender, sent)
         elif message.attempts > 1:
             _transactional_probe(now=timezone.now())
         if not sender.down:
-            _deliver_due_transactional(sender, deadline=deadline)
+            _deliver_due_transactional(sender, sent, deadline=deadline)
         if not transactional:
-            status = _deliver_claimed(message, sender)
+            status = _deliver_claimed(message, sender, sent)
         return status
 
 
 def mail_deliver_many(*, message_ids: Sequence[int]) -> list[str]:
     """The task of a batch of a message to many (``mail_send_many``): the due transactional
     messages first, then these, one after the other on one connection; their statuses."""
-    with _Sender() as sender:
-        _deliver_due_transactional(sender, deadline=time.monotonic() + DRAIN_SECONDS)
+    with _Sender() as sender, _Sent() as sent:
+        _deliver_due_transactional(sender, sent, deadline=time.monotonic() + DRAIN_SECONDS)
         return [
-            _deliver_claimed(_claimed(message_id=message_id), sender) for message_id in message_ids
+            _deliver_claimed(
+                _claimed(message_id=message_id), sender, sent, last=number == len(message_ids) - 1
+            )
+            for number, message_id in enumerate(message_ids)
         ]
 
 
@@ -332,11 +320,11 @@ def _claimed(*, message_id: int) -> OutboxMessage | None:
     return _outbox().get(pk=message_id)
 
 
-def _claim_next_transactional(*, now: dt.datetime) -> OutboxMessage | None:
-    """The transactional message due first, claimed for this worker (rows another worker is
-    claiming are skipped, not waited for); None when there is none."""
+def _claim_due_transactional(*, now: dt.datetime, limit: int) -> list[OutboxMessage]:
+    """Up to ``limit`` transactional messages, those due first, claimed for this worker in one
+    transaction (rows another worker is claiming are skipped, not waited for)."""
     with transaction.atomic():
-        message = (
+        messages = list(
             _outbox()
             .select_for_update(skip_locked=True)
             .filter(
@@ -344,36 +332,59 @@ def _claim_next_transactional(*, now: dt.datetime) -> OutboxMessage | None:
                 priority__gte=OutboxMessage.Priority.TRANSACTIONAL,
                 next_attempt_at__lte=now,
             )
-            .order_by("next_attempt_at", "pk")
-            .first()
+            .order_by("next_attempt_at", "pk")[:limit]
         )
-        if message is None or not _claim(message_id=message.pk, now=now):
-            return None
-    # what _claim wrote (the row was locked: nobody else changed it)
-    message.status, message.attempts = OutboxMessage.Status.SENDING, message.attempts + 1
-    message.claimed_until, message.last_attempt_at = now + _claim_timeout(), now
-    return message
+        if messages:
+            OutboxMessage.objects.filter(
+                pk__in=[message.pk for message in messages], status=OutboxMessage.Status.QUEUED
+            ).update(**_claim_changes(now))
+    # what the update wrote (the rows were locked: nobody else changed them)
+    for message in messages:
+        message.status, message.attempts = OutboxMessage.Status.SENDING, message.attempts + 1
+        message.claimed_until, message.last_attempt_at = now + _claim_timeout(), now
+    return messages
 
 
-def _deliver_due_transactional(sender: _Sender, *, deadline: float) -> int:
+def _deliver_due_transactional(sender: _Sender, sent: _Sent, *, deadline: float) -> int:
     """Send the due transactional messages until there is none left, the mail server cannot be
     reached (the others stay due, for their own tasks) or ``deadline`` passes (the task then
     ends; the rest have tasks of their own). Returns how many were sent."""
-    sent, done = 0, []
+    count = 0
     while time.monotonic() < deadline and not sender.down:
-        message = _claim_next_transactional(now=timezone.now())
-        if message is None:
+        batch = _claim_due_transactional(now=timezone.now(), limit=SENT_BATCH)
+        for number, message in enumerate(batch):
+            if sender.down:  # the rest are given back, as they were, to their own tasks
+                _unclaim(batch[number:])
+                break
+            last = number == len(batch) - 1
+            if _deliver_claimed(message, sender, sent, last=last, discard_task=True) == "sent":
+                count += 1
+        if not batch:
             break
-        if _deliver_claimed(message, sender) == OutboxMessage.Status.SENT.value:
-            sent += 1
-            done.append(message.task_id)
-        if len(done) >= DISCARD_BATCH:
-            tasks_discard(task_ids=done)
-            done = []
-    # the tasks of the messages sent here would find them sent: they are not run (a worker
-    # killed before this line leaves them to run, and skip)
-    tasks_discard(task_ids=done)
-    return sent
+    return count
+
+
+def _unclaim(messages: Sequence[OutboxMessage]) -> None:
+    """Give back claimed messages that were not tried: due again, their attempt not counted."""
+    OutboxMessage.objects.filter(
+        pk__in=[message.pk for message in messages], status=OutboxMessage.Status.SENDING
+    ).update(
+        status=OutboxMessage.Status.QUEUED,
+        claimed_until=None,
+        attempts=F("attempts") - 1,
+        updated_at=timezone.now(),
+    )
+
+
+def _transactional_waiting(*, now: dt.datetime) -> QuerySet[OutboxMessage]:
+    """The transactional messages waiting out a backoff (they failed before), locked, skipping
+    rows another worker holds: what is brought forward when the mail server is back."""
+    return OutboxMessage.objects.select_for_update(skip_locked=True).filter(
+        status=OutboxMessage.Status.QUEUED,
+        priority__gte=OutboxMessage.Priority.TRANSACTIONAL,
+        attempts__gt=0,
+        next_attempt_at__gt=now,
+    )
 
 
 def _transactional_probe(*, now: dt.datetime) -> bool:
@@ -382,13 +393,7 @@ def _transactional_probe(*, now: dt.datetime) -> bool:
     failure goes after it."""
     with transaction.atomic():
         waiting = (
-            OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(
-                status=OutboxMessage.Status.QUEUED,
-                priority__gte=OutboxMessage.Priority.TRANSACTIONAL,
-                attempts__gt=0,
-                next_attempt_at__gt=now,
-            )
+            _transactional_waiting(now=now)
             .only("pk", "next_attempt_at")
             .order_by("next_attempt_at", "pk")
             .first()
@@ -399,12 +404,23 @@ def _transactional_probe(*, now: dt.datetime) -> bool:
     return True
 
 
-def _deliver_claimed(message: OutboxMessage | None, sender: _Sender) -> str:
-    """Send ``message``, claimed by this worker (None: "skipped"); its status afterwards."""
+def _deliver_claimed(
+    message: OutboxMessage | None,
+    sender: _Sender,
+    sent: _Sent,
+    *,
+    last: bool = True,
+    discard_task: bool = False,
+) -> str:
+    """Send ``message``, claimed by this worker (None: "skipped"), and record its delivery:
+    ``sent_at`` at once; "sent" with its batch (``sent``), in the same transaction when it
+    is the ``last`` of the batch (a message sent on its own is marked as it always was); its
+    waiting task deleted then when ``discard_task``. Its status afterwards ("sent" once
+    delivered)."""
     if message is None:
         return "skipped"
     try:
-        sender.send(_email(message))
+        sender.send(outbox_email(message))
     except Exception as error:  # the outside world: refused, timed out, broken pipe, …
         return _record_failure(message, error)
 
@@ -414,27 +430,53 @@ def _deliver_claimed(message: OutboxMessage | None, sender: _Sender) -> str:
         name: redacted(getattr(message, name), message.redact)
         for name in ("subject", "body_text", "body_html")
     }
-    # The receivers of message_sent (a hold's deadline that starts again at the delivery)
-    # commit with the "sent" mark, each in a savepoint of its own.
-    with transaction.atomic():
+    record = {"sent_at": now, "last_error": "", "updated_at": now, **bodies}
+    message.sent_at = now
+    sent.add(message, discard_task=discard_task)
+    if last or sent.full:
+        sent.flush(last=(message, record))
+    else:  # never claimed again from here on (``_claim``); "sent" with its batch
         OutboxMessage.objects.filter(pk=message.pk, status=OutboxMessage.Status.SENDING).update(
-            status=OutboxMessage.Status.SENT,
-            sent_at=now,
-            claimed_until=None,
-            last_error="",
-            updated_at=now,
-            **bodies,
+            **record
         )
-        message.sent_at = now
-        for receiver, result in message_sent.send_robust(sender=OutboxMessage, message=message):
-            if isinstance(result, Exception):
-                logger.error(
-                    "Mail %s: %s failed: %s", message.pk, receiver, result, exc_info=result
-                )
     logger.info("Mail %s sent to %s", message.pk, message.to)
     if message.attempts > 1:  # it had failed before: the mail server is back
         _transactional_retries_now(now=now)
     return OutboxMessage.Status.SENT.value
+
+
+def _sent_finish(
+    messages: Sequence[OutboxMessage], *, last: tuple[OutboxMessage, dict] | None = None
+) -> None:
+    """Mark delivered messages (``sent_at`` recorded, or being recorded: ``last``, a message
+    and its row's changes) "sent" and send ``messages_sent`` with them, in one transaction:
+    the receivers' writes (a hold's deadline that starts again at the delivery) commit with
+    the mark, each receiver in a savepoint of its own."""
+    now = timezone.now()
+    with transaction.atomic():
+        if last is not None:
+            message, record = last
+            OutboxMessage.objects.filter(pk=message.pk, status=OutboxMessage.Status.SENDING).update(
+                **record
+            )
+        OutboxMessage.objects.filter(
+            pk__in=[message.pk for message in messages],
+            status=OutboxMessage.Status.SENDING,
+            sent_at__isnull=False,
+        ).update(status=OutboxMessage.Status.SENT, claimed_until=None, updated_at=now)
+        for message in messages:
+            message.status = OutboxMessage.Status.SENT
+        for receiver, result in messages_sent.send_robust(
+            sender=OutboxMessage, messages=list(messages)
+        ):
+            if isinstance(result, Exception):
+                logger.error(
+                    "Mail %s: %s failed: %s",
+                    ", ".join(str(message.pk) for message in messages),
+                    receiver,
+                    result,
+                    exc_info=result,
+                )
 
 
 def _transactional_retries_now(*, now: dt.datetime) -> int:
@@ -444,13 +486,7 @@ def _transactional_retries_now(*, now: dt.datetime) -> int:
     find them sent and skip. Two workers doing it at once take disjoint rows."""
     with transaction.atomic():
         waiting = list(
-            OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(
-                status=OutboxMessage.Status.QUEUED,
-                priority__gte=OutboxMessage.Priority.TRANSACTIONAL,
-                attempts__gt=0,
-                next_attempt_at__gt=now,
-            )
+            _transactional_waiting(now=now)
             .only("pk", "priority", "next_attempt_at", "task_id")
             .order_by("pk")[:RETRY_DUE_BATCH]
         )
@@ -503,16 +539,34 @@ def mail_retry_due(*, now: dt.datetime | None = None) -> int:
     Running it twice at once is harmless: a message is claimed before it is sent.
     """
     now = now or timezone.now()
+    _sent_finish_lost(now=now)
     lost = lost_tasks_requeue(
         stale=OutboxMessage.objects.filter(
             Q(status=OutboxMessage.Status.QUEUED, next_attempt_at__lt=now - _lost_after())
-            | Q(status=OutboxMessage.Status.SENDING, claimed_until__lt=now)
+            | Q(status=OutboxMessage.Status.SENDING, claimed_until__lt=now, sent_at__isnull=True)
         ),
         enqueue=mail_task_enqueue,
         batch=RETRY_DUE_BATCH,
     )
     if lost:
         logger.warning("Mail: enqueued %s message(s) again whose task was lost", len(lost))
+    return len(lost)
+
+
+def _sent_finish_lost(*, now: dt.datetime) -> int:
+    """Mark "sent" the delivered messages of a worker that died before it could (``sent_at``
+    recorded, the claim run out), with ``messages_sent``; how many."""
+    with transaction.atomic():
+        lost = list(
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(status=OutboxMessage.Status.SENDING, claimed_until__lt=now)
+            .exclude(sent_at=None)
+            .order_by("pk")[:RETRY_DUE_BATCH]
+        )
+        if lost:
+            _sent_finish(lost)
+    if lost:
+        logger.warning("Mail: marked sent %s delivered message(s) of a worker that died", len(lost))
     return len(lost)
 
 

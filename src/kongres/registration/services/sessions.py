@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -524,11 +524,17 @@ def _sessions_needing_sync() -> list[Session]:
     return list(Session.objects.filter(pk__in=ids).select_related("edition", "room"))
 
 
-def offer_deadline_after_mail(*, message: OutboxMessage, **kwargs) -> None:
-    """Receiver of ``mail.signals.message_sent``: an offer lasts its whole time from the
+def offer_deadlines_after_mail(*, messages: Sequence[OutboxMessage], **kwargs) -> None:
+    """Receiver of ``mail.signals.messages_sent``: an offer lasts its whole time from the
     delivery of its mail."""
+    for message in messages:
+        if message.kind == OFFER_MAIL:
+            _offer_deadline_after_mail(message)
+
+
+def _offer_deadline_after_mail(message: OutboxMessage) -> None:
     prefix, _sep, pk = message.related.partition(":")
-    if message.kind != OFFER_MAIL or prefix != "sessionsignup" or not pk.isdigit():
+    if prefix != "sessionsignup" or not pk.isdigit():
         return
     with transaction.atomic():
         signup = (

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection, transaction
-from django.db.models import CharField, Exists, OuterRef, Q, Value
+from django.db.models import Case, CharField, DateTimeField, Exists, OuterRef, Q, Value, When
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -44,7 +45,7 @@ logger = logging.getLogger(__name__)
 # The mail that announces each deadline: the statuses it concerns, the deadline's field and its
 # length. A deadline does not run out while its mail waits to be delivered (the mail server is
 # down, a queue is long), and it lasts its whole length from the delivery
-# (``deadline_after_mail``): a mail that arrives late costs nobody the place.
+# (``deadlines_after_mail``): a mail that arrives late costs nobody the place.
 DEADLINE_MAILS = {
     "registration.verify": (
         (Status.HELD, Status.WAITING_UNVERIFIED),
@@ -70,26 +71,40 @@ def _mail_undelivered(kind: str) -> Exists:
     )
 
 
-def deadline_after_mail(*, message: OutboxMessage, **kwargs) -> None:
-    """Receiver of ``mail.signals.message_sent``: when the mail announcing a hold or an offer
-    is delivered, its deadline becomes at least the delivery plus the deadline's full length."""
-    rule = DEADLINE_MAILS.get(message.kind)
-    prefix, _sep, pk = message.related.partition(":")
-    if rule is None or prefix != "registration" or not pk.isdigit():
-        return
-    statuses, field, length = rule
-    with transaction.atomic():  # a savepoint inside the delivery's transaction
-        registration = (
-            Registration.objects.select_related("edition")
-            .filter(pk=int(pk), status__in=statuses)
-            .first()
-        )
-        if registration is None:
-            return
-        deadline = message.sent_at + length(registration.edition)
-        Registration.objects.filter(
-            pk=registration.pk, status__in=statuses, **{f"{field}__lt": deadline}
-        ).update(**{field: deadline, "updated_at": timezone.now()})
+def deadlines_after_mail(*, messages: Sequence[OutboxMessage], **kwargs) -> None:
+    """Receiver of ``mail.signals.messages_sent`` (a batch of delivered messages): when the
+    mail announcing a hold or an offer is delivered, its deadline becomes at least the
+    delivery plus the deadline's full length, for a registration still in the statuses the
+    mail announced. One read of the editions' lengths and one update for each kind of mail."""
+    delivered: dict[str, dict[int, dt.datetime]] = {}  # kind → {registration: delivered at}
+    for message in messages:
+        prefix, _sep, pk = message.related.partition(":")
+        if message.kind in DEADLINE_MAILS and prefix == "registration" and pk.isdigit():
+            by_registration = delivered.setdefault(message.kind, {})
+            by_registration[int(pk)] = max(
+                message.sent_at, by_registration.get(int(pk), message.sent_at)
+            )
+    for kind, sent_at in delivered.items():
+        statuses, field, length = DEADLINE_MAILS[kind]
+        with transaction.atomic():  # a savepoint inside the delivery's transaction
+            registrations = (
+                Registration.objects.filter(pk__in=sent_at, status__in=statuses)
+                .select_related("edition")
+                .only("pk", "edition__hold_minutes", "edition__offer_hours")
+            )
+            deadlines = {
+                registration.pk: sent_at[registration.pk] + length(registration.edition)
+                for registration in registrations
+            }
+            if not deadlines:
+                continue
+            deadline = Case(
+                *(When(pk=pk, then=Value(value)) for pk, value in deadlines.items()),
+                output_field=DateTimeField(),
+            )
+            Registration.objects.filter(
+                pk__in=deadlines, status__in=statuses, **{f"{field}__lt": deadline}
+            ).update(**{field: deadline, "updated_at": timezone.now()})
 
 
 class PoolsRead(NamedTuple):
