@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import CharField, Count, F, Q
+from django.db.models import CharField, Count, F, Q, Subquery
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
@@ -25,6 +25,7 @@ from kongres.registration.models import (
     Allocation,
     Question,
     Registration,
+    RegistrationToken,
     SeatPool,
 )
 from kongres.registration.tokens import token_hash, token_looks_valid
@@ -64,15 +65,27 @@ def registration_get_by_token_in(*, token: str, edition: Edition) -> Registratio
     another edition."""
     if not token_looks_valid(token):
         return None
-    query = Registration.objects.filter(tokens__token_hash=token_hash(token), edition_id=edition.pk)
+    query = Registration.objects.filter(pk=token_registration_id(token))
     found = list(query.order_by()[:1])
-    if not found:
+    if not found or found[0].edition_id != edition.pk:  # compared here: see token_registration_id
         return None
     registration = found[0]
     registration.edition = edition
     if registration_link_expired(registration=registration):
         return None
     return registration
+
+
+def token_registration_id(token: str) -> Subquery:
+    """The id of the registration whose link's token is ``token``, as a subquery. A lookup by
+    ``pk=`` on it alone (the edition compared afterwards) is planned from the token's unique
+    index, then the registration's primary key, whatever the tables' statistics say: a join
+    filtered on the edition was planned from the edition's index when they were stale (a
+    bench's participants made just before the rush), reading every registration of the
+    edition for each token: 12 ms of the database's CPU instead of 0.05."""
+    return Subquery(
+        RegistrationToken.objects.filter(token_hash=token_hash(token)).values("registration_id")[:1]
+    )
 
 
 def _by_token(token: str) -> Registration | None:
