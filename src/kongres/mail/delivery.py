@@ -39,6 +39,8 @@ from kongres.mail.redaction import redacted
 from kongres.mail.services import (
     AttachmentUnavailable,
     busy_error,
+    mail_due_task_started,
+    mail_due_task_wake,
     mail_task_enqueue,
 )
 from kongres.mail.signals import messages_sent
@@ -275,7 +277,8 @@ def mail_deliver_due(*, message_id: int | None) -> str:
     (``tasks_discard``); one already started finds its message sent and skips it."""
     deadline = time.monotonic() + DRAIN_SECONDS
     with _Sender() as sender, _Sent() as sent:
-        if message_id is None:  # the task of a message written by SQL of its own
+        if message_id is None:  # the task of messages written by SQL of their own
+            mail_due_task_started()  # before reading what is due: see mail_due_task_wake
             _deliver_due_transactional(sender, sent, deadline=deadline)
             return "due sent"
         message = _claimed(message_id=message_id)
@@ -347,10 +350,14 @@ def _claim_due_transactional(*, now: dt.datetime, limit: int) -> list[OutboxMess
 
 def _deliver_due_transactional(sender: _Sender, sent: _Sent, *, deadline: float) -> int:
     """Send the due transactional messages until there is none left, the mail server cannot be
-    reached (the others stay due, for their own tasks) or ``deadline`` passes (the task then
-    ends; the rest have tasks of their own). Returns how many were sent."""
+    reached (the others stay due, for their own tasks or the retry of the one that failed) or
+    ``deadline`` passes (the task then ends, and sees that a task follows for the rest: those
+    the registration function wrote have none of their own). Returns how many were sent."""
     count = 0
-    while time.monotonic() < deadline and not sender.down:
+    while not sender.down:
+        if time.monotonic() >= deadline:
+            mail_due_task_wake()
+            break
         batch = _claim_due_transactional(now=timezone.now(), limit=SENT_BATCH)
         for number, message in enumerate(batch):
             if sender.down:  # the rest are given back, as they were, to their own tasks

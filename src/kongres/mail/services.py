@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import make_msgid
 from django.db import transaction
 from django.template import Context
@@ -38,6 +39,10 @@ logger = logging.getLogger(__name__)
 
 # Messages sent by one task when many are queued at once (``mail_queue_bulk``).
 BULK_TASK_SIZE = 100
+# Set in the shared cache while a task that delivers the due transactional messages waits to
+# start (``mail_due_task_wake``); it lives this long at most.
+DUE_TASK_KEY = "kongres:mail:due-task-waiting"
+DUE_TASK_SECONDS = 30
 
 
 def _render_text(name: str, context: dict) -> str:
@@ -133,6 +138,24 @@ def mail_due_task_enqueue(*, priority: int = OutboxMessage.Priority.TRANSACTIONA
     return mail_send.using(priority=priority).enqueue().id
 
 
+def mail_due_task_wake() -> None:
+    """See that a task will deliver the transactional messages due now (call it once they are
+    committed): enqueue one (``mail_due_task_enqueue``) unless one is already waiting to start.
+    A task clears the flag as it starts, before it reads what is due (``mail_due_task_started``),
+    so a flag found set means a task that will read the messages committed before: a rush of
+    registrations enqueues a task for each task the workers start, not one each (a task row
+    to write, claim and delete per registration). A process killed between setting the flag and
+    enqueuing delays the mails ``DUE_TASK_SECONDS`` at most (the next message enqueues, and
+    ``delivery.mail_retry_due`` picks up any left)."""
+    if cache.add(DUE_TASK_KEY, 1, DUE_TASK_SECONDS):
+        mail_due_task_enqueue()
+
+
+def mail_due_task_started() -> None:
+    """A task of ``mail_due_task_wake`` has started: the next message enqueues another."""
+    cache.delete(DUE_TASK_KEY)
+
+
 def mail_prepared(
     *,
     to: str,
@@ -145,8 +168,8 @@ def mail_prepared(
 ) -> OutboxMessage:
     """The message ``mail_queue`` would queue (without attachments), rendered and not saved,
     for a caller that writes the row in a statement of its own (the registration function on
-    PostgreSQL: ``registration.services.create``), in the transaction of its change, with the
-    id of a task from ``mail_due_task_enqueue`` as ``task_id``."""
+    PostgreSQL: ``registration.services.create``), in the transaction of its change; its
+    delivery is left to ``mail_due_task_wake`` once committed (no ``task_id``)."""
     message = _message(
         to=to, template=template, context=context, language=language, kind=kind, related=related
     )

@@ -13,7 +13,7 @@ from kongres.core.constraints import constraint_violated
 from kongres.core.locks import lock_timeout_ms, lock_wait_ends
 from kongres.core.rows import row_json
 from kongres.events.models import Edition
-from kongres.mail.services import mail_due_task_enqueue
+from kongres.mail.services import mail_due_task_wake
 from kongres.registration import mails, rules, seats
 from kongres.registration.data import EditionParts, RegistrationData
 from kongres.registration.exceptions import RegistrationError, busy
@@ -169,8 +169,9 @@ def _create_in_one_statement(
     subscribed: bool,
 ) -> None:
     """``_create`` of a participant on PostgreSQL: what the ORM path writes in seven
-    statements, written by one call of the registration function, plus the mail's sending task
-    (``django.tasks``) before it in the same transaction. Sets the registration's id."""
+    statements, written by one call of the registration function; once it is committed, a
+    sending task is enqueued unless one waits to start (``mail_due_task_wake``). Sets the
+    registration's id."""
     token, hashed, salt = link
     message = mails.prepared(registration, "verify", token=token)
     rows = [
@@ -181,7 +182,7 @@ def _create_in_one_statement(
         row_json(_audit_entry(registration, "create", actor=None, over_capacity=False)),
     ]
     with lock_wait_ends(busy), transaction.atomic():
-        message.task_id = mail_due_task_enqueue()
+        transaction.on_commit(mail_due_task_wake)
         with connection.cursor() as cursor:
             cursor.execute(CREATE_SQL, [*rows, row_json(message), with_seat, lock_timeout_ms()])
             [(pk,)] = cursor.fetchall()
