@@ -165,13 +165,22 @@ def mail_prepared(
     kind: str = "",
     related: str = "",
     secrets: Sequence[str] = (),
+    rendered: tuple[str, str, str] | None = None,
 ) -> OutboxMessage:
     """The message ``mail_queue`` would queue (without attachments), rendered and not saved,
     for a caller that writes the row in a statement of its own (the registration function on
     PostgreSQL: ``registration.services.create``), in the transaction of its change; its
-    delivery is left to ``mail_due_task_wake`` once committed (no ``task_id``)."""
+    delivery is left to ``mail_due_task_wake`` once committed (no ``task_id``). ``rendered``:
+    the subject, text and HTML as ``mail_render`` gives them for ``template`` and ``context``,
+    when the caller has them already (``template`` and ``context`` are then not read)."""
     message = _message(
-        to=to, template=template, context=context, language=language, kind=kind, related=related
+        to=to,
+        template=template,
+        context=context,
+        language=language,
+        kind=kind,
+        related=related,
+        rendered=rendered,
     )
     message.redact = secret_hashes(secrets)
     return message
@@ -240,10 +249,11 @@ def _message(
     reply_to: str = "",
     kind: str = "",
     related: str = "",
+    rendered: tuple[str, str, str] | None = None,
 ) -> OutboxMessage:
     """The message ``mail_queue`` queues (without attachments), rendered and not saved."""
     language = _language(language)
-    subject, body_text, body_html = _render(template, context, language)
+    subject, body_text, body_html = rendered or _render(template, context, language)
     return OutboxMessage(
         to=to,
         reply_to=reply_to,

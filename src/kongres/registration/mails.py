@@ -3,13 +3,19 @@ queued in the transaction of the change (``mail``). Each mail carries a secret l
 
 from __future__ import annotations
 
+import hashlib
+import re
+
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.html import escape
 
+from kongres.core.cache import memoized
 from kongres.events.ics import edition_calendar, edition_zone
 from kongres.mail.models import OutboxMessage
-from kongres.mail.services import mail_prepared, mail_queue
+from kongres.mail.services import mail_prepared, mail_queue, mail_render
 from kongres.registration import selectors
 from kongres.registration.links import link_token
 from kongres.registration.models import Registration
@@ -58,15 +64,94 @@ def mail(
         mail_queue(**kwargs)
 
 
+# The verification mail, which every new registration gets, is the same for all of them but for
+# the first name and the secret link (and the deadline, the same for everybody who registers
+# within one minute). So ``prepared`` renders it once with a marker in place of each of the two
+# (``_stencil``), keeps it in Django's cache (``memoized``: an edit of the content makes it
+# stale) under a key of everything else it shows, and fills in each person's values, escaped in
+# the HTML as the template escapes them. Rendering it cost more CPU than the rest of the
+# registration's write (issue 15). The stencil is made from a registration that has nothing
+# but what the key holds, so a template that came to show anything else would show it empty
+# (tests/registration/test_mail_stencil.py compares both ways, and would fail), never another
+# person's.
+STENCIL_MAILS = frozenset({"verify"})
+_HOLE = "kongres-mail-hole-{}-3f9a1c07"  # letters, digits and hyphens: escaping leaves them
+_HOLES = re.compile(_HOLE.format("(name|token)"))
+_URL_SAFE = re.compile(r"[A-Za-z0-9_-]+")  # a token the links carry as it is
+
+
 def prepared(registration: Registration, name: str, *, token: str) -> OutboxMessage:
     """The mail ``registration/mail/<name>`` (one without attachments) rendered as ``mail``
     would queue it, not saved: for the registration function on PostgreSQL, which writes it
     with the registration and fills in its ``related`` key (the registration's id)."""
-    kwargs = mail_kwargs(registration, name, token=token)
-    if kwargs.pop("attachments"):
-        raise ValueError(f"the mail {name!r} has attachments: queue it with mail()")
     with timezone.override(edition_zone(edition=registration.edition)):
+        if name in STENCIL_MAILS and _URL_SAFE.fullmatch(token):
+            return mail_prepared(
+                to=registration.email,
+                template=f"registration/mail/{name}",
+                context={},
+                language=registration.language,
+                kind=f"registration.{name}",
+                related=selectors.registration_mail_key(registration),
+                secrets=[token],
+                rendered=_filled(_stencil(registration, name), registration, token),
+            )
+        kwargs = mail_kwargs(registration, name, token=token)
+        if kwargs.pop("attachments"):
+            raise ValueError(f"the mail {name!r} has attachments: queue it with mail()")
         return mail_prepared(**kwargs)
+
+
+def _stencil(registration: Registration, name: str) -> tuple[str, str, str]:
+    """The mail ``name`` of ``registration`` with markers for its first name and token: the
+    subject, text and HTML, from the cache when another registration made them."""
+    language, edition = registration.language, registration.edition
+    until = ""
+    if registration.hold_expires_at is not None:
+        with translation.override(language):
+            until = date_format(timezone.localtime(registration.hold_expires_at), "DATETIME_FORMAT")
+    parts = (
+        name,
+        language,
+        registration.status,
+        edition.pk,
+        edition.title,
+        settings.SITE_URL,
+        timezone.get_current_timezone_name(),
+        until,
+    )
+    digest = hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:40]
+
+    def render() -> tuple[str, str, str]:
+        blank = Registration(
+            edition=edition,
+            language=language,
+            status=registration.status,
+            hold_expires_at=registration.hold_expires_at,
+            first_name=_HOLE.format("name"),
+        )
+        kwargs = mail_kwargs(blank, name, token=_HOLE.format("token"))
+        return mail_render(
+            template=kwargs["template"], context=kwargs["context"], language=language
+        )
+
+    return memoized(f"registration:mail-stencil:{digest}", render)
+
+
+def _filled(
+    stencil: tuple[str, str, str], registration: Registration, token: str
+) -> tuple[str, str, str]:
+    """The stencil with the person's values (the first name's first 40 characters, as
+    ``_greeting.txt`` shows it), HTML-escaped in the HTML part; one pass, so that a value
+    that looks like a marker stays as it is."""
+    values = {"name": registration.first_name[:40], "token": token}
+    escaped = {key: escape(value) for key, value in values.items()}
+    subject, text, html = stencil
+    return (
+        _HOLES.sub(lambda match: values[match.group(1)], subject),
+        _HOLES.sub(lambda match: values[match.group(1)], text),
+        _HOLES.sub(lambda match: escaped[match.group(1)], html),
+    )
 
 
 def mail_kwargs(

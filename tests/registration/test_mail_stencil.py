@@ -1,0 +1,119 @@
+"""The verification mail of a new registration is filled in from a stencil kept in the cache
+(``registration.mails.prepared``): it must be exactly the mail rendered for the person, for any
+first name, in both languages, for a place held and for the waiting list, and it must never
+carry anything of the person whose registration made the stencil."""
+
+import datetime as dt
+
+import pytest
+from django.test.signals import template_rendered
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kongres.events.ics import edition_zone
+from kongres.mail.services import mail_render
+from kongres.registration import mails
+from kongres.registration.models import Registration
+from kongres.registration.tokens import token_new
+from tests.factories import EditionFactory
+
+pytestmark = pytest.mark.django_db
+
+Status = Registration.Status
+NAMES = st.lists(  # letters, what HTML escapes, spaces, line breaks, and a marker itself
+    st.sampled_from([*"AaŁłŻż Ée-'<>&\"\\{}%#\n\t", "kongres-mail-hole-token-3f9a1c07"]),
+    min_size=1,
+    max_size=45,
+).map("".join)
+
+
+def person(edition, *, first_name="Anna", status=Status.HELD, language="pl", **fields):
+    return Registration(
+        pk=fields.pop("pk", 41),
+        edition=edition,
+        first_name=first_name,
+        last_name=fields.pop("last_name", "Kowalska"),
+        email=fields.pop("email", "anna@example.org"),
+        institution=fields.pop("institution", "Urząd Miasta"),
+        language=language,
+        status=status,
+        hold_expires_at=fields.pop(
+            "hold_expires_at", dt.datetime(2027, 3, 1, 9, 30, 12, tzinfo=dt.UTC)
+        ),
+        **fields,
+    )
+
+
+def rendered_whole(registration, token):
+    """What the mail is when rendered for the person, as ``mails.mail`` renders it."""
+    kwargs = mails.mail_kwargs(registration, "verify", token=token)
+    with timezone.override(edition_zone(edition=registration.edition)):
+        return mail_render(
+            template=kwargs["template"], context=kwargs["context"], language=kwargs["language"]
+        )
+
+
+def from_stencil(registration, token):
+    message = mails.prepared(registration, "verify", token=token)
+    return message.subject, message.body_text, message.body_html
+
+
+@pytest.fixture
+def edition():
+    return EditionFactory(title="IV Kongres <Polityki> & „Regionów”")
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    first_name=NAMES,
+    status=st.sampled_from([Status.HELD, Status.WAITING_UNVERIFIED]),
+    language=st.sampled_from(["pl", "en"]),
+)
+def test_the_mail_from_the_stencil_is_the_mail_rendered_for_the_person(
+    edition, first_name, status, language
+):
+    token = token_new()[0]
+    registration = person(edition, first_name=first_name, status=status, language=language)
+    assert from_stencil(registration, token) == rendered_whole(registration, token)
+
+
+def test_a_second_person_gets_their_own_values_and_nothing_of_the_first(edition):
+    first = person(edition, first_name="Zofia", last_name="Pierwsza", email="z@example.org")
+    first_token = token_new()[0]
+    from_stencil(first, first_token)  # makes the stencil
+
+    second = person(
+        edition,
+        pk=42,
+        first_name="Jan <b>",
+        last_name="Drugi",
+        email="jan@example.org",
+        hold_expires_at=first.hold_expires_at + dt.timedelta(seconds=20),  # the same minute
+    )
+    second_token = token_new()[0]
+    renders = []
+    template_rendered.connect(lambda **kwargs: renders.append(kwargs), weak=False)
+    try:
+        subject, text, html = from_stencil(second, second_token)
+    finally:
+        template_rendered.receivers.clear()
+    assert renders == []  # filled in from the cache, no template rendered
+    assert (subject, text, html) == rendered_whole(second, second_token)
+    assert "Jan <b>" in text and "Jan &lt;b&gt;" in html
+    for mine in ("Zofia", "Pierwsza", "z@example.org", first_token):
+        assert mine not in text and mine not in html
+    assert second_token in text and second_token in html
+
+
+def test_another_minute_or_status_is_another_stencil(edition):
+    first = person(edition)
+    later = person(edition, hold_expires_at=first.hold_expires_at + dt.timedelta(minutes=1))
+    waiting = person(edition, status=Status.WAITING_UNVERIFIED)
+    token = token_new()[0]
+    for registration in (first, later, waiting):
+        assert from_stencil(registration, token) == rendered_whole(registration, token)
+    assert from_stencil(first, token)[1] != from_stencil(later, token)[1]
+    assert from_stencil(first, token)[0] != from_stencil(waiting, token)[0]
