@@ -171,10 +171,11 @@ def main(argv: list[str] | None = None) -> int:
         cpu = repetition(number, options.requests)
         results.append(cpu)
         print(f"apiflow: run {number + 1}: {cpu * 1000:.2f} ms CPU per request", flush=True)
-    print(
-        f"apiflow: median of {options.repeat} runs of {options.requests}: "
-        f"{statistics.median(results) * 1000:.2f} ms CPU per request"
-    )
+    if results:
+        print(
+            f"apiflow: median of {options.repeat} runs of {options.requests}: "
+            f"{statistics.median(results) * 1000:.2f} ms CPU per request"
+        )
     if options.profile:
         profiler = cProfile.Profile(time.process_time)
         original = request

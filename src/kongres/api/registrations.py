@@ -28,12 +28,12 @@ from kongres.api.idempotency import idempotent
 from kongres.events.models import Edition
 from kongres.registration.choices import AccessibilityNeed, MunicipalitySize, Sector, Voivodeship
 from kongres.registration.models import Registration
-from kongres.registration.selectors import edition_with_form_parts
 from kongres.registration.services import (
     RegistrationData,
     registration_approve,
     registration_cancel,
     registration_create,
+    registration_create_parts,
     registration_reject,
 )
 
@@ -255,8 +255,9 @@ def registration_add(
     header, the same request sent again gets the first answer; the same key with another
     request is refused (422)."""
     token = token_scoped(request, scope=WRITE)
-    # the edition and its days, panels and questions in one round trip to the cache
-    found, parts = edition_with_form_parts(edition_id=token.edition_id)
+    # the edition, its days, panels and questions and the privacy notice's version in one
+    # round trip to the cache
+    found, parts = registration_create_parts(edition_id=token.edition_id)
     edition_check(found, edition=edition)
 
     def create() -> tuple[int, dict]:

@@ -14,9 +14,9 @@ from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from kongres.content.models import Page, PrivacyNoticeVersion
-from kongres.core.cache import memoized, memoized_many
+from kongres.core.cache import memoized
 from kongres.events.models import Day, Edition
-from kongres.events.selectors import edition_days, edition_memo_key, edition_tracks
+from kongres.events.selectors import edition_days, edition_tracks
 from kongres.mail.models import OutboxMessage
 from kongres.registration.data import EditionParts
 from kongres.registration.models import (
@@ -258,36 +258,18 @@ def edition_form_parts(*, edition: Edition) -> EditionParts:
     form is built from them), kept in the cache while the content is unchanged (``memoized``:
     editing them bumps the content generation)."""
     days, tracks, questions, closed = memoized(
-        _form_parts_key(edition.pk), lambda: _form_parts_load(edition)
+        form_parts_memo_key(edition.pk), lambda: form_parts_load(edition)
     )
     return EditionParts(days=days, tracks=tracks, questions=questions, seats_closed=closed)
 
 
-def edition_with_form_parts(*, edition_id: int) -> tuple[Edition, EditionParts]:
-    """The edition (``edition_memoized``) and its form parts (``edition_form_parts``) in one
-    round trip to the cache, for a caller that has only the edition's id."""
-    loaded: list[Edition] = []
-
-    def edition_load() -> Edition:
-        loaded.append(Edition.objects.get(pk=edition_id))
-        return loaded[0]
-
-    def parts_load() -> tuple:
-        # the edition as loaded just before (else read: its related rows point to it)
-        return _form_parts_load(loaded[0] if loaded else Edition.objects.get(pk=edition_id))
-
-    edition, (days, tracks, questions, closed) = memoized_many(
-        {edition_memo_key(edition_id): edition_load, _form_parts_key(edition_id): parts_load}
-    )
-    parts = EditionParts(days=days, tracks=tracks, questions=questions, seats_closed=closed)
-    return edition, parts
-
-
-def _form_parts_key(edition_id: int) -> str:
+def form_parts_memo_key(edition_id: int) -> str:
+    """The ``memoized`` key of ``edition_form_parts``."""
     return f"registration:form-parts:{edition_id}"
 
 
-def _form_parts_load(edition: Edition) -> tuple:
+def form_parts_load(edition: Edition) -> tuple:
+    """What ``edition_form_parts`` keeps in the cache: days, panels, questions, seats closed."""
     return (
         edition_days(edition=edition),
         edition_tracks(edition=edition),

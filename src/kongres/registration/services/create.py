@@ -71,7 +71,10 @@ def registration_create(
     if actor is None:
         rules.registration_window_check(edition, now)
     clean = _clean(edition, data, participant=actor is None, parts=parts)
-    version = _privacy_notice_version(now) if clean.privacy_consent else ""
+    version = ""
+    if clean.privacy_consent:
+        known = parts.privacy_notice_version if parts else None
+        version = known if known is not None else _privacy_notice_version(now)
     day_ids = [day.pk for day in parts.days] if parts else None
     read = _pools_read(edition, now, day_ids=day_ids)
     expect_seat = over_capacity or seats.seems_free(read.pools, clean.day_ids)
