@@ -51,10 +51,11 @@ def test_create_is_two_reads_and_one_transaction(edition, make_token, api_client
     assert statements[0].startswith('SELECT "accounts_apitoken"')
     assert statements[1].startswith("SELECT pool.day_id")
     if connection.vendor == "postgresql":
-        # the mail's task, then one statement: the registration, its days, its link, the
-        # request's audit entry and the registration's, the mail, the seat
-        assert len(statements) == 4, statements
-        assert statements[3].startswith("SELECT kongres_registration_create(")
+        # then one statement: the registration, its days, its link, the request's audit entry
+        # and the registration's, the mail, the seat (and the mail's task, django.tasks's)
+        ours = [sql for sql in statements if "django_tasks" not in sql]
+        assert len(ours) == 3, statements
+        assert ours[2].startswith("SELECT kongres_registration_create(")
     else:
         assert not any("INSERT" in sql for sql in statements[:2])
     assert sum('INSERT INTO "orga_auditlogentry"' in sql for sql in statements) == (
