@@ -44,3 +44,17 @@ def test_switched_off_counts_nothing(settings):
     settings.KONGRES_RATELIMIT_ENABLED = False
     assert hits(3, "192.0.2.4") == [False, False, False]
     assert ratelimit_peek(scope="register-ip", value="192.0.2.4") == 0
+
+
+def test_a_busy_counter_counts_the_same_as_a_new_one(settings):
+    """``busy`` (an API token's counter) only changes the order of the cache's calls."""
+    from kongres.core.ratelimit import ratelimit_count, ratelimit_hit
+
+    settings.KONGRES_RATELIMIT_API_TOKEN = "3/m"
+    now = 1_000_020.0  # in the middle of a minute
+    busy = [ratelimit_count(scope="api-token", value="7", now=now, busy=True) for _ in range(3)]
+    plain = [ratelimit_count(scope="api-token", value="8", now=now) for _ in range(3)]
+    assert busy == plain == [1, 2, 3]
+    assert ratelimit_count(scope="api-token", value="7", now=now + 60, busy=True) == 1
+    with pytest.raises(RateLimited):
+        ratelimit_hit(scope="api-token", value="7", now=now, busy=True)

@@ -223,17 +223,17 @@ def api_token_revoke(*, token: ApiToken, actor: AbstractBaseUser | None) -> None
 
 
 def api_token_authenticate(*, secret: str, now: dt.datetime | None = None) -> ApiToken | None:
-    """The usable token whose secret is ``secret`` (with its edition), else None. Marks it
-    used (at most once a minute, to spare a write per request)."""
+    """The usable token whose secret is ``secret``, else None: read from the database each
+    time (a token revoked or expired is refused at once). Marks it used (at most once a
+    minute, to spare a write per request)."""
     if not secret.startswith(API_TOKEN_PREFIX) or len(secret) > 100:
         return None
     now = now or timezone.now()
-    token = (
-        ApiToken.objects.select_related("edition")
-        .filter(secret_hash=api_token_hash(secret))
-        .first()
-    )
-    if token is None or not token.is_usable(now):
+    try:
+        token = ApiToken.objects.get(secret_hash=api_token_hash(secret))
+    except ApiToken.DoesNotExist:
+        return None
+    if not token.is_usable(now):
         return None
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

@@ -14,7 +14,7 @@ from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from kongres.api import checkin, messages, public, registrations
-from kongres.api.auth import RateLimitedError
+from kongres.api.auth import RateLimitedError, audited
 from kongres.api.errors import status_of
 from kongres.core.exceptions import KongresError
 
@@ -81,7 +81,9 @@ def http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
 
 def _in_request_language(view):
     """Answer in the language of ``Accept-Language`` (Polish by default): the API's addresses
-    carry no language prefix, so LocaleMiddleware leaves them in the default language."""
+    carry no language prefix, so LocaleMiddleware leaves them in the default language. The
+    request's ``api.request`` audit entry is written once the view has answered (``audited``)."""
+    view = audited(view)
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:

@@ -15,18 +15,25 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Field, Header, Query, Router, Schema
 
 from kongres.accounts.models import ApiToken
-from kongres.api.auth import TokenAuth, token_access
+from kongres.api.auth import (
+    TokenAuth,
+    audit_pending,
+    audit_written,
+    edition_check,
+    token_access,
+    token_scoped,
+)
 from kongres.api.errors import TOKEN, ApiError, Error, Id, not_found
 from kongres.api.idempotency import idempotent
 from kongres.events.models import Edition
 from kongres.registration.choices import AccessibilityNeed, MunicipalitySize, Sector, Voivodeship
 from kongres.registration.models import Registration
-from kongres.registration.selectors import edition_form_parts
 from kongres.registration.services import (
     RegistrationData,
     registration_approve,
     registration_cancel,
     registration_create,
+    registration_create_parts,
     registration_reject,
 )
 
@@ -247,12 +254,22 @@ def registration_add(
     the waiting list when full), within the registration window. With an ``Idempotency-Key``
     header, the same request sent again gets the first answer; the same key with another
     request is refused (422)."""
-    token, found = token_access(request, edition=edition, scope=WRITE)
+    token = token_scoped(request, scope=WRITE)
+    # the edition, its days, panels and questions and the privacy notice's version in one
+    # round trip to the cache
+    found, parts = registration_create_parts(edition_id=token.edition_id)
+    edition_check(found, edition=edition)
 
     def create() -> tuple[int, dict]:
+        # the request's audit entry in the registration's own transaction (one statement on
+        # PostgreSQL); if the registration is refused, ``audited`` writes it after the answer
         registration, _secret = registration_create(
-            edition=found, data=_data(body), parts=edition_form_parts(edition=found)
+            edition=found,
+            data=_data(body),
+            parts=parts,
+            audit_entries=audit_pending(request),
         )
+        audit_written(request)
         # as stored (the service keeps each day and panel once, checked against the edition)
         return 201, registration_out(
             registration, day_ids=set(body.days), track_ids=set(body.tracks)

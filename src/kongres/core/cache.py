@@ -53,6 +53,7 @@ import functools
 import hashlib
 import time
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
@@ -164,6 +165,31 @@ def memoized[T](key: str, load: Callable[[], T], *, seconds: float | None = None
     value = load()
     cache.set(cache_key, (current, value), timeout)
     return value
+
+
+def memoized_many(loads: dict[str, Callable[[], Any]], *, seconds: float | None = None) -> list:
+    """``memoized`` for several keys at once: their values, in the order of ``loads``, the
+    current ones read with the generation in one round trip to the cache (``get_many``), the
+    others loaded and stored together (``set_many``)."""
+    timeout = cache_seconds() if seconds is None else seconds
+    if not timeout:
+        return [load() for load in loads.values()]
+    keys = {key: _memo_key(key) for key in loads}
+    found = cache.get_many([GENERATION_KEY, *keys.values()])
+    current = found.get(GENERATION_KEY)
+    if current is None:  # never set, or evicted
+        current = generation()
+    values, missing = [], {}
+    for key, load in loads.items():
+        stored = found.get(keys[key])
+        if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == current:
+            values.append(stored[1])
+        else:
+            values.append(load())
+            missing[keys[key]] = (current, values[-1])
+    if missing:
+        cache.set_many(missing, timeout)
+    return values
 
 
 def memo_forget(key: str) -> None:

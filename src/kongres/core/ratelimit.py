@@ -127,15 +127,21 @@ def _key(scope: str, value: str, window: int) -> str:
     return f"kongres:rl:{scope}:{digest}:{window}"
 
 
-def ratelimit_count(*, scope: str, value: str, now: float | None = None) -> int:
-    """Count one request of ``value`` in ``scope``; return the count in the current window."""
+def ratelimit_count(*, scope: str, value: str, now: float | None = None, busy: bool = False) -> int:
+    """Count one request of ``value`` in ``scope``; return the count in the current window.
+    ``busy``: the counter usually exists already (many requests of one value in a window)."""
     rate = ratelimit_rate(scope)
     now = time.time() if now is None else now
     key = _key(scope, value, int(now // rate.seconds))
     timeout = rate.seconds + 1
-    # A missing counter is created at 1 (``add``), an existing one counted (``incr``). Most
+    # A missing counter is created at 1 (``add``), an existing one counted (``incr``; with
+    # Redis, Django's ``incr`` checks that the key exists first: two round trips). Most
     # counters are new (a person registers once, from an address and with an e-mail address of
-    # their own), so ``add`` comes first: one round trip for those, two for the others.
+    # their own), so ``add`` comes first: one round trip for those, three for the others. A
+    # busy counter (an API token's) is counted first: two round trips, whether it exists or not.
+    if busy:
+        with contextlib.suppress(ValueError):  # not there yet: made by ``add`` below
+            return cache.incr(key)
     for _attempt in range(3):
         if cache.add(key, 1, timeout):
             return 1
@@ -167,14 +173,15 @@ def ratelimit_peek(*, scope: str, value: str, now: float | None = None) -> int:
     return int(cache.get(_key(scope, value, int(now // rate.seconds))) or 0)
 
 
-def ratelimit_hit(*, scope: str, value: str, now: float | None = None) -> None:
+def ratelimit_hit(*, scope: str, value: str, now: float | None = None, busy: bool = False) -> None:
     """Count one request of ``value`` (an address, an e-mail address) in ``scope``; raise
-    ``RateLimited`` when it is over the scope's limit for the current window."""
+    ``RateLimited`` when it is over the scope's limit for the current window. ``busy``: see
+    ``ratelimit_count``."""
     if not ratelimit_enabled():
         return
     rate = ratelimit_rate(scope)
     now = time.time() if now is None else now
-    if ratelimit_count(scope=scope, value=value, now=now) > rate.count:
+    if ratelimit_count(scope=scope, value=value, now=now, busy=busy) > rate.count:
         raise RateLimited(scope=scope, retry_after=ratelimit_retry_after(scope=scope, now=now))
 
 

@@ -6,6 +6,7 @@ from datetime import date
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from kongres.core.cache import memoized
 from kongres.events.models import (
     Day,
     Edition,
@@ -32,6 +33,18 @@ def edition_current() -> Edition | None:
 
 def edition_get(*, slug: str) -> Edition | None:
     return edition_public_list().filter(slug=slug).first()
+
+
+def edition_memo_key(edition_id: int) -> str:
+    """The ``memoized`` key of an edition read by its id (``edition_memoized``)."""
+    return f"events:edition:{edition_id}"
+
+
+def edition_memoized(*, edition_id: int) -> Edition:
+    """The edition with this id, kept in the cache while the content is unchanged
+    (``memoized``: editing an edition bumps the content generation, as for the public site's
+    current edition)."""
+    return memoized(edition_memo_key(edition_id), lambda: Edition.objects.get(pk=edition_id))
 
 
 def edition_roles(*, edition: Edition) -> list[EditionOrganisation]:

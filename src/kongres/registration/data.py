@@ -46,3 +46,6 @@ class EditionParts:
     # draw mode before the draw: a registration now is an application (what the page after the
     # form says; the seat itself is decided on the seat pools' fresh read)
     seats_closed: bool = False
+    # the privacy notice's version, when read with the parts (``registration_create_parts``);
+    # None: ``registration_create`` reads it
+    privacy_notice_version: str | None = None

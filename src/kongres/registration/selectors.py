@@ -258,15 +258,24 @@ def edition_form_parts(*, edition: Edition) -> EditionParts:
     form is built from them), kept in the cache while the content is unchanged (``memoized``:
     editing them bumps the content generation)."""
     days, tracks, questions, closed = memoized(
-        f"registration:form-parts:{edition.pk}",
-        lambda: (
-            edition_days(edition=edition),
-            edition_tracks(edition=edition),
-            question_list(edition=edition),
-            seats_closed(edition.pk),
-        ),
+        form_parts_memo_key(edition.pk), lambda: form_parts_load(edition)
     )
     return EditionParts(days=days, tracks=tracks, questions=questions, seats_closed=closed)
+
+
+def form_parts_memo_key(edition_id: int) -> str:
+    """The ``memoized`` key of ``edition_form_parts``."""
+    return f"registration:form-parts:{edition_id}"
+
+
+def form_parts_load(edition: Edition) -> tuple:
+    """What ``edition_form_parts`` keeps in the cache: days, panels, questions, seats closed."""
+    return (
+        edition_days(edition=edition),
+        edition_tracks(edition=edition),
+        question_list(edition=edition),
+        seats_closed(edition.pk),
+    )
 
 
 def seats_closed(edition_id: int) -> bool:

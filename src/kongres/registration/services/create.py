@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kongres.audit.models import AuditLogEntry
 from kongres.core.constraints import constraint_violated
 from kongres.core.locks import lock_timeout_ms, lock_wait_ends
 from kongres.core.rows import row_json
@@ -52,6 +54,7 @@ def registration_create(
     actor: AbstractBaseUser | None = None,
     over_capacity: bool = False,
     parts: EditionParts | None = None,
+    audit_entries: Sequence[AuditLogEntry] = (),
 ) -> tuple[Registration, str]:
     """Register someone; return the registration and the secret token of its link.
 
@@ -61,12 +64,17 @@ def registration_create(
     registration window; their registration is confirmed at once (no address check), over
     the capacity when ``over_capacity``, else on the waiting list when there is no seat.
     ``parts``: the edition's days, panels and questions when the caller has them at hand.
+    ``audit_entries``: other entries of the audit log (not saved) written in the same
+    transaction, before the registration's own (the API's ``api.request`` entry).
     """
     now = now or timezone.now()
     if actor is None:
         rules.registration_window_check(edition, now)
     clean = _clean(edition, data, participant=actor is None, parts=parts)
-    version = _privacy_notice_version(now) if clean.privacy_consent else ""
+    version = ""
+    if clean.privacy_consent:
+        known = parts.privacy_notice_version if parts else None
+        version = known if known is not None else _privacy_notice_version(now)
     day_ids = [day.pk for day in parts.days] if parts else None
     read = _pools_read(edition, now, day_ids=day_ids)
     expect_seat = over_capacity or seats.seems_free(read.pools, clean.day_ids)
@@ -86,6 +94,7 @@ def registration_create(
                 with_seat,
                 over_capacity,
                 subscribed=read.subscribed,
+                audit_entries=audit_entries,
             )
         except _NoSeat:
             continue
@@ -114,15 +123,26 @@ def _create(
     over_capacity: bool,
     *,
     subscribed: bool = True,
+    audit_entries: Sequence[AuditLogEntry] = (),
 ) -> tuple[Registration, str]:
     """``subscribed``: whether the edition has webhook subscribers (read with the pools); if
     not, no event is looked for."""
     token, hashed, salt = link
     registration = _new(edition, clean, privacy_notice_version, now, actor, with_seat)
     if actor is None and connection.vendor == "postgresql":
-        _create_in_one_statement(registration, clean, link, with_seat, subscribed=subscribed)
+        _create_in_one_statement(
+            registration,
+            clean,
+            link,
+            with_seat,
+            subscribed=subscribed,
+            audit_entries=audit_entries,
+        )
         return registration, token
     with _atomic():
+        for entry in audit_entries:
+            entry.pk = None  # a new row on each attempt (a rolled back one left no row)
+            entry.save(force_insert=True)
         registration.save(force_insert=True)
         Registration.days.through.objects.bulk_create(
             Registration.days.through(registration_id=registration.pk, day_id=day_id)
@@ -151,12 +171,12 @@ def _create(
     return registration, token
 
 
-# The registration function (migration registration/0012): the registration, its days and
-# panels, its link's token, its audit entry and its verification mail in one round trip, then
+# The registration function (migration registration/0013): the registration, its days and
+# panels, its link's token, its audit entries and its verification mail in one round trip, then
 # the seat (the row locks held from there to the COMMIT); NULL when the seat was taken.
 CREATE_SQL = (
     "SELECT kongres_registration_create("
-    "%s::jsonb, %s::bigint[], %s::bigint[], %s::jsonb, %s::jsonb, %s::jsonb, %s, %s)"
+    "%s::jsonb, %s::bigint[], %s::bigint[], %s::jsonb, %s::jsonb, %s::jsonb, %s, %s, %s::jsonb)"
 )
 
 
@@ -167,6 +187,7 @@ def _create_in_one_statement(
     with_seat: bool,
     *,
     subscribed: bool,
+    audit_entries: Sequence[AuditLogEntry] = (),
 ) -> None:
     """``_create`` of a participant on PostgreSQL: what the ORM path writes in seven
     statements, written by one call of the registration function; once it is committed, a
@@ -181,10 +202,15 @@ def _create_in_one_statement(
         row_json(RegistrationToken(token_hash=hashed, salt=salt)),
         row_json(_audit_entry(registration, "create", actor=None, over_capacity=False)),
     ]
+    # the other entries as a JSON array (``row_json`` gives each as a JSON object)
+    others = "[" + ", ".join(row_json(entry) for entry in audit_entries) + "]"
     with lock_wait_ends(busy), transaction.atomic():
         transaction.on_commit(mail_due_task_wake)
         with connection.cursor() as cursor:
-            cursor.execute(CREATE_SQL, [*rows, row_json(message), with_seat, lock_timeout_ms()])
+            cursor.execute(
+                CREATE_SQL,
+                [*rows, row_json(message), with_seat, lock_timeout_ms(), others],
+            )
             [(pk,)] = cursor.fetchall()
         if pk is None:
             raise _NoSeat

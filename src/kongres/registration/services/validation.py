@@ -9,11 +9,13 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kongres.content.models import PrivacyNoticeVersion
-from kongres.core.cache import memoized
+from kongres.core.cache import memoized, memoized_many
 from kongres.events.models import Day, Edition, Track
+from kongres.events.selectors import edition_memo_key
 from kongres.registration import selectors
 from kongres.registration.choices import (
     AccessibilityNeed,
@@ -189,13 +191,51 @@ def _clean_answer(question: Question, value: object) -> object:
     return value[:2000]
 
 
+PRIVACY_NOTICE_MEMO_KEY = "registration:privacy-notice"
+
+
+def registration_create_parts(
+    *, edition_id: int, now: dt.datetime | None = None
+) -> tuple[Edition, EditionParts]:
+    """The edition, its days, panels and questions (``edition_form_parts``) and the privacy
+    notice's version (``_privacy_notice_version``) in one round trip to the cache, for a
+    caller of ``registration_create`` that has only the edition's id (the API)."""
+    loaded: list[Edition] = []
+
+    def edition_load() -> Edition:
+        loaded.append(Edition.objects.get(pk=edition_id))
+        return loaded[0]
+
+    def parts_load() -> tuple:
+        # the edition as loaded just before (else read: its related rows point to it)
+        return selectors.form_parts_load(
+            loaded[0] if loaded else Edition.objects.get(pk=edition_id)
+        )
+
+    edition, (days, tracks, questions, closed), version = memoized_many(
+        {
+            edition_memo_key(edition_id): edition_load,
+            selectors.form_parts_memo_key(edition_id): parts_load,
+            PRIVACY_NOTICE_MEMO_KEY: lambda: _privacy_notice_store(now or timezone.now()),
+        }
+    )
+    parts = EditionParts(
+        days=days,
+        tracks=tracks,
+        questions=questions,
+        seats_closed=closed,
+        privacy_notice_version=version,
+    )
+    return edition, parts
+
+
 def _privacy_notice_version(now: dt.datetime) -> str:
     """The fingerprint of the privacy notice now shown ("" without one), its text kept as a
     ``PrivacyNoticeVersion`` the first time a consent refers to it. Stored before the consent's
     own transaction (a text kept that nobody consented to in the end does no harm) and kept in
     the cache while the content is unchanged (``memoized``: editing the page bumps the content
     generation), so a registration spends no query on it."""
-    return memoized("registration:privacy-notice", lambda: _privacy_notice_store(now))
+    return memoized(PRIVACY_NOTICE_MEMO_KEY, lambda: _privacy_notice_store(now))
 
 
 def _privacy_notice_store(now: dt.datetime) -> str:
