@@ -58,7 +58,13 @@ class CuttableProxy:
                 continue
             server.settimeout(None)
             with self._lock:
-                self._sockets |= {client, server}
+                up = self._up  # a cut while connecting upstream closes this pair too
+                if up:
+                    self._sockets |= {client, server}
+            if not up:
+                _close(client)
+                _close(server)
+                continue
             threading.Thread(target=_pump, args=(client, server), daemon=True).start()
             threading.Thread(target=_pump, args=(server, client), daemon=True).start()
 

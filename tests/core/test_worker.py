@@ -279,6 +279,9 @@ def test_worker_survives_a_database_outage_and_delivers_after_it(tmp_path, smtp_
     try:
         queue("before@example.org")
         wait_for(lambda: len(smtp_server.messages) == 1, process)
+        # and recorded: the mail server has it a moment before its row says so, and a cut in
+        # between leaves the row "sending" until its claim runs out (then it goes again)
+        wait_for(lambda: OutboxMessage.objects.filter(status="sent").exists(), process)
 
         proxy.cut()
         queue("during@example.org")

@@ -427,11 +427,17 @@ def scheduled_mail_send(*, scheduled: ScheduledMail, now: dt.datetime | None = N
     """Queue the mail to its audience among the edition's confirmed participants (at the
     moment it goes: who came is who has checked in by then), once: the row is locked (a
     second worker skips it) and marked sent in the transaction that queues its copies. Returns
-    how many were queued (0: already sent, or being sent by another worker)."""
+    how many were queued (0: already sent, or being sent by another worker).
+
+    Only the mail's row is locked (``of``): with the joined edition's row locked too, a worker
+    skipped a mail whenever someone held its edition (another worker sending another mail of
+    it, an organiser changing its capacity), and the skipped row stayed locked until that
+    worker's transaction ended, so the one sending the other mail skipped it as well: a mail
+    due went to nobody until the next run."""
     now = now or timezone.now()
     with atomic_bounded(_busy):
         locked = (
-            ScheduledMail.objects.select_for_update(skip_locked=True)
+            ScheduledMail.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("edition")
             .filter(pk=scheduled.pk, status=ScheduledMail.Status.SCHEDULED)
             .first()
