@@ -23,6 +23,14 @@ def test_demo_draw_runs_once_and_verifies(db):
     voivodeships = Counter(placed.values_list("voivodeship", flat=True))
     assert sectors["ngo"] >= min(-(-draw.places * 15 // 100), entries.filter(sector="ngo").count())
     assert voivodeships["malopolskie"] <= draw.places * 40 // 100
+    # every applicant chose days, as the form asks: the per-day draw gave days to the placed
+    applicants = Registration.objects.filter(edition=edition, email__endswith="@example.invalid")
+    assert not applicants.filter(days__isnull=True).exists()
+    day_ids = set(edition.days.values_list("pk", flat=True))
+    chosen = Counter(applicants.values_list("days", flat=True))
+    assert set(chosen) == day_ids and len(day_ids) == 2
+    assert all(set(entry.days_given) <= day_ids for entry in placed)
+    assert sum(bool(entry.days_given) for entry in placed) == placed.count()
     names = Registration.objects.filter(edition=edition).values_list("last_name", flat=True)
     assert all("Demo" in name for name in names)
     # again: nothing changes

@@ -34,6 +34,20 @@ def _cycle(weights: dict) -> list:
     return [value for value, weight in weights.items() for _ in range(weight)]
 
 
+def _days_chosen(edition: Edition, applicants) -> None:
+    """The days each applicant chose, as the form asks: most both days, every fifth the
+    first day only, every fifth the last day only (the per-day draw then has days to give)."""
+    day_ids = list(edition.days.order_by("date").values_list("pk", flat=True))
+    if not day_ids:
+        return
+    Chosen = Registration.days.through
+    rows = []
+    for number, pk in enumerate(applicants.order_by("pk").values_list("pk", flat=True)):
+        chosen = {0: day_ids[:1], 1: day_ids[-1:]}.get(number % 5, day_ids)
+        rows.extend(Chosen(registration_id=pk, day_id=day_id) for day_id in chosen)
+    Chosen.objects.bulk_create(rows, batch_size=1000)
+
+
 def demo_draw(*, edition: Edition, count: int = APPLICANTS) -> Draw:
     """Switch ``edition`` to a draw with ``count`` invented applicants and run it (once)."""
     done = Draw.objects.filter(edition=edition).first()
@@ -79,6 +93,7 @@ def demo_draw(*, edition: Edition, count: int = APPLICANTS) -> Draw:
         ),
         batch_size=500,
     )
+    _days_chosen(edition, have.filter(days__isnull=True))
     seats.pools_create(edition.pk)
     PriorityGroup.objects.get_or_create(
         allocation=allocation,
