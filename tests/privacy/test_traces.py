@@ -88,6 +88,31 @@ def test_erasure_covers_the_admin_log_search_words_segments_and_mail_files(
     assert "ewa@example.org" in files  # somebody else's mail stays
 
 
+def test_erasure_keeps_a_delivered_mail_its_worker_has_not_marked_sent_yet(edition, manager):
+    """A worker marks its messages sent a batch at a time: one the mail server already has is
+    'sending' with ``sent_at`` for a moment. Erasure empties it like a sent one (the record
+    that it went stays); only what was never delivered is deleted."""
+    registration = person(edition)
+    registration_link_resend(edition=edition, email=registration.email, language="pl")
+    delivered, waiting = OutboxMessage.objects.filter(to=registration.email).order_by("pk")[:2]
+    OutboxMessage.objects.filter(pk=delivered.pk).update(
+        status=OutboxMessage.Status.SENDING, sent_at=timezone.now()
+    )
+    OutboxMessage.objects.filter(pk=waiting.pk).update(status=OutboxMessage.Status.SENDING)
+
+    assert registration_erase(registration=registration, actor=manager)
+
+    kept = OutboxMessage.objects.get(pk=delivered.pk)
+    assert kept.sent_at is not None
+    assert (kept.to, kept.subject, kept.body_text, kept.body_html) == (
+        Registration.objects.get(pk=registration.pk).erased_email,
+        "",
+        "",
+        "",
+    )
+    assert not OutboxMessage.objects.filter(pk=waiting.pk).exists()
+
+
 def test_the_purge_runs_by_itself_and_takes_never_confirmed_registrations(settings):
     paths = [path for path, _seconds in django_settings.KONGRES_PERIODIC_JOBS]
     assert "kongres.privacy.tasks.purge_due" in paths

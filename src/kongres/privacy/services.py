@@ -369,8 +369,13 @@ def _kept_answers(registration: Registration) -> dict[str, Any]:
 
 def _erase_mails(registration: Registration) -> None:
     mails = registration_mails(registration)
-    unsent = (OutboxMessage.Status.QUEUED, OutboxMessage.Status.SENDING)
-    OutboxMessage.objects.filter(pk__in=mails.filter(status__in=unsent).values("pk")).delete()
+    # never delivered: deleted. A message the mail server has (``sent_at``) while its worker
+    # has not marked it sent yet (it marks a batch at a time) is kept, emptied like the sent
+    # ones: the record that it went stays, and the worker's marking finds its row.
+    unsent = mails.filter(
+        status__in=(OutboxMessage.Status.QUEUED, OutboxMessage.Status.SENDING), sent_at=None
+    )
+    OutboxMessage.objects.filter(pk__in=unsent.values("pk")).delete()
     kept = list(mails.values_list("pk", flat=True))
     OutboxAttachment.objects.filter(message_id__in=kept).delete()
     OutboxMessage.objects.filter(pk__in=kept).update(
