@@ -36,7 +36,12 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
-    """Static files without a manifest (no collectstatic in tests); mail kept in memory."""
+    """Static files without a manifest (no collectstatic in tests); mail kept in memory;
+    passwords hashed by a fast hasher: the site's own (PBKDF2, 1.5 million rounds, a third of a
+    second each, on purpose) made the accounts of the tests, and their logins, a large part of
+    the suite's time. The tests of the hashing itself set a real one of their own
+    (tests/accounts/test_login_throttle.py)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
