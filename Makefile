@@ -45,7 +45,9 @@ BANDIT = $(BIN)/bandit -c pyproject.toml -r src -q --severity-level medium \
 # Tests that run the same whatever the test database is, so the PostgreSQL pass of `make test`
 # leaves them out: the benches' tests (their own PostgreSQL database,
 # KONGRES_BENCH_TEST_DATABASE_URL), deploy/'s tests and `kongres serve`'s (processes of their
-# own, on SQLite in a folder of their own).
+# own, on SQLite in a folder of their own). Elsewhere that pass runs only the tests given the
+# test database (--database-tests-only, tests/conftest.py): pytest-django refuses any query to
+# the others, so they too run the same on either database.
 NOT_THE_TEST_DATABASE := tests/bench tests/deploy tests/core/test_serve.py
 
 test: $(VENV)/.installed node_modules/.installed
@@ -58,9 +60,9 @@ test: $(VENV)/.installed node_modules/.installed
 	$(BIN)/kongres makemigrations --check --dry-run --verbosity 0
 	$(BIN)/pytest $(PYTEST_ARGS)
 	@if [ -n "$$KONGRES_TEST_DATABASE_URL" ]; then \
-	  echo "== again on PostgreSQL (less what does not use the test database: $(NOT_THE_TEST_DATABASE))"; \
+	  echo "== again on PostgreSQL, the tests given the test database (not $(NOT_THE_TEST_DATABASE))"; \
 	  KONGRES_DATABASE_URL="$$KONGRES_TEST_DATABASE_URL" $(BIN)/pytest $(PYTEST_ARGS) \
-	    $(addprefix --ignore=,$(NOT_THE_TEST_DATABASE)); \
+	    --database-tests-only $(addprefix --ignore=,$(NOT_THE_TEST_DATABASE)); \
 	fi
 
 lint: $(VENV)/.installed

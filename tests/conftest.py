@@ -2,10 +2,46 @@ import pytest
 
 from tests.mail.smtp import LocalSMTPServer
 
+# What gives a test the test database (pytest-django): its marker, or one of these fixtures in
+# the test's fixture closure (``db``, ``transactional_db`` and the fixtures built on them, such as
+# ``admin_user``, all require ``_django_db_helper``; ``live_server`` asks for
+# ``transactional_db`` only at run time).
+DATABASE_FIXTURES = {"_django_db_helper", "db", "transactional_db", "live_server"}
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--database-tests-only",
+        action="store_true",
+        help="run only the tests given the test database (make test's PostgreSQL pass): the "
+        "others cannot reach it, pytest-django refuses them any query",
+    )
+
+
+def uses_the_test_database(item) -> bool:
+    return item.get_closest_marker("django_db") is not None or bool(
+        DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    if not config.getoption("database_tests_only"):
+        return
+    kept = [item for item in items if uses_the_test_database(item)]
+    left = [item for item in items if not uses_the_test_database(item)]
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = kept
+
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
-    """Static files without a manifest (no collectstatic in tests); mail kept in memory."""
+    """Static files without a manifest (no collectstatic in tests); mail kept in memory;
+    passwords hashed by a fast hasher: the site's own (PBKDF2, 1.5 million rounds, a third of a
+    second each, on purpose) made the accounts of the tests, and their logins, a large part of
+    the suite's time. The tests of the hashing itself set a real one of their own
+    (tests/accounts/test_login_throttle.py)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -112,6 +112,29 @@ def demo_site(tmp_path_factory):
     return directory
 
 
+def test_two_servers_started_at_once_on_one_data_dir_both_serve(demo_site):
+    """Both collect the static files on start; they take turns (at once, compressing the same
+    file twice crashed one of them). On the demo site's data dir, first in this module: the
+    tests after it find the files collected (collecting them takes half a minute)."""
+    (demo_site / "data" / "static-collected").unlink(missing_ok=True)  # both find none
+    env = kongres_env(demo_site)  # the site's own settings: compressed, hashed static files
+    ports = [free_port(), free_port()]
+    servers = [serve(demo_site, port, "--workers", "1", env=env) for port in ports]
+    try:
+        for server, port in zip(servers, ports, strict=True):
+            # whitenoise serves the collected files by their hashed names only; the second
+            # server waits for the first one's collecting (minutes on a busy machine)
+            assert "kongres/kongres.css" in wait_answering(
+                server, f"http://127.0.0.1:{port}/static/staticfiles.json", seconds=360
+            )
+        assert (demo_site / "data" / "static-collected").is_file()
+    finally:
+        for server in servers:
+            server.send_signal(signal.SIGTERM)
+        for server in servers:
+            server.wait(timeout=30)
+
+
 @pytest.mark.parametrize(
     ("signum", "to_group"), [(signal.SIGINT, True), (signal.SIGTERM, False)], ids=["ctrl-c", "kill"]
 )
@@ -210,27 +233,6 @@ def test_serve_collects_static_files_only_when_they_changed(settings, tmp_path):
     (tmp_path / "static-collected").unlink()
     _collect_static()
     assert stylesheet.is_file()
-
-
-def test_two_servers_started_at_once_on_one_data_dir_both_serve(tmp_path):
-    """Both collect the static files on start; they take turns (at once, compressing the same
-    file twice crashed one of them)."""
-    env = kongres_env(tmp_path)  # the site's own settings: compressed, hashed static files
-    ports = [free_port(), free_port()]
-    servers = [serve(tmp_path, port, "--workers", "1", env=env) for port in ports]
-    try:
-        for server, port in zip(servers, ports, strict=True):
-            # whitenoise serves the collected files by their hashed names only; the second
-            # server waits for the first one's collecting (minutes on a busy machine)
-            assert "kongres/kongres.css" in wait_answering(
-                server, f"http://127.0.0.1:{port}/static/staticfiles.json", seconds=360
-            )
-        assert (tmp_path / "data" / "static-collected").is_file()
-    finally:
-        for server in servers:
-            server.send_signal(signal.SIGTERM)
-        for server in servers:
-            server.wait(timeout=30)
 
 
 def test_serve_says_so_when_the_port_is_taken(tmp_path):
