@@ -25,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.flow import DEFAULT_DATABASE_URL, HOST, PORT, REPO, environment
+from bench.flow import DEFAULT_DATABASE_URL, REPO, environment, wsgi_call
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,42 +95,15 @@ def main(argv: list[str] | None = None) -> int:
 
     def request(email: str) -> tuple[int, float, bytes]:
         body = (head + json.dumps(email) + tail).encode()
-        environ = {
-            "REQUEST_METHOD": "POST",
-            "SCRIPT_NAME": "",
-            "PATH_INFO": path,
-            "QUERY_STRING": "",
-            "SERVER_NAME": HOST,
-            "SERVER_PORT": PORT,
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "REMOTE_ADDR": "127.0.0.1",
-            "HTTP_HOST": f"{HOST}:{PORT}",
-            "HTTP_USER_AGENT": "bench.apiflow",
+        headers = {
             "HTTP_ACCEPT": "application/json",
             "HTTP_AUTHORIZATION": f"Bearer {secret}",
             "CONTENT_TYPE": "application/json",
-            "CONTENT_LENGTH": str(len(body)),
-            "wsgi.version": (1, 0),
-            "wsgi.url_scheme": "http",
-            "wsgi.input": io.BytesIO(body),
-            "wsgi.errors": sys.stderr,
-            "wsgi.multithread": False,
-            "wsgi.multiprocess": True,
-            "wsgi.run_once": False,
         }
-        started: dict = {}
-
-        def start_response(status, headers, exc_info=None):
-            started["status"] = int(status.split()[0])
-
-        cpu = time.process_time()
-        result = app(environ, start_response)
-        try:
-            content = b"".join(result)
-        finally:
-            if hasattr(result, "close"):
-                result.close()
-        return started["status"], time.process_time() - cpu, content
+        response, cpu = wsgi_call(
+            app, "POST", path, body=body, headers=headers, agent="bench.apiflow"
+        )
+        return response.status, cpu, response.body
 
     def repetition(number: int, count: int) -> float:
         nonlocal secret

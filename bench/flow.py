@@ -70,6 +70,58 @@ class Response:
         return next((value for key, value in self.headers if key.lower() == name.lower()), "")
 
 
+def wsgi_call(
+    app,
+    method: str,
+    path: str,
+    *,
+    query: str = "",
+    body: bytes = b"",
+    address: str = "127.0.0.1",
+    headers: dict[str, str] | None = None,
+    agent: str = "bench",
+) -> tuple[Response, float]:
+    """``app`` called with a request built as a server builds it, and read whole; the CPU
+    seconds of this process over the call and the reading of the body."""
+    environ = {
+        "REQUEST_METHOD": method,
+        "SCRIPT_NAME": "",
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "SERVER_NAME": HOST,
+        "SERVER_PORT": PORT,
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": address,
+        "HTTP_HOST": f"{HOST}:{PORT}",
+        "HTTP_USER_AGENT": agent,
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+        **(headers or {}),
+    }
+    if body:
+        environ["CONTENT_LENGTH"] = str(len(body))
+    started: dict = {}
+
+    def start_response(status, response_headers, exc_info=None):
+        started["status"] = int(status.split()[0])
+        started["headers"] = response_headers
+
+    cpu = time.process_time()
+    result = app(environ, start_response)
+    try:
+        content = b"".join(result)
+    finally:
+        if hasattr(result, "close"):
+            result.close()
+    cpu = time.process_time() - cpu
+    return Response(started["status"], started["headers"], content), cpu
+
+
 @dataclass
 class Visitor:
     """A browser with a fresh cookie jar; ``cpu`` collects the application's CPU seconds per
@@ -81,49 +133,23 @@ class Visitor:
 
     def request(self, method: str, url: str, body: bytes = b"") -> tuple[Response, float]:
         parts = urlsplit(url)
-        environ = {
-            "REQUEST_METHOD": method,
-            "SCRIPT_NAME": "",
-            "PATH_INFO": parts.path,
-            "QUERY_STRING": parts.query,
-            "SERVER_NAME": HOST,
-            "SERVER_PORT": PORT,
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "REMOTE_ADDR": self.address,
-            "HTTP_HOST": f"{HOST}:{PORT}",
-            "HTTP_USER_AGENT": "bench.flow",
-            "HTTP_ACCEPT": "text/html",
-            "HTTP_ACCEPT_LANGUAGE": "pl",
-            "wsgi.version": (1, 0),
-            "wsgi.url_scheme": "http",
-            "wsgi.input": io.BytesIO(body),
-            "wsgi.errors": sys.stderr,
-            "wsgi.multithread": False,
-            "wsgi.multiprocess": True,
-            "wsgi.run_once": False,
-        }
+        headers = {"HTTP_ACCEPT": "text/html", "HTTP_ACCEPT_LANGUAGE": "pl"}
         if self.cookies:
-            environ["HTTP_COOKIE"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+            headers["HTTP_COOKIE"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         if method == "POST":
-            environ["CONTENT_TYPE"] = "application/x-www-form-urlencoded"
-            environ["CONTENT_LENGTH"] = str(len(body))
-            environ["HTTP_ORIGIN"] = f"http://{HOST}:{PORT}"
-            environ["HTTP_REFERER"] = f"http://{HOST}:{PORT}{parts.path}"
-        started: dict = {}
-
-        def start_response(status, headers, exc_info=None):
-            started["status"] = int(status.split()[0])
-            started["headers"] = headers
-
-        cpu = time.process_time()
-        result = self.app(environ, start_response)
-        try:
-            content = b"".join(result)
-        finally:
-            if hasattr(result, "close"):
-                result.close()
-        cpu = time.process_time() - cpu
-        response = Response(started["status"], started["headers"], content)
+            headers["CONTENT_TYPE"] = "application/x-www-form-urlencoded"
+            headers["HTTP_ORIGIN"] = f"http://{HOST}:{PORT}"
+            headers["HTTP_REFERER"] = f"http://{HOST}:{PORT}{parts.path}"
+        response, cpu = wsgi_call(
+            self.app,
+            method,
+            parts.path,
+            query=parts.query,
+            body=body,
+            address=self.address,
+            headers=headers,
+            agent="bench.flow",
+        )
         for key, value in response.headers:
             if key.lower() == "set-cookie":
                 cookie = SimpleCookie()

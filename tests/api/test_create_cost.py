@@ -12,22 +12,13 @@ from kongres.accounts.models import ApiToken
 from kongres.accounts.services import api_token_revoke
 from kongres.audit.models import AuditLogEntry
 from kongres.registration.models import Registration
+from tests.api.test_registrations import _body
 
 pytestmark = pytest.mark.django_db
 
 
 def _url(edition):
     return f"/api/v1/editions/{edition.slug}/registrations"
-
-
-def _body(edition, email):
-    return {
-        "first_name": "Jan",
-        "last_name": "Kowalski",
-        "email": email,
-        "privacy_consent": True,
-        "days": [edition.days.get().pk],
-    }
 
 
 def _statements(queries) -> list[str]:
