@@ -156,16 +156,18 @@ def redis_cache(settings):
         cache.clear()
 
 
-def test_create_is_four_cache_round_trips(edition, make_token, api_client, redis_cache):
+def test_create_cache_round_trips(edition, make_token, api_client, redis_cache):
     api = api_client(make_token(edition)[1])
     assert api.post(_url(edition), _body(edition, "first@example.org")).status_code == 201
     redis_cache.clear()
     assert api.post(_url(edition), _body(edition, "second@example.org")).status_code == 201
     # the token's rate limit (counted: Django's incr checks the key first), the edition with its
-    # days, panels and questions and the privacy notice's version (one get_many), and the
-    # verification mail's stencil (registration.mails.prepared; one get_many with the content
-    # generation)
-    assert sorted(redis_cache) == ["EXISTS", "INCRBY", "MGET", "MGET"]
+    # days, panels and questions and the privacy notice's version (one get_many); on
+    # PostgreSQL also the verification mail's stencil (registration.mails.prepared, for the
+    # registration function; one get_many with the content generation); the ORM path renders
+    # the mail
+    stencil = ["MGET"] if connection.vendor == "postgresql" else []
+    assert sorted(redis_cache) == ["EXISTS", "INCRBY", "MGET", *stencil]
 
 
 def test_revoked_token_is_refused_by_a_process_with_a_shared_cache(
