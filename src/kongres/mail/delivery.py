@@ -9,12 +9,11 @@ deliveries in two steps. Right after the mail server took a message, its row get
 (and its secrets are blanked, ``redaction``) while it stays "sending": it is never claimed
 again, so a worker killed after that sends no duplicate. With the last message of the batch
 (in the same transaction as its ``sent_at``), the batch is set "sent" and
-``signals.messages_sent`` is sent with it, whose receivers (a hold's deadline that starts
-again at the delivery) commit with that mark: until it, the messages still count as
-undelivered for them (status "sending"), so nothing waiting for the delivery runs out in
-between. A message sent on its own is recorded in one transaction, as before. A worker killed
-in the middle leaves its batch "sending": ``mail_retry_due`` marks the delivered ones sent
-(with the signal) and hands the others to new tasks once their claim runs out.
+``signals.messages_sent`` is sent with it: its receivers (a hold's deadline restarting at the
+delivery) commit with that mark, so nothing waiting for the delivery runs out in between. A
+message sent alone is recorded in one transaction. A worker killed in the middle leaves its
+batch "sending": ``mail_retry_due`` marks the delivered ones sent (with the signal) and hands
+the others to new tasks once their claim runs out.
 """
 
 import contextlib
@@ -349,10 +348,9 @@ def _claim_due_transactional(*, now: dt.datetime, limit: int) -> list[OutboxMess
 
 
 def _deliver_due_transactional(sender: _Sender, sent: _Sent, *, deadline: float) -> int:
-    """Send the due transactional messages until there is none left, the mail server cannot be
-    reached (the others stay due, for their own tasks or the retry of the one that failed) or
-    ``deadline`` passes (the task then ends, and sees that a task follows for the rest: those
-    the registration function wrote have none of their own). Returns how many were sent."""
+    """Send the due transactional messages until none is left, the mail server cannot be
+    reached (the rest stay due, for their own tasks or the failed one's retry) or ``deadline``
+    passes (a task is woken for the rest: some have none of their own). Returns how many."""
     count = 0
     while not sender.down:
         if time.monotonic() >= deadline:
