@@ -101,13 +101,14 @@ def _window_page(request: HttpRequest, edition: Edition | None, state: str) -> H
 
 
 def _form_kwargs(
-    edition: Edition, *, seats: bool = True
+    edition: Edition, *, seats: bool = True, parts: EditionParts | None = None
 ) -> tuple[dict, selectors.FullSeats, EditionParts]:
     """What the registration forms are built from, the seats (with ``seats`` the days without
-    a free seat are marked so) and the parts read for them. A sent form that is valid is not
-    shown again, so the form view reads the seats only when it shows the form
+    a free seat are marked so) and the parts read for them (unless given). A sent form that is
+    valid is not shown again, so the form view reads the seats only when it shows the form
     (``RegistrationForm.mark_full_days``)."""
-    parts = selectors.edition_form_parts(edition=edition)
+    if parts is None:
+        parts = selectors.edition_form_parts(edition=edition)
     days, tracks, questions = parts.days, parts.tracks, parts.questions
     full = (
         selectors.edition_full_seats(edition=edition, days=days)
@@ -168,7 +169,10 @@ def _shown(
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def register(request: HttpRequest) -> HttpResponse:
-    edition = request.edition or None
+    # The current edition (what request.edition would read) and the form's parts in one round
+    # trip to the cache; with the privacy notice's version for a form sent.
+    edition, parts = services.registration_current_parts(privacy=request.method == "POST")
+    request.edition = edition
     if edition is None:
         return _window_page(request, None, "none")
     state = registration_window(edition, timezone.now())
@@ -185,7 +189,7 @@ def register(request: HttpRequest) -> HttpResponse:
             )
         except RateLimited as error:
             return _too_many(request, error)
-        kwargs, _full, parts = _form_kwargs(edition, seats=False)
+        kwargs, _full, parts = _form_kwargs(edition, seats=False, parts=parts)
         form = RegistrationForm(request.POST, proof_required=proof_required, **kwargs)
         if form.is_valid():
             try:
@@ -213,7 +217,7 @@ def register(request: HttpRequest) -> HttpResponse:
         proof_required = form.proof_required
         started = form.started_value()
         return pages.form_page(request, edition, form, full, started, proof_required=proof_required)
-    kwargs, full, _parts = _form_kwargs(edition)
+    kwargs, full, _parts = _form_kwargs(edition, parts=parts)
     proof_required = _proof_required(request)
     # The blank form's fields come from the cached page or fragment for nearly everyone: the
     # form is built only when they are rendered (it copies every field).

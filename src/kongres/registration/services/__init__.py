@@ -114,7 +114,10 @@ from kongres.registration.services.transitions import (
     registration_verify,
     ticket_reissue,
 )
-from kongres.registration.services.validation import registration_create_parts
+from kongres.registration.services.validation import (
+    registration_create_parts,
+    registration_current_parts,
+)
 from kongres.registration.services.waiting_list import (
     day_capacity_change,
     edition_capacity_change,
@@ -132,6 +135,7 @@ __all__ = [
     "registration_cancel",
     "registration_create",
     "registration_create_parts",
+    "registration_current_parts",
     "registration_expire_due",
     "registration_link_resend",
     "registration_links_replace",

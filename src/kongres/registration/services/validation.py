@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from kongres.content.models import PrivacyNoticeVersion
 from kongres.core.cache import memoized, memoized_many
 from kongres.events.models import Day, Edition, Track
-from kongres.events.selectors import edition_memo_key
+from kongres.events.selectors import edition_current, edition_memo_key
 from kongres.registration import selectors
 from kongres.registration.choices import (
     AccessibilityNeed,
@@ -227,6 +227,40 @@ def registration_create_parts(
         privacy_notice_version=version,
     )
     return edition, parts
+
+
+CURRENT_FORM_MEMO_KEY = "registration:current-form"
+
+
+def registration_current_parts(
+    *, privacy: bool = False, now: dt.datetime | None = None
+) -> tuple[Edition | None, EditionParts | None]:
+    """The edition the public site shows (``events.selectors.edition_current``, as
+    ``request.edition``) with its days, panels and questions, and with ``privacy`` the privacy
+    notice's version too, in one round trip to the cache: what the registration form's page
+    (without ``privacy``: reading the version may store the notice's text, and a GET writes
+    nothing) and the form sent need before the database. The edition and its parts are kept
+    under one key, so they are always of the same edition. (None, None) without an edition."""
+    loads = {CURRENT_FORM_MEMO_KEY: _current_form_load}
+    if privacy:
+        loads[PRIVACY_NOTICE_MEMO_KEY] = lambda: _privacy_notice_store(now or timezone.now())
+    (edition, loaded), *version = memoized_many(loads)
+    if edition is None:
+        return None, None
+    days, tracks, questions, closed = loaded
+    parts = EditionParts(
+        days=days,
+        tracks=tracks,
+        questions=questions,
+        seats_closed=closed,
+        privacy_notice_version=version[0] if version else None,
+    )
+    return edition, parts
+
+
+def _current_form_load() -> tuple[Edition | None, tuple | None]:
+    edition = edition_current()
+    return edition, selectors.form_parts_load(edition) if edition is not None else None
 
 
 def _privacy_notice_version(now: dt.datetime) -> str:
