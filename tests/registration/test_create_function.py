@@ -120,6 +120,31 @@ def test_a_seat_lost_meanwhile_leaves_nothing_of_the_first_attempt(edition, monk
     assert all(pool.taken == 1 for pool in pools.filter(day__isnull=False))
 
 
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_a_seat_lost_leaves_nothing_either(edition, monkeypatch):
+    """As above, with no transaction around the service (as in a request): on PostgreSQL the
+    function's call is then a transaction of its own, and its NO_SEAT error rolls back what
+    the call had written before it found no seat."""
+    registration_create(edition=edition, data=data(edition, email="first@example.org"))
+    SeatPool.objects.filter(edition=edition, day__isnull=True).update(taken=3)
+    monkeypatch.setattr(seats, "seems_free", lambda pools, day_ids: True)
+    assert not connection.in_atomic_block
+
+    registration, _token = registration_create(
+        edition=edition, data=data(edition, email="second@example.org")
+    )
+
+    assert registration.status == Registration.Status.WAITING_UNVERIFIED
+    assert list(Registration.objects.filter(email="second@example.org")) == [registration]
+    assert RegistrationToken.objects.filter(registration__email="second@example.org").count() == 1
+    assert AuditLogEntry.objects.filter(action="registration.create").count() == 2
+    assert OutboxMessage.objects.filter(to="second@example.org").count() == 1
+    assert Registration.days.through.objects.filter(registration=registration).count() == 2
+    pools = SeatPool.objects.filter(edition=edition)
+    assert pools.get(day__isnull=True).taken == 3
+    assert all(pool.taken == 1 for pool in pools.filter(day__isnull=False))
+
+
 def test_a_full_day_gives_the_edition_seat_back(edition, monkeypatch):
     """The edition has a seat, one of the days has none: no seat anywhere, waiting list."""
     day = edition.days.first()
@@ -195,3 +220,23 @@ def test_a_rush_enqueues_a_task_for_each_task_started_not_for_each_registration(
     call_command("worker", "--batch", verbosity=0)
     assert len(smtp_server.messages) == 4
     assert set(OutboxMessage.objects.values_list("status", flat=True)) == {"sent"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrating_back_restores_the_function_that_returns_null_without_a_seat():
+    def source() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT prosrc FROM pg_proc WHERE proname = 'kongres_registration_create'"
+            )
+            [(text,)] = cursor.fetchall()
+        return text
+
+    try:
+        call_command("migrate", "registration", "0013", verbosity=0)
+        if connection.vendor == "postgresql":
+            assert "KG001" not in source() and source().count("RETURN NULL;") == 2
+    finally:
+        call_command("migrate", "registration", verbosity=0)
+    if connection.vendor == "postgresql":
+        assert source().count("USING ERRCODE = 'KG001'") == 2 and "RETURN NULL" not in source()

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -171,13 +172,15 @@ def _create(
     return registration, token
 
 
-# The registration function (migration registration/0013): the registration, its days and
-# panels, its link's token, its audit entries and its verification mail in one round trip, then
-# the seat (the row locks held from there to the COMMIT); NULL when the seat was taken.
+# The registration function (migrations registration/0013 and 0014): the registration, its
+# days and panels, its link's token, its audit entries and its verification mail in one round
+# trip, then the seat (the row locks held from there to the COMMIT); when the seat was taken
+# meanwhile it raises NO_SEAT, which rolls the whole statement back.
 CREATE_SQL = (
     "SELECT kongres_registration_create("
     "%s::jsonb, %s::bigint[], %s::bigint[], %s::jsonb, %s::jsonb, %s::jsonb, %s, %s, %s::jsonb)"
 )
+NO_SEAT = "KG001"  # the function's SQLSTATE for "no seat left"
 
 
 def _create_in_one_statement(
@@ -192,7 +195,11 @@ def _create_in_one_statement(
     """``_create`` of a participant on PostgreSQL: what the ORM path writes in seven
     statements, written by one call of the registration function; once it is committed, a
     sending task is enqueued unless one waits to start (``mail_due_task_wake``). Sets the
-    registration's id."""
+    registration's id.
+
+    Outside a transaction, and with no webhook event to write with it, the call is a
+    transaction of its own (autocommit: no BEGIN and no COMMIT round trip); else it runs in
+    ``transaction.atomic()`` with the webhook events."""
     token, hashed, salt = link
     message = mails.prepared(registration, "verify", token=token)
     rows = [
@@ -204,20 +211,36 @@ def _create_in_one_statement(
     ]
     # the other entries as a JSON array (``row_json`` gives each as a JSON object)
     others = "[" + ", ".join(row_json(entry) for entry in audit_entries) + "]"
-    with lock_wait_ends(busy), transaction.atomic():
-        transaction.on_commit(mail_due_task_wake)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                CREATE_SQL,
-                [*rows, row_json(message), with_seat, lock_timeout_ms(), others],
-            )
-            [(pk,)] = cursor.fetchall()
-        if pk is None:
-            raise _NoSeat
-        registration.pk = pk
-        if subscribed:
-            _webhook(registration, WebhookEvent.REGISTRATION_CREATED)
-            _webhook_confirmed(registration)
+    params = [*rows, row_json(message), with_seat, lock_timeout_ms(), others]
+    with lock_wait_ends(busy), _no_seat_raised():
+        if not subscribed and not connection.in_atomic_block:
+            registration.pk = _call(params)
+            mail_due_task_wake()  # committed: the statement was its own transaction
+            return
+        with transaction.atomic():
+            transaction.on_commit(mail_due_task_wake)
+            registration.pk = _call(params)
+            if subscribed:
+                _webhook(registration, WebhookEvent.REGISTRATION_CREATED)
+                _webhook_confirmed(registration)
+
+
+def _call(params: list) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(CREATE_SQL, params)
+        [(pk,)] = cursor.fetchall()
+    return pk
+
+
+@contextmanager
+def _no_seat_raised() -> Iterator[None]:
+    """``_NoSeat`` for the function's NO_SEAT error (its statement rolled back whole)."""
+    try:
+        yield
+    except DatabaseError as error:
+        if getattr(error.__cause__, "sqlstate", None) == NO_SEAT:
+            raise _NoSeat from error
+        raise
 
 
 def _new(
