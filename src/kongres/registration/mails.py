@@ -14,6 +14,7 @@ from django.utils.html import escape
 
 from kongres.core.cache import memoized
 from kongres.events.ics import edition_calendar, edition_zone
+from kongres.events.models import Edition
 from kongres.mail.models import OutboxMessage
 from kongres.mail.services import mail_prepared, mail_queue, mail_render
 from kongres.registration import selectors
@@ -65,18 +66,18 @@ def mail(
 
 
 # The verification mail, which every new registration gets, is the same for all of them but for
-# the first name and the secret link (and the deadline, the same for everybody who registers
-# within one minute). So ``prepared`` renders it once with a marker in place of each of the two
-# (``_stencil``), keeps it in Django's cache (``memoized``: an edit of the content makes it
-# stale) under a key of everything else it shows, and fills in each person's values, escaped in
-# the HTML as the template escapes them. Rendering it cost more CPU than the rest of the
+# the first name, the secret link and the end of the hold. So ``prepared`` renders it once with a
+# marker in place of each of the three (``_stencil``), keeps it in Django's cache (``memoized``:
+# an edit of the content makes it stale) under a key of everything else it shows
+# (``stencil_memo_key``), and fills in each person's values, escaped in the HTML as the template
+# escapes them. Rendering it cost more CPU than the rest of the
 # registration's write (issue 15). The stencil is made from a registration that has nothing
 # but what the key holds, so a template that came to show anything else would show it empty
 # (tests/registration/test_mail_stencil.py compares both ways, and would fail), never another
 # person's.
 STENCIL_MAILS = frozenset({"verify"})
 _HOLE = "kongres-mail-hole-{}-3f9a1c07"  # letters, digits and hyphens: escaping leaves them
-_HOLES = re.compile(_HOLE.format("(name|token)"))
+_HOLES = re.compile(_HOLE.format("(name|token|until)"))
 _URL_SAFE = re.compile(r"[A-Za-z0-9_-]+")  # a token the links carry as it is
 
 
@@ -102,40 +103,51 @@ def prepared(registration: Registration, name: str, *, token: str) -> OutboxMess
         return mail_prepared(**kwargs)
 
 
-def _stencil(registration: Registration, name: str) -> tuple[str, str, str]:
-    """The mail ``name`` of ``registration`` with markers for its first name and token: the
-    subject, text and HTML, from the cache when another registration made them."""
-    language, edition = registration.language, registration.edition
-    until = ""
-    if registration.hold_expires_at is not None:
-        with translation.override(language):
-            until = date_format(timezone.localtime(registration.hold_expires_at), "DATETIME_FORMAT")
-    parts = (
-        name,
-        language,
-        registration.status,
-        edition.pk,
-        edition.title,
-        settings.SITE_URL,
-        timezone.get_current_timezone_name(),
-        until,
-    )
-    digest = hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:40]
-
-    def render() -> tuple[str, str, str]:
-        blank = Registration(
-            edition=edition,
-            language=language,
-            status=registration.status,
-            hold_expires_at=registration.hold_expires_at,
-            first_name=_HOLE.format("name"),
+def hold_until(registration: Registration) -> str:
+    """The end of the registration's hold as its mails show it ("" without one): in its
+    language, in the edition's time zone, to the minute."""
+    if registration.hold_expires_at is None:
+        return ""
+    zone = edition_zone(edition=registration.edition)
+    with translation.override(registration.language):
+        return date_format(
+            timezone.localtime(registration.hold_expires_at, zone), "DATETIME_FORMAT"
         )
-        kwargs = mail_kwargs(blank, name, token=_HOLE.format("token"))
+
+
+def _stencil(registration: Registration, name: str) -> tuple[str, str, str]:
+    """The mail ``name`` of ``registration`` with markers for its first name, token and end of
+    the hold: the subject, text and HTML, from the cache when another registration made them."""
+    edition, language, status = registration.edition, registration.language, registration.status
+    return memoized(
+        stencil_memo_key(edition.pk, language, status, name),
+        lambda: stencil_render(edition, language, status, name),
+    )
+
+
+def stencil_memo_key(edition_id: int, language: str, status: str, name: str = "verify") -> str:
+    """The ``memoized`` key of the stencil of the mail ``name`` for a registration of this
+    edition, language and status: everything else the stencil shows is the edition's, which an
+    edit changes only with the content generation."""
+    parts = (name, language, status, edition_id, settings.SITE_URL)
+    digest = hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:40]
+    return f"registration:mail-stencil:{digest}"
+
+
+def stencil_render(
+    edition: Edition, language: str, status: str, name: str = "verify"
+) -> tuple[str, str, str]:
+    """The stencil: the mail rendered for a registration that has nothing but the edition,
+    language and status, with markers in place of its first name, token and end of hold."""
+    blank = Registration(
+        edition=edition, language=language, status=status, first_name=_HOLE.format("name")
+    )
+    kwargs = mail_kwargs(blank, name, token=_HOLE.format("token"))
+    kwargs["context"]["hold_until"] = _HOLE.format("until")
+    with timezone.override(edition_zone(edition=edition)):
         return mail_render(
             template=kwargs["template"], context=kwargs["context"], language=language
         )
-
-    return memoized(f"registration:mail-stencil:{digest}", render)
 
 
 def _filled(
@@ -144,7 +156,11 @@ def _filled(
     """The stencil with the person's values (the first name's first 40 characters, as
     ``_greeting.txt`` shows it), HTML-escaped in the HTML part; one pass, so that a value
     that looks like a marker stays as it is."""
-    values = {"name": registration.first_name[:40], "token": token}
+    values = {
+        "name": registration.first_name[:40],
+        "token": token,
+        "until": hold_until(registration),
+    }
     escaped = {key: escape(value) for key, value in values.items()}
     subject, text, html = stencil
     return (
@@ -174,6 +190,7 @@ def mail_kwargs(
     context.update(
         registration=registration,
         edition=edition,
+        hold_until=hold_until(registration),
         manage_url=_link("registration:manage", token, language),
         verify_url=_link("registration:verify", token, language),
         claim_url=_link("registration:claim", token, language),
