@@ -4,6 +4,7 @@ first name, in both languages, for a place held and for the waiting list, and it
 carry anything of the person whose registration made the stencil."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.test.signals import template_rendered
@@ -13,11 +14,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kongres.events.ics import edition_zone
+from kongres.mail.models import OutboxMessage
 from kongres.mail.services import mail_render
 from kongres.registration import mails
 from kongres.registration.models import Registration
 from kongres.registration.tokens import token_new
-from tests.factories import EditionFactory
+from tests.factories import DayFactory, EditionFactory, PageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -140,3 +142,34 @@ def test_another_minute_fills_the_same_stencil_and_another_status_is_another(edi
     assert from_stencil(first, token)[1] != from_stencil(later, token)[1]
     assert mails.hold_until(later) in from_stencil(later, token)[1]
     assert from_stencil(first, token)[0] != from_stencil(waiting, token)[0]
+
+
+@pytest.mark.parametrize("language", ["pl", "en"])
+def test_the_form_sent_queues_the_mail_rendered_for_the_person(client, language):
+    """The form's own path (on PostgreSQL the stencils come with the edition's parts, under
+    the current edition's keys): the mail queued is the mail rendered for the person, for a
+    place held and for the waiting list (one place), the second from the stencils the first
+    stored."""
+    from tests.registration.test_views import form_data
+
+    edition = EditionFactory(title_pl="IV Kongres <Polityki> & „Regionów”", capacity=1)
+    DayFactory(edition=edition, date=edition.start_date)
+    PageFactory(kind="privacy", title_pl="Polityka prywatności", slug="polityka-prywatnosci")
+    url = "/rejestracja/" if language == "pl" else "/en/registration/"
+    for email in ("first@example.org", "second@example.org"):
+        data = form_data(edition, email=email, first_name="Zoë O'Neil-Łucja")
+        response = client.post(url, data)
+        assert response.status_code == 302, response.context["form"].errors
+        registration = Registration.objects.get(email=email)
+        assert registration.language == language
+        message = OutboxMessage.objects.get(to=email)
+        token = re.search(r"/([A-Za-z0-9_-]{20,})/", message.body_text).group(1)
+        sent = (message.subject, message.body_text, message.body_html)
+        assert sent == rendered_whole(registration, token)
+
+
+def test_stencils_of_another_edition_are_left_out(edition):
+    other = EditionFactory()
+    stencil = ("s", "t", "h")
+    values = [(other.pk, stencil), (edition.pk, stencil)]
+    assert mails.stencils_of(edition, "pl", values) == {("pl", Status.WAITING_UNVERIFIED): stencil}

@@ -255,9 +255,9 @@ def registration_add(
     header, the same request sent again gets the first answer; the same key with another
     request is refused (422)."""
     token = token_scoped(request, scope=WRITE)
-    # the edition, its days, panels and questions and the privacy notice's version in one
-    # round trip to the cache
-    found, parts = registration_create_parts(edition_id=token.edition_id)
+    # the edition, its days, panels and questions, the privacy notice's version and the
+    # verification mail's stencils in one round trip to the cache
+    found, parts = registration_create_parts(edition_id=token.edition_id, language=body.language)
     edition_check(found, edition=edition)
 
     def create() -> tuple[int, dict]:

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from kongres.events.models import Day, Track
@@ -49,3 +49,6 @@ class EditionParts:
     # the privacy notice's version, when read with the parts (``registration_create_parts``);
     # None: ``registration_create`` reads it
     privacy_notice_version: str | None = None
+    # the verification mail's stencils (``registration.mails.stencil_loads``) by language and
+    # status, when read with the parts; one that is not here is read with the mail
+    stencils: Mapping[tuple[str, str], tuple[str, str, str]] = field(default_factory=dict)

@@ -3,8 +3,10 @@ queued in the transaction of the change (``mail``). Each mail carries a secret l
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
+from collections.abc import Callable, Mapping, Sequence
 
 from django.conf import settings
 from django.urls import reverse
@@ -79,14 +81,25 @@ STENCIL_MAILS = frozenset({"verify"})
 _HOLE = "kongres-mail-hole-{}-3f9a1c07"  # letters, digits and hyphens: escaping leaves them
 _HOLES = re.compile(_HOLE.format("(name|token|until)"))
 _URL_SAFE = re.compile(r"[A-Za-z0-9_-]+")  # a token the links carry as it is
+type Stencil = tuple[str, str, str]  # subject, text, HTML
 
 
-def prepared(registration: Registration, name: str, *, token: str) -> OutboxMessage:
+def prepared(
+    registration: Registration,
+    name: str,
+    *,
+    token: str,
+    stencils: Mapping[tuple[str, str], Stencil] | None = None,
+) -> OutboxMessage:
     """The mail ``registration/mail/<name>`` (one without attachments) rendered as ``mail``
     would queue it, not saved: for the registration function on PostgreSQL, which writes it
-    with the registration and fills in its ``related`` key (the registration's id)."""
+    with the registration and fills in its ``related`` key (the registration's id).
+    ``stencils``: the verification mail's stencils of the registration's edition by language
+    and status, read by the caller (``stencil_loads``); one that is not there is read here."""
     with timezone.override(edition_zone(edition=registration.edition)):
         if name in STENCIL_MAILS and _URL_SAFE.fullmatch(token):
+            key = (registration.language, registration.status)
+            stencil = (stencils or {}).get(key) if name == "verify" else None
             return mail_prepared(
                 to=registration.email,
                 template=f"registration/mail/{name}",
@@ -95,7 +108,7 @@ def prepared(registration: Registration, name: str, *, token: str) -> OutboxMess
                 kind=f"registration.{name}",
                 related=selectors.registration_mail_key(registration),
                 secrets=[token],
-                rendered=_filled(_stencil(registration, name), registration, token),
+                rendered=_filled(stencil or _stencil(registration, name), registration, token),
             )
         kwargs = mail_kwargs(registration, name, token=token)
         if kwargs.pop("attachments"):
@@ -115,28 +128,64 @@ def hold_until(registration: Registration) -> str:
         )
 
 
-def _stencil(registration: Registration, name: str) -> tuple[str, str, str]:
+def _stencil(registration: Registration, name: str) -> Stencil:
     """The mail ``name`` of ``registration`` with markers for its first name, token and end of
     the hold: the subject, text and HTML, from the cache when another registration made them."""
     edition, language, status = registration.edition, registration.language, registration.status
-    return memoized(
+    _edition_id, stencil = memoized(
         stencil_memo_key(edition.pk, language, status, name),
-        lambda: stencil_render(edition, language, status, name),
+        lambda: (edition.pk, stencil_render(edition, language, status, name)),
     )
+    return stencil
 
 
-def stencil_memo_key(edition_id: int, language: str, status: str, name: str = "verify") -> str:
+def stencil_memo_key(edition: int | str, language: str, status: str, name: str = "verify") -> str:
     """The ``memoized`` key of the stencil of the mail ``name`` for a registration of this
-    edition, language and status: everything else the stencil shows is the edition's, which an
-    edit changes only with the content generation."""
-    parts = (name, language, status, edition_id, settings.SITE_URL)
+    edition (its id, or "current": the edition the public site shows), language and status.
+    Everything else the stencil shows is the edition's, which an edit changes only with the
+    content generation. The value is ``(the edition's id, the stencil)``."""
+    parts = (name, language, status, edition, settings.SITE_URL)
     digest = hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:40]
     return f"registration:mail-stencil:{digest}"
 
 
-def stencil_render(
-    edition: Edition, language: str, status: str, name: str = "verify"
-) -> tuple[str, str, str]:
+# The statuses a new participant's registration has: the verification mail of each.
+STENCIL_STATUSES = (Status.HELD, Status.WAITING_UNVERIFIED)
+
+
+def stencil_loads(
+    edition: int | str, language: str, edition_get: Callable[[], Edition | None]
+) -> dict[str, Callable[[], tuple[int | None, Stencil | None]]]:
+    """The ``memoized_many`` loads of the verification mail's stencils of both statuses, for a
+    caller that reads them with the edition (one round trip to the cache): ``edition`` as in
+    ``stencil_memo_key``, ``edition_get()`` the edition when one must be rendered (None: there
+    is none, and nothing is rendered)."""
+
+    def load(status: str) -> tuple[int | None, Stencil | None]:
+        found = edition_get()
+        if found is None:
+            return None, None
+        return found.pk, stencil_render(found, language, status)
+
+    return {
+        stencil_memo_key(edition, language, status): functools.partial(load, status)
+        for status in STENCIL_STATUSES
+    }
+
+
+def stencils_of(
+    edition: Edition, language: str, values: Sequence[tuple[int | None, Stencil | None]]
+) -> dict[tuple[str, str], Stencil]:
+    """The stencils read through ``stencil_loads`` (their values in its order), by language and
+    status, those of ``edition`` only."""
+    return {
+        (language, status): stencil
+        for status, (edition_id, stencil) in zip(STENCIL_STATUSES, values, strict=True)
+        if edition_id == edition.pk and stencil is not None
+    }
+
+
+def stencil_render(edition: Edition, language: str, status: str, name: str = "verify") -> Stencil:
     """The stencil: the mail rendered for a registration that has nothing but the edition,
     language and status, with markers in place of its first name, token and end of hold."""
     blank = Registration(
@@ -150,9 +199,7 @@ def stencil_render(
         )
 
 
-def _filled(
-    stencil: tuple[str, str, str], registration: Registration, token: str
-) -> tuple[str, str, str]:
+def _filled(stencil: Stencil, registration: Registration, token: str) -> Stencil:
     """The stencil with the person's values (the first name's first 40 characters, as
     ``_greeting.txt`` shows it), HTML-escaped in the HTML part; one pass, so that a value
     that looks like a marker stays as it is."""

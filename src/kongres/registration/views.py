@@ -170,8 +170,13 @@ def _shown(
 @require_http_methods(["GET", "HEAD", "POST"])
 def register(request: HttpRequest) -> HttpResponse:
     # The current edition (what request.edition would read) and the form's parts in one round
-    # trip to the cache; with the privacy notice's version for a form sent.
-    edition, parts = services.registration_current_parts(privacy=request.method == "POST")
+    # trip to the cache; for a form sent, with the privacy notice's version and the stencils of
+    # the verification mail in the form's language.
+    sent = request.method == "POST"
+    edition, parts = services.registration_current_parts(
+        privacy=sent,
+        language=(get_language() or settings.LANGUAGE_CODE).split("-")[0] if sent else "",
+    )
     request.edition = edition
     if edition is None:
         return _window_page(request, None, "none")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -96,6 +96,7 @@ def registration_create(
                 over_capacity,
                 subscribed=read.subscribed,
                 audit_entries=audit_entries,
+                stencils=parts.stencils if parts else None,
             )
         except _NoSeat:
             continue
@@ -125,9 +126,10 @@ def _create(
     *,
     subscribed: bool = True,
     audit_entries: Sequence[AuditLogEntry] = (),
+    stencils: Mapping[tuple[str, str], mails.Stencil] | None = None,
 ) -> tuple[Registration, str]:
     """``subscribed``: whether the edition has webhook subscribers (read with the pools); if
-    not, no event is looked for."""
+    not, no event is looked for. ``stencils``: the verification mail's, read with the parts."""
     token, hashed, salt = link
     registration = _new(edition, clean, privacy_notice_version, now, actor, with_seat)
     if actor is None and connection.vendor == "postgresql":
@@ -138,6 +140,7 @@ def _create(
             with_seat,
             subscribed=subscribed,
             audit_entries=audit_entries,
+            stencils=stencils,
         )
         return registration, token
     with _atomic():
@@ -191,6 +194,7 @@ def _create_in_one_statement(
     *,
     subscribed: bool,
     audit_entries: Sequence[AuditLogEntry] = (),
+    stencils: Mapping[tuple[str, str], mails.Stencil] | None = None,
 ) -> None:
     """``_create`` of a participant on PostgreSQL: what the ORM path writes in seven
     statements, written by one call of the registration function; once it is committed, a
@@ -201,7 +205,7 @@ def _create_in_one_statement(
     transaction of its own (autocommit: no BEGIN and no COMMIT round trip); else it runs in
     ``transaction.atomic()`` with the webhook events."""
     token, hashed, salt = link
-    message = mails.prepared(registration, "verify", token=token)
+    message = mails.prepared(registration, "verify", token=token, stencils=stencils)
     rows = [
         row_json(registration),
         clean.day_ids,

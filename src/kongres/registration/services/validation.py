@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,7 +17,7 @@ from kongres.content.models import PrivacyNoticeVersion
 from kongres.core.cache import memoized, memoized_many
 from kongres.events.models import Day, Edition, Track
 from kongres.events.selectors import edition_current, edition_memo_key
-from kongres.registration import selectors
+from kongres.registration import mails, selectors
 from kongres.registration.choices import (
     AccessibilityNeed,
     MunicipalitySize,
@@ -195,72 +196,93 @@ PRIVACY_NOTICE_MEMO_KEY = "registration:privacy-notice"
 
 
 def registration_create_parts(
-    *, edition_id: int, now: dt.datetime | None = None
+    *, edition_id: int, language: str = "", now: dt.datetime | None = None
 ) -> tuple[Edition, EditionParts]:
-    """The edition, its days, panels and questions (``edition_form_parts``) and the privacy
-    notice's version (``_privacy_notice_version``) in one round trip to the cache, for a
-    caller of ``registration_create`` that has only the edition's id (the API)."""
+    """The edition, its days, panels and questions (``edition_form_parts``), the privacy
+    notice's version (``_privacy_notice_version``) and, with ``language``, the verification
+    mail's stencils in that language, in one round trip to the cache, for a caller of
+    ``registration_create`` that has only the edition's id (the API)."""
     loaded: list[Edition] = []
 
     def edition_load() -> Edition:
         loaded.append(Edition.objects.get(pk=edition_id))
         return loaded[0]
 
-    def parts_load() -> tuple:
+    def edition_loaded() -> Edition:
         # the edition as loaded just before (else read: its related rows point to it)
-        return selectors.form_parts_load(
-            loaded[0] if loaded else Edition.objects.get(pk=edition_id)
-        )
+        return loaded[0] if loaded else Edition.objects.get(pk=edition_id)
 
-    edition, (days, tracks, questions, closed), version = memoized_many(
-        {
-            edition_memo_key(edition_id): edition_load,
-            selectors.form_parts_memo_key(edition_id): parts_load,
-            PRIVACY_NOTICE_MEMO_KEY: lambda: _privacy_notice_store(now or timezone.now()),
-        }
-    )
+    loads = {
+        edition_memo_key(edition_id): edition_load,
+        selectors.form_parts_memo_key(edition_id): lambda: selectors.form_parts_load(
+            edition_loaded()
+        ),
+        PRIVACY_NOTICE_MEMO_KEY: lambda: _privacy_notice_store(now or timezone.now()),
+    }
+    language = language if _stencils_used() else ""
+    if language:
+        loads |= mails.stencil_loads(edition_id, language, edition_loaded)
+    edition, (days, tracks, questions, closed), version, *stencils = memoized_many(loads)
     parts = EditionParts(
         days=days,
         tracks=tracks,
         questions=questions,
         seats_closed=closed,
         privacy_notice_version=version,
+        stencils=mails.stencils_of(edition, language, stencils) if language else {},
     )
     return edition, parts
+
+
+def _stencils_used() -> bool:
+    """Whether a participant's registration fills in its mail from a stencil: on PostgreSQL,
+    where the registration function writes the mail (the ORM path renders its mail)."""
+    return connection.vendor == "postgresql"
 
 
 CURRENT_FORM_MEMO_KEY = "registration:current-form"
 
 
 def registration_current_parts(
-    *, privacy: bool = False, now: dt.datetime | None = None
+    *, privacy: bool = False, language: str = "", now: dt.datetime | None = None
 ) -> tuple[Edition | None, EditionParts | None]:
     """The edition the public site shows (``events.selectors.edition_current``, as
-    ``request.edition``) with its days, panels and questions, and with ``privacy`` the privacy
-    notice's version too, in one round trip to the cache: what the registration form's page
-    (without ``privacy``: reading the version may store the notice's text, and a GET writes
-    nothing) and the form sent need before the database. The edition and its parts are kept
-    under one key, so they are always of the same edition. (None, None) without an edition."""
-    loads = {CURRENT_FORM_MEMO_KEY: _current_form_load}
+    ``request.edition``) with its days, panels and questions in one round trip to the cache:
+    what the registration form's page and the form sent need before the database. For the
+    form sent, with ``privacy`` the privacy notice's version (reading it may store the notice's
+    text, and a GET writes nothing) and with ``language`` the verification mail's stencils in
+    that language, in the same round trip. The edition and its parts are kept under one key,
+    so they are always of the same edition. (None, None) without an edition."""
+    loaded: list[tuple] = []
+
+    def current_load() -> tuple[Edition | None, tuple | None]:
+        edition = edition_current()
+        loaded.append((edition, selectors.form_parts_load(edition) if edition else None))
+        return loaded[0]
+
+    def edition_loaded() -> Edition | None:
+        return loaded[0][0] if loaded else edition_current()
+
+    loads = {CURRENT_FORM_MEMO_KEY: current_load}
     if privacy:
         loads[PRIVACY_NOTICE_MEMO_KEY] = lambda: _privacy_notice_store(now or timezone.now())
-    (edition, loaded), *version = memoized_many(loads)
+    language = language if _stencils_used() else ""
+    if language:
+        loads |= mails.stencil_loads("current", language, edition_loaded)
+    (edition, found), *rest = memoized_many(loads)
     if edition is None:
         return None, None
-    days, tracks, questions, closed = loaded
+    version = rest.pop(0) if privacy else None
+    days, tracks, questions, closed = found
     parts = EditionParts(
         days=days,
         tracks=tracks,
         questions=questions,
         seats_closed=closed,
-        privacy_notice_version=version[0] if version else None,
+        privacy_notice_version=version,
+        stencils=mails.stencils_of(edition, language, rest) if language else {},
     )
     return edition, parts
-
-
-def _current_form_load() -> tuple[Edition | None, tuple | None]:
-    edition = edition_current()
-    return edition, selectors.form_parts_load(edition) if edition is not None else None
 
 
 def _privacy_notice_version(now: dt.datetime) -> str:
