@@ -222,8 +222,23 @@ def registration_create_parts(
     language = language if _stencils_used() else ""
     if language:
         loads |= mails.stencil_loads(edition_id, language, edition_loaded)
-    edition, (days, tracks, questions, closed), version, *stencils = memoized_many(loads)
-    parts = EditionParts(
+    edition, found, version, *stencils = memoized_many(loads)
+    return edition, _parts(edition, found, version, language, stencils)
+
+
+def _stencils_used() -> bool:
+    """Whether a participant's registration fills in its mail from a stencil: on PostgreSQL,
+    where the registration function writes the mail (the ORM path renders its mail)."""
+    return connection.vendor == "postgresql"
+
+
+def _parts(
+    edition: Edition, found: tuple, version: str | None, language: str, stencils: list
+) -> EditionParts:
+    """The parts read through ``memoized_many``: ``found`` as ``form_parts_load`` gives it, the
+    stencils as ``mails.stencil_loads`` (in ``language``; "": none read)."""
+    days, tracks, questions, closed = found
+    return EditionParts(
         days=days,
         tracks=tracks,
         questions=questions,
@@ -231,13 +246,6 @@ def registration_create_parts(
         privacy_notice_version=version,
         stencils=mails.stencils_of(edition, language, stencils) if language else {},
     )
-    return edition, parts
-
-
-def _stencils_used() -> bool:
-    """Whether a participant's registration fills in its mail from a stencil: on PostgreSQL,
-    where the registration function writes the mail (the ORM path renders its mail)."""
-    return connection.vendor == "postgresql"
 
 
 CURRENT_FORM_MEMO_KEY = "registration:current-form"
@@ -273,16 +281,7 @@ def registration_current_parts(
     if edition is None:
         return None, None
     version = rest.pop(0) if privacy else None
-    days, tracks, questions, closed = found
-    parts = EditionParts(
-        days=days,
-        tracks=tracks,
-        questions=questions,
-        seats_closed=closed,
-        privacy_notice_version=version,
-        stencils=mails.stencils_of(edition, language, rest) if language else {},
-    )
-    return edition, parts
+    return edition, _parts(edition, found, version, language, rest)
 
 
 def _privacy_notice_version(now: dt.datetime) -> str:
