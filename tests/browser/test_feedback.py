@@ -99,6 +99,11 @@ def test_answer_once_and_see_the_results_with_the_keyboard_only(page, live_serve
     tab_to(focused("e.tagName === 'BUTTON'"))
     page.keyboard.press("Enter")
     page.wait_for_selector("#error-summary")
+    # the summary takes the focus (autofocus, applied when the page is next rendered) before
+    # tabbing starts from it, as for a person
+    page.wait_for_function(
+        "document.activeElement && document.activeElement.id === 'error-summary'"
+    )
     assert page.input_value(f"#{remarks}") == "Świetne panele"
     assert page.is_checked("input[type=checkbox][value='2']")
     assert not Response.objects.exists()

@@ -120,6 +120,11 @@ def test_speaker_uploads_a_pdf_and_it_shows_after_approval(
     walk.tab_to("e.tagName === 'BUTTON' && e.textContent.trim() === 'Wyślij'")
     page.keyboard.press("Enter")
     page.wait_for_selector("#error-summary")
+    # the summary takes the focus (autofocus, applied when the page is next rendered): only then
+    # does tabbing start from it, as for a person (else the focus could jump back mid-way)
+    page.wait_for_function(
+        "document.activeElement && document.activeElement.id === 'error-summary'"
+    )
     assert "Plik nie jest prezentacją PDF, PPTX ani ODP" in page.text_content("#error-summary")
     assert page.input_value("#id_title") == "Moje slajdy"
     walk.check("upload page with an error")
