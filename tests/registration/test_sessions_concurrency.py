@@ -160,3 +160,108 @@ def test_days_changed_while_the_signup_waits_for_the_lock_are_seen(figures):  # 
     figures(code=error.value.code)
     assert error.value.code == "not_confirmed"
     assert SessionSignup.objects.filter(registration=person).count() == 0
+
+
+def _counter_held(session, *, lock: str, held, release, then: str = "") -> None:
+    """In a thread of its own: hold the session's counter row with ``lock`` (``FOR SHARE``:
+    another sign-up joining the waiting list; ``FOR UPDATE``: a leave), signal ``held``, wait
+    for ``release``, run ``then`` (SQL on the counter), commit."""
+    from django.db import connection, transaction
+
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT taken FROM registration_sessionplaces WHERE session_id = %s {lock}",
+                [session.pk],
+            )
+            held.set()
+            release.wait(5)
+            if then:
+                cursor.execute(then, [session.pk])
+    finally:
+        connection.close()
+
+
+def _full_session(capacity: int):
+    edition = EditionFactory(capacity=100)
+    session = SessionFactory(
+        edition=edition, signup_mode=Session.SignupMode.SIGNUP, capacity=capacity
+    )
+    places_ready(session)
+    for _ in range(capacity):
+        person = RegistrationFactory(edition=edition, verified=True)
+        assert session_signup(registration=person, session=session).status == Signup.SIGNED_UP
+    return edition, session
+
+
+@pytest.mark.django_db(transaction=True)
+def test_joiners_of_a_full_session_do_not_wait_for_one_another(figures, settings):  # noqa: F811
+    """A sign-up that finds the session full holds the counter with a share lock: while another
+    one holds it so (mid-way through joining the waiting list), a second joins at once. With a
+    write lock it would wait for the first, here past the lock timeout ("busy")."""
+    import threading
+    import time
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the test database is not PostgreSQL (SQLite has no row locks)")
+    settings.KONGRES_LOCK_TIMEOUT_MS = 500
+    edition, session = _full_session(1)
+    person = RegistrationFactory(edition=edition, verified=True)
+    held, release = threading.Event(), threading.Event()
+    other = threading.Thread(
+        target=_counter_held,
+        kwargs={"session": session, "lock": "FOR SHARE", "held": held, "release": release},
+    )
+    other.start()
+    try:
+        assert held.wait(5)
+        started = time.monotonic()
+        signup = session_signup(registration=person, session=session)
+        seconds = time.monotonic() - started
+    finally:
+        release.set()
+        other.join()
+    figures(seconds=round(seconds, 3))
+    assert signup.status == Signup.WAITING
+    assert seconds < 0.5
+    assert statuses(session) == Counter({Signup.SIGNED_UP: 1, Signup.WAITING: 1})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_place_freed_while_the_signup_waits_for_the_counter_is_taken(figures):  # noqa: F811
+    """The session is full and a leave holds its counter: the sign-up's take finds no place and
+    waits for the counter. The leave frees the place (nobody waits for it) and commits: the
+    sign-up must not join the waiting list beside a free place, it signs up again and takes it."""
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the test database is not PostgreSQL (SQLite has no row locks)")
+    edition, session = _full_session(1)
+    person = RegistrationFactory(edition=edition, verified=True)
+    held, release = threading.Event(), threading.Event()
+    leave = threading.Thread(
+        target=_counter_held,
+        kwargs={
+            "session": session,
+            "lock": "FOR UPDATE",
+            "held": held,
+            "release": release,
+            "then": "UPDATE registration_sessionplaces SET taken = taken - 1 WHERE session_id = %s",
+        },
+    )
+    leave.start()
+    try:
+        assert held.wait(5)
+        threading.Timer(0.3, release.set).start()  # while the sign-up waits
+        signup = session_signup(registration=person, session=session)
+    finally:
+        release.set()
+        leave.join()
+    places = SessionPlaces.objects.get(session=session)
+    figures(status=str(signup.status), taken=places.taken)
+    assert signup.status == Signup.SIGNED_UP
+    assert places.taken == places.capacity == 1  # the leaver's place, now this person's

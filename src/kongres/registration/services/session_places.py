@@ -6,7 +6,7 @@ A place is taken with one conditional ``UPDATE â€¦ SET taken = taken + 1 WHERE â
 capacity`` (``CheckConstraint`` ``sessionplaces_taken_within_capacity`` is the second guard,
 recognised by name). A sign-up's take also names the capacity the session has now
 (``take_at``): a counter that is missing or counts another capacity (a changed capacity or
-room) takes nothing, and ``places_locked`` then tells the sign-up so, so that it brings the
+room) takes nothing, and ``places_held`` then tells the sign-up so, so that it brings the
 counter in line first; a sign-up that finds everything in order spends no read on it.
 """
 
@@ -52,12 +52,16 @@ def lock_places(session_ids: list[int]) -> None:
     )
 
 
-def places_locked(session_id: int) -> tuple[int | None, int] | None:
-    """The counter's ``(capacity, taken)``, its row locked (on SQLite the transaction holds the
-    database's write lock already, as ``select_for_update`` leaves it); None when there is
-    none. In SQL like the take: it is on the path of every sign-up that finds the session
-    full."""
-    locking = " FOR UPDATE" if connection.vendor == "postgresql" else ""
+def places_held(session_id: int) -> tuple[int | None, int] | None:
+    """The counter's ``(capacity, taken)``, its row held with a share lock (``FOR SHARE``; on
+    SQLite the transaction holds the database's write lock already); None when there is none.
+
+    This is how a sign-up that finds the session full joins its waiting list: the share locks
+    of such sign-ups do not wait for one another, while a place can only be freed or taken by
+    an ``UPDATE`` of the row, which waits until they have committed (so the offer of a freed
+    place sees them). In SQL like the take: it is on the path of every sign-up that finds the
+    session full."""
+    locking = " FOR SHARE" if connection.vendor == "postgresql" else ""
     with connection.cursor() as cursor:
         cursor.execute(PLACES_SQL + locking, [session_id])
         row = cursor.fetchone()

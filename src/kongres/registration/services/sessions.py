@@ -28,9 +28,10 @@ conditional ``UPDATE … SET taken = taken + 1 WHERE … taken < capacity`` (``C
 the registration row (``FOR NO KEY UPDATE``, so that a cancellation cannot slip between the
 check "confirmed" and the sign-up), then the places rows in session order, then sign-up rows
 (compare-and-set). A sign-up that finds the session full joins the waiting list while holding
-the places row, so that a place freed at the same moment is offered to it and never stays free
-while someone waits. The registration's cancellation (edition pool → registration → places)
-follows the same order.
+the places row with a share lock (``FOR SHARE``): such sign-ups do not wait for one another,
+and a place freed at the same moment (an ``UPDATE`` of the row, which waits for their commit)
+is offered to them, so it never stays free while someone waits. The registration's
+cancellation (edition pool → registration → places) follows the same order.
 
 What a sign-up costs
 ====================
@@ -90,7 +91,7 @@ from kongres.registration.services.session_places import (
     PLACES_CONSTRAINT,
     holders,
     lock_places,
-    places_locked,
+    places_held,
     release,
     take,
     take_at,
@@ -161,17 +162,25 @@ class _PlacesNotReady(Exception):
     sign-up's transaction is rolled back, the counter brought in line, and it signs up again."""
 
 
+class _PlaceFreed(Exception):
+    """A place was freed between the take and the counter's read: the sign-up's transaction
+    is rolled back and it signs up again (its take then gets the place). A share lock is
+    never raised to a write lock: two sign-ups doing so at once would deadlock."""
+
+
 def _take_place(session: Session) -> bool:
-    """Take a place in ``session``; when none is free, hold its counter's row (to join the
-    waiting list holding it: a place freed meanwhile is ours). Raises ``_PlacesNotReady``."""
+    """Take a place in ``session``; when none is free, hold its counter's row with a share lock
+    (to join the waiting list: a place freed meanwhile waits for our commit, and is offered to
+    us). Raises ``_PlacesNotReady`` or ``_PlaceFreed``."""
     capacity = session.places_capacity
     if take_at(session.pk, capacity):
         return True
-    found = places_locked(session.pk)
+    found = places_held(session.pk)
     if found is None or found[0] != capacity:
         raise _PlacesNotReady
-    # full as read under the lock, unless a place was freed since the take
-    return (capacity is None or found[1] < capacity) and take(session.pk)
+    if capacity is None or found[1] < capacity:  # freed since the take
+        raise _PlaceFreed
+    return False
 
 
 # -- sign-ups ------------------------------------------------------------------------------------
@@ -248,6 +257,8 @@ def _signup_attempts(
         try:
             with _atomic():
                 return _signup(lock(session), session, switch=switch, now=now)
+        except _PlaceFreed:
+            continue
         except _PlacesNotReady:
             # the session read again: the counter follows what it says now
             session = Session.objects.select_related("edition", "room").get(pk=session.pk)
