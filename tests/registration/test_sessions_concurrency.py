@@ -162,6 +162,12 @@ def test_days_changed_while_the_signup_waits_for_the_lock_are_seen(figures):  # 
     assert SessionSignup.objects.filter(registration=person).count() == 0
 
 
+LOCKS = {
+    "FOR SHARE": "SELECT taken FROM registration_sessionplaces WHERE session_id = %s FOR SHARE",
+    "FOR UPDATE": "SELECT taken FROM registration_sessionplaces WHERE session_id = %s FOR UPDATE",
+}
+
+
 def _counter_held(session, *, lock: str, held, release, then: str = "") -> None:
     """In a thread of its own: hold the session's counter row with ``lock`` (``FOR SHARE``:
     another sign-up joining the waiting list; ``FOR UPDATE``: a leave), signal ``held``, wait
@@ -170,10 +176,7 @@ def _counter_held(session, *, lock: str, held, release, then: str = "") -> None:
 
     try:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT taken FROM registration_sessionplaces WHERE session_id = %s {lock}",
-                [session.pk],
-            )
+            cursor.execute(LOCKS[lock], [session.pk])
             held.set()
             release.wait(5)
             if then:
