@@ -231,6 +231,34 @@ def test_scan_query_count(staff_client, register, day1, gates, django_assert_num
     assert response.json()["ok"] is True
 
 
+# A scan's round trips to the shared cache, the session warm: the session, the current edition,
+# the edition's days and gates (one read).
+SCAN_CACHE_READS = 3
+
+
+def test_scan_round_trips_to_the_shared_cache(staff_client, register, day1, gates, settings):
+    """The database cache as the default cache (a site without Redis): every round trip to the
+    shared cache is a statement that CaptureQueriesContext sees."""
+    from django.core.cache import cache
+    from django.test.utils import CaptureQueriesContext
+
+    settings.CACHES = {**settings.CACHES, "default": settings.CACHES["database"]}
+    cache.clear()
+    codes = [
+        ticket_for_registration(registration=register(email=f"c{n}@example.org")).code
+        for n in range(2)
+    ]
+    scan_api(staff_client, code=codes[0], day=day1.pk, gate=gates[0].pk, nonce="warm")
+    with CaptureQueriesContext(connection) as queries:
+        response = scan_api(staff_client, code=codes[1], day=day1.pk, gate=gates[0].pk, nonce="n")
+    assert response.status_code == 200
+    reads = [q["sql"] for q in queries.captured_queries if "kongres_cache" in q["sql"]]
+    assert len(reads) == SCAN_CACHE_READS, reads
+    assert "checkin:days" in reads[-1]
+    assert "checkin:gates" in reads[-1]
+    cache.clear()
+
+
 def test_a_gate_added_is_known_to_the_next_scan(staff_client, register, day1, gates):
     """The scan form's days and gates are memoized; adding a gate shows at once."""
     from kongres.checkin.models import Gate

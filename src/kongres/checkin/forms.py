@@ -51,9 +51,9 @@ class PlaceForm(_EditionForm):
 
 
 class ScanForm(forms.Form):
-    """One scan. The day and the gate are checked against the edition's, read once per
-    process while the content is unchanged (``selectors.checkin_days``): a scan spends no
-    query on them."""
+    """One scan. The day and the gate are checked against the edition's, kept in the shared
+    cache while the content is unchanged and read in one round trip to it
+    (``selectors.checkin_days_and_gates``): a scan spends no query on them."""
 
     code = forms.CharField(label=_("Ticket code"), max_length=200, required=False)
     registration = forms.ModelChoiceField(
@@ -81,8 +81,9 @@ class ScanForm(forms.Form):
         self.fields["session"].queryset = Session.objects.filter(edition=edition).select_related(
             "edition"
         )
-        self.days = {day.pk: day for day in selectors.checkin_days(edition=edition)}
-        self.gates = {gate.pk: gate for gate in selectors.checkin_gates(edition=edition)}
+        days, gates = selectors.checkin_days_and_gates(edition=edition)
+        self.days = {day.pk: day for day in days}
+        self.gates = {gate.pk: gate for gate in gates}
         self.fields["day"].choices = [(pk, str(day)) for pk, day in self.days.items()]
         self.fields["gate"].choices = [(pk, str(gate)) for pk, gate in self.gates.items()]
 

@@ -14,7 +14,7 @@ from kongres.accounts.roles import role_can
 from kongres.checkin.models import CheckIn, Gate, SessionAttendance
 from kongres.checkin.offline import OfflineEntry
 from kongres.checkin.services import CheckinError
-from kongres.core.cache import memoized
+from kongres.core.cache import memoized, memoized_many
 from kongres.core.search import Fold, fold
 from kongres.events.ics import edition_zone
 from kongres.events.models import Day, Edition, Session
@@ -55,6 +55,18 @@ def checkin_days(*, edition: Edition) -> list[Day]:
     """The edition's days, kept in the cache while the content is unchanged (an edit of a
     day bumps the content generation, see ``kongres.core.cache.memoized``)."""
     return memoized(f"checkin:days:{edition.pk}", lambda: list(edition.days.all()))
+
+
+def checkin_days_and_gates(*, edition: Edition) -> tuple[list[Day], list[Gate]]:
+    """``checkin_days`` and ``checkin_gates`` in one round trip to the cache (a scan needs
+    both)."""
+    days, gates = memoized_many(
+        {
+            f"checkin:days:{edition.pk}": lambda: list(edition.days.all()),
+            f"checkin:gates:{edition.pk}": lambda: list(edition.gates.all()),
+        }
+    )
+    return days, gates
 
 
 def checkin_day_default(*, days: list[Day], edition: Edition, now: dt.datetime | None = None):

@@ -97,8 +97,7 @@ def staff_only(
 
 def _place(request: HttpRequest, edition: Edition) -> tuple[Day | None, Gate | None, list, list]:
     """The day and gate chosen (query string or form), else today's day and no gate."""
-    days = selectors.checkin_days(edition=edition)
-    gates = selectors.checkin_gates(edition=edition)
+    days, gates = selectors.checkin_days_and_gates(edition=edition)
     source = request.POST if request.method == "POST" else request.GET
     day = next((d for d in days if str(d.pk) == source.get("day")), None)
     day = day or selectors.checkin_day_default(days=days, edition=edition)
