@@ -214,10 +214,10 @@ def test_scan_query_count(staff_client, register, day1, gates, django_assert_num
     whether the account must give a second factor (it has no app: no), role,
     the savepoint of the scan's transaction; in it (on PostgreSQL first SET LOCAL
     lock_timeout) the ticket with its registration (locked) and whether it was let in today,
-    the registration's days (read once for the decision and the answer), the insert, the
-    edition's webhook subscriptions (kongres.webhooks: one indexed read; none here). The
-    edition's days and gates are memoized (no query for the form); a nonce is looked up only
-    when the insert finds it taken."""
+    and whether the edition has webhook subscribers (none here: no read of them later), the
+    registration's days (read once for the decision and the answer), the insert. The edition's
+    days and gates are memoized (no query for the form); a nonce is looked up only when the
+    insert finds it taken."""
     codes = [
         ticket_for_registration(registration=register(email=f"p{n}@example.org")).code
         for n in range(2)
@@ -225,7 +225,7 @@ def test_scan_query_count(staff_client, register, day1, gates, django_assert_num
     gate = gates[0].pk
     # the session warmed, the days and gates memoized
     scan_api(staff_client, code=codes[0], day=day1.pk, gate=gate, nonce="first")
-    with django_assert_num_queries(9 + (connection.vendor == "postgresql")):
+    with django_assert_num_queries(8 + (connection.vendor == "postgresql")):
         response = scan_api(staff_client, code=codes[1], day=day1.pk, gate=gate, nonce="second")
     assert response.status_code == 200
     assert response.json()["ok"] is True

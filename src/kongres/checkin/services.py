@@ -33,7 +33,7 @@ from kongres.registration.models import Registration, Ticket
 from kongres.registration.selectors import registration_webhook_data
 from kongres.registration.tickets import active_ticket, ticket_code_normalise
 from kongres.webhooks.models import WebhookEvent
-from kongres.webhooks.services import webhook_queue
+from kongres.webhooks.services import webhook_queue, webhook_subscribed
 
 Status = Registration.Status
 Result = CheckIn.Result
@@ -319,6 +319,7 @@ def _record(
     """Decide and record one scan, in one transaction: the registration is read once, locked,
     so that two scans of one person are answered one after the other."""
     accepted_today = None
+    subscribed = True  # unless read with the ticket
     with _atomic():
         if registration is not None:
             ticket = active_ticket(registration)
@@ -326,7 +327,8 @@ def _record(
             registration = Registration.objects.select_for_update().get(pk=registration.pk)
         else:
             # the ticket and its registration in one read, the registration locked, with
-            # whether it was let in today (the other scan of a person waits for the lock)
+            # whether it was let in today (the other scan of a person waits for the lock) and
+            # whether the edition has webhook subscribers
             ticket = (
                 Ticket.objects.select_related("registration")
                 .select_for_update(of=("registration",))
@@ -335,7 +337,8 @@ def _record(
                         CheckIn.objects.filter(
                             registration=OuterRef("registration"), day=day, result=Result.OK
                         )
-                    )
+                    ),
+                    subscribed=webhook_subscribed(edition_id=day.edition_id),
                 )
                 .filter(code=code)
                 .first()
@@ -344,6 +347,7 @@ def _record(
             )
             registration = ticket.registration if ticket is not None else None
             accepted_today = ticket.accepted_today if ticket is not None else None
+            subscribed = ticket.subscribed if ticket is not None else True
         days = list(registration.days.all()) if registration is not None else []
         result, previous = _decide(
             ticket=ticket,
@@ -369,7 +373,7 @@ def _record(
         answer = _answer(row, repeated=False, previous=previous, days=days, offline=offline)
         if answer.conflict:
             _conflict_record(answer=answer, staff=staff)
-        if result == Result.OK:
+        if result == Result.OK and subscribed:
             webhook_queue(
                 edition_id=day.edition_id,
                 event=WebhookEvent.CHECKED_IN,
