@@ -368,3 +368,37 @@ def test_a_wrong_code_is_refused_and_the_code_page_keeps_next(client, flagged):
     assert f'value="{wrong}"' in text  # what was typed is kept
     time.sleep(1.1)  # django-otp throttles: one second after a wrong code
     assert client.post(reverse("orga:two-factor"), {"token": code(device)}).status_code == 302
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["nothing", "role_in_flagged", "role_elsewhere", "device", "unconfirmed_device", "superuser"],
+)
+def test_the_user_read_with_its_requirement_says_what_the_query_says(
+    flagged, plain, case, django_assert_num_queries
+):
+    """The signed-in user is read with whether it must give a second factor (one query:
+    ``accounts.backends``); that answer is the one ``two_factor_required_for`` finds alone."""
+    from kongres.accounts.backends import ThrottledModelBackend
+    from kongres.accounts.roles import two_factor_required_for
+
+    user = get_user_model().objects.create_user(
+        username=f"u-{case}", password=PASSWORD, is_superuser=case == "superuser"
+    )
+    if case == "role_in_flagged":
+        EditionRole.objects.create(user=user, edition=flagged, role=Role.CHECKIN_STAFF)
+    if case == "role_elsewhere":
+        EditionRole.objects.create(user=user, edition=plain, role=Role.ADMIN)
+    if case in ("device", "unconfirmed_device"):
+        TOTPDevice.objects.create(user=user, name="app", confirmed=case == "device")
+    expected = case in ("role_in_flagged", "device", "superuser")
+
+    read = ThrottledModelBackend().get_user(user.pk)
+    alone = get_user_model().objects.get(pk=user.pk)
+    with django_assert_num_queries(0):  # read with the user
+        assert two_factor_required_for(user=read) is expected
+    assert two_factor_required_for(user=alone) is expected
+    # and the superuser of a site whose editions require nothing does not need one
+    EditionSettings.objects.filter(edition=flagged).update(requires_two_factor=False)
+    if case == "superuser":
+        assert two_factor_required_for(user=ThrottledModelBackend().get_user(user.pk)) is False

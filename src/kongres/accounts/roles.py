@@ -85,21 +85,47 @@ def two_factor_required_for(*, user: User) -> bool:
     """Whether ``user`` must confirm a second factor before any staff page (``/orga/``,
     ``/checkin/``, ``/admin/``; ``kongres.accounts.middleware.TwoFactorMiddleware``): the site
     requires it of everyone (``two_factor_required``), or the account has a confirmed device,
-    or an edition where it holds a role requires it (every edition, for a superuser). One
-    query, kept on the user object for the request."""
+    or an edition where it holds a role requires it (every edition, for a superuser). Read with
+    the user at the start of a request (``accounts.backends``: ``two_factor_annotation``), or
+    here in one query; kept on the user object for the request."""
     if not (user.is_authenticated and user.is_active):
         return False
     if getattr(settings, "KONGRES_TWO_FACTOR_REQUIRED", False):
         return True
-    if "_two_factor_required" not in user.__dict__:
-        flagged = EditionSettings.objects.filter(requires_two_factor=True)
-        if not user.is_superuser:
-            flagged = flagged.filter(edition__orga_roles__user=OuterRef("pk"))
-        reasons = [Q(Exists(flagged))] + [
-            Q(Exists(model.objects.filter(user=OuterRef("pk"), confirmed=True)))
-            for model in device_classes()
-        ]
-        user.__dict__["_two_factor_required"] = (
-            get_user_model().objects.filter(pk=user.pk).filter(reduce(or_, reasons)).exists()
+    required = getattr(user, TWO_FACTOR_ATTRIBUTE, None)
+    if required is None:
+        required = (
+            get_user_model()
+            .objects.filter(pk=user.pk)
+            .filter(two_factor_annotation(superuser=user.is_superuser))
+            .exists()
         )
-    return user.__dict__["_two_factor_required"]
+        two_factor_read(user, required)
+    return required
+
+
+TWO_FACTOR_ATTRIBUTE = "_two_factor_required"
+
+
+def two_factor_annotation(*, superuser: bool | None = None) -> Q:
+    """Whether the user of the row (``OuterRef("pk")``) must give a second factor, as a
+    condition on the users' table (the reasons of ``two_factor_required_for`` but the site's
+    setting); ``superuser``: whether the user is one, when known (else the row's column)."""
+    flagged = EditionSettings.objects.filter(requires_two_factor=True)
+    by_role = Q(Exists(flagged.filter(edition__orga_roles__user=OuterRef("pk"))))
+    as_superuser = Q(Exists(flagged))
+    if superuser is None:
+        roles = by_role | (Q(is_superuser=True) & as_superuser)
+    else:
+        roles = as_superuser if superuser else by_role
+    devices = [
+        Q(Exists(model.objects.filter(user=OuterRef("pk"), confirmed=True)))
+        for model in device_classes()
+    ]
+    return reduce(or_, [roles, *devices])
+
+
+def two_factor_read(user: AbstractBaseUser, required: bool) -> None:
+    """Keep on ``user`` for the request whether it must give a second factor (on the user
+    itself: ``request.user`` is a lazy object that passes attributes on to it)."""
+    setattr(user, TWO_FACTOR_ATTRIBUTE, required)
