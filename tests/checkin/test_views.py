@@ -200,8 +200,8 @@ def test_search_query_count_does_not_grow_with_results(
     register(last_name="Żak 1")
     staff_client.get(url("api-search"), {"q": "zak"})  # warm the session and permissions
     # the session is read from the cache (cached_db); the user is read with whether the
-    # account must give a second factor (accounts.backends, for accounts.TwoFactorMiddleware)
-    with django_assert_num_queries(5) as one:
+    # account must give a second factor and its roles (accounts.backends)
+    with django_assert_num_queries(4) as one:
         assert len(staff_client.get(url("api-search"), {"q": "zak"}).json()["results"]) == 1
     register(last_name="Żak 2")
     register(last_name="Żak 3")
@@ -211,7 +211,7 @@ def test_search_query_count_does_not_grow_with_results(
 
 def test_scan_query_count(staff_client, register, day1, gates, django_assert_num_queries):
     """A scan through the JSON endpoint, pinned: user, with whether the account must give a
-    second factor (it has no app: no; the session comes from the cache), role,
+    second factor (it has no app: no) and its roles (the session comes from the cache),
     the savepoint of the scan's transaction; in it (on PostgreSQL first SET LOCAL
     lock_timeout) the ticket with its registration (locked) and whether it was let in today,
     and whether the edition has webhook subscribers (none here: no read of them later), the
@@ -225,7 +225,7 @@ def test_scan_query_count(staff_client, register, day1, gates, django_assert_num
     gate = gates[0].pk
     # the session warmed, the days and gates memoized
     scan_api(staff_client, code=codes[0], day=day1.pk, gate=gate, nonce="first")
-    with django_assert_num_queries(7 + (connection.vendor == "postgresql")):
+    with django_assert_num_queries(6 + (connection.vendor == "postgresql")):
         response = scan_api(staff_client, code=codes[1], day=day1.pk, gate=gate, nonce="second")
     assert response.status_code == 200
     assert response.json()["ok"] is True

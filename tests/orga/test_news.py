@@ -317,8 +317,9 @@ def test_list_query_count_is_constant(editor_client, edition, django_assert_num_
     NewsPostFactory.create_batch(count, edition=edition)
     NewsPostFactory(edition=EditionFactory(), title_pl="Cudza aktualność")
     editor_client.get(url(edition))  # the session, the roles: as on every page
-    # session, user (with whether it must give a second factor), edition, roles, the posts
-    with django_assert_num_queries(5):
+    # session, user (with whether it must give a second factor and its roles), edition, the
+    # posts
+    with django_assert_num_queries(4):
         response = editor_client.get(url(edition))
     assert response.text.count('class="orga-state ') == count
     assert "Cudza aktualność" not in response.text

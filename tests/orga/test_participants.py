@@ -73,9 +73,10 @@ def test_list_query_count_does_not_grow(manager_client, edition, django_assert_n
         register(edition)
     url = reverse("orga:registration-list", kwargs={"edition": edition.slug})
     manager_client.get(url)  # warm caches (content types; the session, read from the cache then)
-    # 11 (the user read with whether it must give a second factor: accounts.backends), and
-    # the sessions with sign-ups of the filter "signed up for the session" (issue 18)
-    with django_assert_num_queries(12):
+    # 10 (the user read with whether it must give a second factor and its roles:
+    # accounts.backends), and the sessions with sign-ups of the filter "signed up for the
+    # session" (issue 18)
+    with django_assert_num_queries(11):
         response = manager_client.get(url, {"sort": "name"})
     assert response.content.decode().count("/uczestnicy/") >= rows
 

@@ -28,7 +28,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from kongres.accounts.reauth import password_entered
-from kongres.accounts.roles import two_factor_annotation, two_factor_read
+from kongres.accounts.roles import (
+    roles_annotation,
+    roles_read,
+    two_factor_annotation,
+    two_factor_read,
+)
 from kongres.core.exceptions import KongresError
 from kongres.core.proxy import client_ip
 from kongres.core.ratelimit import (
@@ -101,20 +106,23 @@ class ThrottledModelBackend(ModelBackend):
 
     def get_user(self, user_id):
         """The signed-in user of a request, read with whether it must give a second factor
-        (``roles.two_factor_required_for``, which every staff page asks): one query."""
+        (``roles.two_factor_required_for``, which every staff page asks) and its roles in the
+        editions (``roles.roles_of``): one query."""
         model = get_user_model()
         user = (
             model._default_manager.filter(pk=user_id)
             .annotate(
                 two_factor_required=ExpressionWrapper(
                     two_factor_annotation(), output_field=BooleanField()
-                )
+                ),
+                kongres_roles=roles_annotation(),
             )
             .first()
         )
         if user is None or not self.user_can_authenticate(user):
             return None
         two_factor_read(user, user.two_factor_required)
+        roles_read(user, user.kongres_roles)
         return user
 
 

@@ -11,7 +11,8 @@ from operator import or_
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import CharField, Exists, OuterRef, Q, StringAgg, Subquery, Value
+from django.db.models.functions import Cast, Concat
 from django_otp import device_classes
 
 from kongres.accounts.models import EditionRole, EditionSettings
@@ -50,12 +51,44 @@ def roles_of(*, user: User, edition: Edition) -> frozenset[str]:
         return frozenset()
     if user.is_superuser:
         return ALL_ROLES
+    known = getattr(user, ROLES_ATTRIBUTE, None)
+    if known is not None:  # read with the user (accounts.backends)
+        return known.get(edition.pk, frozenset())
     cache = user.__dict__.setdefault("_edition_roles", {})
     if edition.pk not in cache:
         cache[edition.pk] = frozenset(
             EditionRole.objects.filter(user=user, edition=edition).values_list("role", flat=True)
         )
     return cache[edition.pk]
+
+
+ROLES_ATTRIBUTE = "_kongres_roles"
+
+
+def roles_annotation() -> Subquery:
+    """Every role of the user of the row (``OuterRef("pk")``) as ``"edition id:role,…"`` (NULL
+    without any), to read with the user; ``roles_read`` keeps them on it for the request."""
+    return Subquery(
+        EditionRole.objects.filter(user=OuterRef("pk"))
+        .order_by()
+        .values("user")
+        .annotate(
+            roles=StringAgg(
+                Concat(Cast("edition_id", CharField()), Value(":"), "role"), delimiter=Value(",")
+            )
+        )
+        .values("roles")
+    )
+
+
+def roles_read(user: AbstractBaseUser, roles: str | None) -> None:
+    """Keep on ``user`` for the request its roles read with it (``roles_annotation``); then
+    ``roles_of`` asks the database nothing."""
+    found: dict[int, set[str]] = {}
+    for pair in filter(None, (roles or "").split(",")):
+        edition_id, _colon, role = pair.partition(":")
+        found.setdefault(int(edition_id), set()).add(role)
+    setattr(user, ROLES_ATTRIBUTE, {pk: frozenset(names) for pk, names in found.items()})
 
 
 def role_can(*, user: User, edition: Edition, need: str) -> bool:
