@@ -20,20 +20,13 @@ from __future__ import annotations
 import time
 import unicodedata
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.db.models import BooleanField, ExpressionWrapper
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from kongres.accounts.reauth import password_entered
-from kongres.accounts.roles import (
-    roles_annotation,
-    roles_read,
-    two_factor_annotation,
-    two_factor_read,
-)
+from kongres.accounts.roles import access_of, roles_read, two_factor_read
 from kongres.core.exceptions import KongresError
 from kongres.core.proxy import client_ip
 from kongres.core.ratelimit import (
@@ -105,24 +98,16 @@ class ThrottledModelBackend(ModelBackend):
         return user
 
     def get_user(self, user_id):
-        """The signed-in user of a request, read with whether it must give a second factor
+        """The signed-in user of a request, with whether it must give a second factor
         (``roles.two_factor_required_for``, which every staff page asks) and its roles in the
-        editions (``roles.roles_of``): one query."""
-        model = get_user_model()
-        user = (
-            model._default_manager.filter(pk=user_id)
-            .annotate(
-                two_factor_required=ExpressionWrapper(
-                    two_factor_annotation(), output_field=BooleanField()
-                ),
-                kongres_roles=roles_annotation(),
-            )
-            .first()
-        )
-        if user is None or not self.user_can_authenticate(user):
+        editions (``roles.roles_of``), kept in the shared cache (``roles.access_of``): the
+        user's row, and a round trip to the cache."""
+        user = super().get_user(user_id)
+        if user is None:
             return None
-        two_factor_read(user, user.two_factor_required)
-        roles_read(user, user.kongres_roles)
+        roles, required = access_of(user)
+        two_factor_read(user, required)
+        roles_read(user, roles)
         return user
 
 

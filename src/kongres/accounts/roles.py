@@ -11,11 +11,24 @@ from operator import or_
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import CharField, Exists, OuterRef, Q, StringAgg, Subquery, Value
+from django.core.cache import cache
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    StringAgg,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Cast, Concat
+from django.db.models.signals import post_delete, post_save
 from django_otp import device_classes
 
 from kongres.accounts.models import EditionRole, EditionSettings
+from kongres.core.cache import content_changed, generation
 from kongres.events.models import Edition
 
 Role = EditionRole.Role
@@ -162,3 +175,64 @@ def two_factor_read(user: AbstractBaseUser, required: bool) -> None:
     """Keep on ``user`` for the request whether it must give a second factor (on the user
     itself: ``request.user`` is a lazy object that passes attributes on to it)."""
     setattr(user, TWO_FACTOR_ATTRIBUTE, required)
+
+
+# -- a signed-in user's access, kept in the shared cache ---------------------------------------
+
+ACCESS_GENERATION_KEY = "kongres:access-gen"
+ACCESS_KEY_PREFIX = "kongres:access"
+ACCESS_SECONDS = 3600
+
+
+def access_of(user: AbstractBaseUser) -> tuple[str | None, bool]:
+    """The roles of ``user`` in every edition (as ``roles_annotation`` gives them) and whether
+    it must give a second factor (``two_factor_annotation``): what every staff request asks
+    (``accounts.backends``).
+
+    Kept in Django's cache (shared by every process) with the access generation it was read
+    under; a saved or deleted role, edition setting or second-factor device bumps the
+    generation (``access_changed``), at once and again at the commit, so a role taken away
+    counts from the next request in every process. The generation and the value come in one
+    round trip; the generation is read before the database, so a value read from the data of
+    before a change is never stored under the generation after it. An entry is used only for
+    the superuser flag it was read with (the user's row, read anyway, says the current one)."""
+    key = f"{ACCESS_KEY_PREFIX}:{user.pk}"
+    found = cache.get_many([ACCESS_GENERATION_KEY, key])
+    current = found.get(ACCESS_GENERATION_KEY)
+    stored = found.get(key)
+    if current is None:  # never set, or evicted: a fresh value that no entry has
+        current = generation(ACCESS_GENERATION_KEY)
+    elif isinstance(stored, tuple) and stored[:2] == (current, user.is_superuser):
+        return stored[2], stored[3]
+    read = (
+        get_user_model()
+        ._default_manager.filter(pk=user.pk)
+        .annotate(
+            roles=roles_annotation(),
+            required=ExpressionWrapper(
+                two_factor_annotation(superuser=user.is_superuser), output_field=BooleanField()
+            ),
+        )
+        .values_list("roles", "required")
+        .first()
+    )
+    roles, required = read if read is not None else (None, False)
+    cache.set(key, (current, user.is_superuser, roles, required), ACCESS_SECONDS)
+    return roles, required
+
+
+def access_changed(sender=None, **kwargs) -> None:
+    """Make every user's access read again (``access_of``): connected to the saves and
+    deletes of roles, edition settings and second-factor devices (``AccountsConfig.ready``)."""
+    content_changed(kwargs.get("using"), key=ACCESS_GENERATION_KEY)
+
+
+def access_signals() -> None:
+    """Called once from ``AccountsConfig.ready``."""
+    for model in (EditionRole, EditionSettings, *device_classes()):
+        for signal in (post_save, post_delete):
+            signal.connect(
+                access_changed,
+                sender=model,
+                dispatch_uid=f"kongres-access-{model._meta.label_lower}-{id(signal)}",
+            )

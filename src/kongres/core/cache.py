@@ -87,22 +87,23 @@ def cache_seconds() -> int:
     return getattr(settings, "PUBLIC_CACHE_SECONDS", DEFAULT_SECONDS)
 
 
-def generation() -> int:
-    """The current content generation."""
-    value = cache.get(GENERATION_KEY)
+def generation(key: str = GENERATION_KEY) -> int:
+    """The current content generation (or the generation kept under another ``key``)."""
+    value = cache.get(key)
     if value is None:
         # A fresh value (not 1): if the key was evicted, old pages must not match again.
-        cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
-        value = cache.get(GENERATION_KEY)
+        cache.add(key, time.time_ns(), timeout=None)
+        value = cache.get(key)
     return value
 
 
-def bump() -> None:
-    """Make every page cached so far stale."""
+def bump(key: str = GENERATION_KEY) -> None:
+    """Make every page cached so far stale (or what was kept under another generation's
+    ``key``)."""
     try:
-        cache.incr(GENERATION_KEY)
+        cache.incr(key)
     except ValueError:  # not there (evicted or never set)
-        cache.set(GENERATION_KEY, time.time_ns(), timeout=None)
+        cache.set(key, time.time_ns(), timeout=None)
 
 
 def _content_changed(sender, **kwargs) -> None:
@@ -113,13 +114,14 @@ def _content_changed(sender, **kwargs) -> None:
     content_changed(using=kwargs.get("using"))
 
 
-def content_changed(using: str | None = None) -> None:
+def content_changed(using: str | None = None, *, key: str = GENERATION_KEY) -> None:
     """Bump the generation now (this process reads its own writes) and again when the
     transaction commits, if there is one. Saves and deletes do it through their signals; a
-    ``QuerySet.update`` of what the public pages or ``memoized`` show must call it."""
-    bump()
+    ``QuerySet.update`` of what the public pages or ``memoized`` show must call it. ``key``:
+    another generation's (``accounts.roles.ACCESS_GENERATION_KEY``)."""
+    bump(key)
     if transaction.get_connection(using or "default").in_atomic_block:
-        transaction.on_commit(bump, using=using)
+        transaction.on_commit(functools.partial(bump, key), using=using)
 
 
 def connect_signals() -> None:
