@@ -6,6 +6,9 @@ results as JSON.
     python -m tests.core.shared_cache_process generation        # the content generation
     python -m tests.core.shared_cache_process bump              # bump it, print the new one
     python -m tests.core.shared_cache_process post JSON         # send the registration form
+    python -m tests.core.shared_cache_process roles USER EDITION  # the user's roles there, as
+                                                                 # a request reads them
+    python -m tests.core.shared_cache_process role-delete ROLE  # take a role away
 """
 
 import json
@@ -48,6 +51,19 @@ def main(argv: list[str]) -> dict:
         return {"generation": page_cache.generation()}
     if command == "post":
         return post(json.loads(argv[1]))
+    if command == "roles":
+        from kongres.accounts.backends import ThrottledModelBackend
+        from kongres.accounts.roles import roles_of
+        from kongres.events.models import Edition
+
+        user = ThrottledModelBackend().get_user(int(argv[1]))
+        edition = Edition.objects.get(pk=int(argv[2]))
+        return {"roles": sorted(roles_of(user=user, edition=edition))}
+    if command == "role-delete":
+        from kongres.accounts.models import EditionRole
+
+        EditionRole.objects.get(pk=int(argv[1])).delete()
+        return {"deleted": True}
     raise SystemExit(f"unknown command {command!r}")
 
 

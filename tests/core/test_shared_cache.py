@@ -136,8 +136,27 @@ def shared_by_two_processes(env: dict[str, str], edition) -> None:
     assert list(Registration.objects.values_list("email", flat=True)) == ["pierwsza@example.org"]
 
 
+def access_shared_by_two_processes(env: dict[str, str], edition) -> None:
+    """A user's roles, kept in the shared cache by one process (``accounts.roles.access_of``),
+    are read again by every other once a third takes a role away."""
+    from django.contrib.auth import get_user_model
+
+    from kongres.accounts.models import EditionRole
+
+    user = get_user_model().objects.create_user(username="bramka", password="x")
+    role = EditionRole.objects.create(
+        user=user, edition=edition, role=EditionRole.Role.CHECKIN_STAFF
+    )
+    args = ("roles", str(user.pk), str(edition.pk))
+    assert run_process(env, *args) == {"roles": ["checkin_staff"]}  # read and kept
+    assert run_process(env, *args) == {"roles": ["checkin_staff"]}  # from the cache
+    assert run_process(env, "role-delete", str(role.pk)) == {"deleted": True}
+    assert run_process(env, *args) == {"roles": []}
+
+
 def test_two_processes_share_the_database_cache(settings, tmp_path, edition):
     shared_by_two_processes(process_env(settings, tmp_path, edition, cache_url=""), edition)
+    access_shared_by_two_processes(process_env(settings, tmp_path, edition, cache_url=""), edition)
     # and it is the database's table, not a file or a process's memory: readable here too
     assert peek_in(settings, settings.CACHES["database"], "198.51.100.7") == 2
 
@@ -149,6 +168,7 @@ def test_two_processes_share_redis(settings, tmp_path, edition):
     redis.Redis.from_url(url).flushdb()
     shared_by_two_processes(process_env(settings, tmp_path, edition, cache_url=url), edition)
     assert peek_in(settings, {"BACKEND": BACKEND, "LOCATION": url}, "198.51.100.7") == 2
+    access_shared_by_two_processes(process_env(settings, tmp_path, edition, cache_url=url), edition)
     # Redis held it, not the database
     assert peek_in(settings, settings.CACHES["database"], "198.51.100.7") == 0
 
