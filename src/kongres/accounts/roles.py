@@ -11,7 +11,6 @@ from operator import or_
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.cache import cache
 from django.db.models import (
     BooleanField,
     CharField,
@@ -28,7 +27,7 @@ from django.db.models.signals import post_delete, post_save
 from django_otp import device_classes
 
 from kongres.accounts.models import EditionRole, EditionSettings
-from kongres.core.cache import content_changed, generation
+from kongres.core.cache import content_changed, memoized
 from kongres.events.models import Edition
 
 Role = EditionRole.Role
@@ -180,7 +179,6 @@ def two_factor_read(user: AbstractBaseUser, required: bool) -> None:
 # -- a signed-in user's access, kept in the shared cache ---------------------------------------
 
 ACCESS_GENERATION_KEY = "kongres:access-gen"
-ACCESS_KEY_PREFIX = "kongres:access"
 ACCESS_SECONDS = 3600
 
 
@@ -189,36 +187,34 @@ def access_of(user: AbstractBaseUser) -> tuple[str | None, bool]:
     it must give a second factor (``two_factor_annotation``): what every staff request asks
     (``accounts.backends``).
 
-    Kept in Django's cache (shared by every process) with the access generation it was read
-    under; a saved or deleted role, edition setting or second-factor device bumps the
-    generation (``access_changed``), at once and again at the commit, so a role taken away
-    counts from the next request in every process. The generation and the value come in one
-    round trip; the generation is read before the database, so a value read from the data of
-    before a change is never stored under the generation after it. An entry is used only for
-    the superuser flag it was read with (the user's row, read anyway, says the current one)."""
-    key = f"{ACCESS_KEY_PREFIX}:{user.pk}"
-    found = cache.get_many([ACCESS_GENERATION_KEY, key])
-    current = found.get(ACCESS_GENERATION_KEY)
-    stored = found.get(key)
-    if current is None:  # never set, or evicted: a fresh value that no entry has
-        current = generation(ACCESS_GENERATION_KEY)
-    elif isinstance(stored, tuple) and stored[:2] == (current, user.is_superuser):
-        return stored[2], stored[3]
-    read = (
-        get_user_model()
-        ._default_manager.filter(pk=user.pk)
-        .annotate(
-            roles=roles_annotation(),
-            required=ExpressionWrapper(
-                two_factor_annotation(superuser=user.is_superuser), output_field=BooleanField()
-            ),
+    ``memoized`` in Django's cache (shared by every process) under the access generation: a
+    saved or deleted role, edition setting or second-factor device bumps it
+    (``access_changed``), at once and again at the commit, so a role taken away counts from
+    the next request in every process. The key holds the superuser flag the value was read
+    with (the user's row, read anyway, says the current one)."""
+
+    def load() -> tuple[str | None, bool]:
+        read = (
+            get_user_model()
+            ._default_manager.filter(pk=user.pk)
+            .annotate(
+                roles=roles_annotation(),
+                required=ExpressionWrapper(
+                    two_factor_annotation(superuser=user.is_superuser),
+                    output_field=BooleanField(),
+                ),
+            )
+            .values_list("roles", "required")
+            .first()
         )
-        .values_list("roles", "required")
-        .first()
+        return read if read is not None else (None, False)
+
+    return memoized(
+        f"accounts:access:{user.pk}:{int(user.is_superuser)}",
+        load,
+        seconds=ACCESS_SECONDS,
+        generation_key=ACCESS_GENERATION_KEY,
     )
-    roles, required = read if read is not None else (None, False)
-    cache.set(key, (current, user.is_superuser, roles, required), ACCESS_SECONDS)
-    return roles, required
 
 
 def access_changed(sender=None, **kwargs) -> None:

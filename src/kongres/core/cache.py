@@ -138,30 +138,40 @@ def _memo_key(key: str) -> str:
     return f"{MEMO_KEY_PREFIX}:{key}"
 
 
-def generation_and(key: str) -> tuple[int, object]:
+def generation_and(key: str, generation_key: str = GENERATION_KEY) -> tuple[int, object]:
     """The current generation and the value under ``key`` (``_MISSING`` when absent), in one
     round trip to the cache (``get_many``): a cached value is stored with the generation it was
-    made under, and it is current only when that is the generation read with it."""
-    found = cache.get_many([GENERATION_KEY, key])
-    current = found.get(GENERATION_KEY)
+    made under, and it is current only when that is the generation read with it.
+    ``generation_key``: another generation's (``accounts.roles.ACCESS_GENERATION_KEY``)."""
+    found = cache.get_many([generation_key, key])
+    current = found.get(generation_key)
     if current is None:  # never set, or evicted
-        current = generation()
+        current = generation(generation_key)
     return current, found.get(key, _MISSING)
 
 
-def memoized[T](key: str, load: Callable[[], T], *, seconds: float | None = None) -> T:
+def memoized[T](
+    key: str,
+    load: Callable[[], T],
+    *,
+    seconds: float | None = None,
+    generation_key: str = GENERATION_KEY,
+) -> T:
     """``load()``, kept in Django's cache under ``key`` with the content generation it was
     read under, for at most ``seconds`` (default ``PUBLIC_CACHE_SECONDS``; never with 0): a
     value of an older generation is read again. For reads that only an edit of the public
     content changes, or that may be ``seconds`` late. The generation and the value come in one
-    round trip to the cache. Every call gets its own copy of the value (the cache stores it
-    pickled), so what a request does with it stays in that request; with a shared cache
-    (Redis) every process reads the same value."""
+    round trip to the cache; the generation is read before ``load()``, so a value read before
+    a change is never stored under the generation after it. Every call gets its own copy of
+    the value (the cache stores it pickled), so what a request does with it stays in that
+    request; with a shared cache (Redis) every process reads the same value.
+    ``generation_key``: another generation than the content's, for values that other edits
+    change (``accounts.roles.access_of``)."""
     timeout = cache_seconds() if seconds is None else seconds
     if not timeout:
         return load()
     cache_key = _memo_key(key)
-    current, stored = generation_and(cache_key)
+    current, stored = generation_and(cache_key, generation_key)
     if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == current:
         return stored[1]  # type: ignore[return-value]
     value = load()
