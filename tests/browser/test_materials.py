@@ -81,23 +81,31 @@ class Walk:
         page.wait_for_url(f"**{next_url}")
 
 
-def choose_file(page, path) -> None:
+class FileChooser:
     """Space on the focused file field opens the file chooser, as for a person with a keyboard.
-    The focus is waited for first; Chromium under load was seen once not to open the chooser
-    on the first press (CI, 2026-12-06), so a second press is allowed, never a third."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'id_file'")
-    for attempt in range(2):
-        try:
-            with page.expect_file_chooser(timeout=5000) as chooser:
-                page.keyboard.press("Space")
-        except PlaywrightTimeoutError:
-            if attempt:
-                raise
-            continue
-        chooser.value.set_files(str(path))
-        return
+    The listener is registered when the walk starts, long before the first key: Playwright
+    turns Chromium's interception of file choosers on when a listener appears, without waiting
+    for it, so a listener added just before the key (``expect_file_chooser``) could lose the
+    race. Chromium then opened its own chooser, which no further key can open again (CI,
+    2026-12-06, twice)."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+        self.queued: list[str] = []
+        page.on("filechooser", lambda chooser: chooser.set_files(self.queued.pop(0)))
+
+    def choose(self, path) -> None:
+        page = self.page
+        page.wait_for_function("document.activeElement && document.activeElement.id === 'id_file'")
+        self.queued.append(str(path))
+        page.keyboard.press("Space")
+        page.wait_for_function(
+            "name => { const f = document.getElementById('id_file').files;"
+            " return f.length === 1 && f[0].name === name; }",
+            arg=path.name,
+        )
+        assert not self.queued
 
 
 def test_speaker_uploads_a_pdf_and_it_shows_after_approval(
@@ -105,6 +113,7 @@ def test_speaker_uploads_a_pdf_and_it_shows_after_approval(
 ):
     settings.SITE_URL = live_server.url  # the link in the mail leads to the live server
     walk = Walk(page, axe)
+    chooser = FileChooser(page)
     base = live_server.url
     session = congress["session"]
     materials = reverse("orga:materials", kwargs={"edition": "iv"})
@@ -133,7 +142,7 @@ def test_speaker_uploads_a_pdf_and_it_shows_after_approval(
     walk.tab_to("e.id === 'id_file'")
     wrong = tmp_path / "slajdy.pdf"
     wrong.write_bytes(b"<html><script>alert(1)</script></html>")
-    choose_file(page, wrong)
+    chooser.choose(wrong)
     walk.tab_to("e.tagName === 'BUTTON' && e.textContent.trim() === 'Wyślij'")
     page.keyboard.press("Enter")
     page.wait_for_selector("#error-summary")
@@ -148,7 +157,7 @@ def test_speaker_uploads_a_pdf_and_it_shows_after_approval(
     good = tmp_path / "prezentacja.pdf"
     good.write_bytes(pdf_bytes())
     walk.tab_to("e.id === 'id_file'")
-    choose_file(page, good)
+    chooser.choose(good)
     walk.tab_to("e.tagName === 'BUTTON' && e.textContent.trim() === 'Wyślij'")
     page.keyboard.press("Enter")
     page.wait_for_selector("#sent-heading")
