@@ -37,6 +37,8 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+from bench.client import source_address
+
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/kongres_bench"
 STEPS = ("home", "form", "post", "submitted")
@@ -231,8 +233,8 @@ def flows(app, paths: Paths, body: str, hidden: list[str], emails: list[str]):
 
 def visitor_address(index: int) -> str:
     """A distinct source address per visitor (people arriving from a mail): the per-address
-    limits stay on and are not what this bench measures."""
-    return f"127.{1 + index // 65536 % 250}.{index // 256 % 256}.{index % 256 or 1}"
+    limits stay on and are not what this bench measures (``bench.client.source_address``)."""
+    return source_address(index)
 
 
 def min_fill_seconds() -> float:
