@@ -97,7 +97,7 @@ def test_stateful_links_from_a_new_registration(secret):
 
         def setup(self):
             # each sequence starts from the same rows (a replay of it must draw the same data)
-            self.savepoint = transaction.savepoint()
+            self.savepoint = transaction.savepoint_create()
 
         def teardown(self):
             transaction.savepoint_rollback(self.savepoint)
