@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.procs import Processes
+from bench.procs import Processes, machine_busy_seconds
 
 WRK_DIR = Path(__file__).resolve().parent / "wrk"
 RESULT_PREFIX = "BENCH-RESULT "
@@ -80,6 +80,7 @@ def run_wrk(
     ]
     if script_args:
         command += ["--", *script_args]
+    busy_before, all_before = machine_busy_seconds()
     process = processes.start(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     lines = []
     done = 0
@@ -94,6 +95,7 @@ def run_wrk(
         process.wait(timeout=30)
     finally:
         processes.stop(process)
+    busy_after, all_after = machine_busy_seconds()
     result = next((line for line in lines if line.startswith(RESULT_PREFIX)), None)
     if result is None:
         tail = "\n".join(lines[-10:])
@@ -102,6 +104,9 @@ def run_wrk(
     seconds_run = data["duration_us"] / 1e6
     errors = sum(data[key] for key in data if key.startswith("err_"))
     data["complete"] = done == threads if stop_when_threads_done else True
+    # the whole machine's CPU while wrk ran (server, database, cache, wrk, and anything else)
+    data["machine_busy_s"] = busy_after - busy_before
+    data["machine_s"] = all_after - all_before
     return Measurement(
         rate=data["requests"] / seconds_run if seconds_run else 0.0,
         p50=data["p50_us"] / 1000,
@@ -112,6 +117,25 @@ def run_wrk(
         seconds=seconds_run,
         detail=data,
     )
+
+
+def machine_cpu(runs: list[Measurement]) -> tuple[float, float] | None:
+    """The whole machine's CPU milliseconds per unit of the runs (a request, or what the
+    scenario's rate counts: a registration, a sign-up) and the share of the cores that were
+    busy, each the median over the runs measured by ``run_wrk``; None when none was. Unlike a
+    rate, the CPU per unit does not fall when the cores wait (for a lock, a disk, another
+    machine on the same host), which tells a slower design from a busier machine."""
+    per_unit, busy = [], []
+    for run in runs:
+        used, cores = run.detail.get("machine_busy_s"), run.detail.get("machine_s")
+        units = run.rate * run.seconds
+        if used is None or not cores or units <= 0:
+            continue
+        per_unit.append(1000 * used / units)
+        busy.append(used / cores)
+    if not per_unit:
+        return None
+    return statistics.median(per_unit), statistics.median(busy)
 
 
 def run_pgbench(

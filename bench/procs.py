@@ -16,6 +16,15 @@ from pathlib import Path
 from typing import IO
 
 
+def machine_busy_seconds() -> tuple[float, float]:
+    """CPU seconds of all cores so far (``/proc/stat``): (busy, total)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    ticks = os.sysconf("SC_CLK_TCK")
+    idle = fields[3] + fields[4]  # idle, iowait
+    total = sum(fields[:8])  # without guest time, which user time already holds
+    return (total - idle) / ticks, total / ticks
+
+
 class Processes:
     """Everything started through ``start``; ``stop_all`` ends what is still running."""
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bench import api, checkin, db, machine, report, rush
 from bench import sessions as session_rush
-from bench.load import Measurement, median_of, run_pgbench, run_wrk
+from bench.load import Measurement, machine_cpu, median_of, run_pgbench, run_wrk
 from bench.procs import Processes, children, drain, free_port, rss_mb, wait_until_serving
 
 REPO = Path(__file__).resolve().parent.parent
@@ -93,6 +93,43 @@ class Server:
             "5",
             "--no-control-socket",
         ]
+
+
+# What a scenario's rate counts, for the machine's CPU per unit.
+CPU_UNITS = {
+    "rush": "registration",
+    "sessions": "sign-up",
+    "checkin": "scan",
+    "api-register": "registration",
+}
+
+
+def machine_cpu_line(scenarios: list, runs: dict[str, list[Measurement]], failed: set[str]) -> str:
+    """One line: the whole machine's CPU per unit of each scenario run by wrk, with the
+    share of the cores busy, and for the rush, the sign-ups and the API create the naive
+    ceiling's CPU per request over theirs (the ratio of their rates if both kept the cores
+    equally busy). Empty when no scenario has the figures."""
+    found = {}
+    for scenario in scenarios:
+        if scenario.key in failed or not runs.get(scenario.key):
+            continue
+        cpu = machine_cpu(runs[scenario.key])
+        if cpu is not None:
+            found[scenario.key] = cpu
+    if not found:
+        return ""
+    naive = found.get("naive")
+    parts = []
+    for key, (per_unit, busy) in found.items():
+        unit = CPU_UNITS.get(key, "request")
+        part = f"{key} {per_unit:.2f} ms a {unit} ({100 * busy:.0f}% busy)"
+        if naive is not None and key in ("rush", "sessions", "api-register"):
+            part += f" = {naive[0] / per_unit:.2f} x naive"
+        parts.append(part)
+    return (
+        "the whole machine's CPU per unit (server, PostgreSQL, Redis, wrk; the median of the "
+        "runs, by scenario): " + "; ".join(parts)
+    )
 
 
 SERVERS = ("sync", "gthread", "granian")
@@ -575,6 +612,10 @@ class Bench:
                 }.get(scenario.key, "req/s")
                 log(f"  {scenario.title}: {report.brief(measured, unit=unit)}")
         results = self.results
+        cpu_line = machine_cpu_line(scenarios, runs, failed)
+        if cpu_line:
+            log(cpu_line)
+            results.notes.append(cpu_line)
         for key, measured in runs.items():
             if not measured or key in failed:
                 continue

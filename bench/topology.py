@@ -30,7 +30,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.procs import Processes, children, free_port, wait_until_serving
+from bench.procs import (
+    Processes,
+    children,
+    free_port,
+    machine_busy_seconds,
+    wait_until_serving,
+)
 
 # The workers' niceness, as deploy/systemd/kongres-worker*.service set it (Nice=; checked by
 # tests/deploy/test_units.py): below the app servers.
@@ -389,15 +395,6 @@ def _pids_named(name: str) -> list[int]:
             except OSError:
                 continue
     return found
-
-
-def machine_busy_seconds() -> tuple[float, float]:
-    """CPU seconds of all cores so far (``/proc/stat``): (busy, total)."""
-    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    ticks = os.sysconf("SC_CLK_TCK")
-    idle = fields[3] + fields[4]  # idle, iowait
-    total = sum(fields[:8])  # without guest time, which user time already holds
-    return (total - idle) / ticks, total / ticks
 
 
 class CpuShares:

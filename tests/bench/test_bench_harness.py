@@ -190,3 +190,22 @@ def test_quick_bench_stops_the_server_it_started(quick_run):
         assert not Path(f"/proc/{pid}").exists(), f"server {pid} still runs"
         with pytest.raises(OSError), socket.create_connection(("127.0.0.1", int(port)), timeout=2):
             pass
+
+
+def test_quick_bench_gives_the_machines_cpu_per_unit(quick_run):
+    _code, output, _results = quick_run
+    line = next(line for line in output.splitlines() if "the whole machine's CPU per unit" in line)
+    for key, unit in (
+        ("hello", "request"),
+        ("naive", "request"),
+        ("rush", "registration"),
+        ("sessions", "sign-up"),
+        ("api-register", "registration"),
+    ):
+        pattern = rf"(?:: |; ){re.escape(key)} (\d+\.\d\d) ms a {unit} \((\d+)% busy\)"
+        found = re.search(pattern, line)
+        assert found, (key, line)
+        assert float(found[1]) > 0 and 0 < int(found[2]) <= 100, (key, line)
+    for key in ("rush", "sessions", "api-register"):
+        pattern = rf"; {re.escape(key)} [\d.]+ ms a [a-z-]+ \(\d+% busy\) = [\d.]+ x naive"
+        assert re.search(pattern, line), (key, line)
