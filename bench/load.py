@@ -123,8 +123,9 @@ def machine_cpu(runs: list[Measurement]) -> tuple[float, float] | None:
     """The whole machine's CPU milliseconds per unit of the runs (a request, or what the
     scenario's rate counts: a registration, a sign-up) and the share of the cores that were
     busy, each the median over the runs measured by ``run_wrk``; None when none was. Unlike a
-    rate, the CPU per unit does not fall when the cores wait (for a lock, a disk, another
-    machine on the same host), which tells a slower design from a busier machine."""
+    rate, the CPU per unit does not change when the cores wait (for a lock, a disk) or the host
+    gives the machine less time, which tells a costlier design from a run that got less of the
+    machine; other processes on this machine do count in it."""
     per_unit, busy = [], []
     for run in runs:
         used, cores = run.detail.get("machine_busy_s"), run.detail.get("machine_s")
