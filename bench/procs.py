@@ -17,12 +17,14 @@ from typing import IO
 
 
 def machine_busy_seconds() -> tuple[float, float]:
-    """CPU seconds of all cores so far (``/proc/stat``): (busy, total)."""
+    """CPU seconds of all cores so far (``/proc/stat``): (busy, total). Busy is what this
+    machine's processes and kernel ran; the total also holds the idle time, the time waiting
+    for a disk, and the time the host gave to other machines (steal)."""
     fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     ticks = os.sysconf("SC_CLK_TCK")
-    idle = fields[3] + fields[4]  # idle, iowait
+    not_running = fields[3] + fields[4] + fields[7]  # idle, iowait, steal
     total = sum(fields[:8])  # without guest time, which user time already holds
-    return (total - idle) / ticks, total / ticks
+    return (total - not_running) / ticks, total / ticks
 
 
 class Processes:
