@@ -102,12 +102,17 @@ def process_env(settings, tmp_path, edition, cache_url: str) -> dict[str, str]:
     return env
 
 
+# The time the tests count and read their counters at (the counter of an hour is another key
+# than the next hour's: a test that ran across the hour's end read 0 from a new window).
+NOW = time.time()
+
+
 def peek_in(settings, backend: dict, value: str) -> int:
-    """The register-ip count of ``value`` as this process reads it from ``backend``."""
+    """The register-ip count of ``value`` at ``NOW`` as this process reads it from ``backend``."""
     before = settings.CACHES
     settings.CACHES = {**before, "default": backend}
     try:
-        return ratelimit_peek(scope="register-ip", value=value)
+        return ratelimit_peek(scope="register-ip", value=value, now=NOW)
     finally:
         settings.CACHES = before
 
@@ -115,8 +120,8 @@ def peek_in(settings, backend: dict, value: str) -> int:
 def shared_by_two_processes(env: dict[str, str], edition) -> None:
     """A counter, the generation and a form token used in one process are seen by another."""
     address = "198.51.100.7"
-    assert run_process(env, "hit", "register-ip", address) == {"count": 1}
-    assert run_process(env, "hit", "register-ip", address) == {"count": 2}
+    assert run_process(env, "hit", "register-ip", address, str(NOW)) == {"count": 1}
+    assert run_process(env, "hit", "register-ip", address, str(NOW)) == {"count": 2}
 
     bumped = run_process(env, "bump")["generation"]
     assert run_process(env, "generation") == {"generation": bumped}
@@ -182,7 +187,8 @@ def test_redis_counts_atomically_across_processes(settings, tmp_path, edition):
     env = process_env(settings, tmp_path, edition, cache_url=url)
     script = (
         "from tests.core.shared_cache_process import ratelimit_count\n"
-        "for _ in range(200): ratelimit_count(scope='register-ip', value='192.0.2.1')\n"
+        "for _ in range(200):\n"
+        f"    ratelimit_count(scope='register-ip', value='192.0.2.1', now={NOW!r})\n"
     )
     processes = [
         subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env=env)  # noqa: S603
