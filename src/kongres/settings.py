@@ -203,6 +203,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 # Jobs that `kongres worker` runs on a schedule: (dotted path of a function taking no
 # arguments, interval in seconds). Each job must be safe to run twice at the same time.
 KONGRES_PERIODIC_JOBS = [
+    # the verification mails the registration function writes (with no task of their own)
+    ("kongres.mail.delivery.mail_due_wake", 1),
     ("kongres.mail.delivery.mail_retry_due", 60),
     ("kongres.webhooks.services.webhook_retry_due", 60),
     ("kongres.registration.tasks.expire_due", 30),

@@ -1,6 +1,7 @@
 """A participant's registration on PostgreSQL is one call of the registration function
-(migration registration/0012); on SQLite the same rows are written by ORM statements. Both
-must write every column as the service made it, and nothing when the seat is lost."""
+(migrations registration/0012 to 0015), which decides the seat; on SQLite the same rows are
+written by ORM statements after a read of the seat pools. Both must write every column as the
+service made it, and nothing of a seat when there is none."""
 
 import pytest
 from django.core.management import call_command
@@ -8,10 +9,10 @@ from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
 from kongres.audit.models import AuditLogEntry
-from kongres.events.models import Day
+from kongres.events.models import Day, Edition
 from kongres.mail.models import OutboxMessage
 from kongres.mail.redaction import secret_hashes
-from kongres.registration import seats
+from kongres.registration import mails, seats
 from kongres.registration.choices import AccessibilityNeed
 from kongres.registration.models import Registration, RegistrationToken, SeatPool
 from kongres.registration.selectors import registration_get_by_token
@@ -78,6 +79,8 @@ def test_every_column_is_written_as_the_service_made_it(edition):
     message = OutboxMessage.objects.get(to=stored.email)
     assert message.related == f"registration:{stored.pk}"
     assert message.kind == "registration.verify"
+    held = mails.rendered_as(registration, Registration.Status.HELD, "verify", token=token)
+    assert (message.subject, message.body_text, message.body_html) == held
     assert message.status == OutboxMessage.Status.QUEUED
     assert message.priority == OutboxMessage.Priority.TRANSACTIONAL
     assert message.redact == secret_hashes([token])
@@ -96,22 +99,32 @@ def test_every_column_is_written_as_the_service_made_it(edition):
 
 
 def test_a_seat_lost_meanwhile_leaves_nothing_of_the_first_attempt(edition, monkeypatch):
-    """The pools looked free when read, but the last seat went to someone else before the
-    seat was taken: the attempt is rolled back whole and the person joins the waiting list
-    (one registration, one audit entry, one mail with its task, no seat)."""
+    """The last seat went to someone else (the pools say so, the capacity does not), after the
+    pools looked free when read (on SQLite: the attempt is rolled back whole; on PostgreSQL
+    nothing is read before the function, which finds no seat): the person joins the waiting
+    list (one registration, one audit entry, one mail, no seat)."""
     registration_create(edition=edition, data=data(edition, email="first@example.org"))
     SeatPool.objects.filter(edition=edition, day__isnull=True).update(taken=3)
     monkeypatch.setattr(seats, "seems_free", lambda pools, day_ids: True)
 
-    registration, _token = registration_create(
+    registration, token = registration_create(
         edition=edition, data=data(edition, email="second@example.org")
     )
 
     assert registration.status == Registration.Status.WAITING_UNVERIFIED
-    assert Registration.objects.filter(email="second@example.org").get() == registration
-    assert AuditLogEntry.objects.filter(object_id=str(registration.pk)).count() == 1
+    stored = Registration.objects.filter(email="second@example.org").get()
+    assert stored == registration and stored.status == registration.status
+    [entry] = AuditLogEntry.objects.filter(object_id=str(registration.pk))
+    assert entry.after == {"status": "waiting_unverified", "over_capacity": False}
     [message] = OutboxMessage.objects.filter(to="second@example.org")
     assert message.related == f"registration:{registration.pk}"
+    # the waiting list's verification mail, not the held seat's
+    waiting, held = (
+        mails.rendered_as(registration, status, "verify", token=token)
+        for status in (Registration.Status.WAITING_UNVERIFIED, Registration.Status.HELD)
+    )
+    assert waiting != held
+    assert (message.subject, message.body_text, message.body_html) == waiting
     if connection.vendor != "postgresql":  # (on PostgreSQL: after the commit, see below)
         assert DBTaskResult.objects.count() == 2  # the first person's mail and this one
         assert DBTaskResult.objects.filter(id=message.task_id).exists()
@@ -203,19 +216,26 @@ def test_the_verification_mail_reaches_the_mail_server_and_extends_the_hold(
 def test_a_rush_enqueues_a_task_for_each_task_started_not_for_each_registration(
     transactional_db, smtp_server, edition
 ):
-    """On PostgreSQL the registrations' mails share the task that waits to start: three
-    registrations, one task; once a worker has started it, the next registration enqueues
-    another, and every mail is delivered once."""
+    """On PostgreSQL the registrations' mails have no task of their own: the worker's job of
+    every second (``mail_due_wake``) enqueues one that delivers them all, and another only once
+    a worker has started that one; every mail is delivered once."""
+    from kongres.mail.delivery import mail_due_wake
+
     for number in range(3):
         registration_create(edition=edition, data=data(edition, email=f"p{number}@example.org"))
-    expected = 1 if connection.vendor == "postgresql" else 3
-    assert DBTaskResult.objects.count() == expected
+    postgresql = connection.vendor == "postgresql"
+    assert DBTaskResult.objects.count() == (0 if postgresql else 3)
+    # (on SQLite each mail has a task of its own: none is due without one)
+    assert [mail_due_wake(), mail_due_wake()] == [postgresql, postgresql]
+    assert DBTaskResult.objects.count() == (1 if postgresql else 3)
 
     call_command("worker", "--batch", verbosity=0)
     assert sorted(message["To"] for message in smtp_server.messages) == [
         f"p{number}@example.org" for number in range(3)
     ]
+    assert not mail_due_wake()  # nothing due
     registration_create(edition=edition, data=data(edition, email="late@example.org"))
+    assert mail_due_wake() == postgresql  # (on SQLite the mail has a task of its own)
     assert DBTaskResult.objects.filter(status="READY").count() == 1
     call_command("worker", "--batch", verbosity=0)
     assert len(smtp_server.messages) == 4
@@ -223,7 +243,7 @@ def test_a_rush_enqueues_a_task_for_each_task_started_not_for_each_registration(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_migrating_back_restores_the_function_that_returns_null_without_a_seat():
+def test_migrating_back_restores_the_functions_before():
     def source() -> str:
         with connection.cursor() as cursor:
             cursor.execute(
@@ -232,11 +252,79 @@ def test_migrating_back_restores_the_function_that_returns_null_without_a_seat()
             [(text,)] = cursor.fetchall()
         return text
 
+    postgresql = connection.vendor == "postgresql"
     try:
+        call_command("migrate", "registration", "0014", verbosity=0)
+        if postgresql:  # told whether to take a seat, raises KG001 without one
+            assert source().count("USING ERRCODE = 'KG001'") == 2 and "KG002" not in source()
         call_command("migrate", "registration", "0013", verbosity=0)
-        if connection.vendor == "postgresql":
+        if postgresql:
             assert "KG001" not in source() and source().count("RETURN NULL;") == 2
     finally:
         call_command("migrate", "registration", verbosity=0)
-    if connection.vendor == "postgresql":
-        assert source().count("USING ERRCODE = 'KG001'") == 2 and "RETURN NULL" not in source()
+    if postgresql:  # decides the seat; KG002 for pools missing or out of line
+        assert source().count("USING ERRCODE = 'KG002'") == 2 and "KG001" not in source()
+        assert "RETURN NULL" not in source()
+
+
+def test_a_capacity_raised_behind_the_services_back_gives_the_seat(edition):
+    """The edition's capacity raised by an UPDATE the services did not make: the pool still
+    says full. The next registration brings the pools in line first and gets a seat (on
+    PostgreSQL the function finds the pool out of line, raises KG002 and is called again)."""
+    for number in range(3):
+        registration_create(edition=edition, data=data(edition, email=f"p{number}@example.org"))
+    Edition.objects.filter(pk=edition.pk).update(capacity=4)
+
+    registration, _token = registration_create(
+        edition=edition, data=data(edition, email="fourth@example.org")
+    )
+
+    assert registration.status == Registration.Status.HELD
+    assert Registration.objects.get(pk=registration.pk).status == Registration.Status.HELD
+    pool = SeatPool.objects.get(edition=edition, day__isnull=True)
+    assert (pool.capacity, pool.taken) == (4, 4)
+    assert Registration.objects.filter(email="fourth@example.org").count() == 1
+
+
+def test_pools_missing_are_made_before_the_seat_is_taken(edition):
+    registration_create(edition=edition, data=data(edition, email="first@example.org"))
+    SeatPool.objects.filter(edition=edition).delete()
+
+    registration, _token = registration_create(
+        edition=edition, data=data(edition, email="second@example.org")
+    )
+
+    assert registration.status == Registration.Status.HELD
+    pools = {pool.day_id: pool.taken for pool in SeatPool.objects.filter(edition=edition)}
+    assert pools == {None: 2, **dict.fromkeys(data(edition).day_ids, 2)}
+
+
+def test_a_day_pool_out_of_line_is_brought_in_line_not_taken_half(edition):
+    """One chosen day's capacity changed behind the services' back: nothing of the first call
+    stays (neither the edition's seat nor the other day's), the pools are brought in line and
+    the seat is taken once."""
+    first_day, second_day = sorted(edition.days.all(), key=lambda day: day.date)
+    registration_create(edition=edition, data=data(edition, email="first@example.org"))
+    Day.objects.filter(pk=second_day.pk).update(capacity=5)
+
+    registration, _token = registration_create(
+        edition=edition, data=data(edition, email="second@example.org")
+    )
+
+    assert registration.status == Registration.Status.HELD
+    pools = {pool.day_id: (pool.capacity, pool.taken) for pool in SeatPool.objects.all()}
+    assert pools == {None: (3, 2), first_day.pk: (None, 2), second_day.pk: (5, 2)}
+
+
+def test_in_draw_mode_nobody_gets_a_seat_before_the_draw(edition):
+    from kongres.registration.services.draw import allocation_configure
+
+    allocation_configure(edition=edition, mode="draw")
+
+    registration, _token = registration_create(edition=edition, data=data(edition))
+
+    assert registration.status == Registration.Status.WAITING_UNVERIFIED
+    assert Registration.objects.get(pk=registration.pk).status == registration.status
+    assert set(SeatPool.objects.filter(edition=edition).values_list("taken", flat=True)) <= {0}
+    [message] = OutboxMessage.objects.filter(to=registration.email)
+    assert message.related == f"registration:{registration.pk}"

@@ -76,6 +76,8 @@ DEFAULT_MODELS = (
     # the home page shows the draw's commitment until the draw is done
     "registration.allocation",
     "registration.draw",
+    # a registration writes webhook events only when the edition has a subscription
+    "webhooks.webhooksubscription",
 )
 # The signed cookie that names a participant (``kongres.registration.sessions``): their pages
 # are personal.

@@ -142,11 +142,11 @@ def mail_due_task_wake() -> None:
     """See that a task will deliver the transactional messages due now (call it once they are
     committed): enqueue one (``mail_due_task_enqueue``) unless one is already waiting to start.
     A task clears the flag as it starts, before it reads what is due (``mail_due_task_started``),
-    so a flag found set means a task that will read the messages committed before: a rush of
-    registrations enqueues a task for each task the workers start, not one each (a task row
-    to write, claim and delete per registration). A process killed between setting the flag and
-    enqueuing delays the mails ``DUE_TASK_SECONDS`` at most (the next message enqueues, and
-    ``delivery.mail_retry_due`` picks up any left)."""
+    so a flag found set means a task that will read the messages committed before: the worker's
+    job of every second (``delivery.mail_due_wake``) enqueues a task for each task the workers
+    start during a rush, not one a second (a task row to write, claim and delete each). A
+    process killed between setting the flag and enqueuing delays the mails
+    ``DUE_TASK_SECONDS`` at most (``delivery.mail_retry_due`` picks up any left)."""
     if cache.add(DUE_TASK_KEY, 1, DUE_TASK_SECONDS):
         mail_due_task_enqueue()
 

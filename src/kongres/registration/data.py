@@ -46,6 +46,11 @@ class EditionParts:
     # draw mode before the draw: a registration now is an application (what the page after the
     # form says; the seat itself is decided on the seat pools' fresh read)
     seats_closed: bool = False
+    # whether the edition has an active webhook subscription (read with the parts; a change of
+    # the subscriptions bumps the content generation): without one, a participant's
+    # registration on PostgreSQL is one statement with no transaction around it. True when
+    # not read: the webhooks' own read decides.
+    subscribed: bool = True
     # the privacy notice's version, when read with the parts (``registration_create_parts``);
     # None: ``registration_create`` reads it
     privacy_notice_version: str | None = None

@@ -3,6 +3,7 @@ queued in the transaction of the change (``mail``). Each mail carries a secret l
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import re
@@ -98,8 +99,6 @@ def prepared(
     and status, read by the caller (``stencil_loads``); one that is not there is read here."""
     with timezone.override(edition_zone(edition=registration.edition)):
         if name in STENCIL_MAILS and _URL_SAFE.fullmatch(token):
-            key = (registration.language, registration.status)
-            stencil = (stencils or {}).get(key) if name == "verify" else None
             return mail_prepared(
                 to=registration.email,
                 template=f"registration/mail/{name}",
@@ -108,12 +107,45 @@ def prepared(
                 kind=f"registration.{name}",
                 related=selectors.registration_mail_key(registration),
                 secrets=[token],
-                rendered=_filled(stencil or _stencil(registration, name), registration, token),
+                rendered=_stencil_filled(registration, name, token, stencils),
             )
         kwargs = mail_kwargs(registration, name, token=token)
         if kwargs.pop("attachments"):
             raise ValueError(f"the mail {name!r} has attachments: queue it with mail()")
         return mail_prepared(**kwargs)
+
+
+def rendered_as(
+    registration: Registration,
+    status: str,
+    name: str,
+    *,
+    token: str,
+    stencils: Mapping[tuple[str, str], Stencil] | None = None,
+) -> Stencil:
+    """The subject, text and HTML ``prepared`` gives the mail ``name`` of ``registration`` as
+    if it had ``status``: the verification mail of a registration without a seat, which the
+    registration function writes instead of the held one's when it finds no seat."""
+    other = copy.copy(registration)
+    other.status = status
+    with timezone.override(edition_zone(edition=registration.edition)):
+        if name in STENCIL_MAILS and _URL_SAFE.fullmatch(token):
+            return _stencil_filled(other, name, token, stencils)
+        kwargs = mail_kwargs(other, name, token=token)
+        return mail_render(
+            template=kwargs["template"], context=kwargs["context"], language=kwargs["language"]
+        )
+
+
+def _stencil_filled(
+    registration: Registration,
+    name: str,
+    token: str,
+    stencils: Mapping[tuple[str, str], Stencil] | None,
+) -> Stencil:
+    key = (registration.language, registration.status)
+    stencil = (stencils or {}).get(key) if name == "verify" else None
+    return _filled(stencil or _stencil(registration, name), registration, token)
 
 
 def hold_until(registration: Registration) -> str:

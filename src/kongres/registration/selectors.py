@@ -30,6 +30,7 @@ from kongres.registration.models import (
 )
 from kongres.registration.tokens import token_hash, token_looks_valid
 from kongres.registration.validators import email_key
+from kongres.webhooks.models import WebhookSubscription
 
 Status = Registration.Status
 
@@ -257,24 +258,32 @@ def edition_form_parts(*, edition: Edition) -> EditionParts:
     """The days, panels and questions a registration of the edition is checked against (the
     form is built from them), kept in the cache while the content is unchanged (``memoized``:
     editing them bumps the content generation)."""
-    days, tracks, questions, closed = memoized(
+    days, tracks, questions, closed, subscribed = memoized(
         form_parts_memo_key(edition.pk), lambda: form_parts_load(edition)
     )
-    return EditionParts(days=days, tracks=tracks, questions=questions, seats_closed=closed)
+    return EditionParts(
+        days=days,
+        tracks=tracks,
+        questions=questions,
+        seats_closed=closed,
+        subscribed=subscribed,
+    )
 
 
 def form_parts_memo_key(edition_id: int) -> str:
     """The ``memoized`` key of ``edition_form_parts``."""
-    return f"registration:form-parts:{edition_id}"
+    return f"registration:form-parts:{edition_id}:2"  # 2: with "subscribed"
 
 
 def form_parts_load(edition: Edition) -> tuple:
-    """What ``edition_form_parts`` keeps in the cache: days, panels, questions, seats closed."""
+    """What ``edition_form_parts`` keeps in the cache: days, panels, questions, seats closed,
+    subscribed (``EditionParts``)."""
     return (
         edition_days(edition=edition),
         edition_tracks(edition=edition),
         question_list(edition=edition),
         seats_closed(edition.pk),
+        WebhookSubscription.objects.filter(edition_id=edition.pk, active=True).exists(),
     )
 
 

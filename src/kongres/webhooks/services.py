@@ -36,6 +36,7 @@ from standardwebhooks import Webhook
 
 from kongres.accounts.models import EditionRole
 from kongres.audit.services import audit_log
+from kongres.core.cache import content_changed
 from kongres.core.requeue import lost_tasks_requeue
 from kongres.events.models import Edition
 from kongres.mail.services import mail_queue
@@ -133,6 +134,7 @@ def webhook_subscription_enable(
         WebhookSubscription.objects.filter(pk=subscription.pk).update(
             active=True, disabled_at=None, failing_since=None, updated_at=timezone.now()
         )
+        content_changed()  # the registration form's parts say whether anybody subscribes
         subscription.refresh_from_db()
         audit_log(actor=actor, action="webhook.enable", obj=subscription)
     return subscription
@@ -384,6 +386,7 @@ def _disable(subscription: WebhookSubscription, now: dt.datetime, *, reason: str
     WebhookSubscription.objects.filter(pk=subscription.pk).update(
         active=False, disabled_at=now, updated_at=now
     )
+    content_changed()  # the registration form's parts say whether anybody subscribes
     subscription.active, subscription.disabled_at = False, now
     WebhookDelivery.objects.filter(
         subscription=subscription, status=WebhookDelivery.Status.PENDING

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
@@ -16,8 +17,7 @@ from kongres.core.constraints import constraint_violated
 from kongres.core.locks import lock_timeout_ms, lock_wait_ends
 from kongres.core.rows import row_json
 from kongres.events.models import Edition
-from kongres.mail.services import mail_due_task_wake
-from kongres.registration import mails, rules, seats
+from kongres.registration import mails, rules, seats, selectors
 from kongres.registration.data import EditionParts, RegistrationData
 from kongres.registration.exceptions import RegistrationError, busy
 from kongres.registration.models import (
@@ -25,6 +25,7 @@ from kongres.registration.models import (
     RegistrationToken,
 )
 from kongres.registration.services._common import (
+    ATTEMPTS,
     Status,
     _atomic,
     _audit,
@@ -37,7 +38,7 @@ from kongres.registration.services.validation import (
     _clean,
     _privacy_notice_version,
 )
-from kongres.registration.services.waiting_list import _pools_read
+from kongres.registration.services.waiting_list import _pools_read, _pools_ready
 from kongres.registration.tokens import token_new
 from kongres.registration.validators import email_key
 from kongres.webhooks.models import WebhookEvent
@@ -76,12 +77,14 @@ def registration_create(
     if clean.privacy_consent:
         known = parts.privacy_notice_version if parts else None
         version = known if known is not None else _privacy_notice_version(now)
+    link = token_new()
+    if actor is None and connection.vendor == "postgresql":
+        return _create_participant(edition, clean, version, link, now, parts, audit_entries)
     day_ids = [day.pk for day in parts.days] if parts else None
     read = _pools_read(edition, now, day_ids=day_ids)
     expect_seat = over_capacity or seats.seems_free(read.pools, clean.day_ids)
     if actor is None and expect_seat and read.seats_closed:
         expect_seat = False  # draw mode: an application holds no seat until the draw
-    token, hashed, salt = token_new()
     # Usually one attempt; a second one when the seat that looked free was taken meanwhile.
     for with_seat in (True, False) if expect_seat else (False,):
         try:
@@ -89,29 +92,83 @@ def registration_create(
                 edition,
                 clean,
                 version,
-                (token, hashed, salt),
+                link,
                 now,
                 actor,
                 with_seat,
                 over_capacity,
                 subscribed=read.subscribed,
                 audit_entries=audit_entries,
-                stencils=parts.stencils if parts else None,
             )
         except _NoSeat:
             continue
         except IntegrityError as error:
-            if constraint_violated(error, "registration_active_email_unique"):
-                duplicate = RegistrationError(
-                    _("This e-mail address is already registered for this edition."), "duplicate"
-                )
-                # What a new registration would have been (the form answers as for one, L1).
-                new = _new(edition, clean, version, now, actor, with_seat)
-                duplicate.would_be = new.status
-                duplicate.hold_expires_at = new.hold_expires_at
-                raise duplicate from error
-            raise
+            raise _duplicate_or(error, edition, clean, version, now, actor, with_seat) from error
     raise AssertionError("unreachable")  # the last attempt never raises _NoSeat
+
+
+def _duplicate_or(
+    error: IntegrityError,
+    edition: Edition,
+    clean: RegistrationData,
+    version: str,
+    now: dt.datetime,
+    actor: AbstractBaseUser | None,
+    with_seat: bool,
+) -> Exception:
+    """The "duplicate" error for a violation of the one active registration per address, with
+    what a new registration would have been (the form answers as for one, review 2026-12, L1);
+    any other violation as it is."""
+    if not constraint_violated(error, "registration_active_email_unique"):
+        return error
+    duplicate = RegistrationError(
+        _("This e-mail address is already registered for this edition."), "duplicate"
+    )
+    new = _new(edition, clean, version, now, actor, with_seat)
+    duplicate.would_be = new.status
+    duplicate.hold_expires_at = new.hold_expires_at
+    return duplicate
+
+
+def _create_participant(
+    edition: Edition,
+    clean: RegistrationData,
+    version: str,
+    link: tuple[str, str, str],
+    now: dt.datetime,
+    parts: EditionParts | None,
+    audit_entries: Sequence[AuditLogEntry],
+) -> tuple[Registration, str]:
+    """A participant's registration on PostgreSQL: one call of the registration function,
+    which decides the seat (``_create_in_one_statement``); another one after bringing the
+    seat pools in line when it found them missing or out of line (``_pools_ready``)."""
+    if parts is None:
+        parts = selectors.edition_form_parts(edition=edition)
+    registration = _new(edition, clean, version, now, None, with_seat=True)
+    for attempt in range(ATTEMPTS):
+        try:
+            _create_in_one_statement(
+                registration,
+                clean,
+                link,
+                subscribed=parts.subscribed,
+                audit_entries=audit_entries,
+                stencils=parts.stencils,
+            )
+        except _PoolsStale:
+            if attempt == ATTEMPTS - 1:
+                raise
+            _pools_ready(edition, now, day_ids=[day.pk for day in parts.days])
+        except IntegrityError as error:
+            if not constraint_violated(error, "registration_active_email_unique"):
+                raise
+            # (a rare answer: the pools are read for it)
+            read = _pools_read(edition, now, day_ids=[day.pk for day in parts.days])
+            with_seat = seats.seems_free(read.pools, clean.day_ids) and not read.seats_closed
+            raise _duplicate_or(error, edition, clean, version, now, None, with_seat) from error
+        else:
+            return registration, link[0]
+    raise AssertionError("unreachable")  # the last attempt returns or raises
 
 
 def _create(
@@ -126,23 +183,12 @@ def _create(
     *,
     subscribed: bool = True,
     audit_entries: Sequence[AuditLogEntry] = (),
-    stencils: Mapping[tuple[str, str], mails.Stencil] | None = None,
 ) -> tuple[Registration, str]:
-    """``subscribed``: whether the edition has webhook subscribers (read with the pools); if
-    not, no event is looked for. ``stencils``: the verification mail's, read with the parts."""
+    """The ORM's statements (on SQLite, and for an organiser's registration): ``with_seat``
+    when the pools read showed a seat. ``subscribed``: whether the edition has webhook
+    subscribers (read with the pools); if not, no event is looked for."""
     token, hashed, salt = link
     registration = _new(edition, clean, privacy_notice_version, now, actor, with_seat)
-    if actor is None and connection.vendor == "postgresql":
-        _create_in_one_statement(
-            registration,
-            clean,
-            link,
-            with_seat,
-            subscribed=subscribed,
-            audit_entries=audit_entries,
-            stencils=stencils,
-        )
-        return registration, token
     with _atomic():
         for entry in audit_entries:
             entry.pk = None  # a new row on each attempt (a rolled back one left no row)
@@ -175,75 +221,91 @@ def _create(
     return registration, token
 
 
-# The registration function (migrations registration/0013 and 0014): the registration, its
-# days and panels, its link's token, its audit entries and its verification mail in one round
-# trip, then the seat (the row locks held from there to the COMMIT); when the seat was taken
-# meanwhile it raises NO_SEAT, which rolls the whole statement back.
+# The registration function (migrations registration/0013 to 0015): the seat (none in draw
+# mode before the draw), then the registration, its days and panels, its link's token, its audit
+# entries and its verification mail in one round trip, the row locks of a seat held from there to
+# the COMMIT. Without a seat it writes what ``without_seat`` says (the waiting list's status and
+# mail); with a seat pool missing or out of line it raises POOLS_STALE, which rolls the whole
+# statement back.
 CREATE_SQL = (
-    "SELECT kongres_registration_create("
-    "%s::jsonb, %s::bigint[], %s::bigint[], %s::jsonb, %s::jsonb, %s::jsonb, %s, %s, %s::jsonb)"
+    "SELECT new_id, seated FROM kongres_registration_create("
+    "%s::jsonb, %s::bigint[], %s::bigint[], %s::jsonb, %s::jsonb, %s::jsonb, %s::jsonb, %s, "
+    "%s::jsonb)"
 )
-NO_SEAT = "KG001"  # the function's SQLSTATE for "no seat left"
+POOLS_STALE = "KG002"  # the function's SQLSTATE for "a seat pool is missing or out of line"
+
+
+class _PoolsStale(Exception):
+    """The function found a seat pool missing or out of line: bring them in line, call again."""
 
 
 def _create_in_one_statement(
     registration: Registration,
     clean: RegistrationData,
     link: tuple[str, str, str],
-    with_seat: bool,
     *,
     subscribed: bool,
     audit_entries: Sequence[AuditLogEntry] = (),
     stencils: Mapping[tuple[str, str], mails.Stencil] | None = None,
 ) -> None:
-    """``_create`` of a participant on PostgreSQL: what the ORM path writes in seven
-    statements, written by one call of the registration function; once it is committed, a
-    sending task is enqueued unless one waits to start (``mail_due_task_wake``). Sets the
-    registration's id.
+    """What the ORM path writes in seven statements and a read of the pools, written by one
+    call of the registration function, which takes the seat if there is one. ``registration``
+    comes as with a seat (held); the function is also given what differs without one (the
+    status and the verification mail's text). Sets the registration's id and status. The
+    mail's delivery is the worker's (``mail.delivery.mail_due_wake`` finds it due).
 
     Outside a transaction, and with no webhook event to write with it, the call is a
     transaction of its own (autocommit: no BEGIN and no COMMIT round trip); else it runs in
     ``transaction.atomic()`` with the webhook events."""
     token, hashed, salt = link
     message = mails.prepared(registration, "verify", token=token, stencils=stencils)
-    rows = [
+    subject, text, html = mails.rendered_as(
+        registration, Status.WAITING_UNVERIFIED, "verify", token=token, stencils=stencils
+    )
+    without_seat = {
+        "status": Status.WAITING_UNVERIFIED,
+        "message": {"subject": subject, "body_text": text, "body_html": html},
+    }
+    params = [
         row_json(registration),
         clean.day_ids,
         clean.track_ids or [],
         row_json(RegistrationToken(token_hash=hashed, salt=salt)),
         row_json(_audit_entry(registration, "create", actor=None, over_capacity=False)),
+        row_json(message),
+        json.dumps(without_seat),
+        lock_timeout_ms(),
+        # the other entries as a JSON array (``row_json`` gives each as a JSON object)
+        "[" + ", ".join(row_json(entry) for entry in audit_entries) + "]",
     ]
-    # the other entries as a JSON array (``row_json`` gives each as a JSON object)
-    others = "[" + ", ".join(row_json(entry) for entry in audit_entries) + "]"
-    params = [*rows, row_json(message), with_seat, lock_timeout_ms(), others]
-    with lock_wait_ends(busy), _no_seat_raised():
+    with lock_wait_ends(busy), _pools_stale_raised():
         if not subscribed and not connection.in_atomic_block:
-            registration.pk = _call(params)
-            mail_due_task_wake()  # committed: the statement was its own transaction
+            _call(registration, params)
             return
         with transaction.atomic():
-            transaction.on_commit(mail_due_task_wake)
-            registration.pk = _call(params)
+            _call(registration, params)
             if subscribed:
                 _webhook(registration, WebhookEvent.REGISTRATION_CREATED)
                 _webhook_confirmed(registration)
 
 
-def _call(params: list) -> int:
+def _call(registration: Registration, params: list) -> None:
     with connection.cursor() as cursor:
         cursor.execute(CREATE_SQL, params)
-        [(pk,)] = cursor.fetchall()
-    return pk
+        [(pk, seated)] = cursor.fetchall()
+    registration.pk = pk
+    if not seated:
+        registration.status = Status.WAITING_UNVERIFIED
 
 
 @contextmanager
-def _no_seat_raised() -> Iterator[None]:
-    """``_NoSeat`` for the function's NO_SEAT error (its statement rolled back whole)."""
+def _pools_stale_raised() -> Iterator[None]:
+    """``_PoolsStale`` for the function's POOLS_STALE error (its statement rolled back whole)."""
     try:
         yield
     except DatabaseError as error:
-        if getattr(error.__cause__, "sqlstate", None) == NO_SEAT:
-            raise _NoSeat from error
+        if getattr(error.__cause__, "sqlstate", None) == POOLS_STALE:
+            raise _PoolsStale from error
         raise
 
 

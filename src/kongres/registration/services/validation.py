@@ -237,18 +237,19 @@ def _parts(
 ) -> EditionParts:
     """The parts read through ``memoized_many``: ``found`` as ``form_parts_load`` gives it, the
     stencils as ``mails.stencil_loads`` (in ``language``; "": none read)."""
-    days, tracks, questions, closed = found
+    days, tracks, questions, closed, subscribed = found
     return EditionParts(
         days=days,
         tracks=tracks,
         questions=questions,
         seats_closed=closed,
+        subscribed=subscribed,
         privacy_notice_version=version,
         stencils=mails.stencils_of(edition, language, stencils) if language else {},
     )
 
 
-CURRENT_FORM_MEMO_KEY = "registration:current-form"
+CURRENT_FORM_MEMO_KEY = "registration:current-form:2"  # 2: the parts with "subscribed"
 
 
 def registration_current_parts(
