@@ -233,7 +233,10 @@ def test_worker_process_delivers_queued_mail_and_stops_cleanly_on_signal(
 
     assert process.returncode == 0
     output = "".join(lines)
-    assert "Worker started (periodic jobs: kongres.mail.delivery.mail_retry_due" in output
+    assert (
+        "Worker started (periodic jobs: kongres.mail.delivery.mail_due_wake, "
+        "kongres.mail.delivery.mail_retry_due"
+    ) in output
     assert f"Mail goes to SMTP server 127.0.0.1:{smtp_server.port}." in output
     assert "Worker stopped." in output
     [received] = smtp_server.messages
