@@ -258,15 +258,21 @@ def edition_form_parts(*, edition: Edition) -> EditionParts:
     """The days, panels and questions a registration of the edition is checked against (the
     form is built from them), kept in the cache while the content is unchanged (``memoized``:
     editing them bumps the content generation)."""
-    days, tracks, questions, closed, subscribed = memoized(
-        form_parts_memo_key(edition.pk), lambda: form_parts_load(edition)
+    return form_parts_of(
+        memoized(form_parts_memo_key(edition.pk), lambda: form_parts_load(edition))
     )
+
+
+def form_parts_of(loaded: tuple, **more: Any) -> EditionParts:
+    """The ``EditionParts`` of what ``form_parts_load`` gave, with ``more`` of its fields."""
+    days, tracks, questions, closed, subscribed = loaded
     return EditionParts(
         days=days,
         tracks=tracks,
         questions=questions,
         seats_closed=closed,
         subscribed=subscribed,
+        **more,
     )
 
 

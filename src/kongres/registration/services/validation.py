@@ -237,13 +237,8 @@ def _parts(
 ) -> EditionParts:
     """The parts read through ``memoized_many``: ``found`` as ``form_parts_load`` gives it, the
     stencils as ``mails.stencil_loads`` (in ``language``; "": none read)."""
-    days, tracks, questions, closed, subscribed = found
-    return EditionParts(
-        days=days,
-        tracks=tracks,
-        questions=questions,
-        seats_closed=closed,
-        subscribed=subscribed,
+    return selectors.form_parts_of(
+        found,
         privacy_notice_version=version,
         stencils=mails.stencils_of(edition, language, stencils) if language else {},
     )
