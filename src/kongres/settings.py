@@ -204,7 +204,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 # arguments, interval in seconds). Each job must be safe to run twice at the same time.
 KONGRES_PERIODIC_JOBS = [
     # the verification mails the registration function writes (with no task of their own)
-    ("kongres.mail.delivery.mail_due_wake", 1),
+    ("kongres.mail.services.mail_due_wake", 1),
     ("kongres.mail.delivery.mail_retry_due", 60),
     ("kongres.webhooks.services.webhook_retry_due", 60),
     ("kongres.registration.tasks.expire_due", 30),

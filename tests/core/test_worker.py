@@ -234,7 +234,7 @@ def test_worker_process_delivers_queued_mail_and_stops_cleanly_on_signal(
     assert process.returncode == 0
     output = "".join(lines)
     assert (
-        "Worker started (periodic jobs: kongres.mail.delivery.mail_due_wake, "
+        "Worker started (periodic jobs: kongres.mail.services.mail_due_wake, "
         "kongres.mail.delivery.mail_retry_due"
     ) in output
     assert f"Mail goes to SMTP server 127.0.0.1:{smtp_server.port}." in output

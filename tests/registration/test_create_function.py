@@ -219,7 +219,7 @@ def test_a_rush_enqueues_a_task_for_each_task_started_not_for_each_registration(
     """On PostgreSQL the registrations' mails have no task of their own: the worker's job of
     every second (``mail_due_wake``) enqueues one that delivers them all, and another only once
     a worker has started that one; every mail is delivered once."""
-    from kongres.mail.delivery import mail_due_wake
+    from kongres.mail.services import mail_due_wake
 
     for number in range(3):
         registration_create(edition=edition, data=data(edition, email=f"p{number}@example.org"))

@@ -33,7 +33,7 @@ POST_QUERIES = 1 + 10 + 2
 # On PostgreSQL: no read; in the transaction one call of the registration function
 # (migrations registration/0012 to 0015), which takes the seat if there is one and writes
 # what the ten statements write but the task. The worker's job of every second enqueues the
-# task that delivers the mail (mail.delivery.mail_due_wake): the request enqueues nothing.
+# task that delivers the mail (mail.services.mail_due_wake): the request enqueues nothing.
 POST_QUERIES_POSTGRESQL = 1 + 2
 ONE_STATEMENT = "SELECT kongres_registration_create"
 
@@ -123,8 +123,7 @@ def test_registration_post_queries(client, warm):
 def test_the_mails_task_is_enqueued_by_the_worker_on_postgresql_by_the_request_on_sqlite(
     client, warm
 ):
-    from kongres.mail.delivery import mail_due_wake
-    from kongres.mail.services import mail_due_task_started
+    from kongres.mail.services import mail_due_task_started, mail_due_wake
 
     mail_due_task_started()  # a worker has started the task `warm`'s registration woke
     names = tables(register(client, warm, "anna@example.org"))

@@ -14,8 +14,8 @@ from django_tasks_db.models import DBTaskResult
 from kongres.audit.models import AuditLogEntry
 from kongres.content.models import Page
 from kongres.events.models import Edition
-from kongres.mail.delivery import mail_due_wake
 from kongres.mail.models import OutboxMessage
+from kongres.mail.services import mail_due_wake
 from kongres.registration.choices import QuestionKind
 from kongres.registration.models import Registration, RegistrationToken, SeatPool
 from kongres.registration.selectors import edition_seat_audit, edition_seats

@@ -536,25 +536,6 @@ def _record_failure(message: OutboxMessage, error: Exception) -> str:
     return status.value
 
 
-def mail_due_wake(*, now: dt.datetime | None = None) -> bool:
-    """A periodic job of every second: when a transactional message with no task of its own
-    is due, see that a task will deliver it (``services.mail_due_task_wake``: one unless one
-    waits to start already); whether one was due. The registration function writes its
-    verification mail so (on PostgreSQL): this is how it leaves, within a second or two, and a
-    rush of registrations makes no round trip to the cache each for it. One indexed read a
-    second while nothing is due."""
-    now = now or timezone.now()
-    due = OutboxMessage.objects.filter(
-        status=OutboxMessage.Status.QUEUED,
-        next_attempt_at__lte=now,
-        priority__gte=OutboxMessage.Priority.TRANSACTIONAL,
-        task_id="",
-    ).exists()
-    if due:
-        mail_due_task_wake()
-    return due
-
-
 def mail_retry_due(*, now: dt.datetime | None = None) -> int:
     """Enqueue again every message whose task was lost; return how many. A periodic job.
 

@@ -143,12 +143,31 @@ def mail_due_task_wake() -> None:
     committed): enqueue one (``mail_due_task_enqueue``) unless one is already waiting to start.
     A task clears the flag as it starts, before it reads what is due (``mail_due_task_started``),
     so a flag found set means a task that will read the messages committed before: the worker's
-    job of every second (``delivery.mail_due_wake``) enqueues a task for each task the workers
+    job of every second (``mail_due_wake``) enqueues a task for each task the workers
     start during a rush, not one a second (a task row to write, claim and delete each). A
     process killed between setting the flag and enqueuing delays the mails
     ``DUE_TASK_SECONDS`` at most (``delivery.mail_retry_due`` picks up any left)."""
     if cache.add(DUE_TASK_KEY, 1, DUE_TASK_SECONDS):
         mail_due_task_enqueue()
+
+
+def mail_due_wake(*, now: dt.datetime | None = None) -> bool:
+    """A periodic job of every second: when a transactional message with no task of its own
+    is due, see that a task will deliver it (``mail_due_task_wake``: one unless one
+    waits to start already); whether one was due. The registration function writes its
+    verification mail so (on PostgreSQL): this is how it leaves, within a second or two, and a
+    rush of registrations makes no round trip to the cache each for it. One indexed read a
+    second while nothing is due."""
+    now = now or timezone.now()
+    due = OutboxMessage.objects.filter(
+        status=OutboxMessage.Status.QUEUED,
+        next_attempt_at__lte=now,
+        priority__gte=OutboxMessage.Priority.TRANSACTIONAL,
+        task_id="",
+    ).exists()
+    if due:
+        mail_due_task_wake()
+    return due
 
 
 def mail_due_task_started() -> None:
