@@ -1,4 +1,5 @@
-"""Creating a registration: one transaction of ORM statements, the seat taken last."""
+"""Creating a registration: a participant's on PostgreSQL is one call of the registration function
+(it decides the seat); otherwise one transaction of ORM statements, the seat taken last."""
 
 from __future__ import annotations
 
@@ -103,24 +104,25 @@ def registration_create(
         except _NoSeat:
             continue
         except IntegrityError as error:
-            raise _duplicate_or(error, edition, clean, version, now, actor, with_seat) from error
+            if constraint_violated(error, ONE_ACTIVE_PER_ADDRESS):
+                raise _duplicate(edition, clean, version, now, actor, with_seat) from error
+            raise
     raise AssertionError("unreachable")  # the last attempt never raises _NoSeat
 
 
-def _duplicate_or(
-    error: IntegrityError,
+ONE_ACTIVE_PER_ADDRESS = "registration_active_email_unique"
+
+
+def _duplicate(
     edition: Edition,
     clean: RegistrationData,
     version: str,
     now: dt.datetime,
     actor: AbstractBaseUser | None,
     with_seat: bool,
-) -> Exception:
+) -> RegistrationError:
     """The "duplicate" error for a violation of the one active registration per address, with
-    what a new registration would have been (the form answers as for one, review 2026-12, L1);
-    any other violation as it is."""
-    if not constraint_violated(error, "registration_active_email_unique"):
-        return error
+    what a new registration would have been (the form answers as for one, review 2026-12, L1)."""
     duplicate = RegistrationError(
         _("This e-mail address is already registered for this edition."), "duplicate"
     )
@@ -160,12 +162,12 @@ def _create_participant(
                 raise
             _pools_ready(edition, now, day_ids=[day.pk for day in parts.days])
         except IntegrityError as error:
-            if not constraint_violated(error, "registration_active_email_unique"):
+            if not constraint_violated(error, ONE_ACTIVE_PER_ADDRESS):
                 raise
             # (a rare answer: the pools are read for it)
             read = _pools_read(edition, now, day_ids=[day.pk for day in parts.days])
             with_seat = seats.seems_free(read.pools, clean.day_ids) and not read.seats_closed
-            raise _duplicate_or(error, edition, clean, version, now, None, with_seat) from error
+            raise _duplicate(edition, clean, version, now, None, with_seat) from error
         else:
             return registration, link[0]
     raise AssertionError("unreachable")  # the last attempt returns or raises
@@ -252,7 +254,7 @@ def _create_in_one_statement(
     call of the registration function, which takes the seat if there is one. ``registration``
     comes as with a seat (held); the function is also given what differs without one (the
     status and the verification mail's text). Sets the registration's id and status. The
-    mail's delivery is the worker's (``mail.delivery.mail_due_wake`` finds it due).
+    mail's delivery is the worker's (``mail.services.mail_due_wake`` finds it due).
 
     Outside a transaction, and with no webhook event to write with it, the call is a
     transaction of its own (autocommit: no BEGIN and no COMMIT round trip); else it runs in
