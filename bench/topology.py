@@ -38,9 +38,34 @@ from bench.procs import (
     wait_until_serving,
 )
 
-# The workers' niceness, as deploy/systemd/kongres-worker*.service set it (Nice=; checked by
-# tests/deploy/test_units.py): below the app servers.
-WORKER_NICE = 10
+# The workers below the app servers, as deploy/systemd/kongres-worker*.service put them:
+# CPUWeight=1 against the default 100 (checked by tests/deploy/test_units.py). Without systemd's
+# cgroups the bench comes nearest with a niceness of 19 (a weight of 15 against 1,024), given to
+# the process and, where the kernel groups the processes of a session (autogroups, Debian's
+# default: every process the bench starts has a session of its own, as every systemd service
+# has), to its session's group, whose weight alone counts against the other sessions
+# (``lower_session``). The process's niceness alone did nothing there: a worker at nice 10 took
+# as much CPU as an app server.
+WORKER_CPU_WEIGHT = 1
+WORKER_NICE = 19
+AUTOGROUP_SWITCH = Path("/proc/sys/kernel/sched_autogroup_enabled")
+
+
+def autogroups_on() -> bool:
+    try:
+        return AUTOGROUP_SWITCH.read_text().strip() == "1"
+    except OSError:  # not Linux, or a kernel without them
+        return False
+
+
+def lower_session(pid: int, nice: int = WORKER_NICE) -> bool:
+    """Give the session group (autogroup) of ``pid``, a process that leads a session of its
+    own, the weight of ``nice``; False when the kernel has no autogroups (or they are off):
+    then the process's own niceness is what counts."""
+    if not autogroups_on():
+        return False
+    Path(f"/proc/{pid}/autogroup").write_text(str(nice))
+    return True
 
 REPO = Path(__file__).resolve().parent.parent
 SITE = REPO / "deploy" / "nginx" / "kongres.conf"
@@ -194,7 +219,9 @@ class Topology:
         self.log(
             f"topology: nginx {self.base_url} -> app servers "
             f"{', '.join(f'127.0.0.1:{p}' for p in self.app_ports)} (granian, 1 worker each), "
-            f"{self.workers} kongres worker, cache {self.cache_url}, "
+            f"{self.workers} kongres worker (nice {WORKER_NICE}"
+            f"{', their sessions too' if autogroups_on() else ''}: the units' "
+            f"CPUWeight={WORKER_CPU_WEIGHT}), cache {self.cache_url}, "
             f"SMTP 127.0.0.1:{self.smtp_port}; logs in {self.data_dir}"
         )
         return self
@@ -224,12 +251,16 @@ class Topology:
         return self._start(f"app{number}", command)
 
     def _worker(self, number: int) -> subprocess.Popen:
-        # at the niceness deploy/systemd/kongres-worker*.service gives them (Nice=)
+        # below the app servers, as deploy/systemd/kongres-worker*.service puts them
+        # (WORKER_CPU_WEIGHT): the niceness from the start (every thread inherits it), then
+        # the session's group
         command = ["nice", "-n", str(WORKER_NICE), sys.executable, "-m", "kongres", "worker"]
         command += ["--worker-id", f"bench-{number}"]
         if number:
             command.append("--no-scheduler")  # the first worker runs the periodic jobs
-        return self._start(f"worker{number}", command)
+        process = self._start(f"worker{number}", command)
+        lower_session(process.pid)
+        return process
 
     def _nginx(self) -> None:
         folder = self.data_dir / "nginx"

@@ -6,10 +6,11 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 
-from bench.procs import free_port
-from bench.topology import nginx_conf, site_text
+from bench.procs import Processes, free_port
+from bench.topology import WORKER_NICE, lower_session, nginx_conf, site_text
 from tests.deploy.conftest import tool
 
 
@@ -89,3 +90,33 @@ def test_the_flood_guard_counts_each_address_but_wrks(tmp_path):
     finally:
         os.killpg(process.pid, signal.SIGQUIT)
         process.wait(timeout=10)
+
+
+# Spins on the first CPU for the given seconds, then prints its own CPU time.
+SPIN = (
+    "import os, sys, time; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}); "
+    "end = time.monotonic() + float(sys.argv[1])\n"
+    "while time.monotonic() < end: pass\n"
+    "print(os.times().user + os.times().system)"
+)
+
+
+def test_a_worker_started_as_the_topology_starts_it_yields_to_an_app_server():
+    """Two busy processes on one core, each in a session of its own as the bench starts them
+    (and systemd its services): the one started as the topology starts a worker (its niceness,
+    then ``lower_session``) gets a small share. With the niceness alone, a kernel with
+    autogroups shared the core half and half."""
+    processes = Processes()
+    try:
+        site = processes.start([sys.executable, "-c", SPIN, "2"], stdout=subprocess.PIPE)
+        worker = processes.start(
+            ["nice", "-n", str(WORKER_NICE), sys.executable, "-c", SPIN, "2"],
+            stdout=subprocess.PIPE,
+        )
+        lower_session(worker.pid)
+        site_cpu = float(site.communicate(timeout=30)[0])
+        worker_cpu = float(worker.communicate(timeout=30)[0])
+    finally:
+        processes.stop_all()
+    assert site_cpu > 1.0, (site_cpu, worker_cpu)
+    assert worker_cpu < 0.2 * site_cpu, (site_cpu, worker_cpu)

@@ -7,7 +7,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-from bench.topology import WORKER_NICE
+from bench.topology import WORKER_CPU_WEIGHT
 from tests.deploy.conftest import tool
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,9 +42,11 @@ def test_units_nginx_and_example_agree():
     assert serve, "the web unit runs kongres serve --host H --port P"
     assert f"server {serve[1]}:{serve[2]};" in nginx  # nginx's upstream is that server
     assert re.search(r"^ExecStart=\S+ worker$", worker, re.MULTILINE)
-    # the workers run below the web server, and the production bench runs them so too
-    assert f"\nNice={WORKER_NICE}\n" in worker
-    assert "\nNice=" not in web
+    # the workers run below the web server by a weight (a niceness counts only inside the
+    # service's own group), and the production bench runs them so too
+    assert f"\nCPUWeight={WORKER_CPU_WEIGHT}\n" in worker
+    assert "\nCPUWeight=" not in web
+    assert "\nNice=" not in worker + web
     # more workers leave the periodic jobs to that one, each with a name of its own
     more = (DEPLOY / "systemd" / "kongres-worker@.service").read_text()
     assert re.search(r"^ExecStart=\S+ worker --no-scheduler --worker-id %H-%i$", more, re.MULTILINE)
