@@ -67,6 +67,7 @@ def lower_session(pid: int, nice: int = WORKER_NICE) -> bool:
     Path(f"/proc/{pid}/autogroup").write_text(str(nice))
     return True
 
+
 REPO = Path(__file__).resolve().parent.parent
 SITE = REPO / "deploy" / "nginx" / "kongres.conf"
 NGINX_SEARCH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
