@@ -92,12 +92,17 @@ def test_the_flood_guard_counts_each_address_but_wrks(tmp_path):
         process.wait(timeout=10)
 
 
-# Spins on the first CPU for the given seconds, then prints its own CPU time.
+# Spins on the first CPU from one time to another (Unix times), then prints the CPU time it had
+# between them: both processes spin over the same window, however late each one started.
 SPIN = (
-    "import os, sys, time; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}); "
-    "end = time.monotonic() + float(sys.argv[1])\n"
-    "while time.monotonic() < end: pass\n"
-    "print(os.times().user + os.times().system)"
+    "import os, sys, time\n"
+    "os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})\n"
+    "start, end = float(sys.argv[1]), float(sys.argv[2])\n"
+    "while time.time() < start: time.sleep(0.005)\n"
+    "before = os.times()\n"
+    "while time.time() < end: pass\n"
+    "after = os.times()\n"
+    "print(after.user + after.system - before.user - before.system)"
 )
 
 
@@ -108,9 +113,11 @@ def test_a_worker_started_as_the_topology_starts_it_yields_to_an_app_server():
     autogroups shared the core half and half."""
     processes = Processes()
     try:
-        site = processes.start([sys.executable, "-c", SPIN, "2"], stdout=subprocess.PIPE)
+        start = time.time() + 3  # both started and the worker lowered by then
+        window = [str(start), str(start + 2)]
+        site = processes.start([sys.executable, "-c", SPIN, *window], stdout=subprocess.PIPE)
         worker = processes.start(
-            ["nice", "-n", str(WORKER_NICE), sys.executable, "-c", SPIN, "2"],
+            ["nice", "-n", str(WORKER_NICE), sys.executable, "-c", SPIN, *window],
             stdout=subprocess.PIPE,
         )
         lower_session(worker.pid)
