@@ -98,7 +98,7 @@ SPIN = (
     "import os, sys, time\n"
     "os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})\n"
     "start, end = float(sys.argv[1]), float(sys.argv[2])\n"
-    "while time.time() < start: time.sleep(0.005)\n"
+    "time.sleep(max(0.0, start - time.time()))\n"
     "before = os.times()\n"
     "while time.time() < end: pass\n"
     "after = os.times()\n"
