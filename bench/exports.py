@@ -49,9 +49,18 @@ def prepare(url: str, *, slug: str, rows: int, log=print):
         if database_ensure(url):
             log(f"created the database {url}")
     django_setup(url)
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    return registrations_ensure(slug=slug, rows=rows, log=log, analyse=url.startswith("postgres"))
+
+
+def registrations_ensure(*, slug: str, rows: int, log=print, analyse: bool = True):
+    """Make sure the draft edition ``slug`` of the bench's series has ``rows`` registrations
+    (made with bulk_create, or kept from an earlier run); the tables vacuumed and analysed
+    after (``analyse``). Django must be set up, the database migrated. Returns the edition."""
     import datetime as dt
 
-    from django.core.management import call_command
     from django.db import transaction
     from django.utils import timezone
 
@@ -59,7 +68,6 @@ def prepare(url: str, *, slug: str, rows: int, log=print):
     from kongres.registration.choices import MunicipalitySize, Sector, Voivodeship
     from kongres.registration.models import Registration
 
-    call_command("migrate", interactive=False, verbosity=0)
     series, _ = Series.objects.get_or_create(
         slug="kongres-bench", defaults={"name_pl": "Kongres (bench)", "name_en": "Congress"}
     )
@@ -80,7 +88,8 @@ def prepare(url: str, *, slug: str, rows: int, log=print):
     have = Registration.objects.filter(edition=edition).count()
     if have == rows:
         log(f"{slug}: {rows:,} registrations already there")
-        _analyse(url)
+        if analyse:
+            _analyse()
         return edition
     started = time.perf_counter()
     with transaction.atomic():
@@ -134,20 +143,20 @@ def prepare(url: str, *, slug: str, rows: int, log=print):
                 for i, r in enumerate(made)
             )
     log(f"{slug}: made {rows:,} registrations in {time.perf_counter() - started:.1f} s")
-    _analyse(url)
+    if analyse:
+        _analyse()
     return edition
 
 
-def _analyse(url: str) -> None:
+def _analyse() -> None:
     """The tables vacuumed and their statistics made current (``bench.db.vacuum``), as
     PostgreSQL's autovacuum keeps them on a site. On the bench machine autovacuum is off, and
     the exports run first, before the table's own vacuum: after a day of rushes on the same
     database the CSV export took 40 s in a full run (2026-12-06 06:43 UTC) and 2.6 s alone
     right after it, once that run had vacuumed (the slow plan itself was not caught)."""
-    if url.startswith("postgres"):
-        from bench.db import vacuum
+    from bench.db import vacuum
 
-        vacuum()
+    vacuum()
 
 
 def rss_mb() -> float:

@@ -136,13 +136,11 @@ def reset(*, edition_id: int, seats: int) -> None:
     bench's own), the tables vacuumed."""
     from django.db import transaction
     from django.utils import timezone
-    from django_tasks_db.models import DBTaskResult
 
-    from bench.db import vacuum
+    from bench.db import queues_clear, vacuum
     from kongres.audit.models import AuditLogEntry
     from kongres.core.cache import content_changed
     from kongres.events.models import Day, Edition
-    from kongres.mail.models import OutboxMessage
     from kongres.registration.models import Registration, SeatPool
 
     now = timezone.now()
@@ -163,8 +161,7 @@ def reset(*, edition_id: int, seats: int) -> None:
             day=None,
             defaults={"capacity": seats, "taken": 0, "overbooked": 0},
         )
-        OutboxMessage.objects.all().delete()
-        DBTaskResult.objects.all().delete()
+        queues_clear()
         AuditLogEntry.objects.filter(edition_id=edition_id).delete()
         content_changed()  # the server's processes read the edition again (memoized)
     vacuum()

@@ -209,3 +209,28 @@ def test_quick_bench_gives_the_machines_cpu_per_unit(quick_run):
     for key in ("rush", "sessions", "api-register"):
         pattern = rf"; {re.escape(key)} [\d.]+ ms a [a-z-]+ \(\d+% busy\) = [\d.]+ x naive"
         assert re.search(pattern, line), (key, line)
+
+
+def test_quick_bench_keeps_a_past_editions_registrations(quick_run):
+    """The registrations' table holds another edition's as a site's does, so that the rush's
+    reset does not leave it empty and freshly analysed: PostgreSQL would then plan the checks
+    of the rows that refer to a registration as scans of the whole table, for the whole rush."""
+    from bench.db import PAST_EDITION, PAST_REGISTRATIONS
+
+    _code, _output, _results = quick_run
+    with psycopg.connect(DATABASE_URL, autocommit=True) as connection:
+        past = connection.execute(
+            "SELECT count(*) FROM registration_registration r"
+            " JOIN events_edition e ON e.id = r.edition_id WHERE e.slug = %s",
+            [PAST_EDITION],
+        ).fetchone()[0]
+        assert past == PAST_REGISTRATIONS
+        # the check a row that refers to a registration makes (its plan kept by each server
+        # process until the statistics change)
+        connection.execute("SET plan_cache_mode = force_generic_plan")
+        connection.execute(
+            "PREPARE referred (bigint) AS SELECT 1 FROM ONLY registration_registration x"
+            " WHERE id = $1 FOR KEY SHARE OF x"
+        )
+        plan = "\n".join(row[0] for row in connection.execute("EXPLAIN EXECUTE referred (1)"))
+    assert "Index" in plan and "Seq Scan" not in plan, plan
