@@ -13,6 +13,8 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from bench.exports import registrations_ensure
+
 BENCH_SERIES = "kongres-bench"
 CEILING_EDITION = "bench-ceiling"
 RUSH_EDITION = "bench-rush"
@@ -20,8 +22,8 @@ RUSH_EDITION = "bench-rush"
 # freshly analysed: PostgreSQL then plans the foreign-key checks of the rows that refer to a
 # registration (its days, its link's token) as scans of the whole table, and keeps the plans for
 # the rest of the rush: 37 million rows read in a rush of 5,000 (2026-12-07). A site's table
-# holds the editions before, or was never analysed empty; nor did `make bench`'s, which makes
-# the exports' 50,000 registrations first, so only runs with --only saw it.
+# holds the editions before, or was never analysed empty. Nor was `make bench`'s empty (it
+# makes the exports' 50,000 registrations first): only runs with --only saw it.
 PAST_EDITION = "bench-past"
 PAST_REGISTRATIONS = 5_000
 EMAIL_DOMAIN = "bench.example.org"
@@ -117,8 +119,6 @@ def prepare(*, log) -> dict:
     # no limit on the ceiling's pool, whatever an earlier run or a hand left in this database
     SeatPool.objects.update_or_create(edition=ceiling, day=None, defaults={"capacity": None})
     rush = _edition_rush(demo=demo)
-    from bench.exports import registrations_ensure
-
     # A past edition's registrations, as a recurring congress's database holds (vacuumed next).
     registrations_ensure(slug=PAST_EDITION, rows=PAST_REGISTRATIONS, log=log, analyse=False)
     queues_clear()
