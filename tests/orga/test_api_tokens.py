@@ -94,3 +94,19 @@ def test_another_editions_token_is_404(admin_client):
     token = ApiToken.objects.create(edition=other, name="x", scopes=["checkin"], secret_hash="0")
     url = _url("api-token-revoke", admin_client.edition, pk=token.pk)
     assert admin_client.post(url).status_code == 404
+
+
+def test_the_page_names_a_token_not_a_person(admin_client):
+    """In Polish a token has a "Nazwa" (a name of a thing), not the "Imię i nazwisko" of a
+    person, and the page's title and menu entry start with a capital like the others."""
+    edition = admin_client.edition
+    ApiToken.objects.create(
+        edition=edition, name="CRM", scopes=["read_registrations"], secret_hash="x" * 64
+    )
+    page = admin_client.get(_url("api-tokens", edition), headers={"Accept-Language": "pl"})
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert '<th scope="col">Nazwa</th>' in text
+    assert "Imię i nazwisko" not in text
+    assert ">Nazwa</label>" in text
+    assert "<h1>Tokeny API</h1>" in text and ">Tokeny API</a>" in text

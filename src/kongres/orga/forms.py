@@ -9,6 +9,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.forms import SetPasswordMixin
 from django.http import HttpRequest, QueryDict
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kongres.accounts.models import ApiToken, EditionRole
 from kongres.core.validators import UploadedImageFormField, validate_uploaded_image
@@ -212,7 +213,9 @@ class InvitationAcceptForm(SetPasswordMixin, forms.Form):
 
 class ApiTokenForm(forms.Form):
     name = forms.CharField(
-        label=_("Name"), max_length=100, help_text=_("Who uses it, e.g. the ministry's CRM.")
+        label=pgettext_lazy("of a thing", "Name"),
+        max_length=100,
+        help_text=_("Who uses it, e.g. the ministry's CRM."),
     )
     scopes = forms.MultipleChoiceField(
         label=_("What it may do"),
