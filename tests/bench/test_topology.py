@@ -10,7 +10,13 @@ import sys
 import time
 
 from bench.procs import Processes, free_port
-from bench.topology import WORKER_NICE, lower_session, nginx_conf, site_text
+from bench.topology import (
+    WORKER_NICE,
+    idle_cgroup_remove,
+    nginx_conf,
+    site_text,
+    worker_lower,
+)
 from tests.deploy.conftest import tool
 
 
@@ -109,8 +115,9 @@ SPIN = (
 def test_a_worker_started_as_the_topology_starts_it_yields_to_an_app_server():
     """Two busy processes on one core, each in a session of its own as the bench starts them
     (and systemd its services): the one started as the topology starts a worker (its niceness,
-    then ``lower_session``) gets a small share. With the niceness alone, a kernel with
-    autogroups shared the core half and half."""
+    then ``worker_lower``: the idle cgroup where the bench may make one, else its session's
+    group) gets a small share; in the idle cgroup almost none. With the niceness alone, a
+    kernel with autogroups shared the core half and half."""
     processes = Processes()
     try:
         start = time.time() + 3  # both started and the worker lowered by then
@@ -120,10 +127,13 @@ def test_a_worker_started_as_the_topology_starts_it_yields_to_an_app_server():
             ["nice", "-n", str(WORKER_NICE), sys.executable, "-c", SPIN, *window],
             stdout=subprocess.PIPE,
         )
-        lower_session(worker.pid)
+        placement = worker_lower(worker.pid)
         site_cpu = float(site.communicate(timeout=30)[0])
         worker_cpu = float(worker.communicate(timeout=30)[0])
     finally:
         processes.stop_all()
-    assert site_cpu > 1.0, (site_cpu, worker_cpu)
-    assert worker_cpu < 0.2 * site_cpu, (site_cpu, worker_cpu)
+        idle_cgroup_remove()
+    assert site_cpu > 1.0, (placement, site_cpu, worker_cpu)
+    assert worker_cpu < 0.2 * site_cpu, (placement, site_cpu, worker_cpu)
+    if "cpu.idle" in placement:
+        assert worker_cpu < 0.05 * site_cpu, (placement, site_cpu, worker_cpu)
