@@ -42,10 +42,10 @@ from bench.procs import (
 # CPUWeight=idle (checked by tests/deploy/test_units.py), which gives the service's cgroup
 # cpu.idle = 1: a worker runs only on a core the site leaves free, and a request of the site that
 # wakes up takes the core from it at once (with the least weight, CPUWeight=1, the workers still
-# took a sixth of the machine in the production rush, in an idle cgroup a sixteenth; the rush
-# 0.28 to 0.31 x the naive ceiling against 0.33 to 0.40 x, bench/README.md). The bench makes
-# such a cgroup where it can (as root, on a cgroup file system with the cpu controller: v2's
-# unified hierarchy or v1's cpu hierarchy) and moves each worker into it (``worker_lower``).
+# took a sixth of the machine in the production rush's sending wave, in an idle cgroup a tenth;
+# the rush 0.28 to 0.31 x the naive ceiling against 0.33 to 0.40 x, bench/README.md). The bench
+# makes such a cgroup where it can (as root, on a cgroup file system with the cpu controller:
+# v2's unified hierarchy or v1's cpu hierarchy) and moves each worker into it (``worker_lower``).
 # Elsewhere it comes nearest with a niceness of 19 (a weight of 15 against 1,024), given to the
 # process and, where the kernel groups the processes of a session (autogroups, Debian's
 # default: every process the bench starts has a session of its own, as every systemd service
