@@ -7,8 +7,11 @@ its own (``bench/client.py``), through nginx.
   than the wave to fill in the form do (they take minutes; the bench's fill time is seconds,
   shorter than the wave of a few thousand forms, so counting it from each person's own form
   would mix the two waves, which people do not); then every one sends it with the form's
-  one-time token; a page that asks for the proof of work (an office past the soft limit of its
-  address) is solved and sent again, as the browser does. At most ``connections`` requests
+  one-time token. A form that carries the proof of work (opened past the soft limit of its
+  address: an office) is solved while the person fills it in, from the start of the fill
+  time, as the widget is ticked and solves while they type; a form sent back asking for it
+  (sent past the soft limit without a proof) is solved and sent again, as the browser does.
+  At most ``connections`` requests
   are in flight at once (the rest of the people are reading the form or waiting for their
   turn), so that the latency is the server's, not that of an unbounded queue. The rush's rate
   is the registrations over the sending wave (from the first form sent to the last answer);
@@ -138,14 +141,16 @@ async def _send(
     answers: str,
     solve,
     submitted: bool,
+    solved: str = "",
 ) -> None:
-    """The second wave: send the form (again with a proof of work when the page asks for one),
-    then the page it leads to (``submitted``)."""
+    """The second wave: send the form (with the proof of work ``solved`` while it was filled
+    in; again with one when the answer asks for it), then the page it leads to
+    (``submitted``)."""
     for _attempt in range(3):
         fields = form_fields(text)
         challenge = proof_challenge(text)
-        altcha = ""
-        if challenge:
+        altcha, solved = solved, ""
+        if challenge and not altcha:
             person.proofs += 1
             altcha = await asyncio.get_running_loop().run_in_executor(None, solve, challenge)
         person.used_token = fields.get("started", "")
@@ -209,8 +214,14 @@ async def _crowd(
         result.opening = (result.requests, opened - started)
 
         async def fill_and_send(browser: Browser, person: Person, text: str) -> None:
+            challenge = proof_challenge(text)
+            solving = None
+            if challenge:  # ticked while filling in the form
+                person.proofs += 1
+                solving = asyncio.get_running_loop().run_in_executor(None, solve, challenge)
             await asyncio.sleep(fill_seconds + random.random())
             try:
+                solved = await solving if solving is not None else ""
                 await _send(
                     load,
                     browser,
@@ -220,6 +231,7 @@ async def _crowd(
                     answers=answers,
                     solve=solve,
                     submitted=submitted,
+                    solved=solved,
                 )
             except HTTPError as error:
                 person.outcome = f"failed: {str(error)[:80]}"

@@ -10,7 +10,7 @@ import time
 import pytest
 from django.utils import timezone
 
-from kongres.core.ratelimit import ratelimit_count
+from kongres.core.ratelimit import ratelimit_count, ratelimit_rate
 from kongres.registration.forms import min_fill_seconds
 from kongres.registration.models import Registration
 from tests.browser.conftest import axe_report
@@ -27,12 +27,19 @@ def edition(transactional_db, settings):
     )
     DayFactory(edition=edition, date=edition.start_date, name_pl="Dzień pierwszy")
     PageFactory(kind="privacy", slug="polityka-prywatnosci")
-    # someone else behind this address registered already: the next form asks for the proof
-    # (the soft limit's counter too), in this hour's window and the next: a test that runs
-    # across the hour's end still finds the address past the soft limit
+    # someone else behind this address opened the form and registered already: the next form
+    # asks for the proof (the counters of the forms opened and sent, the soft limit's), in this
+    # hour's window and the next: a test that runs across the hour's end still finds the
+    # address past the soft limit
     now = time.time()
     for at in (now, now + 3600):
         ratelimit_count(scope="register-ip", value="127.0.0.1", now=at)
+        ratelimit_count(
+            scope="register-form-ip",
+            value="127.0.0.1",
+            now=at,
+            rate=ratelimit_rate("register-ip-soft"),
+        )
     return edition
 
 

@@ -62,6 +62,26 @@ def test_300_people_behind_one_address_all_register(client, edition, office, set
     assert asked == 300 - soft  # the first ones fill in the form as ever
 
 
+def test_an_office_opening_its_forms_at_once_gets_the_widget_before_sending(
+    client, edition, office
+):
+    """Everyone opens the form when registration opens, then sends it: the forms opened past
+    the soft limit carry the widget from the start, so nobody's form comes back to be sent
+    again."""
+    from kongres.core.ratelimit import ratelimit_rate
+
+    soft = ratelimit_rate("register-ip-soft").count
+    opened = [open_form(client) for _number in range(soft + 5)]
+    assert [challenge is not None for _token, challenge in opened] == [False] * soft + [True] * 5
+    for number, (token, challenge) in enumerate(opened):
+        data = form_data(edition, started=token, email=f"biuro{number}@urzad.example.pl")
+        if challenge:  # ticked while filling in the form
+            data["altcha"] = antibot.pow_solve(challenge)
+        response = client.post(REGISTER_PL, data)
+        assert response.status_code == 302, (number, response.status_code)
+    assert Registration.objects.filter(edition=edition).count() == soft + 5
+
+
 def test_past_the_soft_limit_a_form_without_the_proof_is_shown_again(client, edition, office):
     from kongres.core.ratelimit import ratelimit_rate
 

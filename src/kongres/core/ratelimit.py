@@ -15,7 +15,10 @@ Settings (all optional; read on each request, never at import time):
 ``KONGRES_RATELIMIT_REGISTER_IP``    registration forms sent from one network, ``"1000/h"``: the
                                      hard limit, against floods
 ``KONGRES_RATELIMIT_REGISTER_IP_SOFT`` past this (``"20/h"``) the form asks for a proof of work
-                                     (``kongres.registration.antibot``); nobody is refused
+                                     (``kongres.registration.antibot``); nobody is refused.
+                                     Counted twice: the forms sent from one network (the
+                                     hard limit's counter) and the forms opened from it
+                                     (``register-form-ip``, a counter of its own)
 ``KONGRES_RATELIMIT_REGISTER_EMAIL`` registration forms sent for one e-mail address, ``"10/h"``
 ``KONGRES_RATELIMIT_LINK_IP``        "send me my link" requests from one network, ``"30/h"``
 ``KONGRES_RATELIMIT_LINK_EMAIL``     "send me my link" requests for one address, ``"5/h"``
@@ -127,10 +130,19 @@ def _key(scope: str, value: str, window: int) -> str:
     return f"kongres:rl:{scope}:{digest}:{window}"
 
 
-def ratelimit_count(*, scope: str, value: str, now: float | None = None, busy: bool = False) -> int:
+def ratelimit_count(
+    *,
+    scope: str,
+    value: str,
+    now: float | None = None,
+    busy: bool = False,
+    rate: Rate | None = None,
+) -> int:
     """Count one request of ``value`` in ``scope``; return the count in the current window.
-    ``busy``: the counter usually exists already (many requests of one value in a window)."""
-    rate = ratelimit_rate(scope)
+    ``busy``: the counter usually exists already (many requests of one value in a window).
+    ``rate``: the windows to count in, when not the scope's own (a counter of its own measured
+    against another scope's limit, ``ratelimit_soft_count``)."""
+    rate = rate or ratelimit_rate(scope)
     now = time.time() if now is None else now
     key = _key(scope, value, int(now // rate.seconds))
     timeout = rate.seconds + 1
@@ -185,17 +197,16 @@ def ratelimit_hit(*, scope: str, value: str, now: float | None = None, busy: boo
         raise RateLimited(scope=scope, retry_after=ratelimit_retry_after(scope=scope, now=now))
 
 
-def ratelimit_soft_over(*, scope: str, value: str, count: bool, hard: str = "") -> bool:
-    """Whether ``value`` is past the soft limit ``scope`` (counting this request when
-    ``count``; without it, whether the next request would be past it). With ``hard``, the
-    scope whose counter ``ratelimit_hit_soft`` counts the same requests in."""
+def ratelimit_soft_count(*, scope: str, counter: str, value: str) -> bool:
+    """Count one request of ``value`` in ``counter``, a counter of its own measured against
+    the soft limit ``scope`` (its count and its windows); return whether it is past that
+    limit. The registration form counts the forms opened from an address so (``counter``
+    ``register-form-ip``), apart from the forms sent, which the hard limit counts: the forms
+    opened past the soft limit carry the proof of work from the start."""
     if not ratelimit_enabled():
         return False
-    limit = ratelimit_rate(scope).count
-    counter = _counter_scope(scope, hard)
-    if count:
-        return ratelimit_count(scope=counter, value=value) > limit
-    return ratelimit_peek(scope=counter, value=value) >= limit
+    rate = ratelimit_rate(scope)
+    return ratelimit_count(scope=counter, value=value, rate=rate) > rate.count
 
 
 def _counter_scope(soft: str, hard: str) -> str:

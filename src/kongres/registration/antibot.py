@@ -6,8 +6,10 @@
   sent form fails, on every app server. The page shown again after an error carries a new
   token with the same start time, so that a person who mistyped need not wait again.
 * **Proof of work.** Past a soft limit per address (``register-ip-soft`` in
-  ``kongres.core.ratelimit``), the form asks the browser to solve an ALTCHA challenge
-  (the widget is served from our own static files, ``registration/vendor/altcha``). The
+  ``kongres.core.ratelimit``, of the forms opened and of the forms sent), the form asks the
+  browser to solve an ALTCHA challenge (the widget is served from our own static files,
+  ``registration/vendor/altcha``). A form opened past the limit carries the widget from the
+  start; a form sent past it without a solved challenge comes back with the widget. The
   challenge is signed with a key derived from ``SECRET_KEY`` and verified here with the
   ``altcha`` package; a solved challenge is accepted once, like the token. People behind one
   address (an office, a ministry's NAT) are never refused for sharing it: they solve a puzzle

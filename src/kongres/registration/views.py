@@ -33,7 +33,7 @@ from kongres.core.ratelimit import (
     ratelimit_enabled,
     ratelimit_hit,
     ratelimit_hit_soft,
-    ratelimit_soft_over,
+    ratelimit_soft_count,
 )
 from kongres.events import ics
 from kongres.events.models import Edition
@@ -86,13 +86,16 @@ def _limit(
 
 
 def _proof_required(request: HttpRequest) -> bool:
-    """Whether the address is past the soft limit, so that the next form it sends must carry a
-    proof of work."""
-    return ratelimit_soft_over(
+    """Count this form opened against the address's soft limit; whether the form must carry
+    the proof of work. Past the soft limit of the forms opened, the page carries the widget
+    from the start, so that the people of an office tick it while they fill in the form,
+    instead of sending the form and getting it back (every form sent needs a token from a
+    form opened; a form opened without the widget whose address then passed the soft limit of
+    the forms sent comes back with it, ``_limit``)."""
+    return ratelimit_soft_count(
         scope="register-ip-soft",
+        counter="register-form-ip",
         value=network_key(client_ip(request)),
-        count=False,
-        hard="register-ip",
     )
 
 
