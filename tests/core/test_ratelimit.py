@@ -1,5 +1,7 @@
 """A soft limit and the hard limit of the same requests (kongres.core.ratelimit)."""
 
+import time
+
 import pytest
 
 from kongres.core.ratelimit import RateLimited, ratelimit_hit_soft, ratelimit_peek
@@ -58,3 +60,15 @@ def test_a_busy_counter_counts_the_same_as_a_new_one(settings):
     assert ratelimit_count(scope="api-token", value="7", now=now + 60, busy=True) == 1
     with pytest.raises(RateLimited):
         ratelimit_hit(scope="api-token", value="7", now=now, busy=True)
+
+
+def test_several_counters_and_the_callers_adds_together():
+    from kongres.core.ratelimit import ratelimit_count_with
+
+    now = time.time()
+    hits = [("register-ip", "192.0.2.8"), ("register-email", "anna@example.org")]
+    token = ("kongres:test:token-once", 1, 60)
+    assert ratelimit_count_with(hits, adds=[token], now=now) == ([1, 1], [True])
+    assert ratelimit_count_with(hits, adds=[token], now=now) == ([2, 2], [False])
+    assert ratelimit_peek(scope="register-ip", value="192.0.2.8", now=now) == 2
+    assert ratelimit_peek(scope="register-email", value="anna@example.org", now=now) == 2

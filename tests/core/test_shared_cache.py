@@ -19,6 +19,7 @@ from django.core.cache import cache, caches
 from django.db import connection
 
 from kongres.core import cache as page_cache
+from kongres.core.cachebackend import add_many
 from kongres.core.ratelimit import ratelimit_count, ratelimit_peek, ratelimit_rate
 from kongres.registration import antibot
 from kongres.registration.forms import RegistrationForm
@@ -198,6 +199,25 @@ def test_redis_counts_atomically_across_processes(settings, tmp_path, edition):
     assert peek_in(settings, {"BACKEND": BACKEND, "LOCATION": url}, "192.0.2.1") == 400
 
 
+def test_redis_makes_several_adds_in_one_pipeline(settings, db):
+    """``add_many`` on Redis: Django's keys, integers that Django's cache reads and counts,
+    each key's timeout, and an existing key left as it was."""
+    url = redis_url()
+    import redis
+
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    settings.CACHES = {**settings.CACHES, "default": {"BACKEND": BACKEND, "LOCATION": url}}
+    cache.set("kongres:test:b", 5, 60)
+    items = [("kongres:test:a", 1, 60), ("kongres:test:b", 1, 60), ("kongres:test:c", 1, 30)]
+    assert add_many(cache, items) == [True, False, True]
+    assert [cache.get(key) for key, _value, _timeout in items] == [1, 5, 1]
+    assert cache.incr("kongres:test:a") == 2
+    assert 25 <= client.ttl(cache.make_key("kongres:test:c")) <= 30
+    with pytest.raises(ValueError):
+        add_many(cache, [("kongres:test:d", "text", 60)])
+
+
 @pytest.fixture
 def redis_down(settings, db):
     """The default cache is Redis at a port where nobody listens."""
@@ -233,6 +253,13 @@ def test_redis_down_the_database_counts_and_the_log_says_so(redis_down, caplog):
     assert "unreachable" in warnings[0].getMessage()
     assert "database" in warnings[0].getMessage()
     assert seconds < 2  # Redis is not asked again at every call while it is down
+    assert cache.degraded
+
+
+def test_redis_down_the_adds_go_to_the_database(redis_down):
+    items = [("kongres:test:x", 1, 60), ("kongres:test:x", 1, 60)]
+    assert add_many(cache, items) == [True, False]
+    assert caches["database"].get("kongres:test:x") == 1
     assert cache.degraded
 
 

@@ -22,9 +22,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
+import redis
 import redis.backoff
 import redis.exceptions
 import redis.retry
@@ -47,6 +48,8 @@ class RedisWithDatabaseFallback(BaseCache):
         # takes over instead
         options.setdefault("retry", redis.retry.Retry(redis.backoff.NoBackoff(), 1))
         self._redis = RedisCache(server, {**params, "OPTIONS": options})
+        self._options = options
+        self._client: redis.Redis | None = None  # for add_many, made at its first use
         self._location = server
         self._lock = threading.Lock()
         self._down_until = 0.0  # shared by the threads of this process
@@ -56,16 +59,22 @@ class RedisWithDatabaseFallback(BaseCache):
         return caches[self._fallback_alias]
 
     def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        return self._either(
+            lambda: getattr(self._redis, name)(*args, **kwargs),
+            lambda: getattr(self.fallback, name)(*args, **kwargs),
+        )
+
+    def _either(self, on_redis: Callable[[], Any], on_fallback: Callable[[], Any]) -> Any:
         if time.monotonic() >= self._down_until:
             try:
-                result = getattr(self._redis, name)(*args, **kwargs)
+                result = on_redis()
             except UNREACHABLE as error:
                 self._went_down(error)
             else:
                 if self._down_until:
                     self._came_back()
                 return result
-        return getattr(self.fallback, name)(*args, **kwargs)
+        return on_fallback()
 
     def _went_down(self, error: Exception) -> None:
         with self._lock:
@@ -130,3 +139,39 @@ class RedisWithDatabaseFallback(BaseCache):
 
     def close(self, **kwargs):
         self._redis.close(**kwargs)
+
+    # Beyond Django's API: several adds in one round trip.
+
+    def add_many(self, items: Sequence[tuple[str, int, int]], version=None) -> list[bool]:
+        """``add`` each (key, integer value, timeout in seconds) and return whether each was
+        added: on Redis one round trip (a pipeline of ``SET … NX EX``, with Django's keys; an
+        integer is stored as Django's Redis cache stores it, so that its ``get`` and ``incr``
+        read it), on the fallback one ``add`` after the other."""
+        for _key, value, timeout in items:
+            if type(value) is not int or timeout <= 0:
+                raise ValueError("add_many takes integer values and timeouts in seconds")
+        return self._either(
+            lambda: self._add_many_redis(items, version),
+            lambda: [self.fallback.add(k, v, t, version) for k, v, t in items],
+        )
+
+    def _add_many_redis(self, items: Sequence[tuple[str, int, int]], version) -> list[bool]:
+        if self._client is None:  # in the process that uses it (never across a fork)
+            first = self._location.split(",")[0]  # the server Django's cache writes to
+            pool = redis.ConnectionPool.from_url(first, **self._options)
+            self._client = redis.Redis(connection_pool=pool)
+        pipeline = self._client.pipeline(transaction=False)
+        for key, value, timeout in items:
+            name = self._redis.make_and_validate_key(key, version=version)
+            pipeline.set(name, value, nx=True, ex=timeout)
+        return [bool(added) for added in pipeline.execute()]
+
+
+def add_many(backend: BaseCache, items: Sequence[tuple[str, int, int]]) -> list[bool]:
+    """``backend.add`` of each (key, integer value, timeout in seconds); whether each was
+    added. One round trip on Redis (``RedisWithDatabaseFallback.add_many``); one ``add`` after
+    the other on any other cache."""
+    many = getattr(backend, "add_many", None)  # also through django.core.cache.cache
+    if many is not None:
+        return many(items)
+    return [backend.add(key, value, timeout) for key, value, timeout in items]

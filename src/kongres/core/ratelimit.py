@@ -47,6 +47,7 @@ import hashlib
 import ipaddress
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -54,6 +55,7 @@ from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 
+from kongres.core.cachebackend import add_many
 from kongres.core.proxy import client_ip
 
 DEFAULT_RATES: dict[str, str] = {
@@ -154,14 +156,44 @@ def ratelimit_count(
     if busy:
         with contextlib.suppress(ValueError):  # not there yet: made by ``add`` below
             return cache.incr(key)
+    return _counted(key, timeout, added=cache.add(key, 1, timeout))
+
+
+def _counted(key: str, timeout: int, *, added: bool) -> int:
+    """The count of the counter ``key`` that this request just tried to create at 1
+    (``added``: it did), counting it when it existed."""
     for _attempt in range(3):
-        if cache.add(key, 1, timeout):
+        if added:
             return 1
         try:
             return cache.incr(key)
         except ValueError:  # expired or evicted between the two calls
-            continue
+            added = cache.add(key, 1, timeout)
     return cache.get(key) or 1  # created and evicted between our calls three times
+
+
+def ratelimit_count_with(
+    counts: Sequence[tuple[str, str]],
+    *,
+    adds: Sequence[tuple[str, int, int]] = (),
+    now: float | None = None,
+) -> tuple[list[int], list[bool]]:
+    """Count one request of each (scope, value) of ``counts`` and make the caller's ``adds``
+    (key, integer value, timeout in seconds: a one-time token's use) in one round trip to the
+    cache (``kongres.core.cachebackend.add_many``); return the counts and whether each of
+    ``adds`` was added. Each counter is created at 1 there; one that existed is counted
+    afterwards (``incr``, one more round trip for each: a busy address)."""
+    now = time.time() if now is None else now
+    counters = []
+    for scope, value in counts:
+        rate = ratelimit_rate(scope)
+        counters.append((_key(scope, value, int(now // rate.seconds)), rate.seconds + 1))
+    added = add_many(cache, [(key, 1, timeout) for key, timeout in counters] + list(adds))
+    found = [
+        _counted(key, timeout, added=was_added)
+        for (key, timeout), was_added in zip(counters, added, strict=False)
+    ]
+    return found, added[len(counters) :]
 
 
 def ratelimit_uncount(*, scope: str, value: str, now: float) -> None:
@@ -231,6 +263,28 @@ def ratelimit_hit_soft(*, scope: str, soft: str, value: str) -> bool:
     if _counter_scope(soft, scope) == scope:
         return count > ratelimit_rate(soft).count
     return ratelimit_count(scope=soft, value=value, now=now) > ratelimit_rate(soft).count
+
+
+def ratelimit_hit_with(
+    hits: Sequence[tuple[str, str]], *, soft: str = "", adds: Sequence[tuple[str, int, int]] = ()
+) -> tuple[bool, list[bool]]:
+    """``ratelimit_hit`` of each (scope, value) of ``hits``, with the caller's ``adds``, in one
+    round trip to the cache (``ratelimit_count_with``). With ``soft``: a soft limit of the
+    first hit's requests, as ``ratelimit_hit_soft`` (one counter when their windows are of one
+    length). Return whether the first hit is past the soft limit, and whether each of ``adds``
+    was added. Raises ``RateLimited`` for the first scope over its limit, after every hit was
+    counted and every add made."""
+    now = time.time()
+    counts = list(hits)
+    own_soft = bool(soft) and _counter_scope(soft, hits[0][0]) == soft
+    if own_soft:
+        counts.append((soft, hits[0][1]))
+    found, added = ratelimit_count_with(counts, adds=adds, now=now)
+    for (scope, _value), count in zip(hits, found, strict=False):
+        if count > ratelimit_rate(scope).count:
+            raise RateLimited(scope=scope, retry_after=ratelimit_retry_after(scope=scope, now=now))
+    past_soft = bool(soft) and found[-1 if own_soft else 0] > ratelimit_rate(soft).count
+    return past_soft, added
 
 
 def ratelimit_hit_ip(request: HttpRequest, *, scope: str) -> None:

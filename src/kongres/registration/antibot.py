@@ -75,12 +75,24 @@ def form_token_read(raw: str) -> FormToken | None:
         return None
 
 
+def form_token_once() -> bool:
+    """Whether a token is accepted once (the setting; on unless turned off)."""
+    return bool(getattr(settings, "KONGRES_REGISTRATION_FORM_TOKEN_ONCE", True))
+
+
+def form_token_add(token: FormToken) -> tuple[str, int, int]:
+    """The ``add`` (key, value, timeout) that marks the token as used in the shared cache: it
+    is added only the first time (``form_token_use``, or the view's round trip that also
+    counts the rate limits)."""
+    key = f"{FORM_KEY_PREFIX}:{hashlib.sha256(token.nonce.encode()).hexdigest()[:32]}"
+    return key, 1, token_seconds() + 60
+
+
 def form_token_use(token: FormToken) -> bool:
     """Mark the token as used; False when it was used before (a replay)."""
-    if not getattr(settings, "KONGRES_REGISTRATION_FORM_TOKEN_ONCE", True):
+    if not form_token_once():
         return True
-    key = f"{FORM_KEY_PREFIX}:{hashlib.sha256(token.nonce.encode()).hexdigest()[:32]}"
-    return bool(cache.add(key, 1, timeout=token_seconds() + 60))
+    return bool(cache.add(*form_token_add(token)))
 
 
 def _secret(purpose: str) -> str:

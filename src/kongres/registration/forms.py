@@ -408,12 +408,20 @@ class RegistrationForm(RegistrationFieldsForm):
     )
 
     def __init__(
-        self, *args, now: float | None = None, proof_required: bool = False, **kwargs
+        self,
+        *args,
+        now: float | None = None,
+        proof_required: bool = False,
+        token_fresh: bool | None = None,
+        **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.now = time.time() if now is None else now
         # past the soft limit of the address: the browser must solve a proof of work
         self.proof_required = proof_required
+        # whether the sent token was used now for the first time, when the view has used it
+        # already (with the rate limits, in one round trip); None: the form uses it
+        self._token_used_now = token_fresh
         self._token: antibot.FormToken | None = None
         self._token_fresh = False  # the token was genuine and not used before
         self.fields["privacy_consent"].summary_label = _("Privacy notice")
@@ -463,7 +471,11 @@ class RegistrationForm(RegistrationFieldsForm):
                     code="started_missing",
                 ),
             )
-        elif not antibot.form_token_use(self._token):
+        elif not (
+            self._token_used_now
+            if self._token_used_now is not None
+            else antibot.form_token_use(self._token)
+        ):
             self.add_error(
                 None,
                 forms.ValidationError(

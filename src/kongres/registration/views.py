@@ -32,12 +32,12 @@ from kongres.core.ratelimit import (
     network_key,
     ratelimit_enabled,
     ratelimit_hit,
-    ratelimit_hit_soft,
+    ratelimit_hit_with,
     ratelimit_soft_count,
 )
 from kongres.events import ics
 from kongres.events.models import Edition
-from kongres.registration import pages, selectors, services
+from kongres.registration import antibot, pages, selectors, services
 from kongres.registration import sessions as places
 from kongres.registration.choices import AccessibilityNeed, QuestionKind
 from kongres.registration.data import EditionParts
@@ -64,25 +64,39 @@ def _too_many(request: HttpRequest, error: RateLimited) -> HttpResponse:
     return response
 
 
-def _limit(
-    request: HttpRequest, *, ip_scope: str, email_scope: str = "", soft_scope: str = ""
-) -> bool:
+def _limit(request: HttpRequest, *, ip_scope: str, email_scope: str = "") -> None:
     """Count this request against the address's limit and, when the form has an e-mail
-    address, against that address's limit. Raises ``RateLimited``. With ``soft_scope``,
-    return whether the address is past that soft limit (the form then asks the browser for a
-    proof of work)."""
+    address, against that address's limit. Raises ``RateLimited``."""
     if not ratelimit_enabled():  # not even the keys
-        return False
-    address = network_key(client_ip(request))
-    if soft_scope:
-        past_soft = ratelimit_hit_soft(scope=ip_scope, soft=soft_scope, value=address)
-    else:
-        past_soft = False
-        ratelimit_hit(scope=ip_scope, value=address)
+        return
+    ratelimit_hit(scope=ip_scope, value=network_key(client_ip(request)))
     email = normalise_line(request.POST.get("email", ""))[:254] if email_scope else ""
     if email:
         ratelimit_hit(scope=email_scope, value=email)
-    return past_soft
+
+
+def _limit_register(request: HttpRequest) -> tuple[bool, bool | None]:
+    """The registration form sent: count it against the address's limits and the e-mail
+    address's, and use its one-time token, in one round trip to the cache (a counter that
+    exists already, a busy address's, costs one more). Raises ``RateLimited``. Returns whether
+    the address is past the soft limit (the form must carry a proof of work) and whether the
+    token was used now for the first time; None when the form has no genuine token or the rate
+    limits are off (the form then uses it itself). A refused form has counted its e-mail
+    address and used its token all the same."""
+    if not ratelimit_enabled():  # not even the keys
+        return False, None
+    address = network_key(client_ip(request))
+    email = normalise_line(request.POST.get("email", ""))[:254]
+    token = antibot.form_token_read(request.POST.get("started", "") or "")
+    once = token is not None and antibot.form_token_once()
+    past_soft, added = ratelimit_hit_with(
+        [("register-ip", address), *([("register-email", email)] if email else [])],
+        soft="register-ip-soft",
+        adds=[antibot.form_token_add(token)] if once else [],
+    )
+    if token is None:
+        return past_soft, None
+    return past_soft, added[0] if once else True
 
 
 def _proof_required(request: HttpRequest) -> bool:
@@ -189,16 +203,13 @@ def register(request: HttpRequest) -> HttpResponse:
 
     if request.method == "POST":
         try:
-            proof_required = _limit(
-                request,
-                ip_scope="register-ip",
-                email_scope="register-email",
-                soft_scope="register-ip-soft",
-            )
+            proof_required, token_fresh = _limit_register(request)
         except RateLimited as error:
             return _too_many(request, error)
         kwargs, _full, parts = _form_kwargs(edition, seats=False, parts=parts)
-        form = RegistrationForm(request.POST, proof_required=proof_required, **kwargs)
+        form = RegistrationForm(
+            request.POST, proof_required=proof_required, token_fresh=token_fresh, **kwargs
+        )
         if form.is_valid():
             try:
                 registration, _token = services.registration_create(
