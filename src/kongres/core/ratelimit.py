@@ -255,14 +255,8 @@ def ratelimit_hit_soft(*, scope: str, soft: str, value: str) -> bool:
     share one counter (the soft one is then the lower bar on the same count)."""
     if not ratelimit_enabled():
         return False
-    rate = ratelimit_rate(scope)
-    now = time.time()
-    count = ratelimit_count(scope=scope, value=value, now=now)
-    if count > rate.count:
-        raise RateLimited(scope=scope, retry_after=ratelimit_retry_after(scope=scope, now=now))
-    if _counter_scope(soft, scope) == scope:
-        return count > ratelimit_rate(soft).count
-    return ratelimit_count(scope=soft, value=value, now=now) > ratelimit_rate(soft).count
+    past_soft, _added = ratelimit_hit_with([(scope, value)], soft=soft)
+    return past_soft
 
 
 def ratelimit_hit_with(
