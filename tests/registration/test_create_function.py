@@ -23,6 +23,14 @@ from tests.factories.registration import QuestionFactory, RegistrationDataFactor
 pytestmark = pytest.mark.django_db
 
 
+def rendered_as(registration, status: str, token: str) -> tuple[str, str, str]:
+    """The verification mail of ``registration`` as if it had ``status``."""
+    _message, other = mails.prepared_with_other(
+        registration, "verify", token=token, other_status=status
+    )
+    return other
+
+
 def columns(obj) -> dict:
     return {
         field.attname: getattr(obj, field.attname)
@@ -79,7 +87,7 @@ def test_every_column_is_written_as_the_service_made_it(edition):
     message = OutboxMessage.objects.get(to=stored.email)
     assert message.related == f"registration:{stored.pk}"
     assert message.kind == "registration.verify"
-    held = mails.rendered_as(registration, Registration.Status.HELD, "verify", token=token)
+    held = rendered_as(registration, Registration.Status.HELD, token)
     assert (message.subject, message.body_text, message.body_html) == held
     assert message.status == OutboxMessage.Status.QUEUED
     assert message.priority == OutboxMessage.Priority.TRANSACTIONAL
@@ -120,7 +128,7 @@ def test_a_seat_lost_meanwhile_leaves_nothing_of_the_first_attempt(edition, monk
     assert message.related == f"registration:{registration.pk}"
     # the waiting list's verification mail, not the held seat's
     waiting, held = (
-        mails.rendered_as(registration, status, "verify", token=token)
+        rendered_as(registration, status, token)
         for status in (Registration.Status.WAITING_UNVERIFIED, Registration.Status.HELD)
     )
     assert waiting != held

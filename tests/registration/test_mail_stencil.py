@@ -144,6 +144,23 @@ def test_another_minute_fills_the_same_stencil_and_another_status_is_another(edi
     assert from_stencil(first, token)[0] != from_stencil(waiting, token)[0]
 
 
+@pytest.mark.parametrize("token", [token_new()[0], "tok.en~with:others"])
+def test_the_mail_and_its_other_status_are_each_the_mail_rendered_for_the_person(edition, token):
+    """``prepared_with_other`` (the registration function's two mails: a place held, and the
+    waiting list's if it finds no seat) gives each mail as rendered whole for the person with
+    that status, from the stencils and for a token that the stencils do not take."""
+    held = person(edition, first_name="Jan <b>")
+    waiting = person(edition, first_name="Jan <b>", status=Status.WAITING_UNVERIFIED)
+    message, other = mails.prepared_with_other(
+        held, "verify", token=token, other_status=Status.WAITING_UNVERIFIED
+    )
+    assert (message.subject, message.body_text, message.body_html) == rendered_whole(held, token)
+    assert other == rendered_whole(waiting, token)
+    assert other != rendered_whole(held, token)
+    assert held.status == Status.HELD  # the registration itself is left as it was
+    assert mails.prepared_with_other(held, "verify", token=token)[1] is None
+
+
 @pytest.mark.parametrize("language", ["pl", "en"])
 def test_the_form_sent_queues_the_mail_rendered_for_the_person(client, language):
     """The form's own path (on PostgreSQL the stencils come with the edition's parts, under

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.functional import lazy
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -378,6 +379,14 @@ class RegistrationFieldsForm(AccessibleFormMixin, forms.Form):
         return out
 
 
+def _privacy_link() -> SafeString:
+    return format_html(
+        '<a href="{}" target="_blank" rel="noopener">{}</a>',
+        reverse("content:privacy"),
+        _("Read the privacy notice (opens in a new tab)"),
+    )
+
+
 class RegistrationForm(RegistrationFieldsForm):
     """The public registration form, with the checks against bots."""
 
@@ -386,6 +395,8 @@ class RegistrationForm(RegistrationFieldsForm):
             "I have read the privacy notice and agree to the processing of my data "
             "for this registration."
         ),
+        # made when the form is shown, in its language (a form sent and valid is not)
+        help_text=lazy(_privacy_link, SafeString)(),
         error_messages={"required": _("Registration needs your agreement to the privacy notice.")},
     )
     # A field people never see or fill in; simple bots fill in every field.
@@ -412,24 +423,20 @@ class RegistrationForm(RegistrationFieldsForm):
         *args,
         now: float | None = None,
         proof_required: bool = False,
-        token_fresh: bool | None = None,
+        token_used: tuple[antibot.FormToken | None, bool] | None = None,
         **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.now = time.time() if now is None else now
         # past the soft limit of the address: the browser must solve a proof of work
         self.proof_required = proof_required
-        # whether the sent token was used now for the first time, when the view has used it
-        # already (with the rate limits, in one round trip); None: the form uses it
-        self._token_used_now = token_fresh
+        # the sent token as the view read it, and whether it was used now for the first time,
+        # when the view has used it already (with the rate limits, in one round trip); None:
+        # the form reads and uses it
+        self._token_used = token_used
         self._token: antibot.FormToken | None = None
         self._token_fresh = False  # the token was genuine and not used before
         self.fields["privacy_consent"].summary_label = _("Privacy notice")
-        self.fields["privacy_consent"].help_text = format_html(
-            '<a href="{}" target="_blank" rel="noopener">{}</a>',
-            reverse("content:privacy"),
-            _("Read the privacy notice (opens in a new tab)"),
-        )
 
     @staticmethod
     def sign_started(now: float) -> str:
@@ -462,7 +469,11 @@ class RegistrationForm(RegistrationFieldsForm):
             messages = self.errors.pop("homepage")
             for message in messages:
                 self.add_error(None, message)
-        self._token = antibot.form_token_read(self.data.get("started", "") or "")
+        if self._token_used is not None:
+            self._token, used_now = self._token_used
+        else:
+            self._token = antibot.form_token_read(self.data.get("started", "") or "")
+            used_now = None
         if self._token is None:
             self.add_error(
                 None,
@@ -471,11 +482,7 @@ class RegistrationForm(RegistrationFieldsForm):
                     code="started_missing",
                 ),
             )
-        elif not (
-            self._token_used_now
-            if self._token_used_now is not None
-            else antibot.form_token_use(self._token)
-        ):
+        elif not (used_now if used_now is not None else antibot.form_token_use(self._token)):
             self.add_error(
                 None,
                 forms.ValidationError(

@@ -97,9 +97,32 @@ def prepared(
     with the registration and fills in its ``related`` key (the registration's id).
     ``stencils``: the verification mail's stencils of the registration's edition by language
     and status, read by the caller (``stencil_loads``); one that is not there is read here."""
+    message, _other = prepared_with_other(registration, name, token=token, stencils=stencils)
+    return message
+
+
+def prepared_with_other(
+    registration: Registration,
+    name: str,
+    *,
+    token: str,
+    other_status: str | None = None,
+    stencils: Mapping[tuple[str, str], Stencil] | None = None,
+) -> tuple[OutboxMessage, Stencil | None]:
+    """``prepared``, and with ``other_status`` the subject, text and HTML of the same mail as
+    if the registration had that status (else None): the verification mail of a registration
+    without a seat, which the registration function writes instead of the held one's when it
+    finds no seat. The person's values (the end of the hold in their language above all) are
+    made once for both."""
+    other = None
+    if other_status is not None:
+        other = copy.copy(registration)
+        other.status = other_status
     with timezone.override(edition_zone(edition=registration.edition)):
         if name in STENCIL_MAILS and _URL_SAFE.fullmatch(token):
-            return mail_prepared(
+            values = _values(registration, token)
+            rendered = _filled(_stencil_of(registration, name, stencils), values)
+            message = mail_prepared(
                 to=registration.email,
                 template=f"registration/mail/{name}",
                 context={},
@@ -107,45 +130,31 @@ def prepared(
                 kind=f"registration.{name}",
                 related=selectors.registration_mail_key(registration),
                 secrets=[token],
-                rendered=_stencil_filled(registration, name, token, stencils),
+                rendered=rendered,
             )
+            if other is None:
+                return message, None
+            return message, _filled(_stencil_of(other, name, stencils), values)
         kwargs = mail_kwargs(registration, name, token=token)
         if kwargs.pop("attachments"):
             raise ValueError(f"the mail {name!r} has attachments: queue it with mail()")
-        return mail_prepared(**kwargs)
-
-
-def rendered_as(
-    registration: Registration,
-    status: str,
-    name: str,
-    *,
-    token: str,
-    stencils: Mapping[tuple[str, str], Stencil] | None = None,
-) -> Stencil:
-    """The subject, text and HTML ``prepared`` gives the mail ``name`` of ``registration`` as
-    if it had ``status``: the verification mail of a registration without a seat, which the
-    registration function writes instead of the held one's when it finds no seat."""
-    other = copy.copy(registration)
-    other.status = status
-    with timezone.override(edition_zone(edition=registration.edition)):
-        if name in STENCIL_MAILS and _URL_SAFE.fullmatch(token):
-            return _stencil_filled(other, name, token, stencils)
+        message = mail_prepared(**kwargs)
+        if other is None:
+            return message, None
         kwargs = mail_kwargs(other, name, token=token)
-        return mail_render(
+        return message, mail_render(
             template=kwargs["template"], context=kwargs["context"], language=kwargs["language"]
         )
 
 
-def _stencil_filled(
+def _stencil_of(
     registration: Registration,
     name: str,
-    token: str,
     stencils: Mapping[tuple[str, str], Stencil] | None,
 ) -> Stencil:
     key = (registration.language, registration.status)
     stencil = (stencils or {}).get(key) if name == "verify" else None
-    return _filled(stencil or _stencil(registration, name), registration, token)
+    return stencil or _stencil(registration, name)
 
 
 def hold_until(registration: Registration) -> str:
@@ -231,15 +240,19 @@ def stencil_render(edition: Edition, language: str, status: str, name: str = "ve
         )
 
 
-def _filled(stencil: Stencil, registration: Registration, token: str) -> Stencil:
-    """The stencil with the person's values (the first name's first 40 characters, as
-    ``_greeting.txt`` shows it), HTML-escaped in the HTML part; one pass, so that a value
-    that looks like a marker stays as it is."""
-    values = {
+def _values(registration: Registration, token: str) -> dict[str, str]:
+    """The person's values a stencil is filled with: the first name's first 40 characters (as
+    ``_greeting.txt`` shows it), the token and the end of the hold."""
+    return {
         "name": registration.first_name[:40],
         "token": token,
         "until": hold_until(registration),
     }
+
+
+def _filled(stencil: Stencil, values: Mapping[str, str]) -> Stencil:
+    """The stencil with the person's ``values`` (``_values``), HTML-escaped in the HTML part;
+    one pass, so that a value that looks like a marker stays as it is."""
     escaped = {key: escape(value) for key, value in values.items()}
     subject, text, html = stencil
     return (

@@ -75,14 +75,16 @@ def _limit(request: HttpRequest, *, ip_scope: str, email_scope: str = "") -> Non
         ratelimit_hit(scope=email_scope, value=email)
 
 
-def _limit_register(request: HttpRequest) -> tuple[bool, bool | None]:
+def _limit_register(
+    request: HttpRequest,
+) -> tuple[bool, tuple[antibot.FormToken | None, bool] | None]:
     """The registration form sent: count it against the address's limits and the e-mail
     address's, and use its one-time token, in one round trip to the cache (a counter that
     exists already, a busy address's, costs one more). Raises ``RateLimited``. Returns whether
-    the address is past the soft limit (the form must carry a proof of work) and whether the
-    token was used now for the first time; None when the form has no genuine token or the rate
-    limits are off (the form then uses it itself). A refused form has counted its e-mail
-    address and used its token all the same."""
+    the address is past the soft limit (the form must carry a proof of work) and the token
+    read (None: not genuine) with whether it was used now for the first time; None in place of
+    that pair when the rate limits are off (the form then reads and uses the token itself). A
+    refused form has counted its e-mail address and used its token all the same."""
     if not ratelimit_enabled():  # not even the keys
         return False, None
     address = network_key(client_ip(request))
@@ -94,9 +96,7 @@ def _limit_register(request: HttpRequest) -> tuple[bool, bool | None]:
         soft="register-ip-soft",
         adds=[antibot.form_token_add(token)] if once else [],
     )
-    if token is None:
-        return past_soft, None
-    return past_soft, added[0] if once else True
+    return past_soft, (token, bool(added[0]) if once else True)
 
 
 def _proof_required(request: HttpRequest) -> bool:
@@ -203,12 +203,12 @@ def register(request: HttpRequest) -> HttpResponse:
 
     if request.method == "POST":
         try:
-            proof_required, token_fresh = _limit_register(request)
+            proof_required, token_used = _limit_register(request)
         except RateLimited as error:
             return _too_many(request, error)
         kwargs, _full, parts = _form_kwargs(edition, seats=False, parts=parts)
         form = RegistrationForm(
-            request.POST, proof_required=proof_required, token_fresh=token_fresh, **kwargs
+            request.POST, proof_required=proof_required, token_used=token_used, **kwargs
         )
         if form.is_valid():
             try:

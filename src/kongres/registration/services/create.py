@@ -260,9 +260,12 @@ def _create_in_one_statement(
     transaction of its own (autocommit: no BEGIN and no COMMIT round trip); else it runs in
     ``transaction.atomic()`` with the webhook events."""
     token, hashed, salt = link
-    message = mails.prepared(registration, "verify", token=token, stencils=stencils)
-    subject, text, html = mails.rendered_as(
-        registration, Status.WAITING_UNVERIFIED, "verify", token=token, stencils=stencils
+    message, (subject, text, html) = mails.prepared_with_other(
+        registration,
+        "verify",
+        token=token,
+        other_status=Status.WAITING_UNVERIFIED,
+        stencils=stencils,
     )
     without_seat = {
         "status": Status.WAITING_UNVERIFIED,
