@@ -11,8 +11,10 @@ its own (``bench/client.py``), through nginx.
   address: an office) is solved while the person fills it in, from the start of the fill
   time, as the widget is ticked and solves while they type; a form sent back asking for it
   (sent past the soft limit without a proof) is solved and sent again, as the browser does.
-  At most ``connections`` requests
-  are in flight at once (the rest of the people are reading the form or waiting for their
+  The page is read (its hidden fields, its challenge) and the form's data made at the start
+  of the fill time too, as a browser has them before the person clicks: the load generator's
+  own work in the sending wave is the requests'. At most ``connections`` requests are in
+  flight at once (the rest of the people are reading the form or waiting for their
   turn), so that the latency is the server's, not that of an unbounded queue. The rush's rate
   is the registrations over the sending wave (from the first form sent to the last answer);
   the forms' wave is reported apart (``LoadResult.opening``).
@@ -131,31 +133,49 @@ async def _open(load: Load, browser: Browser, person: Person, *, form_path: str,
     return page.text
 
 
+@dataclass
+class Form:
+    """A form page as the browser holds it: its hidden fields and its proof-of-work challenge,
+    read when the page came (a browser has parsed the page long before the person sends it)."""
+
+    fields: dict[str, str]
+    challenge: str | None
+
+    @classmethod
+    def read(cls, text: str) -> Form:
+        return cls(form_fields(text), proof_challenge(text))
+
+
+async def _filled_in(form: Form, person: Person, *, answers: str, solve) -> bytes:
+    """The form's data as the person sends it, with the proof of work if the form asks for one
+    (solved by the widget in a thread, as the browser does in a worker)."""
+    altcha = ""
+    if form.challenge:
+        person.proofs += 1
+        altcha = await asyncio.get_running_loop().run_in_executor(None, solve, form.challenge)
+    return _body(answers, form.fields, person, altcha)
+
+
 async def _send(
     load: Load,
     browser: Browser,
     person: Person,
-    text: str,
+    form: Form,
     *,
     form_path: str,
     answers: str,
     solve,
     submitted: bool,
-    solved: str = "",
+    body: bytes = b"",
 ) -> None:
-    """The second wave: send the form (with the proof of work ``solved`` while it was filled
-    in; again with one when the answer asks for it), then the page it leads to
-    (``submitted``)."""
+    """The second wave: send the form (``body``: as filled in, with the proof of work solved
+    meanwhile if the form asked for one; again with one when the answer asks for it), then the
+    page it leads to (``submitted``)."""
     for _attempt in range(3):
-        fields = form_fields(text)
-        challenge = proof_challenge(text)
-        altcha, solved = solved, ""
-        if challenge and not altcha:
-            person.proofs += 1
-            altcha = await asyncio.get_running_loop().run_in_executor(None, solve, challenge)
-        person.used_token = fields.get("started", "")
+        body = body or await _filled_in(form, person, answers=answers, solve=solve)
+        person.used_token = form.fields.get("started", "")
         person.posts += 1
-        answer = await load.send(browser, "POST", form_path, _body(answers, fields, person, altcha))
+        answer = await load.send(browser, "POST", form_path, body)
         person.finished = time.time()
         if answer.status == 302:
             person.outcome = "registered"
@@ -169,8 +189,8 @@ async def _send(
             person.outcome = f"failed {answer.status}"
             person.bodies.append(answer.text[:2000])
             return
-        text = answer.text  # the form again, with its errors (a proof asked for: solve it)
-        if not proof_challenge(text):
+        form, body = Form.read(answer.text), b""  # the form again, a proof asked for
+        if not form.challenge:
             person.outcome = "form error"
             return
     person.outcome = "form error"
@@ -214,24 +234,23 @@ async def _crowd(
         result.opening = (result.requests, opened - started)
 
         async def fill_and_send(browser: Browser, person: Person, text: str) -> None:
-            challenge = proof_challenge(text)
-            solving = None
-            if challenge:  # ticked while filling in the form
-                person.proofs += 1
-                solving = asyncio.get_running_loop().run_in_executor(None, solve, challenge)
+            # the person fills in the form (and ticks the proof of work, if asked for) while
+            # the fill time runs
+            form = Form.read(text)
+            filling = asyncio.ensure_future(_filled_in(form, person, answers=answers, solve=solve))
             await asyncio.sleep(fill_seconds + random.random())
             try:
-                solved = await solving if solving is not None else ""
+                body = await filling
                 await _send(
                     load,
                     browser,
                     person,
-                    text,
+                    form,
                     form_path=form_path,
                     answers=answers,
                     solve=solve,
                     submitted=submitted,
-                    solved=solved,
+                    body=body,
                 )
             except HTTPError as error:
                 person.outcome = f"failed: {str(error)[:80]}"
