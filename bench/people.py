@@ -17,7 +17,16 @@ its own (``bench/client.py``), through nginx.
   flight at once (the rest of the people are reading the form or waiting for their
   turn), so that the latency is the server's, not that of an unbounded queue. The rush's rate
   is the registrations over the sending wave (from the first form sent to the last answer);
-  the forms' wave is reported apart (``LoadResult.opening``).
+  the forms' wave is reported apart (``LoadResult.opening``). This is the rush at its
+  ceiling: the site's capacity. Its latency is that of a closed loop of ``connections``
+  requests at that ceiling, 64 in flight divided by the rate (Little's law): it says how
+  fast the site is, not how long a person waits.
+- ``rush`` with ``rate``: the same people at a given pace, as people come, whatever the
+  server answers (an open loop, no cap on the requests in flight): each opens the form at a
+  time of a Poisson process of ``rate`` a second, and after the fill time (counted from the
+  last form opened, as above) each sends it at a time of another such process. A request's
+  latency is counted from the moment the person clicked (the time drawn), so that a load
+  generator that fell behind adds its delay to the figure instead of hiding it.
 - ``flow``: the whole flow of a new visitor: home page, form, wait, send, the page after.
 - ``naive``: the naive-ORM ceiling with the same client: ``connections`` clients in a closed
   loop, each from an address of its own, for ``seconds``.
@@ -26,6 +35,7 @@ its own (``bench/client.py``), through nginx.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
 from collections import Counter
@@ -62,6 +72,7 @@ class LoadResult:
     # the rush's two waves: (requests, seconds) of opening the forms; seconds of sending them
     opening: tuple[int, float] = (0, 0.0)
     sending_seconds: float = 0.0
+    in_flight_max: int = 0  # requests in flight at once, at most
 
     def measurement(self, completed: int) -> Measurement:
         """Completed per second of the sending wave (of the whole run when there is none);
@@ -83,28 +94,40 @@ class LoadResult:
 
 class Load:
     def __init__(self, *, host: str, port: int, connections: int) -> None:
+        """``connections``: requests in flight at most (0: no cap, an open loop)."""
         self.host = host
         self.port = port
-        self.slots = asyncio.Semaphore(connections)
+        self.slots = asyncio.Semaphore(connections) if connections > 0 else None
         self.result = LoadResult(seconds=0.0)
         self.first_post = 0.0  # time.monotonic() when the first POST was sent
+        self.in_flight = 0
+        self.in_flight_max = 0
 
-    async def send(self, browser: Browser, method: str, path: str, body: bytes = b""):
-        async with self.slots:
+    async def send(
+        self, browser: Browser, method: str, path: str, body: bytes = b"", *, since: float = 0.0
+    ):
+        """One request; its latency counted from ``since`` (``time.monotonic()`` when the
+        person clicked) when given, else from when it was written."""
+        async with self.slots or contextlib.nullcontext():
             if not self.result.started:
                 self.result.started = time.time()
             if method == "POST" and not self.first_post:
                 self.first_post = time.monotonic()
+            self.in_flight += 1
+            self.in_flight_max = max(self.in_flight_max, self.in_flight)
             try:
                 response = await browser.request(method, path, body=body)
             except HTTPError:
                 self.result.statuses[0] += 1
                 self.result.requests += 1
                 raise
+            finally:
+                self.in_flight -= 1
+        seconds = time.monotonic() - since if since else response.seconds
         self.result.requests += 1
-        self.result.latencies.append(response.seconds * 1000)
+        self.result.latencies.append(seconds * 1000)
         if method == "POST":
-            self.result.post_latencies.append(response.seconds * 1000)
+            self.result.post_latencies.append(seconds * 1000)
         self.result.statuses[response.status] += 1
         return response
 
@@ -116,13 +139,17 @@ def _body(answers: str, fields: dict[str, str], person: Person, altcha: str) -> 
     return (answers + "&" + urlencode(extra)).encode()
 
 
-async def _open(load: Load, browser: Browser, person: Person, *, form_path: str, home: str):
+async def _open(
+    load: Load, browser: Browser, person: Person, *, form_path: str, home: str, at: float = 0.0
+):
     """The first wave: the home page (``home``), then the form; the form page's text, or None
-    when it could not be had (the outcome says why)."""
+    when it could not be had (the outcome says why). ``at``: the ``time.monotonic()`` at which
+    the person comes (paced), else at once."""
     try:
+        await _until(at)
         if home:
-            await load.send(browser, "GET", home)
-        page = await load.send(browser, "GET", form_path)
+            await load.send(browser, "GET", home, since=at)
+        page = await load.send(browser, "GET", form_path, since=0.0 if home else at)
     except HTTPError as error:
         person.outcome = f"failed: {str(error)[:80]}"
         return None
@@ -167,15 +194,17 @@ async def _send(
     solve,
     submitted: bool,
     body: bytes = b"",
+    at: float = 0.0,
 ) -> None:
     """The second wave: send the form (``body``: as filled in, with the proof of work solved
     meanwhile if the form asked for one; again with one when the answer asks for it), then the
-    page it leads to (``submitted``)."""
+    page it leads to (``submitted``). ``at``: the ``time.monotonic()`` of the click (paced)."""
     for _attempt in range(3):
         body = body or await _filled_in(form, person, answers=answers, solve=solve)
         person.used_token = form.fields.get("started", "")
         person.posts += 1
-        answer = await load.send(browser, "POST", form_path, body)
+        answer = await load.send(browser, "POST", form_path, body, since=at)
+        at = 0.0  # a form sent again is sent when its answer came
         person.finished = time.time()
         if answer.status == 302:
             person.outcome = "registered"
@@ -194,6 +223,23 @@ async def _send(
             person.outcome = "form error"
             return
     person.outcome = "form error"
+
+
+async def _until(at: float) -> None:
+    if at:
+        await asyncio.sleep(max(0.0, at - time.monotonic()))
+
+
+def _arrivals(count: int, rate: float, start: float) -> list[float]:
+    """``count`` times of a Poisson process of ``rate`` a second from ``start`` (all at
+    ``start``, i.e. unpaced, when ``rate`` is 0)."""
+    if not rate:
+        return [0.0] * count
+    times, at = [], start
+    for _n in range(count):
+        at += random.expovariate(rate)
+        times.append(at)
+    return times
 
 
 def people_make(*, prefix: str, domain: str, people: int, office: int, office_source: str):
@@ -217,28 +263,35 @@ async def _crowd(
     solve,
     home: str | None,
     submitted: bool,
+    rate: float = 0.0,
 ) -> LoadResult:
     """Both waves (the module's docstring); every person keeps a connection and cookies of
-    their own from the first request to the last."""
+    their own from the first request to the last. ``rate``: paced, people a second."""
     result = load.result
     browsers = [Browser(load.host, load.port, person.source) for person in people]
     started = time.monotonic()
     try:
         pages = await asyncio.gather(
             *(
-                _open(load, browser, person, form_path=form_path, home=home or "")
-                for browser, person in zip(browsers, people, strict=True)
+                _open(load, browser, person, form_path=form_path, home=home or "", at=at)
+                for browser, person, at in zip(
+                    browsers, people, _arrivals(len(people), rate, started), strict=True
+                )
             )
         )
         opened = time.monotonic()
         result.opening = (result.requests, opened - started)
+        clicks = _arrivals(len(people), rate, opened + fill_seconds)
 
-        async def fill_and_send(browser: Browser, person: Person, text: str) -> None:
+        async def fill_and_send(browser: Browser, person: Person, text: str, at: float) -> None:
             # the person fills in the form (and ticks the proof of work, if asked for) while
             # the fill time runs
             form = Form.read(text)
             filling = asyncio.ensure_future(_filled_in(form, person, answers=answers, solve=solve))
-            await asyncio.sleep(fill_seconds + random.random())
+            if at:
+                await _until(at)
+            else:
+                await asyncio.sleep(fill_seconds + random.random())
             try:
                 body = await filling
                 await _send(
@@ -251,14 +304,15 @@ async def _crowd(
                     solve=solve,
                     submitted=submitted,
                     body=body,
+                    at=at,
                 )
             except HTTPError as error:
                 person.outcome = f"failed: {str(error)[:80]}"
 
         await asyncio.gather(
             *(
-                fill_and_send(browser, person, text)
-                for browser, person, text in zip(browsers, people, pages, strict=True)
+                fill_and_send(browser, person, text, at)
+                for browser, person, text, at in zip(browsers, people, pages, clicks, strict=True)
                 if text is not None
             )
         )
@@ -285,12 +339,15 @@ def rush(
     solve,
     home: str | None = None,
     submitted: bool = False,
+    rate: float = 0.0,
 ) -> LoadResult:
-    """Run the people (see the module's docstring); blocking."""
+    """Run the people (see the module's docstring); blocking. ``rate``: paced at ``rate``
+    people a second in each wave, with no cap on the requests in flight (``connections`` is
+    then not used)."""
 
     async def main() -> LoadResult:
-        load = Load(host=host, port=port, connections=connections)
-        return await _crowd(
+        load = Load(host=host, port=port, connections=0 if rate else connections)
+        result = await _crowd(
             load,
             people,
             form_path=form_path,
@@ -299,7 +356,10 @@ def rush(
             solve=solve,
             home=home,
             submitted=submitted,
+            rate=rate,
         )
+        result.in_flight_max = load.in_flight_max
+        return result
 
     return asyncio.run(main())
 

@@ -19,6 +19,10 @@ the same run:
   (each must be refused), and the verification mails waited for at the SMTP server;
 - a new visitor's whole flow (home, form, send, the page after) with the app servers' CPU time
   per completed registration.
+- the rush paced: the same people coming at a given rate (Poisson arrivals, no cap on the
+  requests in flight, each latency from the click), at the rate the throughput target names
+  (0.5 x the naive ceiling: the rush's p99 target is judged there) and at 0.9 x the rush's own
+  ceiling.
 
 It prints one ``target`` line per target of issue 16 and writes nothing else but its logs
 (``var/bench-production/``).
@@ -164,11 +168,51 @@ def smtp_acceptance(port: int, *, messages: int, clients: int = 2) -> float:
     return (messages // clients * clients) / (time.monotonic() - started)
 
 
+def seats_checked(found, seats: int) -> tuple[int, bool]:
+    """The seats taken over ``seats`` (in the registrations and in the seat pool), and whether
+    every registration is whole (its seat in the pool, its mail in the outbox)."""
+    oversell = max(found.taken - seats, found.pool_taken - seats)
+    whole = (
+        found.taken == min(seats, found.registrations)
+        and found.pool_taken == found.taken
+        and found.mails == found.registrations
+        and not found.other
+    )
+    return oversell, whole
+
+
 def brief(name: str, m: Measurement, unit: str = "req/s") -> str:
     return (
         f"{name}: {m.rate:,.0f} {unit}, p50 {m.p50:.1f} ms, p95 {m.p95:.1f} ms, "
         f"p99 {m.p99:.1f} ms, {m.errors} errors"
     )
+
+
+@dataclass
+class Paced:
+    """The rush paced at ``offered`` people a second (``people.rush`` with ``rate``)."""
+
+    offered: float
+    people: int
+    registered: int
+    requests: int
+    rate: float  # registrations a second over the sending wave
+    p99: float  # ms, every request, each from its click
+    oversell: int
+    whole: bool
+
+    @property
+    def met(self) -> bool:
+        """The p99 under the target with everyone registered. A site that cannot hold the
+        pace falls behind more with each person, and the latencies, counted from the clicks,
+        grow with its backlog: the p99 says it (the rate of a few thousand Poisson arrivals
+        is the pace give or take a few per cent, and is shown, not judged)."""
+        return (
+            self.p99 < RUSH_P99_MS
+            and self.registered == self.people
+            and self.oversell <= 0
+            and self.whole
+        )
 
 
 class Production:
@@ -203,6 +247,83 @@ class Production:
         cpu = cpu_seconds(pids) - before
         drain(f"{self.topology.base_url}/bench/hello/")
         return measured, cpu
+
+    def paced_rush(
+        self, prepared: dict, plan, answers: str, *, rate: float, why: str, fill: float, solve
+    ) -> Paced:
+        """The rush's people again (new ones, the seats and the limits reset), coming as
+        people do rather than as fast as the server answers: each opens the form at a time of
+        a Poisson process of ``rate`` a second, and after the fill time sends it at a time of
+        another; no cap on the requests in flight; each latency counted from the click
+        (``bench/people.py``). ``rate``: the one the throughput target asks the site to hold
+        (half the naive ceiling: the latency of a site that holds it), or one near the site's
+        own ceiling (how the latency grows as the pace nears it); ``why`` says which."""
+        from bench import rush as rush_module
+
+        options, topology = self.options, self.topology
+        edition = prepared["rush_edition"]
+        rush_module.reset(edition_id=edition, seats=options.seats)
+        caches_clear()
+        prefix = f"paced{int(time.time())}"
+        crowd = people.people_make(
+            prefix=prefix,
+            domain=db.EMAIL_DOMAIN,
+            people=options.people,
+            office=options.office,
+            office_source="127.250.0.1",
+        )
+        self.line(
+            f"paced rush: the same {len(crowd):,} people (new ones), coming at {rate:,.0f} a "
+            f"second ({why}; Poisson) to open the form and again to send it, each latency "
+            f"from the click"
+        )
+        shares = CpuShares(topology)
+        result = people.rush(
+            host="127.0.0.1",
+            port=topology.port,
+            connections=0,
+            people=crowd,
+            form_path=plan.form_path,
+            answers=answers,
+            fill_seconds=fill,
+            solve=solve,
+            rate=rate,
+        )
+        cpu = shares.done(topology)
+        found = rush_module.check(edition_id=edition, prefix=prefix)
+        db.close_connections()
+        measurement = result.measurement(found.registrations)
+        oversell, whole = seats_checked(found, options.seats)
+        registered = sum(1 for p in crowd if p.outcome == "registered")
+        outcomes: dict[str, int] = {}
+        for person in crowd:
+            outcomes[person.outcome] = outcomes.get(person.outcome, 0) + 1
+        opening_requests, opening_seconds = result.opening
+        self.line(brief("paced rush", measurement, unit="registrations/s"))
+        self.line(
+            f"  paced rush: the forms opened in {opening_seconds:.1f} s "
+            f"({opening_requests / max(opening_seconds, 0.001):,.0f}/s), sent in "
+            f"{result.sending_seconds:.1f} s; POST p99 "
+            f"{percentile(sorted(result.post_latencies), 99):.0f} ms; at most "
+            f"{result.in_flight_max} requests in flight; statuses "
+            f"{dict(sorted(result.statuses.items()))}, outcomes {outcomes}"
+        )
+        self.line(f"  paced rush: {cpu_describe(cpu, requests=result.requests)}")
+        self.line(
+            f"  paced rush: {found.taken} seats taken (seat pool {found.pool_taken}), "
+            f"{found.registrations:,} registrations, {found.mails:,} with their mail: "
+            f"{'whole' if whole else 'NOT WHOLE'}"
+        )
+        return Paced(
+            offered=rate,
+            people=len(crowd),
+            registered=registered,
+            requests=result.requests,
+            rate=measurement.rate,
+            p99=measurement.p99,
+            oversell=oversell,
+            whole=whole,
+        )
 
     def run(self) -> Figures:
         options, topology, figures = self.options, self.topology, self.figures
@@ -320,13 +441,7 @@ class Production:
         )
         self.line(f"  rush: {cpu_describe(rush_cpu, requests=result.requests)}")
         total = options.people + options.office
-        oversell = max(found.taken - options.seats, found.pool_taken - options.seats)
-        whole = (
-            found.taken == min(options.seats, found.registrations)
-            and found.pool_taken == found.taken
-            and found.mails == found.registrations
-            and not found.other
-        )
+        oversell, whole = seats_checked(found, options.seats)
         self.line(
             f"  database: {found.taken} seats taken (seat pool {found.pool_taken}), "
             f"{found.waiting:,} waiting, {found.registrations:,} registrations of {total:,} "
@@ -423,6 +538,26 @@ class Production:
         )
         self.line(f"  flow: {cpu_describe(flow_cpu, requests=flow.requests)}")
 
+        # --- the rush paced at the rate the target asks for: the latency people see
+        paced = self.paced_rush(
+            prepared,
+            plan,
+            answers,
+            rate=RUSH_VS_NAIVE * naive.rate,
+            why=f"{RUSH_VS_NAIVE} x the naive ceiling, the target's rate",
+            fill=fill,
+            solve=pow_solve,
+        )
+        near = self.paced_rush(
+            prepared,
+            plan,
+            answers,
+            rate=0.9 * measurement.rate,
+            why="0.9 x the rush's own ceiling above",
+            fill=fill,
+            solve=pow_solve,
+        )
+
         # --- targets
         ratio = measurement.rate / naive.rate if naive.rate else 0.0
         figures.target(
@@ -433,15 +568,23 @@ class Production:
         )
         figures.target(
             "prod-rush-p99",
-            f"{measurement.p99:.0f} ms over all {result.requests:,} requests",
-            f"< {RUSH_P99_MS} ms",
-            measurement.p99 < RUSH_P99_MS,
+            f"{paced.p99:.0f} ms over all {paced.requests:,} requests of the rush paced at "
+            f"{RUSH_VS_NAIVE} x the naive ceiling, from each click ({paced.registered:,} of "
+            f"{paced.people:,} registered, {paced.rate:,.0f} a second of {paced.offered:,.0f} "
+            f"offered; paced at 0.9 x the rush's ceiling: {near.p99:.0f} ms; at the ceiling, "
+            f"{options.connections} in flight: {measurement.p99:.0f} ms)",
+            f"< {RUSH_P99_MS} ms, everyone registered",
+            paced.met,
         )
         figures.target(
             "prod-zero-oversell",
-            f"{max(0, oversell)} seats over, registrations {'whole' if whole else 'NOT whole'}",
+            f"{max(0, oversell, paced.oversell, near.oversell)} seats over (the three rushes), "
+            f"registrations {'whole' if whole and paced.whole and near.whole else 'NOT whole'}",
             "0 seats over, every registration whole",
-            oversell <= 0 and whole,
+            max(oversell, paced.oversell, near.oversell) <= 0
+            and whole
+            and paced.whole
+            and near.whole,
         )
         figures.target(
             "prod-office-refused",
