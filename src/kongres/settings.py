@@ -250,6 +250,7 @@ LANGUAGES = [("pl", _("Polish")), ("en", _("English"))]
 TIME_ZONE = CONFIG["time_zone"]
 USE_I18N = True
 USE_TZ = True
+FORMAT_MODULE_PATH = ["kongres.formats"]  # English dates as the pages write them
 MODELTRANSLATION_DEFAULT_LANGUAGE = "pl"
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("pl",)
 

@@ -33,7 +33,7 @@ def test_privacy_notice_in_both_languages(client):
     text = client.get("/en/privacy/").text
     assert "<h1>Privacy notice</h1>" in text
     assert "The controller is the <strong>Institute</strong>." in text
-    assert 'Last updated: <time datetime="2024-09-02">Sept. 2, 2024</time>' in text
+    assert 'Last updated: <time datetime="2024-09-02">2 September 2024</time>' in text
 
 
 def test_accessibility_declaration(client):

@@ -190,3 +190,26 @@ def test_stencils_of_another_edition_are_left_out(edition):
     stencil = ("s", "t", "h")
     values = [(other.pk, stencil), (edition.pk, stencil)]
     assert mails.stencils_of(edition, "pl", values) == {("pl", Status.WAITING_UNVERIFIED): stencil}
+
+
+@pytest.mark.parametrize(
+    ("language", "until"),
+    [
+        # 1 March 2027, 09:30:12 UTC is 10:30 in Warsaw (CET); 1 July 2027, 09:30 is 11:30 (CEST)
+        ("pl", "do 1 marca 2027 10:30 (CET)."),
+        ("en", "until 1 March 2027, 10:30 (CET). Please confirm"),
+    ],
+)
+def test_the_hold_is_given_as_the_pages_give_dates_with_its_time_zone(edition, language, until):
+    """The end of the hold in the verification mail: in the person's language, written as the
+    pages write dates (English: "1 March 2027, 10:30", not Django's "March 1, 2027, 10:30
+    a.m.", whose full stop made two at the end of the sentence), with the edition's zone."""
+    edition.time_zone = "Europe/Warsaw"
+    registration = person(edition, language=language)
+    text = from_stencil(registration, token_new()[0])[1]
+    assert until in " ".join(text.split())
+    assert ".." not in text
+    summer = person(
+        edition, language=language, hold_expires_at=dt.datetime(2027, 7, 1, 9, 30, tzinfo=dt.UTC)
+    )
+    assert "11:30 (CEST)" in from_stencil(summer, token_new()[0])[1]

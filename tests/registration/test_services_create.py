@@ -118,7 +118,7 @@ def test_create_before_the_window_opens_says_when(edition, now):
     with translation.override("en"), pytest.raises(RegistrationError) as error:
         create(edition, now)
     assert error.value.code == "not_open"
-    assert str(error.value.message) == "Registration opens on May 4, 2030, noon."
+    assert str(error.value.message) == "Registration opens on 4 May 2030, 12:00."
     assert not Registration.objects.exists()
 
 

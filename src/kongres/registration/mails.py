@@ -159,14 +159,15 @@ def _stencil_of(
 
 def hold_until(registration: Registration) -> str:
     """The end of the registration's hold as its mails show it ("" without one): in its
-    language, in the edition's time zone, to the minute."""
+    language, in the edition's time zone, to the minute, with the zone's name as the pages
+    give it ("7 grudnia 2026 15:48 (CET)"), for people who read it elsewhere."""
     if registration.hold_expires_at is None:
         return ""
-    zone = edition_zone(edition=registration.edition)
+    local = timezone.localtime(
+        registration.hold_expires_at, edition_zone(edition=registration.edition)
+    )
     with translation.override(registration.language):
-        return date_format(
-            timezone.localtime(registration.hold_expires_at, zone), "DATETIME_FORMAT"
-        )
+        return f"{date_format(local, 'DATETIME_FORMAT')} ({date_format(local, 'T')})"
 
 
 def _stencil(registration: Registration, name: str) -> Stencil:
