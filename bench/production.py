@@ -36,6 +36,7 @@ import smtplib
 import sys
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
@@ -181,6 +182,11 @@ def seats_checked(found, seats: int) -> tuple[int, bool]:
     return oversell, whole
 
 
+def outcomes_of(crowd) -> dict[str, int]:
+    """How many people ended each way ("registered", "refused 429", …)."""
+    return dict(Counter(person.outcome for person in crowd))
+
+
 def brief(name: str, m: Measurement, unit: str = "req/s") -> str:
     return (
         f"{name}: {m.rate:,.0f} {unit}, p50 {m.p50:.1f} ms, p95 {m.p95:.1f} ms, "
@@ -248,6 +254,25 @@ class Production:
         drain(f"{self.topology.base_url}/bench/hello/")
         return measured, cpu
 
+    def crowd(self, prepared: dict, name: str) -> tuple[int, str, list]:
+        """The rush edition with its seats and the limits reset, and a crowd of new people
+        (``options.people`` of their own addresses, the office behind one): the edition, the
+        crowd's e-mail prefix, the crowd."""
+        from bench import rush as rush_module
+
+        edition = prepared["rush_edition"]
+        rush_module.reset(edition_id=edition, seats=self.options.seats)
+        caches_clear()
+        prefix = f"{name}{int(time.time())}"
+        crowd = people.people_make(
+            prefix=prefix,
+            domain=db.EMAIL_DOMAIN,
+            people=self.options.people,
+            office=self.options.office,
+            office_source="127.250.0.1",
+        )
+        return edition, prefix, crowd
+
     def paced_rush(
         self, prepared: dict, plan, answers: str, *, rate: float, why: str, fill: float, solve
     ) -> Paced:
@@ -261,17 +286,7 @@ class Production:
         from bench import rush as rush_module
 
         options, topology = self.options, self.topology
-        edition = prepared["rush_edition"]
-        rush_module.reset(edition_id=edition, seats=options.seats)
-        caches_clear()
-        prefix = f"paced{int(time.time())}"
-        crowd = people.people_make(
-            prefix=prefix,
-            domain=db.EMAIL_DOMAIN,
-            people=options.people,
-            office=options.office,
-            office_source="127.250.0.1",
-        )
+        edition, prefix, crowd = self.crowd(prepared, "paced")
         self.line(
             f"paced rush: the same {len(crowd):,} people (new ones), coming at {rate:,.0f} a "
             f"second ({why}; Poisson) to open the form and again to send it, each latency "
@@ -294,10 +309,7 @@ class Production:
         db.close_connections()
         measurement = result.measurement(found.registrations)
         oversell, whole = seats_checked(found, options.seats)
-        registered = sum(1 for p in crowd if p.outcome == "registered")
-        outcomes: dict[str, int] = {}
-        for person in crowd:
-            outcomes[person.outcome] = outcomes.get(person.outcome, 0) + 1
+        outcomes = outcomes_of(crowd)
         opening_requests, opening_seconds = result.opening
         self.line(brief("paced rush", measurement, unit="registrations/s"))
         self.line(
@@ -317,7 +329,7 @@ class Production:
         return Paced(
             offered=rate,
             people=len(crowd),
-            registered=registered,
+            registered=outcomes.get("registered", 0),
             requests=result.requests,
             rate=measurement.rate,
             p99=measurement.p99,
@@ -383,17 +395,7 @@ class Production:
         # --- the rush
         from bench import rush as rush_module
 
-        edition = prepared["rush_edition"]
-        rush_module.reset(edition_id=edition, seats=options.seats)
-        caches_clear()
-        prefix = f"prod{int(time.time())}"
-        crowd = people.people_make(
-            prefix=prefix,
-            domain=db.EMAIL_DOMAIN,
-            people=options.people,
-            office=options.office,
-            office_source="127.250.0.1",
-        )
+        edition, prefix, crowd = self.crowd(prepared, "prod")
         fill = min_fill_seconds()
         self.line(
             f"rush: {options.seats} seats, {options.people:,} people from "
@@ -418,9 +420,7 @@ class Production:
         found = rush_module.check(edition_id=edition, prefix=prefix)
         db.close_connections()
         measurement = result.measurement(found.registrations)
-        outcomes: dict[str, int] = {}
-        for person in crowd:
-            outcomes[person.outcome] = outcomes.get(person.outcome, 0) + 1
+        outcomes = outcomes_of(crowd)
         office = [p for p in crowd if p.office]
         office_refused = sum(1 for p in office if p.outcome != "registered")
         proofs = sum(p.proofs for p in office)

@@ -58,27 +58,29 @@ def server():
     httpd.server_close()
 
 
+def rush(**kwargs) -> people.LoadResult:
+    """``people.rush`` on the form of the test server, in a thread of its own, as in the
+    bench's process: the browser tests leave an event loop running in this one, and the
+    generator runs its own (asyncio.run)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(
+            people.rush,
+            host="127.0.0.1",
+            form_path="/form/",
+            answers="a=1",
+            solve=None,
+            **kwargs,
+        ).result()
+
+
 def test_forms_are_opened_first_then_sent_after_the_fill_time(server):
     crowd = people.people_make(
         prefix="t", domain="example.org", people=30, office=5, office_source="127.250.0.1"
     )
     fill = 0.3
-    # in a thread of its own, as in the bench's process: the browser tests leave an event loop
-    # running in this one, and the generator runs its own (asyncio.run)
-    with ThreadPoolExecutor(1) as pool:
-        result = pool.submit(
-            people.rush,
-            host="127.0.0.1",
-            port=server,
-            connections=8,
-            people=crowd,
-            form_path="/form/",
-            answers="a=1",
-            fill_seconds=fill,
-            solve=None,
-            home="/",
-            submitted=True,
-        ).result()
+    result = rush(
+        port=server, connections=8, people=crowd, fill_seconds=fill, home="/", submitted=True
+    )
     assert [p.outcome for p in crowd] == ["registered"] * 35
     gets = [t for method, t, _ in Handler.seen if method == "GET"]
     posts = [t for method, t, _ in Handler.seen if method == "POST"]
@@ -101,19 +103,7 @@ def test_paced_people_come_at_the_pace_whatever_the_server_answers(server):
         prefix="t", domain="example.org", people=40, office=0, office_source=""
     )
     fill = 0.2
-    with ThreadPoolExecutor(1) as pool:
-        result = pool.submit(
-            people.rush,
-            host="127.0.0.1",
-            port=server,
-            connections=1,
-            people=crowd,
-            form_path="/form/",
-            answers="a=1",
-            fill_seconds=fill,
-            solve=None,
-            rate=100.0,
-        ).result()
+    result = rush(port=server, connections=1, people=crowd, fill_seconds=fill, rate=100.0)
     assert [p.outcome for p in crowd] == ["registered"] * 40
     gets = sorted(t for method, t, _ in Handler.seen if method == "GET")
     posts = sorted(t for method, t, _ in Handler.seen if method == "POST")
