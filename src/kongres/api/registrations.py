@@ -23,7 +23,7 @@ from kongres.api.auth import (
     token_access,
     token_scoped,
 )
-from kongres.api.errors import TOKEN, ApiError, Error, Id, not_found
+from kongres.api.errors import TOKEN, ApiError, Error, Id, Text, not_found
 from kongres.api.idempotency import idempotent
 from kongres.events.models import Edition
 from kongres.registration.choices import AccessibilityNeed, MunicipalitySize, Sector, Voivodeship
@@ -82,26 +82,27 @@ class RegistrationPage(Schema):
 
 
 class RegistrationIn(Schema):
-    first_name: str = Field(max_length=100)
-    last_name: str = Field(max_length=100)
-    email: str = Field(max_length=254, json_schema_extra={"format": "email"})
-    institution: str = Field("", max_length=200)
-    position: str = Field("", max_length=150)
+    # Text: the strings that are stored refuse NUL (422), as the form's fields do
+    first_name: Text = Field(max_length=100)
+    last_name: Text = Field(max_length=100)
+    email: Text = Field(max_length=254, json_schema_extra={"format": "email"})
+    institution: Text = Field("", max_length=200)
+    position: Text = Field("", max_length=150)
     sector: Sector | Literal[""] = ""
-    town: str = Field("", max_length=100)
+    town: Text = Field("", max_length=100)
     voivodeship: Voivodeship | Literal[""] = ""
     municipality_size: MunicipalitySize | Literal[""] = ""
     days: list[Id] = Field(default_factory=list, max_length=50)
     tracks: list[Id] = Field(default_factory=list, max_length=50)
     accessibility_needs: list[AccessibilityNeed] = Field(default_factory=list, max_length=20)
-    accessibility_other: str = Field("", max_length=2000)
-    dietary_needs: str = Field("", max_length=2000)
+    accessibility_other: Text = Field("", max_length=2000)
+    dietary_needs: Text = Field("", max_length=2000)
     privacy_consent: bool = Field(
         description="The person accepted the privacy notice (required, as on the form)."
     )
     photo_consent: bool = False
     newsletter_consent: bool = False
-    answers: dict[str, str | list[str] | bool] = Field(default_factory=dict)
+    answers: dict[Text, Text | list[Text] | bool] = Field(default_factory=dict)
     language: Literal["pl", "en"] = "pl"
 
 
